@@ -1,0 +1,64 @@
+"""marketplace: share what works, find it, adapt it, discuss it, and get it funded."""
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    instance = (test_config or {}).get("INSTANCE_PATH") or os.environ.get(
+        "MARKETPLACE_INSTANCE_PATH", str(ROOT / "instance")
+    )
+    app = Flask(
+        __name__,
+        instance_path=str(instance),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    from marketplace import settings
+
+    settings.load(app, test_config)
+    import marketplace.models  # noqa: F401  (complete metadata before anything binds)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_hooks(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from marketplace import auth, i18n
+    from marketplace.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "marketplace" / "migrations"),
+                     render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    auth.configure(login_manager)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from marketplace.accounts.admin_views import bp as admin_bp
+    from marketplace.accounts.organization_views import bp as organizations_bp
+    from marketplace.accounts.views import bp as accounts_bp
+    from marketplace.main.views import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(organizations_bp)
+    app.register_blueprint(admin_bp)
+
+
+def _register_hooks(app: Flask) -> None:
+    from marketplace import cli, errorpages, security, templating
+
+    security.init_app(app)
+    errorpages.init_app(app)
+    templating.init_app(app)
+    cli.init_app(app)

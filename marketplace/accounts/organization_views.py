@@ -1,0 +1,131 @@
+"""Organizations: list, page, create, edit, members."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from marketplace.accounts import services
+from marketplace.accounts.forms import AddMemberForm, ConfirmForm, OrganizationForm
+from marketplace.accounts.models import (
+    ORGANIZATION_TYPE_LABELS,
+    Organization,
+    OrganizationMember,
+)
+from marketplace.accounts.permissions import can_create_organization, can_edit_organization
+from marketplace.errors import DomainError
+from marketplace.extensions import db
+from marketplace.web import form_error, page_arg, require
+
+bp = Blueprint("organizations", __name__, url_prefix="/organizations")
+
+
+def _get(slug: str) -> Organization:
+    return db.first_or_404(
+        select(Organization)
+        .where(Organization.slug == slug)
+        .options(selectinload(Organization.members).joinedload(OrganizationMember.user))
+    )
+
+
+@bp.route("/")
+def index():
+    type_ = request.args.get("type", "")
+    query = select(Organization).order_by(func.lower(Organization.name))
+    if type_ in ORGANIZATION_TYPE_LABELS:
+        query = query.where(Organization.type == type_)
+    page = db.paginate(query, page=page_arg(), per_page=30, error_out=False)
+    return render_template(
+        "organizations/index.html", page=page, type=type_, types=ORGANIZATION_TYPE_LABELS
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def create():
+    require(can_create_organization(current_user))
+    form = OrganizationForm()
+    if not form.validate_on_submit():
+        return render_template("organizations/form.html", form=form, org=None), (
+            400 if form.errors else 200)
+    org = services.create_organization(
+        current_user, name=form.name.data, type=form.type.data, country=form.country.data,
+        website=form.website.data, description=form.description.data,
+    )
+    db.session.commit()
+    flash(_("The organization is created and you are its admin."), "success")
+    return redirect(url_for(".show", slug=org.slug))
+
+
+@bp.route("/<slug>")
+def show(slug):
+    org = _get(slug)
+    return render_template(
+        "organizations/show.html", org=org, can_edit=can_edit_organization(current_user, org),
+        member_form=AddMemberForm(), confirm_form=ConfirmForm(),
+    )
+
+
+@bp.route("/<slug>/edit", methods=["GET", "POST"])
+@login_required
+def edit(slug):
+    org = _get(slug)
+    require(can_edit_organization(current_user, org))
+    form = OrganizationForm(obj=org)
+    if request.method == "GET":
+        form.description.data = org.description_source
+    if not form.validate_on_submit():
+        return render_template("organizations/form.html", form=form, org=org), (
+            400 if form.errors else 200)
+    services.update_organization(
+        org, name=form.name.data, type=form.type.data, country=form.country.data,
+        website=form.website.data, description=form.description.data,
+    )
+    db.session.commit()
+    flash(_("The organization is saved."), "success")
+    return redirect(url_for(".show", slug=org.slug))
+
+
+@bp.route("/<slug>/members", methods=["POST"])
+@login_required
+def add_member(slug):
+    org = _get(slug)
+    require(can_edit_organization(current_user, org))
+    form = AddMemberForm()
+    context = dict(org=org, can_edit=True, member_form=form, confirm_form=ConfirmForm())
+    if not form.validate_on_submit():
+        return render_template("organizations/show.html", **context), 400
+    user = services.get_user_by_email(form.email.data)
+    if user is None or user.is_deleted:
+        form.email.errors = [_("No account uses this email address.")]
+        return render_template("organizations/show.html", **context), 422
+    try:
+        services.add_organization_member(org, user, form.role.data)
+    except DomainError as err:
+        db.session.rollback()
+        return form_error(form, err, "organizations/show.html", **{
+            k: v for k, v in context.items() if k != "member_form"})
+    db.session.commit()
+    flash(_("%(name)s is now a member.", name=user.display_name), "success")
+    return redirect(url_for(".show", slug=org.slug))
+
+
+@bp.route("/<slug>/members/<int:member_id>/remove", methods=["POST"])
+@login_required
+def remove_member(slug, member_id):
+    org = _get(slug)
+    member = next((m for m in org.members if m.id == member_id), None)
+    is_self = member is not None and member.user_id == current_user.id
+    require(is_self or can_edit_organization(current_user, org))
+    if member is None or not ConfirmForm().validate_on_submit():
+        return redirect(url_for(".show", slug=slug))
+    try:
+        services.remove_organization_member(org, member)
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return redirect(url_for(".show", slug=slug))
+    db.session.commit()
+    flash(_("The member is removed."), "success")
+    return redirect(url_for(".show", slug=slug))

@@ -1,0 +1,363 @@
+"""Account verbs: register, sign in and out, passwords, email, deletion, roles, profiles."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import delete, func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn import zxcvbn
+
+from marketplace.accounts.models import (
+    AuditEvent,
+    LoginSession,
+    Organization,
+    OrganizationMember,
+    Role,
+    User,
+    UserExpertise,
+    UserRole,
+)
+from marketplace.database import utcnow
+from marketplace.errors import Conflict, InvalidInput, PermissionDenied
+from marketplace.extensions import db
+from marketplace.text import render_markdown
+
+MIN_PASSWORD_LENGTH = 10
+DELETED_NAME = "deleted user"
+# A real hash to check against when the email is unknown, so both answers take as long.
+_DUMMY_HASH = generate_password_hash(secrets.token_hex(16))
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def check_password_strength(password: str, user_inputs: list[str] = ()) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(
+            "password", _("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
+        )
+    result = zxcvbn(password[:100], user_inputs=[u for u in user_inputs if u])
+    if result["score"] < 3:
+        hint = result["feedback"].get("warning") or ""
+        raise InvalidInput(
+            "password",
+            _("This password is too easy to guess. Add words or mix in less common ones.")
+            + (f" ({hint})" if hint else ""),
+        )
+
+
+def get_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+def register_user(email: str, display_name: str, password: str, locale: str | None = None) -> User:
+    email = normalize_email(email)
+    if get_user_by_email(email):
+        raise Conflict(_("An account with this email already exists."), field="email")
+    check_password_strength(password, [email, display_name])
+    user = User(
+        email=email,
+        display_name=display_name.strip(),
+        password_hash=generate_password_hash(password),
+        locale=locale,
+        languages=[locale] if locale else [],
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user for these credentials, or None; takes as long for an unknown email."""
+    user = get_user_by_email(email)
+    if user is None or user.is_deleted:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(user.password_hash, password):
+        return None
+    return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_login_session(user: User, user_agent: str = "") -> str:
+    """Create a server-side session for user and return its token (kept in the cookie)."""
+    token = secrets.token_urlsafe(32)
+    days = current_app.config["LOGIN_SESSION_DAYS"]
+    db.session.add(
+        LoginSession(
+            user_id=user.id,
+            token_hash=_token_hash(token),
+            expires_at=utcnow() + timedelta(days=days),
+            user_agent=user_agent[:200],
+        )
+    )
+    user.last_login_at = utcnow()
+    user.session_token = token
+    db.session.flush()
+    return token
+
+
+def load_session_user(token: str) -> User | None:
+    row = db.session.scalar(
+        select(LoginSession).where(LoginSession.token_hash == _token_hash(token))
+    )
+    if row is None or row.expires_at < utcnow() or not row.user.is_active:
+        return None
+    row.user.session_token = token
+    return row.user
+
+
+def end_login_session(token: str | None) -> None:
+    if token:
+        db.session.execute(delete(LoginSession).where(LoginSession.token_hash == _token_hash(token)))
+
+
+def end_all_login_sessions(user: User) -> None:
+    db.session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    """Set a new password and end every session of the user (the caller starts a new one)."""
+    if not check_password_hash(user.password_hash, current_password):
+        raise InvalidInput("current_password", _("Your current password is not correct."))
+    _set_password(user, new_password)
+
+
+def _set_password(user: User, new_password: str) -> None:
+    check_password_strength(new_password, [user.email, user.display_name])
+    user.password_hash = generate_password_hash(new_password)
+    end_all_login_sessions(user)
+    db.session.flush()
+
+
+def _serializer(salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def _password_fingerprint(user: User) -> str:
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def make_password_reset_token(user: User) -> str:
+    """A token that expires, and dies once the password changes (so it works once)."""
+    return _serializer("password-reset").dumps([user.id, _password_fingerprint(user)])
+
+
+def reset_password(token: str, new_password: str) -> User:
+    invalid = InvalidInput("token", _("This reset link is invalid or has expired."))
+    try:
+        user_id, fingerprint = _serializer("password-reset").loads(
+            token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"]
+        )
+    except (BadSignature, SignatureExpired, ValueError, TypeError):
+        raise invalid from None
+    user = db.session.get(User, user_id)
+    if user is None or not user.is_active or fingerprint != _password_fingerprint(user):
+        raise invalid
+    _set_password(user, new_password)
+    return user
+
+
+def make_email_change_token(user: User, new_email: str, password: str) -> str:
+    """Check the password again and return a token to confirm from the new address."""
+    if not check_password_hash(user.password_hash, password):
+        raise InvalidInput("password", _("Your password is not correct."))
+    new_email = normalize_email(new_email)
+    if new_email == user.email:
+        raise InvalidInput("email", _("This is already your email address."))
+    if get_user_by_email(new_email):
+        raise Conflict(_("An account with this email already exists."), field="email")
+    return _serializer("email-change").dumps([user.id, user.email, new_email])
+
+
+def confirm_email_change(token: str) -> User:
+    invalid = InvalidInput("token", _("This confirmation link is invalid or has expired."))
+    try:
+        user_id, old_email, new_email = _serializer("email-change").loads(
+            token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"] * 24
+        )
+    except (BadSignature, SignatureExpired, ValueError, TypeError):
+        raise invalid from None
+    user = db.session.get(User, user_id)
+    if user is None or user.email != old_email or not user.is_active:
+        raise invalid
+    if get_user_by_email(new_email):
+        raise Conflict(_("An account with this email already exists."), field="email")
+    user.email = new_email
+    db.session.flush()
+    return user
+
+
+def delete_account(user: User, password: str) -> None:
+    """Anonymise the account; what the user wrote stays, attributed to "deleted user"."""
+    if not check_password_hash(user.password_hash, password):
+        raise InvalidInput("password", _("Your password is not correct."))
+    end_all_login_sessions(user)
+    user.is_deleted = True
+    user.email = f"deleted-{user.id}-{secrets.token_hex(4)}@invalid"
+    user.display_name = DELETED_NAME
+    user.password_hash = "!" + secrets.token_hex(16)
+    user.bio_source = user.bio_html = ""
+    user.country = None
+    user.languages = []
+    user.expertise.clear()
+    user.memberships.clear()
+    user.roles.clear()
+    db.session.flush()
+
+
+def record_audit(
+    action: str,
+    actor: User | None = None,
+    target: object | None = None,
+    ip: str | None = None,
+    **detail,
+) -> AuditEvent:
+    event = AuditEvent(
+        action=action,
+        actor_id=actor.id if actor is not None else None,
+        target_type=type(target).__name__.lower() if target is not None else None,
+        target_id=getattr(target, "id", None),
+        detail=detail,
+        ip=ip,
+    )
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def grant_role(admin: User, user: User, role: Role, ip: str | None = None) -> None:
+    if not admin.is_admin:
+        raise PermissionDenied(_("Only administrators change roles."))
+    if user.has_role(role):
+        raise Conflict(_("The user already has this role."), field="role")
+    user.roles.append(UserRole(role=role.value))
+    record_audit("role.grant", admin, user, ip, role=role.value)
+
+
+def revoke_role(admin: User, user: User, role: Role, ip: str | None = None) -> None:
+    if not admin.is_admin:
+        raise PermissionDenied(_("Only administrators change roles."))
+    if role == Role.ADMIN and user.id == admin.id and count_admins() <= 1:
+        raise Conflict(_("The last administrator cannot drop the admin role."), field="role")
+    row = next((r for r in user.roles if r.role == role), None)
+    if row is None:
+        raise Conflict(_("The user does not have this role."), field="role")
+    user.roles.remove(row)
+    record_audit("role.revoke", admin, user, ip, role=role.value)
+
+
+def count_admins() -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(UserRole).where(UserRole.role == Role.ADMIN.value)
+    )
+
+
+def parse_tags(text: str) -> list[str]:
+    """Split comma-separated tags, normalise to lower case, drop blanks and repeats."""
+    seen: dict[str, None] = {}
+    for part in (text or "").split(","):
+        tag = " ".join(part.strip().lower().split())[:60]
+        if tag:
+            seen[tag] = None
+    return list(seen)
+
+
+def update_profile(
+    user: User,
+    *,
+    display_name: str,
+    bio: str,
+    country: str | None,
+    languages: list[str],
+    expertise: list[str],
+    locale: str | None,
+) -> None:
+    user.display_name = display_name.strip()
+    user.bio_source = bio or ""
+    user.bio_html = render_markdown(user.bio_source)
+    user.country = country or None
+    user.languages = list(dict.fromkeys(languages))
+    user.locale = locale or None
+    current = {e.tag: e for e in user.expertise}
+    for tag in set(current) - set(expertise):
+        user.expertise.remove(current[tag])
+    for tag in expertise:
+        if tag not in current:
+            user.expertise.append(UserExpertise(tag=tag))
+    db.session.flush()
+
+
+def slugify(text: str, max_length: int = 100) -> str:
+    import re
+    import unicodedata
+
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:max_length].strip("-") or "item"
+
+
+def unique_slug(model, text: str) -> str:
+    base = slugify(text)
+    slug, n = base, 1
+    while db.session.scalar(select(model.id).where(model.slug == slug)) is not None:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def create_organization(
+    creator: User,
+    *,
+    name: str,
+    type: str,
+    country: str | None,
+    website: str = "",
+    description: str = "",
+) -> Organization:
+    org = Organization(
+        name=name.strip(),
+        slug=unique_slug(Organization, name),
+        type=type,
+        country=country or None,
+        website=website or "",
+        description_source=description or "",
+        description_html=render_markdown(description),
+    )
+    org.members.append(OrganizationMember(user=creator, role="admin"))
+    db.session.add(org)
+    db.session.flush()
+    return org
+
+
+def update_organization(org: Organization, **fields) -> None:
+    for key in ("name", "type", "country", "website"):
+        if key in fields:
+            setattr(org, key, fields[key] or ("" if key == "website" else None))
+    if "description" in fields:
+        org.description_source = fields["description"] or ""
+        org.description_html = render_markdown(org.description_source)
+    db.session.flush()
+
+
+def add_organization_member(org: Organization, user: User, role: str = "member") -> None:
+    if any(m.user_id == user.id for m in org.members):
+        raise Conflict(_("This person is already a member."), field="email")
+    org.members.append(OrganizationMember(user=user, role=role))
+    db.session.flush()
+
+
+def remove_organization_member(org: Organization, member: OrganizationMember) -> None:
+    admins = [m for m in org.members if m.is_admin]
+    if member.is_admin and len(admins) <= 1:
+        raise Conflict(_("An organization needs at least one admin."))
+    org.members.remove(member)
+    db.session.flush()

@@ -1,0 +1,252 @@
+"""Sign-up, sign-in, settings, profiles and the language switcher."""
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from marketplace.accounts import services
+from marketplace.accounts.forms import (
+    DeleteAccountForm,
+    EmailChangeForm,
+    ForgotPasswordForm,
+    LanguageForm,
+    LoginForm,
+    PasswordChangeForm,
+    ProfileForm,
+    RegisterForm,
+    ResetPasswordForm,
+)
+from marketplace.accounts.models import User
+from marketplace.accounts.permissions import can_view_profile
+from marketplace.errors import DomainError
+from marketplace.extensions import db, limiter
+from marketplace.i18n import LOCALE_COOKIE
+from marketplace.mail import send_mail
+from marketplace.web import client_ip, form_error, safe_next
+
+bp = Blueprint("accounts", __name__)
+
+
+def _sign_in(user: User, remember: bool) -> None:
+    """Rotate the session, record the sign-in and set the login cookie."""
+    services.end_login_session(session.get("_user_id"))
+    session.clear()
+    services.start_login_session(user, request.user_agent.string or "")
+    services.record_audit("auth.login", user, user, client_ip())
+    db.session.commit()
+    login_user(user, remember=remember)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    form = RegisterForm()
+    if not form.validate_on_submit():
+        return render_template("accounts/register.html", form=form), 400 if form.errors else 200
+    try:
+        user = services.register_user(
+            form.email.data, form.display_name.data, form.password.data, _current_locale()
+        )
+    except DomainError as err:
+        db.session.rollback()
+        return form_error(form, err, "accounts/register.html")
+    _sign_in(user, remember=False)
+    flash(_("Welcome, %(name)s! Tell others about your work on your profile.", name=user.display_name), "success")
+    return redirect(url_for("accounts.edit_profile"))
+
+
+def _current_locale() -> str | None:
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return str(locale) if locale else None
+
+
+def _login_limit() -> str:
+    return current_app.config["RATELIMIT_LOGIN"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    form = LoginForm(next=request.args.get("next", ""))
+    if not form.validate_on_submit():
+        return render_template("accounts/login.html", form=form), 400 if form.errors else 200
+    user = services.authenticate(form.email.data, form.password.data)
+    if user is None or not user.is_active:
+        services.record_audit("auth.login_failed", None, None, client_ip(), email=form.email.data[:254])
+        db.session.commit()
+        form.form_errors.append(_("The email or password is not correct."))
+        return render_template("accounts/login.html", form=form), 401
+    _sign_in(user, remember=form.remember.data)
+    return redirect(safe_next(form.next.data, url_for("main.home")))
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    if current_user.is_authenticated:
+        services.end_login_session(current_user.session_token)
+        services.record_audit("auth.logout", current_user, current_user, client_ip())
+        db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("main.home"))
+
+
+@bp.route("/settings/profile", methods=["GET", "POST"])
+@login_required
+def edit_profile():
+    form = ProfileForm(obj=current_user) if request.method == "GET" else ProfileForm()
+    if request.method == "GET":
+        form.bio.data = current_user.bio_source
+        form.expertise.data = ", ".join(e.tag for e in current_user.expertise)
+        form.locale.data = current_user.locale or ""
+    if not form.validate_on_submit():
+        return render_template("accounts/profile_edit.html", form=form), 400 if form.errors else 200
+    services.update_profile(
+        current_user, display_name=form.display_name.data, bio=form.bio.data,
+        country=form.country.data, languages=form.languages.data,
+        expertise=services.parse_tags(form.expertise.data), locale=form.locale.data,
+    )
+    db.session.commit()
+    flash(_("Your profile is saved."), "success")
+    return redirect(url_for("accounts.profile", user_id=current_user.id))
+
+
+@bp.route("/settings/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = PasswordChangeForm()
+    if not form.validate_on_submit():
+        return render_template("accounts/password.html", form=form), 400 if form.errors else 200
+    try:
+        services.change_password(current_user, form.current_password.data, form.new_password.data)
+    except DomainError as err:
+        db.session.rollback()
+        return form_error(form, err, "accounts/password.html")
+    services.record_audit("auth.password_change", current_user, current_user, client_ip())
+    _sign_in(current_user, remember=False)
+    flash(_("Your password is changed. Every other session has been signed out."), "success")
+    return redirect(url_for("accounts.edit_profile"))
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if not form.validate_on_submit():
+        return render_template("accounts/forgot.html", form=form), 400 if form.errors else 200
+    user = services.get_user_by_email(form.email.data)
+    if user is not None and user.is_active:
+        token = services.make_password_reset_token(user)
+        link = url_for("accounts.reset_password", token=token, _external=True)
+        send_mail(user.email, _("Reset your password"), render_template("email/reset.txt", user=user, link=link))
+    flash(_("If an account uses that address, we have sent it a link to reset the password."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password(token):
+    form = ResetPasswordForm()
+    if not form.validate_on_submit():
+        return render_template("accounts/reset.html", form=form), 400 if form.errors else 200
+    try:
+        user = services.reset_password(token, form.password.data)
+    except DomainError as err:
+        db.session.rollback()
+        if err.field == "token":
+            flash(err.message, "error")
+            return redirect(url_for("accounts.forgot_password"))
+        return form_error(form, err, "accounts/reset.html")
+    services.record_audit("auth.password_reset", user, user, client_ip())
+    db.session.commit()
+    flash(_("Your password is changed. You can sign in now."), "success")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/settings/email", methods=["GET", "POST"])
+@login_required
+def change_email():
+    form = EmailChangeForm()
+    if not form.validate_on_submit():
+        return render_template("accounts/email.html", form=form), 400 if form.errors else 200
+    try:
+        token = services.make_email_change_token(current_user, form.email.data, form.password.data)
+    except DomainError as err:
+        return form_error(form, err, "accounts/email.html")
+    link = url_for("accounts.confirm_email", token=token, _external=True)
+    body = render_template("email/confirm_email.txt", link=link)
+    send_mail(form.email.data, _("Confirm your new email address"), body)
+    flash(_("We have sent a confirmation link to %(email)s.", email=form.email.data), "info")
+    return redirect(url_for("accounts.edit_profile"))
+
+
+@bp.route("/settings/email/confirm/<token>", methods=["GET", "POST"])
+def confirm_email(token):
+    from marketplace.accounts.forms import ConfirmForm
+
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return render_template("accounts/confirm_email.html", form=form)
+    try:
+        user = services.confirm_email_change(token)
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return redirect(url_for("main.home"))
+    services.record_audit("auth.email_change", user, user, client_ip())
+    db.session.commit()
+    flash(_("Your email address is now %(email)s.", email=user.email), "success")
+    return redirect(url_for("main.home"))
+
+
+@bp.route("/settings/delete", methods=["GET", "POST"])
+@login_required
+def delete_account():
+    form = DeleteAccountForm()
+    if not form.validate_on_submit():
+        return render_template("accounts/delete.html", form=form), 400 if form.errors else 200
+    user = current_user._get_current_object()
+    try:
+        services.delete_account(user, form.password.data)
+    except DomainError as err:
+        db.session.rollback()
+        return form_error(form, err, "accounts/delete.html")
+    services.record_audit("account.delete", user, user, client_ip())
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("Your account is deleted. What you wrote stays, attributed to “deleted user”."), "info")
+    return redirect(url_for("main.home"))
+
+
+@bp.route("/people/<int:user_id>")
+def profile(user_id):
+    user = db.get_or_404(User, user_id)
+    if not can_view_profile(current_user, user):
+        abort(404)
+    return render_template("accounts/profile.html", person=user)
+
+
+@bp.route("/language", methods=["POST"])
+def set_language():
+    form = LanguageForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if current_user.is_authenticated:
+        current_user.locale = form.lang.data
+        db.session.commit()
+    response = make_response(redirect(safe_next(form.next.data, url_for("main.home"))))
+    response.set_cookie(LOCALE_COOKIE, form.lang.data, max_age=60 * 60 * 24 * 365,
+                        samesite="Lax", httponly=True, secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response

@@ -1,0 +1,57 @@
+"""The `marketplace` command group (also available as `flask …`)."""
+
+import os
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup
+
+from marketplace.extensions import db
+
+
+def main() -> None:
+    from marketplace import create_app
+
+    FlaskGroup(create_app=create_app, help="marketplace: run and manage the platform.")()
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(create_user)
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Only on first run (kept for `make run`).")
+def seed_demo(if_empty: bool) -> None:
+    """Load demo data; each part runs once, so users' data is never touched or duplicated."""
+    from marketplace import demo
+
+    done = demo.run_all()
+    if done:
+        click.echo(f"demo data: seeded {', '.join(done)}")
+    else:
+        click.echo("demo data: already present, nothing to do")
+
+
+@click.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", "display_name", default=None, help="Display name (default: from email).")
+@click.option("--role", "roles", multiple=True, type=click.Choice(["donor", "moderator", "admin"]))
+def create_user(email: str, display_name: str | None, roles: tuple[str, ...]) -> None:
+    """Create an account. The password comes from MARKETPLACE_NEW_USER_PASSWORD or a prompt."""
+    from marketplace.accounts.models import Role, UserRole
+    from marketplace.accounts.services import record_audit, register_user
+    from marketplace.errors import DomainError
+
+    password = os.environ.get("MARKETPLACE_NEW_USER_PASSWORD") or click.prompt(
+        "Password", hide_input=True, confirmation_prompt=True
+    )
+    try:
+        user = register_user(email, display_name or email.split("@")[0], password)
+    except DomainError as err:
+        raise click.ClickException(err.message) from None
+    for role in roles:
+        user.roles.append(UserRole(role=Role(role).value))
+        record_audit("role.grant", None, user, None, role=role, via="cli")
+    db.session.commit()
+    click.echo(f"created user {user.id} <{user.email}> roles: {', '.join(roles) or 'member'}")

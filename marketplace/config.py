@@ -1,0 +1,40 @@
+"""Default settings. Environment variables (MARKETPLACE_*) and instance/config.py override them."""
+
+DEFAULTS = {
+    "PRODUCTION": False,
+    "SECRET_KEY": None,
+    "DATABASE_URL": None,  # None: SQLite file in the instance folder
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+    "SEARCH_INDEX_DIR": None,  # None: instance/search-index
+    "LANGUAGES": ["en", "fr", "es"],
+    "BABEL_DEFAULT_LOCALE": "en",
+    "BABEL_DEFAULT_TIMEZONE": "UTC",
+    "WTF_CSRF_ENABLED": True,
+    "WTF_CSRF_TIME_LIMIT": None,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_SECURE": False,
+    "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 30,
+    "LOGIN_SESSION_DAYS": 30,
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_STORAGE_URL": "memory://",
+    "RATELIMIT_LOGIN": "10 per minute",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "MAIL_BACKEND": "outbox",  # "outbox" captures mail (development, tests); "smtp" sends it
+    "MAIL_SERVER": "localhost",
+    "MAIL_PORT": 25,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_USE_TLS": False,
+    "MAIL_DEFAULT_SENDER": "marketplace <no-reply@localhost>",
+    "PASSWORD_RESET_MAX_AGE": 60 * 60,
+    "SITE_NAME": "marketplace",
+    "PER_PAGE": 20,
+}
+
+# Values that must never be used as a production secret.
+UNSAFE_SECRETS = {"", "dev", "changeme", "secret", "development"}

@@ -1,0 +1,49 @@
+"""Demo data: named seeders, each run once per database and recorded in `demo_seed`.
+
+Feature packages add their seeder to SEEDERS (in dependency order). A seeder receives the
+demo context (users and organizations by key) and adds rows; it never commits.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+import click
+from flask import current_app
+from sqlalchemy import select
+
+from marketplace.extensions import db
+from marketplace.main.models import DemoSeed
+
+
+def demo_password() -> str:
+    """MARKETPLACE_DEMO_PASSWORD, or a random one kept in instance/demo-password.txt."""
+    if os.environ.get("MARKETPLACE_DEMO_PASSWORD"):
+        return os.environ["MARKETPLACE_DEMO_PASSWORD"]
+    path = Path(current_app.instance_path) / "demo-password.txt"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(12) + "-Demo")
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _seeders():
+    from marketplace.accounts import demo as accounts_demo
+
+    return [
+        ("accounts", accounts_demo.seed),
+    ]
+
+
+def run_all() -> list[str]:
+    done = set(db.session.scalars(select(DemoSeed.name)))
+    ran = []
+    pending = [(name, fn) for name, fn in _seeders() if name not in done]
+    with click.progressbar(pending, label="seeding demo data", show_pos=True,
+                           item_show_func=lambda s: s and s[0]) as bar:
+        for name, seed in bar:
+            seed()
+            db.session.add(DemoSeed(name=name))
+            db.session.commit()
+            ran.append(name)
+    return ran

@@ -1,0 +1,7 @@
+"""Imports every model module so the metadata (migrations, create_all) is complete.
+
+Each feature adds its line here.
+"""
+
+from marketplace.accounts import models as accounts_models  # noqa: F401
+from marketplace.main import models as main_models  # noqa: F401

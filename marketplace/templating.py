@@ -1,0 +1,34 @@
+"""Jinja filters and globals shared by every template."""
+
+from flask import Flask, request
+from flask_babel import format_date, format_datetime, format_decimal, format_timedelta, get_locale
+
+from marketplace import i18n
+from marketplace.database import utcnow
+from marketplace.text import safe
+
+
+def _ago(value) -> str:
+    return format_timedelta(value - utcnow(), add_direction=True) if value else ""
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        md=safe,
+        country=i18n.country_name,
+        region=i18n.region_name,
+        language=i18n.language_name,
+        datetime=format_datetime,
+        date=format_date,
+        number=format_decimal,
+        ago=_ago,
+    )
+    app.jinja_env.globals.update(get_locale=get_locale)
+    app.jinja_env.add_extension("jinja2.ext.i18n")  # {% trans %} blocks in templates
+
+    @app.context_processor
+    def _globals():
+        from marketplace.accounts.forms import LanguageForm
+
+        lang_form = LanguageForm(formdata=None, next=request.full_path.rstrip("?"))
+        return {"language_form": lang_form, "site_name": app.config["SITE_NAME"]}

@@ -1,0 +1,138 @@
+"""Fixtures: a fresh app and database per test (SQLite by default, PostgreSQL via
+TEST_DATABASE_URL), a client, an `auth` helper and factories."""
+
+import os
+import shutil
+
+import pytest
+from sqlalchemy import text
+
+from marketplace import create_app
+from marketplace.extensions import db
+
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+PASSWORD = "tarnished-Violin-orbit-91"
+
+
+def base_config(tmp_path, **overrides) -> dict:
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "SEARCH_INDEX_DIR": str(tmp_path / "search-index"),
+        "SERVER_NAME": "localhost",
+        "MAIL_BACKEND": "outbox",
+    }
+    config.update(overrides)
+    return config
+
+
+@pytest.fixture(scope="session")
+def schema_template(tmp_path_factory):
+    """Build the schema once: a template SQLite file to copy, or the PostgreSQL database."""
+    tmp = tmp_path_factory.mktemp("schema")
+    if PG_URL:
+        app = create_app(base_config(tmp, DATABASE_URL=PG_URL))
+        with app.app_context():
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+            db.create_all()
+            db.engine.dispose()
+        return None
+    path = tmp / "template.sqlite3"
+    app = create_app(base_config(tmp, DATABASE_URL=f"sqlite:///{path}"))
+    with app.app_context():
+        db.create_all()
+        with db.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        db.engine.dispose()
+    return path
+
+
+def database_url(schema_template, tmp_path) -> str:
+    """A clean database for one test."""
+    if PG_URL:
+        _truncate_all()
+        return PG_URL
+    path = tmp_path / "test.sqlite3"
+    shutil.copyfile(schema_template, path)
+    return f"sqlite:///{path}"
+
+
+def _truncate_all() -> None:
+    from sqlalchemy import create_engine
+
+    from marketplace.settings import normalize_database_url
+
+    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    engine = create_engine(normalize_database_url(PG_URL))
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def app_config(schema_template, tmp_path):
+    """Override in a test module to change settings (e.g. CSRF or rate limits on)."""
+    return base_config(tmp_path, DATABASE_URL=database_url(schema_template, tmp_path))
+
+
+@pytest.fixture
+def app(app_config):
+    app = create_app(app_config)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def outbox(app):
+    from marketplace.mail import outbox
+
+    return outbox()
+
+
+@pytest.fixture
+def make_user(app):
+    """make_user(email=..., name=..., roles=[...], password=PASSWORD, **profile) -> User"""
+    from marketplace.accounts.models import UserRole
+    from marketplace.accounts.services import register_user
+
+    counter = iter(range(1, 10_000))
+
+    def factory(email=None, name=None, roles=(), password=PASSWORD, **fields):
+        n = next(counter)
+        user = register_user(email or f"user{n}@example.org", name or f"User {n}", password)
+        for role in roles:
+            user.roles.append(UserRole(role=role))
+        for key, value in fields.items():
+            setattr(user, key, value)
+        db.session.commit()
+        return user
+
+    return factory
+
+
+class AuthActions:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, email, password=PASSWORD, **extra):
+        return self.client.post("/login", data={"email": email, "password": password, **extra})
+
+    def logout(self):
+        return self.client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
