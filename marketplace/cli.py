@@ -18,6 +18,7 @@ def main() -> None:
 def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_user)
+    app.cli.add_command(reset_dev_db)
 
 
 @click.command("seed-demo")
@@ -55,3 +56,21 @@ def create_user(email: str, display_name: str | None, roles: tuple[str, ...]) ->
         record_audit("role.grant", None, user, None, role=role, via="cli")
     db.session.commit()
     click.echo(f"created user {user.id} <{user.email}> roles: {', '.join(roles) or 'member'}")
+
+
+@click.command("reset-dev-db")
+@click.option("--yes", is_flag=True, required=True, help="Confirm: every row is deleted.")
+@click.option("--seed/--no-seed", default=True)
+def reset_dev_db(yes: bool, seed: bool) -> None:
+    """Development only: drop and recreate every table from the models, then seed demo data."""
+    from flask import current_app
+
+    if current_app.config["PRODUCTION"]:
+        raise click.ClickException("refused: PRODUCTION is set")
+    db.drop_all()
+    db.create_all()
+    click.echo("schema recreated from the models")
+    if seed:
+        from marketplace import demo
+
+        click.echo(f"demo data: seeded {', '.join(demo.run_all())}")

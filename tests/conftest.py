@@ -3,6 +3,7 @@ TEST_DATABASE_URL), a client, an `auth` helper and factories."""
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -11,6 +12,13 @@ from marketplace import create_app
 from marketplace.extensions import db
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
+
+# Each feature keeps its fixtures (factories) in tests/fixtures/<feature>.py; all are loaded.
+pytest_plugins = sorted(
+    f"tests.fixtures.{p.stem}"
+    for p in (Path(__file__).parent / "fixtures").glob("*.py")
+    if p.stem != "__init__"
+)
 PASSWORD = "tarnished-Violin-orbit-91"
 
 
