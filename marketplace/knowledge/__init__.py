@@ -1,0 +1,1 @@
+"""Knowledge base: practices, revisions, suggested edits, adaptations, endorsements."""

@@ -1,0 +1,118 @@
+"""Revisions for any versioned object (practices here, case studies in marketplace.cases).
+
+A revision is a JSON snapshot of an object's editable fields. The API knows nothing about
+the object's type; callers pass the target as a keyword (`practice_id=` or `case_study_id=`):
+
+    snapshot(obj, fields) -> dict
+        Plain JSON values of `fields` read from `obj` (lists stay lists, None stays None).
+        For relations, pass a dict you built yourself instead of calling snapshot().
+    record_revision(data, author, message, *, practice_id=None, case_study_id=None,
+                    reverted_from=None) -> Revision
+        Adds and flushes Revision number n+1 for that target (never commits).
+    revision_query(*, practice_id=None, case_study_id=None) -> Select
+        Revisions of one target, newest first (add .options()/.limit() as needed).
+    get_revision(number, *, practice_id=None, case_study_id=None) -> Revision | None
+    diff_snapshots(old, new, labels) -> list[FieldDiff]
+        One FieldDiff(field, label, changed, html) per field in `labels` (in that order);
+        `html` is Markup: a word-level diff with <del>/<ins>, every word escaped first.
+    word_diff(old, new) -> Markup
+        The word-level diff of two strings (lists are joined with ", ").
+
+`labels` maps field name -> (lazy) label; e.g. knowledge.services.FIELD_LABELS.
+"""
+
+import difflib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from markupsafe import Markup, escape
+from sqlalchemy import Select, func, select
+
+from marketplace.extensions import db
+from marketplace.knowledge.models import Revision
+
+_TOKEN = re.compile(r"\s+|[^\s]+")
+
+
+@dataclass(frozen=True)
+class FieldDiff:
+    field: str
+    label: str
+    changed: bool
+    html: Markup
+
+
+def snapshot(obj, fields: Iterable[str]) -> dict:
+    return {name: getattr(obj, name) for name in fields}
+
+
+def _target(practice_id: int | None, case_study_id: int | None):
+    if (practice_id is None) == (case_study_id is None):
+        raise ValueError("give exactly one of practice_id / case_study_id")
+    if practice_id is not None:
+        return Revision.practice_id, practice_id
+    return Revision.case_study_id, case_study_id
+
+
+def revision_query(*, practice_id: int | None = None, case_study_id: int | None = None) -> Select:
+    column, value = _target(practice_id, case_study_id)
+    return select(Revision).where(column == value).order_by(Revision.number.desc())
+
+
+def get_revision(number: int, *, practice_id: int | None = None,
+                 case_study_id: int | None = None) -> Revision | None:
+    column, value = _target(practice_id, case_study_id)
+    return db.session.scalar(
+        select(Revision).where(column == value, Revision.number == number)
+    )
+
+
+def record_revision(data: dict, author, message: str = "", *, practice_id: int | None = None,
+                    case_study_id: int | None = None,
+                    reverted_from: Revision | None = None) -> Revision:
+    """Add the next-numbered revision of the target and flush (the caller commits)."""
+    column, value = _target(practice_id, case_study_id)
+    last = db.session.scalar(select(func.max(Revision.number)).where(column == value)) or 0
+    revision = Revision(
+        practice_id=practice_id, case_study_id=case_study_id, number=last + 1, data=data,
+        author_id=author.id if author is not None else None, message=(message or "")[:300],
+        reverted_from_id=reverted_from.id if reverted_from is not None else None,
+    )
+    db.session.add(revision)
+    db.session.flush()
+    return revision
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def word_diff(old, new) -> Markup:
+    a, b = _TOKEN.findall(_text(old)), _TOKEN.findall(_text(new))
+    out: list[str] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        removed, added = escape("".join(a[i1:i2])), escape("".join(b[j1:j2]))
+        if op == "equal":
+            out.append(str(removed))
+            continue
+        if removed:
+            out.append(f"<del>{removed}</del>")
+        if added:
+            out.append(f"<ins>{added}</ins>")
+    # Every piece of user text went through escape() above; only our tags are raw.
+    return Markup("".join(out))
+
+
+def diff_snapshots(old: dict, new: dict, labels: Mapping[str, str]) -> list[FieldDiff]:
+    diffs = []
+    for field, label in labels.items():
+        before, after = old.get(field), new.get(field)
+        changed = _text(before) != _text(after)
+        html = word_diff(before, after) if changed else Markup(escape(_text(after)))
+        diffs.append(FieldDiff(field, str(label), changed, html))
+    return diffs
