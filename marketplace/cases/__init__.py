@@ -1,0 +1,1 @@
+"""Benchmarking case studies: measured results of practices, compared among peers."""

@@ -1,0 +1,154 @@
+"""Benchmarking: improvement from baseline, mid-rank percentiles among peers, the bar chart.
+
+Everything here is a pure function of plain values except `peer_points` (one query).
+
+Definitions (also shown on the benchmark page):
+
+- improvement = result − baseline when higher is better, baseline − result when lower is
+  better, so a positive improvement always means "got better", in the metric's unit;
+- relative improvement = improvement ÷ |baseline| × 100 (undefined when the baseline is 0);
+- percentile rank (mid-rank) of a case among N peers, the case itself included:
+  100 × (peers with a strictly smaller improvement + ½ × peers with an equal one) ÷ N.
+  Alone (N = 1) or among equals a case sits at 50; the best of N distinct values at
+  100 × (N − ½) ÷ N. Improvements are rounded to 9 significant digits before comparing, so
+  float noise (0.1 + 0.2) does not break ties.
+"""
+
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+from math import isfinite
+
+HIGHER = "higher"
+LOWER = "lower"
+DIRECTIONS = (HIGHER, LOWER)
+TIE_DIGITS = 9
+
+
+@dataclass(frozen=True)
+class Point:
+    """One published case's measurement of one metric."""
+
+    case_id: int
+    slug: str
+    title: str
+    country: str | None
+    organization_type: str | None
+    baseline: float
+    result: float
+    target: float | None
+    direction: str
+
+    @property
+    def improvement(self) -> float:
+        return improvement(self.baseline, self.result, self.direction)
+
+    @property
+    def relative(self) -> float | None:
+        return relative_improvement(self.baseline, self.result, self.direction)
+
+
+def improvement(baseline: float, result: float, direction: str) -> float:
+    """Change from baseline, in the metric's unit, positive when it got better."""
+    delta = result - baseline
+    return -delta if direction == LOWER else delta
+
+
+def relative_improvement(baseline: float, result: float, direction: str) -> float | None:
+    """Improvement as a percentage of |baseline|; None when the baseline is zero."""
+    if baseline == 0:
+        return None
+    return improvement(baseline, result, direction) / abs(baseline) * 100
+
+
+def _key(value: float) -> float:
+    return float(f"{value:.{TIE_DIGITS}g}") if isfinite(value) else value
+
+
+def percentile_rank(value: float, population: list[float]) -> float:
+    """Mid-rank percentile of `value` within `population` (which includes it); 0..100."""
+    ordered = sorted(_key(v) for v in population)
+    if not ordered:
+        raise ValueError("empty population")
+    key = _key(value)
+    below = bisect_left(ordered, key)
+    equal = bisect_right(ordered, key) - below
+    return 100 * (below + 0.5 * equal) / len(ordered)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where one value stands among its peers."""
+
+    percentile: float
+    n: int
+    rank: int  # 1 = best; ties share the best rank among them
+
+
+def standing(value: float, population: list[float]) -> Standing:
+    keys = [_key(v) for v in population]
+    key = _key(value)
+    better = sum(1 for k in keys if k > key)
+    return Standing(percentile_rank(value, population), len(keys), better + 1)
+
+
+def rank_points(points: list[Point]) -> list[tuple[Point, Standing]]:
+    """Every point with its standing among all of them, best improvement first."""
+    values = [p.improvement for p in points]
+    ranked = [(p, standing(p.improvement, values)) for p in points]
+    return sorted(ranked, key=lambda ps: (-_key(ps[0].improvement), ps[0].title.lower()))
+
+
+def standing_among(own: Point, peers: list[Point]) -> Standing:
+    """`own` among `peers`; `own` is added to the population when it is not one of them."""
+    values = [p.improvement for p in peers if p.case_id != own.case_id]
+    return standing(own.improvement, [*values, own.improvement])
+
+
+# --- chart geometry -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Bar:
+    point: Point
+    y: float
+    x: float
+    width: float
+    is_highlighted: bool
+    label_y: float
+
+
+@dataclass(frozen=True)
+class Chart:
+    width: int
+    height: int
+    label_width: int
+    zero_x: float
+    plot_left: int
+    plot_right: int
+    bars: list[Bar]
+    bar_height: int
+    axis_min: float
+    axis_max: float
+
+
+def bar_chart(points: list[Point], highlight_id: int | None = None, *, width: int = 720,
+              label_width: int = 220, bar_height: int = 18, gap: int = 8) -> Chart:
+    """Horizontal bars of improvement, best first, with a zero line for mixed signs."""
+    ordered = sorted(points, key=lambda p: (-_key(p.improvement), p.title.lower()))
+    values = [p.improvement for p in ordered] or [0.0]
+    lo, hi = min(0.0, *values), max(0.0, *values)
+    if lo == hi:
+        hi = lo + 1
+    plot_left, plot_right = label_width, width - 80
+    scale = (plot_right - plot_left) / (hi - lo)
+    zero_x = plot_left + (0 - lo) * scale
+    top = 10
+    bars = []
+    for i, p in enumerate(ordered):
+        y = top + i * (bar_height + gap)
+        end = plot_left + (p.improvement - lo) * scale
+        bars.append(Bar(point=p, y=y, x=min(zero_x, end), width=max(abs(end - zero_x), 1.0),
+                        is_highlighted=p.case_id == highlight_id, label_y=y + bar_height * 0.75))
+    height = top * 2 + len(ordered) * (bar_height + gap) + 20
+    return Chart(width=width, height=height, label_width=label_width, zero_x=zero_x,
+                 plot_left=plot_left, plot_right=plot_right, bars=bars, bar_height=bar_height,
+                 axis_min=lo, axis_max=hi)
