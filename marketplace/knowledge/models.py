@@ -288,8 +288,10 @@ class Revision(db.Model):
     practice_id: Mapped[int | None] = mapped_column(
         ForeignKey("practice.id", ondelete="CASCADE"), index=True
     )
-    # The cases package declares the relationship; the FK arrives with marketplace.cases.
-    case_study_id: Mapped[int | None] = mapped_column(index=True)
+    # The cases package declares the relationship (CaseStudy.revisions).
+    case_study_id: Mapped[int | None] = mapped_column(
+        ForeignKey("case_study.id", ondelete="CASCADE"), index=True
+    )
     number: Mapped[int]
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
