@@ -19,6 +19,9 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_user)
     app.cli.add_command(reset_dev_db)
+    from marketplace.notifications.cli import notifications_cli
+
+    app.cli.add_command(notifications_cli)
 
 
 @click.command("seed-demo")

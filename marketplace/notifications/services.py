@@ -1,0 +1,164 @@
+"""notify() and friends. Emails go to the EmailOutbox table and are sent after commit.
+
+notify() never sends mail itself: with the recipient's "immediate" preference it queues an
+EmailOutbox row; delivery.py sends queued rows once the transaction commits (or from
+`marketplace notifications deliver`). "digest" marks the notification for the daily digest.
+Users are not notified of their own actions.
+"""
+
+from flask import current_app, has_request_context, request
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+
+from marketplace.accounts.models import User
+from marketplace.database import utcnow
+from marketplace.errors import InvalidInput
+from marketplace.extensions import db
+from marketplace.notifications import (
+    delivery,  # noqa: F401  (registers the after-commit hook)
+    kinds,
+)
+from marketplace.notifications.models import EmailOutbox, Notification, NotificationPreference
+
+
+def notify(recipient: User, kind: str, message: str, link: str, actor: User | None = None) -> None:
+    """Add an in-app notification and queue its email per the recipient's preference."""
+    if actor is not None and actor.id == recipient.id:
+        return
+    kind = kind if kind in kinds.LABELS else kinds.GENERIC
+    mode = preference_for(recipient, kind) if _can_email(recipient) else kinds.OFF
+    db.session.add(Notification(
+        recipient_id=recipient.id, kind=kind, message=message[:500], link=link[:500],
+        actor_id=actor.id if actor is not None else None,
+        is_digest_pending=mode == kinds.DIGEST,
+    ))
+    if mode == kinds.IMMEDIATE:
+        _queue_immediate(recipient, kind, message, link)
+    db.session.flush()
+
+
+def _can_email(user: User) -> bool:
+    return bool(user.email) and not user.is_deleted and not user.is_suspended
+
+
+def absolute_link(link: str) -> str:
+    if link.startswith(("http://", "https://")) or not link:
+        return link
+    if has_request_context():
+        return request.host_url.rstrip("/") + link
+    server = current_app.config.get("SERVER_NAME")
+    scheme = current_app.config.get("PREFERRED_URL_SCHEME", "http")
+    return f"{scheme}://{server}{link}" if server else link
+
+
+def _queue_immediate(recipient: User, kind: str, message: str, link: str) -> None:
+    site = current_app.config["SITE_NAME"]
+    with force_locale(recipient.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        subject = _("[%(site)s] %(kind)s: %(message)s", site=site, kind=kinds.label(kind),
+                    message=_shorten(message, 80))
+        body = "\n\n".join([
+            _("Hello %(name)s,", name=recipient.display_name), message,
+            _("Open it: %(link)s", link=absolute_link(link)), _footer(),
+        ])
+    queue_email(recipient, subject, body)
+
+
+def _footer() -> str:
+    prefs = absolute_link("/notifications/preferences")
+    return _("You receive this email because of your notification settings: %(link)s", link=prefs)
+
+
+def _shorten(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def queue_email(recipient: User, subject: str, body: str) -> EmailOutbox:
+    """Queue an email; it is sent after the surrounding transaction commits."""
+    row = EmailOutbox(recipient_id=recipient.id, recipient=recipient.email,
+                      subject=subject[:300], body=body)
+    db.session.add(row)
+    return row
+
+
+def preference_for(user: User, kind: str) -> str:
+    mode = db.session.scalar(select(NotificationPreference.mode).where(
+        NotificationPreference.user_id == user.id, NotificationPreference.kind == kind))
+    return mode or kinds.DEFAULT_MODE
+
+
+def preferences_of(user: User) -> dict[str, str]:
+    rows = db.session.execute(select(NotificationPreference.kind, NotificationPreference.mode)
+                              .where(NotificationPreference.user_id == user.id))
+    saved = dict(rows.all())
+    return {kind: saved.get(kind, kinds.DEFAULT_MODE) for kind in kinds.KINDS}
+
+
+def set_preferences(user: User, modes: dict[str, str]) -> None:
+    existing = {p.kind: p for p in db.session.scalars(
+        select(NotificationPreference).where(NotificationPreference.user_id == user.id))}
+    for kind, mode in modes.items():
+        if kind not in kinds.LABELS or mode not in kinds.MODE_LABELS:
+            raise InvalidInput(kind, _("Choose one of the offered options."))
+        if kind in existing:
+            existing[kind].mode = mode
+        else:
+            db.session.add(NotificationPreference(user_id=user.id, kind=kind, mode=mode))
+    db.session.flush()
+
+
+def unread_count(user: User) -> int:
+    return db.session.scalar(select(func.count(Notification.id)).where(
+        Notification.recipient_id == user.id, Notification.read_at.is_(None))) or 0
+
+
+def list_for(user: User):
+    return (select(Notification).where(Notification.recipient_id == user.id)
+            .order_by(Notification.created_at.desc(), Notification.id.desc()))
+
+
+def mark_read(user: User, notification: Notification) -> None:
+    if notification.recipient_id != user.id:
+        raise InvalidInput(None, _("This notification is not yours."))
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+    db.session.flush()
+
+
+def mark_all_read(user: User) -> int:
+    result = db.session.execute(update(Notification).where(
+        Notification.recipient_id == user.id, Notification.read_at.is_(None)
+    ).values(read_at=utcnow()))
+    return result.rowcount
+
+
+def queue_digests() -> int:
+    """One email per user listing the notifications waiting for their digest; returns emails."""
+    pending = db.session.scalars(
+        select(Notification).where(Notification.is_digest_pending.is_(True))
+        .order_by(Notification.recipient_id, Notification.created_at)
+    ).all()
+    by_user: dict[int, list[Notification]] = {}
+    for n in pending:
+        by_user.setdefault(n.recipient_id, []).append(n)
+    queued = 0
+    for user_id, items in by_user.items():
+        user = db.session.get(User, user_id)
+        if _can_email(user):
+            _queue_digest(user, items)
+            queued += 1
+        for n in items:
+            n.is_digest_pending = False
+    db.session.flush()
+    return queued
+
+
+def _queue_digest(user: User, items: list[Notification]) -> None:
+    site = current_app.config["SITE_NAME"]
+    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        subject = _("[%(site)s] Your daily digest: %(n)d notifications", site=site, n=len(items))
+        lines = [f"- {n.message}\n  {absolute_link(n.link)}" for n in items]
+        body = "\n\n".join([_("Hello %(name)s,", name=user.display_name),
+                            _("Here is what happened since your last digest:"),
+                            "\n".join(lines), _footer()])
+    queue_email(user, subject, body)

@@ -1,0 +1,148 @@
+"""Notifications: rows, emails after commit per preference, digests, retries, the bell."""
+
+import pytest
+from sqlalchemy import select
+
+from marketplace.extensions import db
+from marketplace.notifications import kinds
+from marketplace.notifications.delivery import deliver_pending
+from marketplace.notifications.models import EmailOutbox, Notification
+from marketplace.notifications.services import notify, queue_digests, set_preferences
+
+
+@pytest.fixture
+def pair(make_user):
+    return make_user(email="ana@example.org", name="Ana"), make_user(email="bo@example.org", name="Bo")
+
+
+@pytest.mark.parametrize("kind", kinds.KINDS)
+def test_each_kind_sends_an_email_after_commit(app, pair, outbox, kind):
+    ana, bo = pair
+    notify(ana, kind, f"Something about {kind}", "/somewhere", actor=bo)
+    assert outbox == []  # nothing leaves before the commit
+    db.session.commit()
+    assert len(outbox) == 1
+    msg = outbox[0]
+    assert msg["To"] == "ana@example.org"
+    with app.test_request_context():
+        assert str(kinds.LABELS[kind]) in msg["Subject"]
+    assert f"Something about {kind}" in msg.get_content()
+    assert "http://localhost/somewhere" in msg.get_content()
+
+
+def test_rollback_sends_nothing(app, pair, outbox):
+    ana, bo = pair
+    notify(ana, kinds.REPLY, "A reply", "/t/1", actor=bo)
+    db.session.rollback()
+    db.session.commit()
+    assert outbox == []
+    assert db.session.scalar(select(EmailOutbox)) is None
+
+
+def test_no_notification_for_own_action(app, pair, outbox):
+    ana, _ = pair
+    notify(ana, kinds.REPLY, "I replied to myself", "/t/1", actor=ana)
+    db.session.commit()
+    assert db.session.scalar(select(Notification)) is None
+
+
+def test_off_keeps_the_bell_but_sends_no_email(app, pair, outbox):
+    ana, bo = pair
+    set_preferences(ana, {kinds.MENTION: kinds.OFF})
+    notify(ana, kinds.MENTION, "Bo mentioned you", "/t/1", actor=bo)
+    db.session.commit()
+    assert outbox == []
+    assert db.session.scalar(select(Notification.message)) == "Bo mentioned you"
+
+
+def test_digest_batches_into_one_email(app, pair, outbox):
+    ana, bo = pair
+    set_preferences(ana, {kinds.REPLY: kinds.DIGEST, kinds.MENTION: kinds.DIGEST})
+    notify(ana, kinds.REPLY, "First reply", "/t/1", actor=bo)
+    notify(ana, kinds.MENTION, "A mention", "/t/2", actor=bo)
+    notify(ana, kinds.REPLY, "Second reply", "/t/1", actor=bo)
+    db.session.commit()
+    assert outbox == []
+    assert queue_digests() == 1
+    db.session.commit()
+    assert len(outbox) == 1
+    body = outbox[0].get_content()
+    assert "3 notifications" in outbox[0]["Subject"]
+    for text in ("First reply", "A mention", "Second reply"):
+        assert text in body
+    assert queue_digests() == 0  # a second run sends nothing again
+
+
+def test_send_digests_command(app, pair, outbox):
+    ana, bo = pair
+    set_preferences(ana, {kinds.REPLY: kinds.DIGEST})
+    notify(ana, kinds.REPLY, "Digest me", "/t/1", actor=bo)
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["notifications", "send-digests"])
+    assert result.exit_code == 0, result.output
+    assert "1 digests queued" in result.output
+    assert [m["To"] for m in outbox] == ["ana@example.org"]
+
+
+def test_failed_send_is_retried_and_never_breaks_the_request(app, pair, outbox, monkeypatch):
+    ana, bo = pair
+    calls = []
+
+    def broken(to, subject, body):
+        calls.append(to)
+        raise OSError("SMTP down")
+
+    monkeypatch.setattr("marketplace.notifications.delivery.send_mail", broken)
+    notify(ana, kinds.REPLY, "A reply", "/t/1", actor=bo)
+    db.session.commit()  # must not raise
+    row = db.session.scalar(select(EmailOutbox))
+    assert calls == ["ana@example.org"]
+    assert (row.status, row.attempts) == ("pending", 1)
+    assert "SMTP down" in row.last_error
+    monkeypatch.undo()
+    assert deliver_pending() == 0  # not due yet: retried after a delay
+    row.next_attempt_at = row.created_at
+    db.session.commit()
+    assert deliver_pending() == 1
+    db.session.refresh(row)
+    assert row.status == "sent"
+    assert len(outbox) == 1
+
+
+def test_bell_list_and_mark_read(app, client, auth, pair):
+    ana, bo = pair
+    notify(ana, kinds.REPLY, "Bo replied to your thread", "/organizations/", actor=bo)
+    notify(ana, kinds.MENTION, "Bo mentioned you", "/organizations/", actor=bo)
+    db.session.commit()
+    auth.login("ana@example.org")
+    page = client.get("/notifications/").get_data(as_text=True)
+    assert "Bo replied to your thread" in page
+    assert 'aria-label="2 unread"' in page
+    first = db.session.scalars(select(Notification).order_by(Notification.id)).first()
+    response = client.post(f"/notifications/{first.id}/read")
+    assert response.status_code == 302 and response.location.endswith("/organizations/")
+    assert 'aria-label="1 unread"' in client.get("/notifications/").get_data(as_text=True)
+    client.post("/notifications/read-all")
+    assert "unread" not in client.get("/notifications/").get_data(as_text=True)
+
+
+def test_cannot_mark_someone_elses_notification(app, client, auth, pair):
+    ana, bo = pair
+    notify(ana, kinds.REPLY, "For Ana", "/x", actor=bo)
+    db.session.commit()
+    note = db.session.scalar(select(Notification))
+    auth.login("bo@example.org")
+    client.post(f"/notifications/{note.id}/read")
+    db.session.refresh(note)
+    assert note.read_at is None
+
+
+def test_preferences_page_saves(app, client, auth, pair, outbox):
+    ana, bo = pair
+    auth.login("ana@example.org")
+    assert "Mentions of you" in client.get("/notifications/preferences").get_data(as_text=True)
+    data = {k: kinds.IMMEDIATE for k in kinds.KINDS} | {kinds.MENTION: kinds.OFF}
+    assert client.post("/notifications/preferences", data=data).status_code == 302
+    notify(ana, kinds.MENTION, "Hidden from email", "/x", actor=bo)
+    db.session.commit()
+    assert outbox == []
