@@ -22,6 +22,11 @@ def init_app(app: Flask) -> None:
     from marketplace.notifications.cli import notifications_cli
 
     app.cli.add_command(notifications_cli)
+    from marketplace.ledger.cli import ledger_cli
+    from marketplace.projects.cli import projects_cli
+
+    app.cli.add_command(ledger_cli)
+    app.cli.add_command(projects_cli)
 
 
 @click.command("seed-demo")

@@ -1,0 +1,1 @@
+"""The money core: double-entry, integer minor units, append-only. No blueprint, no request."""

@@ -1,0 +1,65 @@
+"""Invariants tying pledges to the ledger; `marketplace ledger check` runs them after the ledger's."""
+
+from collections import defaultdict
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from marketplace.extensions import db
+from marketplace.ledger.models import LedgerTransaction, TransactionKind
+from marketplace.ledger.services import project_totals
+from marketplace.projects.models import Project
+from marketplace.sponsorship.models import Pledge, PledgeStatus
+
+
+def problems() -> list[str]:
+    found: list[str] = []
+    pledges = list(db.session.scalars(
+        select(Pledge).options(selectinload(Pledge.contribution).selectinload(LedgerTransaction.entries),
+                               selectinload(Pledge.refund))))
+    for pledge in pledges:
+        found.extend(_pledge_problems(pledge))
+    found.extend(_raised_matches(pledges))
+    found.extend(_every_contribution_has_a_pledge())
+    return found
+
+
+def _pledge_problems(pledge: Pledge) -> list[str]:
+    found = []
+    paid = pledge.status in (PledgeStatus.CONFIRMED, PledgeStatus.REFUNDED)
+    if paid != (pledge.contribution is not None):
+        found.append(f"pledge {pledge.id} is {pledge.status} but its contribution is "
+                     f"{'missing' if paid else 'present'}")
+    if pledge.contribution is not None:
+        into_escrow = sum(e.amount_minor for e in pledge.contribution.entries if e.amount_minor > 0)
+        if into_escrow != pledge.amount_minor:
+            found.append(f"pledge {pledge.id} of {pledge.amount_minor} has a contribution of {into_escrow}")
+    if (pledge.status == PledgeStatus.REFUNDED) != (pledge.refund is not None):
+        found.append(f"pledge {pledge.id} is {pledge.status} and its refund is "
+                     f"{'present' if pledge.refund else 'missing'}")
+    if pledge.refund is not None and pledge.refund.reverses_id != pledge.contribution_id:
+        found.append(f"pledge {pledge.id}: refund {pledge.refund_id} does not reverse its contribution")
+    return found
+
+
+def _raised_matches(pledges: list[Pledge]) -> list[str]:
+    unpaid: dict[int, int] = defaultdict(int)
+    for pledge in pledges:
+        if pledge.status == PledgeStatus.PLEDGED:
+            unpaid[pledge.project_id] += pledge.amount_minor
+    found = []
+    for project in db.session.scalars(select(Project).order_by(Project.id)):
+        totals = project_totals(project.id)
+        expected = unpaid[project.id] + totals["contributed"] - totals["refunded"]
+        if project.raised_minor != expected:
+            found.append(f"project {project.slug}: raised_minor {project.raised_minor} but unpaid "
+                         f"pledges + contributions - refunds = {expected}")
+    return found
+
+
+def _every_contribution_has_a_pledge() -> list[str]:
+    linked = select(Pledge.contribution_id).where(Pledge.contribution_id.is_not(None))
+    rows = db.session.scalars(select(LedgerTransaction.id).where(
+        LedgerTransaction.kind == TransactionKind.CONTRIBUTION.value,
+        LedgerTransaction.id.not_in(linked))).all()
+    return [f"contribution {tx} belongs to no pledge" for tx in rows]

@@ -1,0 +1,61 @@
+"""Payment providers: how a pledge becomes money received.
+
+A provider is any object with a `name` and `start(pledge) -> str | None` (a URL to send the donor
+to, or None). Two real ones:
+
+- `manual`: nothing happens online; the pledge stays "pledged" until a host or admin records that
+  the money arrived (a bank transfer, a grant disbursement): `services.confirm_pledge`.
+- `instant`: confirmed at once (demos, tests, in-kind pledges already in hand).
+
+A card processor plugs in the same way: its `start` creates a checkout session at the processor
+(passing `pledge.id` as metadata) and returns the processor's URL; a webhook view verifies the
+processor's signature and calls `services.confirm_pledge(pledge, None, provider_reference=...)`
+(idempotent: a replayed webhook gets a Conflict, which the view answers with 200). Register it in
+PROVIDERS and name it in the PAYMENT_PROVIDER setting. No card data ever touches this app.
+"""
+
+from typing import Protocol
+
+from flask import current_app
+
+from marketplace.extensions import db
+from marketplace.sponsorship.models import Pledge
+
+
+class PaymentProvider(Protocol):
+    name: str
+
+    def start(self, pledge: Pledge) -> str | None: ...
+
+
+class ManualProvider:
+    name = "manual"
+
+    def start(self, pledge: Pledge) -> str | None:
+        return None
+
+
+class InstantProvider:
+    name = "instant"
+
+    def start(self, pledge: Pledge) -> str | None:
+        from marketplace.sponsorship.services import confirm_pledge
+
+        confirm_pledge(pledge, None, provider_reference="instant")
+        return None
+
+
+PROVIDERS: dict[str, PaymentProvider] = {p.name: p for p in (ManualProvider(), InstantProvider())}
+
+
+def provider_name(requested: str | None = None) -> str:
+    name = requested or current_app.config.get("PAYMENT_PROVIDER", "manual")
+    if name not in PROVIDERS:
+        raise ValueError(f"unknown payment provider {name!r}")
+    return name
+
+
+def start(pledge: Pledge) -> str | None:
+    """Hand a freshly recorded pledge to its provider; returns a URL to redirect to, if any."""
+    db.session.flush()
+    return PROVIDERS[pledge.provider].start(pledge)

@@ -1,0 +1,369 @@
+"""Pledges, contributions, tranche releases and refunds: the money verbs (they never commit).
+
+Room is reserved at pledge time: `Project.raised_minor` counts unpaid pledges too, so a project
+never accepts more promises than its goal; cancelling or refunding gives the room back.
+Precisely: raised_minor = unpaid pledges + contributed - refunded (`marketplace ledger check`).
+"""
+
+import hashlib
+import json
+import re
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from marketplace.accounts.models import Organization, Role, User, UserRole
+from marketplace.accounts.services import record_audit
+from marketplace.database import utcnow
+from marketplace.errors import Conflict, InvalidInput, PermissionDenied
+from marketplace.extensions import db
+from marketplace.ledger import services as ledger
+from marketplace.ledger.models import TransactionKind
+from marketplace.ledger.money import format_minor, is_known_currency, parse_amount
+from marketplace.projects.models import (
+    FundingModel,
+    Objective,
+    ObjectiveStatus,
+    Project,
+    ProjectState,
+)
+from marketplace.sponsorship.models import DonorKind, DonorProfile, Pledge, PledgeStatus, TrancheRelease
+
+_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
+PROJECT = Project.__table__
+PLEDGE = Pledge.__table__
+
+# --- donors -----------------------------------------------------------------------------------
+
+
+def save_donor_profile(user: User, *, kind: str, organization: Organization | None,
+                       is_anonymous_by_default: bool, focus_themes: list[str],
+                       focus_countries: list[str], country: str | None, tax_identifier: str,
+                       ip: str | None = None) -> DonorProfile:
+    """Create or update the user's donor profile; the first time, grant the donor role."""
+    if kind == DonorKind.ORGANIZATION:
+        if organization is None:
+            raise InvalidInput("organization", _("Choose the organization you give for."))
+        if not any(m.user_id == user.id for m in organization.members):
+            raise PermissionDenied(_("You can only give on behalf of an organization you belong to."))
+    profile = db.session.scalar(select(DonorProfile).where(DonorProfile.user_id == user.id))
+    if profile is None:
+        profile = DonorProfile(user=user)
+        db.session.add(profile)
+    profile.kind = kind
+    profile.organization = organization if kind == DonorKind.ORGANIZATION else None
+    profile.is_anonymous_by_default = is_anonymous_by_default
+    profile.focus_themes = list(focus_themes)
+    profile.focus_countries = list(focus_countries)
+    profile.country = country or None
+    profile.tax_identifier = tax_identifier.strip()
+    if not user.has_role(Role.DONOR):
+        user.roles.append(UserRole(role=Role.DONOR.value))
+        record_audit("role.grant", user, user, ip, role=Role.DONOR.value, via="donor_profile")
+    db.session.flush()
+    return profile
+
+
+def donor_profile(user: User) -> DonorProfile | None:
+    return db.session.scalar(select(DonorProfile).where(DonorProfile.user_id == user.id))
+
+
+# --- pledges ----------------------------------------------------------------------------------
+
+
+def fingerprint(project_id: int, amount_minor: int, currency: str, message: str, is_anonymous: bool) -> str:
+    body = [project_id, amount_minor, currency, message, bool(is_anonymous)]
+    return hashlib.sha256(json.dumps(body).encode()).hexdigest()
+
+
+def record_pledge(donor: User, project: Project, amount_text: str, *, idempotency_key: str,
+                  currency: str | None = None, message: str = "", is_anonymous: bool | None = None,
+                  provider: str | None = None) -> tuple[Pledge, bool]:
+    """Pledge money to an open project; returns (pledge, created).
+
+    A replay of the same key and body returns the first pledge (created False); the same key with
+    another body is a Conflict. The goal is enforced by a guarded UPDATE (the database decides).
+    """
+    from marketplace.sponsorship import payments
+
+    if not _KEY.match(idempotency_key or ""):
+        raise InvalidInput(None, _("This form has expired. Reload the page and try again."))
+    if currency and currency.strip().upper() != project.currency:
+        raise InvalidInput("amount", _("Amounts for this project are in %(currency)s.",
+                                       currency=project.currency))
+    amount = parse_amount(amount_text, project.currency)
+    message = (message or "").strip()[:2000]
+    profile = donor_profile(donor)
+    if is_anonymous is None:
+        is_anonymous = bool(profile and profile.is_anonymous_by_default)
+    print_ = fingerprint(project.id, amount, project.currency, message, is_anonymous)
+    existing = _replay(donor, idempotency_key, print_)
+    if existing is not None:
+        return existing, False
+    pledge = Pledge(project_id=project.id, donor_id=donor.id, amount_minor=amount,
+                    currency=project.currency, message=message, is_anonymous=is_anonymous,
+                    donor_name="" if is_anonymous else _giving_name(donor, profile),
+                    provider=payments.provider_name(provider), idempotency_key=idempotency_key,
+                    request_fingerprint=print_)
+    try:
+        with db.session.begin_nested():
+            _reserve_room(project, amount)
+            db.session.add(pledge)
+    except IntegrityError:  # the same key arrived twice at once; the other request won
+        db.session.expire(project, ["raised_minor"])
+        return _replay(donor, idempotency_key, print_), False
+    payments.start(pledge)
+    return pledge, True
+
+
+def _giving_name(donor: User, profile: DonorProfile | None) -> str:
+    return profile.giving_name if profile is not None else donor.display_name
+
+
+def _replay(donor: User, key: str, print_: str) -> Pledge | None:
+    existing = db.session.scalar(
+        select(Pledge).where(Pledge.donor_id == donor.id, Pledge.idempotency_key == key)
+    )
+    if existing is not None and existing.request_fingerprint != print_:
+        raise Conflict(_("This request was already made with a different amount or message. "
+                         "Reload the page to make a new pledge."), field="amount")
+    return existing
+
+
+def _reserve_room(project: Project, amount: int) -> None:
+    """raised += amount, only if it stays within the goal, the project is open and not past due."""
+    now = utcnow()
+    result = db.session.execute(
+        update(PROJECT)
+        .where(PROJECT.c.id == project.id, PROJECT.c.state == ProjectState.OPEN.value,
+               PROJECT.c.raised_minor + amount <= PROJECT.c.goal_minor,
+               or_(PROJECT.c.deadline.is_(None), PROJECT.c.deadline > now))
+        .values(raised_minor=PROJECT.c.raised_minor + amount)
+    )
+    if result.rowcount == 1:
+        db.session.expire(project, ["raised_minor"])
+        return
+    db.session.refresh(project)
+    raise _no_room(project, now)
+
+
+def _no_room(project: Project, now: datetime) -> Conflict:
+    if project.state != ProjectState.OPEN or (project.deadline and project.deadline <= now):
+        return Conflict(_("This project is no longer accepting pledges."), field="amount")
+    left = project.goal_minor - project.raised_minor
+    if left <= 0:
+        return Conflict(_("This project has reached its goal; it needs no more pledges."),
+                        field="amount")
+    return Conflict(_("Only %(left)s is left to reach the goal. Pledge that much or less.",
+                      left=format_minor(left, project.currency)), field="amount")
+
+
+def _give_back_room(project_id: int, amount: int) -> None:
+    if amount:
+        db.session.execute(update(PROJECT).where(PROJECT.c.id == project_id)
+                           .values(raised_minor=PROJECT.c.raised_minor - amount))
+
+
+def _set_status(pledge: Pledge, new: PledgeStatus, *, expected: PledgeStatus, **values) -> None:
+    """Move a pledge between states with a guarded UPDATE, so two hosts cannot both do it."""
+    result = db.session.execute(
+        update(PLEDGE).where(PLEDGE.c.id == pledge.id, PLEDGE.c.status == expected.value)
+        .values(status=new.value, **values)
+    )
+    db.session.expire(pledge)
+    if result.rowcount != 1:
+        raise Conflict(_("This pledge is already %(status)s.", status=pledge.status_label))
+
+
+def confirm_pledge(pledge: Pledge, actor: User | None, provider_reference: str = ""):
+    """The money arrived: post the contribution (donor -> project escrow). Returns the group."""
+    _set_status(pledge, PledgeStatus.CONFIRMED, expected=PledgeStatus.PLEDGED,
+                confirmed_at=utcnow(), confirmed_by_id=actor.id if actor else None,
+                provider_reference=provider_reference[:120])
+    donor = ledger.donor_account(pledge.donor_id, pledge.currency)
+    escrow = ledger.escrow_account(pledge.project_id, pledge.currency)
+    group = ledger.post(TransactionKind.CONTRIBUTION, [(donor, -pledge.amount_minor),
+                                                       (escrow, pledge.amount_minor)],
+                        reference=f"contribution:pledge:{pledge.id}", project_id=pledge.project_id,
+                        actor_id=actor.id if actor else None)
+    db.session.flush()
+    db.session.execute(update(PLEDGE).where(PLEDGE.c.id == pledge.id).values(contribution_id=group.id))
+    db.session.expire(pledge)
+    _mark_funded_if_goal_met(pledge.project_id)
+    return group
+
+
+def cancel_pledge(pledge: Pledge, actor: User | None) -> None:
+    """An unpaid pledge is withdrawn (by its donor, a host, or at settlement); its room returns."""
+    _set_status(pledge, PledgeStatus.CANCELLED, expected=PledgeStatus.PLEDGED, closed_at=utcnow())
+    _give_back_room(pledge.project_id, pledge.amount_minor)
+
+
+def contributed_minor(project_id: int) -> int:
+    """Money received and not refunded, from the ledger."""
+    totals = ledger.project_totals(project_id)
+    return totals["contributed"] - totals["refunded"]
+
+
+def _mark_funded_if_goal_met(project_id: int) -> None:
+    goal = db.session.scalar(select(Project.goal_minor).where(Project.id == project_id))
+    if contributed_minor(project_id) >= goal:
+        db.session.execute(update(PROJECT).where(PROJECT.c.id == project_id,
+                                                 PROJECT.c.state == ProjectState.OPEN.value)
+                           .values(state=ProjectState.FUNDED.value))
+
+
+# --- release ----------------------------------------------------------------------------------
+
+RELEASABLE = {
+    FundingModel.ALL_OR_NOTHING.value: {ProjectState.FUNDED.value, ProjectState.COMPLETED.value},
+    FundingModel.KEEP_WHAT_YOU_RAISE.value: {ProjectState.OPEN.value, ProjectState.FUNDED.value,
+                                             ProjectState.COMPLETED.value},
+}
+
+
+def release_tranche(reviewer: User, objective: Objective, note: str = "") -> TrancheRelease | None:
+    """Release a verified objective's tranche, min(tranche, escrow balance), at most once.
+
+    Returns the release, or None when there is nothing to release (no tranche, empty escrow).
+    """
+    project = _lock_project(objective.project_id)
+    if objective.status != ObjectiveStatus.VERIFIED:
+        raise Conflict(_("Verify the objective before releasing its tranche."))
+    if project.state not in RELEASABLE[project.funding_model]:
+        raise Conflict(_("Money can be released only once the project is funded."))
+    if db.session.scalar(select(TrancheRelease.id).where(TrancheRelease.objective_id == objective.id)):
+        raise Conflict(_("This objective's tranche was already released."))
+    escrow = ledger.escrow_account(project.id, project.currency)
+    amount = min(objective.tranche_minor, ledger.balance(escrow))
+    if amount <= 0:
+        return None
+    return _release(reviewer, objective, project, escrow, amount, note)
+
+
+def _release(reviewer, objective, project, escrow, amount, note) -> TrancheRelease:
+    group = ledger.post(TransactionKind.RELEASE,
+                        [(escrow, -amount), (ledger.released_account(project.id, project.currency), amount)],
+                        reference=f"release:objective:{objective.id}", project_id=project.id,
+                        memo=objective.title, actor_id=reviewer.id)
+    db.session.flush()
+    result = db.session.execute(
+        update(PROJECT).where(PROJECT.c.id == project.id,
+                              PROJECT.c.released_minor + amount <= PROJECT.c.raised_minor)
+        .values(released_minor=PROJECT.c.released_minor + amount))
+    if result.rowcount != 1:  # pragma: no cover - the escrow balance already bounds it
+        raise Conflict(_("The escrow does not hold enough to release this tranche."))
+    release = TrancheRelease(objective_id=objective.id, project_id=project.id, transaction_id=group.id,
+                             amount_minor=amount, currency=project.currency, note=note.strip(),
+                             released_by_id=reviewer.id)
+    db.session.add(release)
+    db.session.flush()
+    db.session.expire(project, ["released_minor"])
+    return release
+
+
+def _lock_project(project_id: int) -> Project:
+    """Serialise money moves on one project (row lock on PostgreSQL; SQLite has one writer)."""
+    return db.session.scalar(select(Project).where(Project.id == project_id)
+                             .with_for_update().execution_options(populate_existing=True))
+
+
+# --- refunds and settlement -------------------------------------------------------------------
+
+
+def refund_project(actor: User | None, project: Project) -> dict[str, int]:
+    """Cancel unpaid pledges and refund what is still in escrow, pro rata to each contribution.
+
+    Each refund is its own group reversing one contribution (at most once: a unique constraint).
+    Call it when a project is cancelled or misses an all-or-nothing goal. Safe to call twice.
+    """
+    _lock_project(project.id)
+    pledges = list(db.session.scalars(
+        select(Pledge).where(Pledge.project_id == project.id,
+                             Pledge.status.in_([PledgeStatus.PLEDGED.value, PledgeStatus.CONFIRMED.value]))
+        .order_by(Pledge.id)))
+    summary = {"cancelled": 0, "refunded": 0, "refunded_minor": 0}
+    for pledge in (p for p in pledges if p.status == PledgeStatus.PLEDGED):
+        cancel_pledge(pledge, actor)
+        summary["cancelled"] += 1
+    confirmed = [p for p in pledges if p.status == PledgeStatus.CONFIRMED]
+    escrow = ledger.escrow_account(project.id, project.currency)
+    for pledge, share in zip(confirmed, pro_rata(ledger.balance(escrow), [p.amount_minor for p in confirmed]),
+                             strict=True):
+        if share > 0:
+            _refund(pledge, escrow, share, actor)
+            summary["refunded"] += 1
+            summary["refunded_minor"] += share
+    db.session.expire(project, ["raised_minor"])
+    return summary
+
+
+def _refund(pledge: Pledge, escrow, share: int, actor: User | None) -> None:
+    contribution = pledge.contribution
+    group = ledger.post(TransactionKind.REFUND,
+                        [(escrow, -share), (ledger.donor_account(pledge.donor_id, pledge.currency), share)],
+                        reference=f"refund:pledge:{pledge.id}", project_id=pledge.project_id,
+                        reverses=contribution, actor_id=actor.id if actor else None)
+    db.session.flush()
+    _set_status(pledge, PledgeStatus.REFUNDED, expected=PledgeStatus.CONFIRMED,
+                refund_id=group.id, closed_at=utcnow())
+    _give_back_room(pledge.project_id, share)
+
+
+def pro_rata(total: int, weights: list[int]) -> list[int]:
+    """Split `total` in proportion to `weights` in whole units (largest remainders get the rest)."""
+    whole = sum(weights)
+    if whole == 0 or total <= 0:
+        return [0] * len(weights)
+    total = min(total, whole)
+    shares = [total * w // whole for w in weights]
+    by_remainder = sorted(range(len(weights)), key=lambda i: (-(total * weights[i] % whole), i))
+    for i in by_remainder[: total - sum(shares)]:
+        shares[i] += 1
+    return shares
+
+
+def settle_project(project: Project, now: datetime | None = None) -> str:
+    """Close one project past its deadline (or cancelled): returns what happened, '' if nothing."""
+    now = now or utcnow()
+    if project.state == ProjectState.CANCELLED:
+        summary = refund_project(None, project)
+        return "refunded" if summary["refunded"] or summary["cancelled"] else ""
+    if project.state != ProjectState.OPEN or project.deadline is None or project.deadline > now:
+        return ""
+    met = contributed_minor(project.id) >= project.goal_minor
+    if project.funding_model == FundingModel.ALL_OR_NOTHING and not met:
+        refund_project(None, project)
+        new_state = ProjectState.EXPIRED
+    else:
+        for pledge in _unpaid(project.id):
+            cancel_pledge(pledge, None)
+        new_state = ProjectState.FUNDED if contributed_minor(project.id) > 0 else ProjectState.EXPIRED
+    db.session.execute(update(PROJECT).where(PROJECT.c.id == project.id,
+                                             PROJECT.c.state == ProjectState.OPEN.value)
+                       .values(state=new_state.value))
+    db.session.expire(project)
+    return new_state.value
+
+
+def _unpaid(project_id: int) -> list[Pledge]:
+    return list(db.session.scalars(select(Pledge).where(
+        Pledge.project_id == project_id, Pledge.status == PledgeStatus.PLEDGED.value)))
+
+
+def projects_to_settle(now: datetime | None = None) -> list[Project]:
+    """Open projects past their deadline, and cancelled ones still holding pledges."""
+    now = now or utcnow()
+    holding = select(Pledge.project_id).where(
+        Pledge.status.in_([PledgeStatus.PLEDGED.value, PledgeStatus.CONFIRMED.value]))
+    return list(db.session.scalars(select(Project).where(or_(
+        (Project.state == ProjectState.OPEN.value) & (Project.deadline <= now),
+        (Project.state == ProjectState.CANCELLED.value) & Project.id.in_(holding),
+    )).order_by(Project.id)))
+
+
+def check_currency(code: str) -> None:
+    if not is_known_currency(code):
+        raise InvalidInput("currency", _("Choose a currency from the list."))
