@@ -6,6 +6,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from marketplace import create_app
@@ -88,9 +90,25 @@ def app_config(schema_template, tmp_path):
     return base_config(tmp_path, DATABASE_URL=database_url(schema_template, tmp_path))
 
 
+class Client(FlaskClient):
+    """Requests share the test's app context (and its database session), but each one gets a
+    fresh `g`, as in production: Flask-Login and Flask-Babel cache the user and locale there."""
+
+    def open(self, *args, **kwargs):
+        ctx = _cv_app.get(None)
+        if ctx is None or ctx.app is not self.application:
+            return super().open(*args, **kwargs)
+        saved, ctx.g = ctx.g, self.application.app_ctx_globals_class()
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            ctx.g = saved
+
+
 @pytest.fixture
 def app(app_config):
     app = create_app(app_config)
+    app.test_client_class = Client
     with app.app_context():
         yield app
         db.session.remove()

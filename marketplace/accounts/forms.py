@@ -13,6 +13,7 @@ from wtforms import (
     TextAreaField,
     URLField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Email, Length, Optional
 
 from marketplace.accounts.models import ORGANIZATION_TYPE_LABELS, ROLE_LABELS
@@ -92,7 +93,7 @@ class ProfileForm(FlaskForm):
 class OrganizationForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     type = SelectField(
-        _l("Type"), choices=[(k.value, v) for k, v in ORGANIZATION_TYPE_LABELS.items()]
+        _l("Type"), choices=[SelectChoice(k.value, v) for k, v in ORGANIZATION_TYPE_LABELS.items()]
     )
     country = SelectField(_l("Country"), validators=[Optional()])
     website = URLField(
@@ -109,11 +110,13 @@ class OrganizationForm(FlaskForm):
 
 class AddMemberForm(FlaskForm):
     email = _email_field(_l("Member's email"))
-    role = SelectField(_l("Role"), choices=[("member", _l("Member")), ("admin", _l("Admin"))])
+    role = SelectField(
+        _l("Role"), choices=[SelectChoice("member", _l("Member")), SelectChoice("admin", _l("Admin"))]
+    )
 
 
 class RoleForm(FlaskForm):
-    role = SelectField(_l("Role"), choices=[(k.value, v) for k, v in ROLE_LABELS.items()])
+    role = SelectField(_l("Role"), choices=[SelectChoice(k.value, v) for k, v in ROLE_LABELS.items()])
 
 
 class LanguageForm(FlaskForm):

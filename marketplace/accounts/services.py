@@ -221,6 +221,8 @@ def record_audit(
     ip: str | None = None,
     **detail,
 ) -> AuditEvent:
+    if hasattr(target, "_get_current_object"):  # current_user: log the user, not the proxy
+        target = target._get_current_object()
     event = AuditEvent(
         action=action,
         actor_id=actor.id if actor is not None else None,

@@ -130,13 +130,14 @@ def change_password():
     form = PasswordChangeForm()
     if not form.validate_on_submit():
         return render_template("accounts/password.html", form=form), 400 if form.errors else 200
+    user = current_user._get_current_object()  # login_user() must not get the proxy
     try:
-        services.change_password(current_user, form.current_password.data, form.new_password.data)
+        services.change_password(user, form.current_password.data, form.new_password.data)
     except DomainError as err:
         db.session.rollback()
         return form_error(form, err, "accounts/password.html")
-    services.record_audit("auth.password_change", current_user, current_user, client_ip())
-    _sign_in(current_user, remember=False)
+    services.record_audit("auth.password_change", user, user, client_ip())
+    _sign_in(user, remember=False)
     flash(_("Your password is changed. Every other session has been signed out."), "success")
     return redirect(url_for("accounts.edit_profile"))
 
