@@ -5,7 +5,7 @@ from functools import lru_cache
 import pycountry
 from babel import Locale
 from babel.core import get_global
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -36,6 +36,8 @@ _OCEAN_REGIONS = {
 def select_locale() -> str:
     """The user's setting, then the language-switcher cookie, then Accept-Language."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI, cron, tests calling services: the default language
+        return languages[0]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     cookie = request.cookies.get(LOCALE_COOKIE)

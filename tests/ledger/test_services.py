@@ -1,0 +1,88 @@
+import pytest
+from sqlalchemy import delete, func, select, update
+
+from marketplace.errors import Conflict
+from marketplace.extensions import db
+from marketplace.ledger import services as ledger
+from marketplace.ledger.check import problems
+from marketplace.ledger.models import LedgerEntry, LedgerIsAppendOnly, LedgerTransaction, TransactionKind
+
+
+@pytest.fixture
+def accounts(app, make_user):
+    donor = make_user()
+    return ledger.donor_account(donor.id, "EUR"), ledger.escrow_account(99, "EUR")
+
+
+def test_a_balanced_group_moves_money(accounts):
+    donor, escrow = accounts
+    group = ledger.post(TransactionKind.CONTRIBUTION, [(donor, -500), (escrow, 500)], reference="t:1")
+    db.session.commit()
+    assert [e.amount_minor for e in group.entries] == [-500, 500]
+    assert ledger.balance(donor) == -500
+    assert ledger.balance(escrow) == 500
+    assert problems() == []
+
+
+@pytest.mark.parametrize("legs", [[-500, 499], [500], [0, 0], [-5.0, 5.0]])
+def test_unbalanced_or_odd_groups_are_refused(accounts, legs):
+    pairs = list(zip(accounts, legs, strict=False))
+    with pytest.raises(ledger.UnbalancedGroup):
+        ledger.post(TransactionKind.CONTRIBUTION, pairs, reference="t:bad")
+    assert db.session.scalar(select(func.count()).select_from(LedgerTransaction)) == 0
+
+
+def test_groups_balance_per_currency(app, make_user):
+    user = make_user()
+    eur, usd = ledger.donor_account(user.id, "EUR"), ledger.escrow_account(1, "USD")
+    with pytest.raises(ledger.UnbalancedGroup):
+        ledger.post(TransactionKind.CONTRIBUTION, [(eur, -500), (usd, 500)], reference="t:fx")
+
+
+def test_the_same_reference_posts_once(accounts):
+    donor, escrow = accounts
+    ledger.post(TransactionKind.CONTRIBUTION, [(donor, -1), (escrow, 1)], reference="t:once")
+    with pytest.raises(Conflict):
+        ledger.post(TransactionKind.CONTRIBUTION, [(donor, -1), (escrow, 1)], reference="t:once")
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(LedgerTransaction)) == 1
+
+
+def test_entries_and_groups_cannot_be_changed_or_deleted(accounts):
+    donor, escrow = accounts
+    group = ledger.post(TransactionKind.CONTRIBUTION, [(donor, -500), (escrow, 500)], reference="t:2")
+    db.session.commit()
+    group.entries[0].amount_minor = -400
+    with pytest.raises(LedgerIsAppendOnly):
+        db.session.flush()
+    db.session.rollback()
+    db.session.delete(group.entries[0])
+    with pytest.raises(LedgerIsAppendOnly):
+        db.session.flush()
+    db.session.rollback()
+    group.memo = "changed"
+    with pytest.raises(LedgerIsAppendOnly):
+        db.session.commit()
+    db.session.rollback()
+    with pytest.raises(LedgerIsAppendOnly):
+        db.session.execute(update(LedgerEntry).values(amount_minor=1))
+    with pytest.raises(LedgerIsAppendOnly):
+        db.session.execute(delete(LedgerTransaction))
+    db.session.rollback()
+    assert [e.amount_minor for e in db.session.scalars(select(LedgerEntry).order_by(LedgerEntry.id))] == [-500, 500]
+
+
+def test_check_reports_a_group_that_does_not_balance(accounts):
+    """Rows written behind the service's back (raw SQL) are caught by the check."""
+    donor, escrow = accounts
+    ledger.post(TransactionKind.CONTRIBUTION, [(donor, -500), (escrow, 500)], reference="t:3")
+    db.session.flush()
+    tx_id = db.session.scalar(select(LedgerTransaction.id))
+    db.session.execute(LedgerEntry.__table__.insert().values(
+        transaction_id=tx_id, account_id=donor.id, amount_minor=7, currency="EUR"))
+    db.session.execute(LedgerTransaction.__table__.insert().values(
+        kind="refund", reference="t:empty", created_at=LedgerTransaction.__table__.c.created_at.default.arg(None)))
+    found = problems()
+    assert f"group {tx_id} does not sum to zero in EUR: 7" in found
+    assert any("has no entries" in line for line in found)
+    assert any("does not reverse a contribution" in line for line in found)
