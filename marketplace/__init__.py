@@ -30,15 +30,15 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from marketplace import auth, i18n
-    from marketplace.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from marketplace import auth, i18n, security
+    from marketplace.extensions import babel, csrf, db, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "marketplace" / "migrations"),
                      render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
-    limiter.init_app(app)
+    security.init_limiter(app)
     login_manager.init_app(app)
     auth.configure(login_manager)
 

@@ -1,6 +1,8 @@
-"""Security headers on every response."""
+"""Security headers on every response; the rate limiter's per-app set-up."""
 
 from flask import Flask
+
+from marketplace.extensions import limiter
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -28,3 +30,19 @@ def init_app(app: Flask) -> None:
         if app.config["PRODUCTION"]:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
+
+
+# Flask-Limiter stores these settings on the (module-level) Limiter and keeps the first value it
+# saw, so a second app in the same process (tests, workers re-created) would silently reuse the
+# first one's key prefix, strategy and headers. Reset them: each app reads its own config and
+# gets a new storage. (One process still serves one app at a time: `enabled` is shared.)
+_LIMITER_SETTINGS = ("_key_prefix", "_headers_enabled", "_strategy", "_retry_after",
+                     "_swallow_errors", "_fail_on_first_breach")
+
+
+def init_limiter(app: Flask) -> None:
+    for name in _LIMITER_SETTINGS:
+        setattr(limiter, name, None)
+    limiter._storage_options = {}
+    limiter._header_mapping = {}
+    limiter.init_app(app)

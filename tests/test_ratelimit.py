@@ -1,0 +1,100 @@
+"""Login rate limit (Flask-Limiter), on memory storage and, when TEST_REDIS_URL is set, on Redis."""
+
+import os
+import uuid
+
+import pytest
+
+from marketplace import create_app
+from marketplace.extensions import db
+from tests.conftest import PASSWORD, base_config, database_url
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL")
+
+
+@pytest.fixture
+def app_config(schema_template, tmp_path):
+    return base_config(
+        tmp_path, DATABASE_URL=database_url(schema_template, tmp_path), RATELIMIT_ENABLED=True
+    )
+
+
+def bad_login(client, ip="10.0.0.1", email="ana@example.org"):
+    return client.post("/login", data={"email": email, "password": "not-the-password"},
+                       environ_base={"REMOTE_ADDR": ip})
+
+
+def assert_eleventh_attempt_is_refused(client):
+    for _ in range(10):
+        assert bad_login(client).status_code == 401
+    response = bad_login(client)
+    assert response.status_code == 429
+    html = response.get_data(as_text=True)
+    assert "<h1>Too many requests</h1>" in html
+    assert "Wait a minute and try again." in html
+    assert int(response.headers["Retry-After"]) > 0
+    return response
+
+
+def test_eleventh_bad_login_in_a_minute_gets_a_friendly_429(client, make_user):
+    make_user(email="ana@example.org")
+    assert_eleventh_attempt_is_refused(client)
+    right = client.post("/login", data={"email": "ana@example.org", "password": PASSWORD},
+                        environ_base={"REMOTE_ADDR": "10.0.0.1"})
+    assert right.status_code == 429  # even the right password waits: no guessing continues
+    assert client.get("/login", environ_base={"REMOTE_ADDR": "10.0.0.1"}).status_code == 200
+    assert bad_login(client, ip="10.0.0.2").status_code == 401  # counted per address
+
+
+def test_counters_do_not_leak_from_one_app_to_the_next(app_config, client, make_user):
+    make_user(email="ana@example.org")
+    assert_eleventh_attempt_is_refused(client)
+    db.session.remove()
+    fresh = create_app(app_config)
+    with fresh.app_context():
+        assert bad_login(fresh.test_client()).status_code == 401
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_rate_limits_can_be_switched_off(app_config):
+    app = create_app({**app_config, "RATELIMIT_ENABLED": False})
+    client = app.test_client()
+    with app.app_context():
+        assert {bad_login(client).status_code for _ in range(15)} == {401}
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="TEST_REDIS_URL is not set (CI sets it)")
+def test_redis_storage_shares_counters_between_workers(app_config):
+    """Two apps (two workers) on one Redis share the counters; a new key prefix starts afresh."""
+    prefix = f"test-{uuid.uuid4().hex}"
+    config = {**app_config, "RATELIMIT_STORAGE_URL": REDIS_URL, "RATELIMIT_KEY_PREFIX": prefix}
+    worker_a = create_app(config)
+    with worker_a.app_context():
+        for _ in range(10):
+            assert bad_login(worker_a.test_client()).status_code == 401
+    worker_b = create_app(config)
+    try:
+        with worker_b.app_context():
+            assert bad_login(worker_b.test_client()).status_code == 429
+        other = create_app({**config, "RATELIMIT_KEY_PREFIX": f"{prefix}-other"})
+        with other.app_context():
+            assert bad_login(other.test_client()).status_code == 401
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        _flush_prefix(prefix)
+        with worker_a.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def _flush_prefix(prefix: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    for key in client.scan_iter(f"*{prefix}*"):
+        client.delete(key)
+    client.close()
