@@ -49,12 +49,14 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.accounts.views import bp as accounts_bp
     from marketplace.main.views import bp as main_bp
     from marketplace.notifications.views import bp as notifications_bp
+    from marketplace.projects.views import bp as projects_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(organizations_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(projects_bp)
 
 
 def _register_hooks(app: Flask) -> None:

@@ -77,6 +77,17 @@ def can_cancel_project(user, project) -> bool:
     return is_project_owner(user, project) or is_moderator(user)
 
 
+def can_appoint_reviewers(user, project) -> bool:
+    """Moderators, and donors who have pledged to the project."""
+    if is_moderator(user):
+        return True
+    if not is_signed_in(user):
+        return False
+    from marketplace.projects.services import sponsors_of
+
+    return any(s.id == user.id for s in sponsors_of(project))
+
+
 # --- cases (case studies and metric definitions) --------------------------------------------
 
 
@@ -134,17 +145,6 @@ def can_adapt_practice(user, practice) -> bool:
 def can_endorse_practice(user, practice) -> bool:
     return (is_signed_in(user) and practice.is_published
             and not is_practice_author(user, practice))
-
-
-def can_appoint_reviewers(user, project) -> bool:
-    """Moderators, and donors who have pledged to the project."""
-    if is_moderator(user):
-        return True
-    if not is_signed_in(user):
-        return False
-    from marketplace.projects.services import sponsors_of
-
-    return any(s.id == user.id for s in sponsors_of(project))
 
 
 # --- communities/forums ----------------------------------------------------------------------

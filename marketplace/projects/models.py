@@ -24,6 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from marketplace.accounts.models import Organization, User
 from marketplace.database import Base, TimestampMixin, utcnow
 from marketplace.extensions import db
+from marketplace.knowledge.models import THEMES, Practice
 
 
 class ProjectKind(enum.StrEnum):
@@ -153,6 +154,9 @@ class Project(TimestampMixin, db.Model):
         order_by="ProgressReport.created_at.desc()",
     )
     reviewers: Mapped[list[User]] = relationship(secondary=project_reviewer)
+    practices: Mapped[list[Practice]] = relationship(
+        secondary="project_practice", order_by="Practice.title"
+    )
 
     def __repr__(self) -> str:
         return f"<Project {self.slug} {self.state}>"
@@ -222,6 +226,19 @@ class ProjectTheme(db.Model):
 
     def __repr__(self) -> str:
         return f"<ProjectTheme {self.project_id} {self.theme}>"
+
+    @property
+    def label(self) -> str:
+        return str(THEMES.get(self.theme, self.theme))
+
+
+# The practices a project implements or adapts.
+project_practice = Table(
+    "project_practice",
+    Base.metadata,
+    Column("project_id", ForeignKey("project.id", ondelete="CASCADE"), primary_key=True),
+    Column("practice_id", ForeignKey("practice.id", ondelete="CASCADE"), primary_key=True),
+)
 
 
 class BudgetLine(db.Model):

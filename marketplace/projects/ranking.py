@@ -1,0 +1,123 @@
+"""The discover ranking for donors. The formula is shown on the page; keep FORMULA in step.
+
+    score = 2 × log2(1 + E) + 10 × T
+
+E, evidence: for each published practice the project implements or adapts, its endorsements
+plus 2 × its adaptations, plus 3 × each published case study of those practices whose measured result improved on its
+baseline (in the metric's direction).
+T, track record: (verified + achieved + 1) / (verified + achieved + missed + 2) over the owner's
+objectives on their other projects (Laplace smoothing: a newcomer starts at 0.5).
+"""
+
+import math
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, distinct, func, or_, select
+
+from marketplace.database import utcnow
+from marketplace.extensions import db
+from marketplace.knowledge.models import Practice, Status
+from marketplace.projects.models import Objective, ObjectiveStatus, Project, project_practice
+
+FORMULA = "score = 2 × log₂(1 + E) + 10 × T"
+FORMULA_PARTS = (
+    _l("E (evidence) = for each linked practice: endorsements + 2 × adaptations, plus 3 × each "
+       "published case study of that practice whose measured result improved on its baseline."),
+    _l("T (track record) = (verified + achieved + 1) ÷ (verified + achieved + missed + 2) over "
+       "the owner's objectives on their other projects; a newcomer starts at 0.5."),
+)
+
+
+@dataclass
+class Score:
+    evidence: float = 0.0
+    verified: int = 0
+    achieved: int = 0
+    missed: int = 0
+
+    @property
+    def track_record(self) -> float:
+        good = self.verified + self.achieved
+        return (good + 1) / (good + self.missed + 2)
+
+    @property
+    def value(self) -> float:
+        return 2 * math.log2(1 + self.evidence) + 10 * self.track_record
+
+
+def score(evidence: float, verified: int, achieved: int, missed: int) -> float:
+    return Score(evidence, verified, achieved, missed).value
+
+
+def scores_for(projects: list[Project]) -> dict[int, Score]:
+    """Scores for many projects in three queries."""
+    result = {p.id: Score() for p in projects}
+    for project_id, evidence in _evidence(list(result)).items():
+        result[project_id].evidence = evidence
+    _add_track_records(projects, result)
+    return result
+
+
+def _evidence(project_ids: list[int]) -> dict[int, float]:
+    if not project_ids:
+        return {}
+    link = project_practice.c
+    rows = db.session.execute(
+        select(link.project_id, Practice.id,
+               Practice.endorsement_count + 2 * Practice.adaptation_count)
+        .join(Practice, Practice.id == link.practice_id)
+        .where(link.project_id.in_(project_ids), Practice.status == Status.PUBLISHED)
+    ).all()
+    cases = _case_successes({practice_id for _, practice_id, _ in rows})
+    evidence: dict[int, float] = {}
+    for project_id, practice_id, points in rows:
+        evidence[project_id] = evidence.get(project_id, 0) + points + 3 * cases.get(practice_id, 0)
+    return evidence
+
+
+def _case_successes(practice_ids: set[int]) -> dict[int, int]:
+    """Published case studies per practice with at least one metric that improved."""
+    if not practice_ids:
+        return {}
+    from marketplace.cases.models import CaseStudy, Metric, MetricDefinition, case_study_practice
+
+    link = case_study_practice.c
+    improved = or_(
+        and_(MetricDefinition.direction == "higher", Metric.result > Metric.baseline),
+        and_(MetricDefinition.direction == "lower", Metric.result < Metric.baseline),
+    )
+    rows = db.session.execute(
+        select(link.practice_id, func.count(distinct(CaseStudy.id)))
+        .join(CaseStudy, CaseStudy.id == link.case_study_id)
+        .join(Metric, Metric.case_study_id == CaseStudy.id)
+        .join(MetricDefinition, MetricDefinition.id == Metric.metric_definition_id)
+        .where(link.practice_id.in_(practice_ids), CaseStudy.status == "published", improved)
+        .group_by(link.practice_id)
+    ).all()
+    return dict(rows)
+
+
+def _add_track_records(projects: list[Project], result: dict[int, Score]) -> None:
+    owners = {p.owner_id for p in projects}
+    if not owners:
+        return
+    now = utcnow()
+    rows = db.session.execute(
+        select(Project.owner_id, Objective.project_id, Objective.status, Objective.due_at,
+               func.count())
+        .join(Objective, Objective.project_id == Project.id)
+        .where(Project.owner_id.in_(owners))
+        .group_by(Project.owner_id, Objective.project_id, Objective.status, Objective.due_at)
+    ).all()
+    for p in projects:
+        s = result[p.id]
+        for owner_id, project_id, status, due_at, n in rows:
+            if owner_id != p.owner_id or project_id == p.id:
+                continue
+            if status == ObjectiveStatus.VERIFIED:
+                s.verified += n
+            elif status == ObjectiveStatus.ACHIEVED:
+                s.achieved += n
+            elif status == ObjectiveStatus.MISSED or due_at < now:
+                s.missed += n

@@ -1,0 +1,92 @@
+"""The public money trail of a project: contributions (anonymised where asked), releases,
+refunds and balance from the ledger, and objectives with their evidence. Read-only."""
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from marketplace.extensions import db
+from marketplace.ledger.models import LedgerTransaction
+from marketplace.ledger.money import plain_minor
+from marketplace.ledger.services import project_totals
+from marketplace.projects.models import Project
+from marketplace.sponsorship.models import Pledge, PledgeStatus, TrancheRelease
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass
+class Row:
+    at: datetime
+    kind: str  # contribution | release | refund
+    who: str  # the donor's public name, or the objective released
+    amount_minor: int
+
+
+@dataclass
+class Report:
+    totals: dict[str, int]
+    rows: list[Row] = field(default_factory=list)
+
+    def of(self, kind: str) -> list[Row]:
+        return [r for r in self.rows if r.kind == kind]
+
+
+def _pledges(project: Project) -> list[Pledge]:
+    return list(db.session.scalars(
+        select(Pledge).where(Pledge.project_id == project.id, Pledge.contribution_id.is_not(None))
+        .options(joinedload(Pledge.contribution),
+                 selectinload(Pledge.refund).selectinload(LedgerTransaction.entries))
+        .order_by(Pledge.confirmed_at, Pledge.id)
+    ))
+
+
+def public_contributions(project: Project) -> list[Pledge]:
+    """Received contributions, for the sponsors list; templates show only `public_name`."""
+    return [p for p in _pledges(project) if p.status == PledgeStatus.CONFIRMED]
+
+
+def build(project: Project) -> Report:
+    report = Report(totals=project_totals(project.id))
+    for pledge in _pledges(project):
+        report.rows.append(Row(pledge.contribution.created_at, "contribution", pledge.public_name,
+                               pledge.amount_minor))
+        if pledge.refund is not None:
+            report.rows.append(Row(pledge.refund.created_at, "refund", pledge.public_name,
+                                   pledge.refunded_minor))
+    releases = db.session.scalars(
+        select(TrancheRelease).where(TrancheRelease.project_id == project.id)
+        .options(joinedload(TrancheRelease.objective))
+    )
+    for release in releases:
+        report.rows.append(Row(release.created_at, "release", release.objective.title,
+                               release.amount_minor))
+    report.rows.sort(key=lambda r: r.at)
+    return report
+
+
+def csv_cell(value) -> str:
+    """Neutralise spreadsheet formulas: a cell starting with = + - @ gets a leading quote."""
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def to_csv(project: Project, report: Report) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    kinds = {"contribution": _("contribution"), "release": _("release"), "refund": _("refund")}
+    writer.writerow([_("date"), _("type"), _("donor or objective"), _("amount"), _("currency")])
+    for row in report.rows:
+        writer.writerow([csv_cell(c) for c in (
+            row.at.isoformat(timespec="seconds"), kinds[row.kind], row.who,
+            plain_minor(row.amount_minor, project.currency), project.currency)])
+    for key in ("contributed", "released", "refunded", "balance"):
+        writer.writerow([csv_cell(c) for c in (
+            "", _("total"), key, plain_minor(report.totals[key], project.currency),
+            project.currency)])
+    return out.getvalue()

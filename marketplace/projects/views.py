@@ -1,0 +1,534 @@
+"""Projects and events: discover, page, propose/edit, objectives, reports, review, transparency."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from marketplace.accounts import permissions as perm
+from marketplace.accounts.forms import ConfirmForm
+from marketplace.accounts.services import get_user_by_email
+from marketplace.database import utcnow
+from marketplace.errors import DomainError
+from marketplace.extensions import db
+from marketplace.knowledge.models import THEMES, Practice
+from marketplace.knowledge.models import Status as PracticeStatus
+from marketplace.ledger.money import format_minor, plain_minor
+from marketplace.projects import ranking, services, transparency
+from marketplace.projects.forms import (
+    BudgetLineForm,
+    CancelForm,
+    ObjectiveForm,
+    ProjectForm,
+    ReviewerForm,
+    ReviewForm,
+    as_utc,
+    end_of_day,
+    progress_report_form,
+)
+from marketplace.projects.models import (
+    FUNDING_MODEL_LABELS,
+    KIND_LABELS,
+    OBJECTIVE_STATUS_LABELS,
+    Objective,
+    ProgressReport,
+    ProgressValue,
+    Project,
+    ProjectCountry,
+    ProjectState,
+    ProjectTheme,
+)
+from marketplace.web import form_error, page_arg, require
+
+bp = Blueprint("projects", __name__, url_prefix="/projects")
+PER_PAGE = 20
+
+
+@bp.app_template_filter("minor_money")
+def _minor_money(amount_minor: int | None, currency: str) -> str:
+    return format_minor(amount_minor or 0, currency)
+
+
+def _load(slug: str) -> Project:
+    """The project, or 404 for those who may not see it (drafts stay invisible: no IDOR)."""
+    project = db.session.scalar(
+        select(Project).where(Project.slug == slug).options(
+            joinedload(Project.owner), joinedload(Project.organization),
+            selectinload(Project.country_links), selectinload(Project.theme_links),
+            selectinload(Project.practices), selectinload(Project.budget_lines),
+            selectinload(Project.reviewers),
+            selectinload(Project.objectives).selectinload(Objective.values)
+            .joinedload(ProgressValue.report),
+            selectinload(Project.reports).options(
+                joinedload(ProgressReport.author), selectinload(ProgressReport.values)),
+        )
+    )
+    if project is None or not perm.can_view_project(current_user, project):
+        abort(404)
+    return project
+
+
+def _redirect(project: Project, endpoint: str = ".show"):
+    return redirect(url_for(endpoint, slug=project.slug))
+
+
+# --- discover --------------------------------------------------------------------------------
+
+
+def _filters() -> dict:
+    args = request.args
+    return {"theme": args.get("theme", ""), "country": args.get("country", "").upper(),
+            "funding_model": args.get("funding_model", ""), "kind": args.get("kind", "")}
+
+
+def _discover_query(filters: dict):
+    query = select(Project).where(Project.state == ProjectState.OPEN)
+    if filters["theme"] in THEMES:
+        query = query.where(Project.theme_links.any(ProjectTheme.theme == filters["theme"]))
+    if filters["country"]:
+        query = query.where(Project.country_links.any(ProjectCountry.country == filters["country"]))
+    if filters["funding_model"] in FUNDING_MODEL_LABELS:
+        query = query.where(Project.funding_model == filters["funding_model"])
+    if filters["kind"] in KIND_LABELS:
+        query = query.where(Project.kind == filters["kind"])
+    return query.options(selectinload(Project.country_links), selectinload(Project.theme_links),
+                         joinedload(Project.owner))
+
+
+@bp.route("/")
+def index():
+    filters = _filters()
+    projects = list(db.session.scalars(_discover_query(filters)))
+    scores = ranking.scores_for(projects)
+    projects.sort(key=lambda p: (-scores[p.id].value, p.deadline or utcnow(), p.id))
+    page = page_arg()
+    shown = projects[(page - 1) * PER_PAGE: page * PER_PAGE]
+    return render_template(
+        "projects/index.html", projects=shown, scores=scores, filters=filters, page=page,
+        has_next=len(projects) > page * PER_PAGE, themes=THEMES, kinds=KIND_LABELS,
+        funding_models=FUNDING_MODEL_LABELS, formula=ranking.FORMULA,
+        formula_parts=ranking.FORMULA_PARTS,
+        countries=sorted({c for p in projects for c in p.countries}),
+    )
+
+
+@bp.route("/mine")
+@login_required
+def mine():
+    projects = db.session.scalars(
+        select(Project).where(Project.owner_id == current_user.id)
+        .order_by(Project.created_at.desc())
+    ).all()
+    return render_template("projects/mine.html", projects=projects)
+
+
+# --- project page ----------------------------------------------------------------------------
+
+
+@bp.route("/<slug>")
+def show(slug):
+    project = _load(slug)
+    now = utcnow()
+    return render_template(
+        "projects/show.html", project=project,
+        statuses={o.id: services.current_status(o, now) for o in project.objectives},
+        latest={o.id: services.latest_value(o) for o in project.objectives},
+        sponsors=transparency.public_contributions(project),
+        budget_warning=services.budget_warning(project),
+        can_edit=perm.can_edit_project(current_user, project),
+        can_review=perm.can_review_objectives(current_user, project),
+        can_cancel=perm.can_cancel_project(current_user, project),
+        can_approve=perm.can_approve_project(current_user),
+        can_appoint=perm.can_appoint_reviewers(current_user, project),
+        status_labels=OBJECTIVE_STATUS_LABELS, reviewer_form=ReviewerForm(formdata=None),
+        confirm_form=ConfirmForm(), review_form=ReviewForm(), cancel_form=CancelForm(),
+        pledge_template=_optional_template("sponsorship/_pledge_form.html"),
+        discuss_template=_optional_template("forums/_discuss_link.html"),
+    )
+
+
+def _optional_template(name: str) -> str | None:
+    from flask import current_app
+
+    try:
+        current_app.jinja_env.get_template(name)
+    except Exception:  # noqa: BLE001 - the other feature has not landed yet
+        return None
+    return name
+
+
+# --- propose and edit ------------------------------------------------------------------------
+
+
+def _project_form(project: Project | None = None) -> ProjectForm:
+    practices = db.session.execute(
+        select(Practice.id, Practice.title).where(Practice.status == PracticeStatus.PUBLISHED)
+        .order_by(Practice.title)
+    ).all()
+    orgs = [(m.organization_id, m.organization.name) for m in current_user.memberships]
+    form = ProjectForm(obj=project, practice_choices=[tuple(r) for r in practices],
+                       organization_choices=orgs)
+    if project is not None and request.method == "GET":
+        form.description.data = project.description_source
+        form.goal.data = plain_minor(project.goal_minor, project.currency)
+        form.deadline.data = project.deadline.date() if project.deadline else None
+        form.countries.data = project.countries
+        form.themes.data = project.themes
+        form.practices.data = [p.id for p in project.practices]
+        form.organization.data = project.organization_id or 0
+    return form
+
+
+def _form_fields(form: ProjectForm) -> dict:
+    """Form data -> service keyword arguments; money parsed here so errors land on the field."""
+    org_ids = {m.organization_id for m in current_user.memberships}
+    org_id = form.organization.data if form.organization.data in org_ids else None
+    is_event = form.kind.data == "event"
+    return dict(
+        title=form.title.data.strip(), summary=form.summary.data.strip(), kind=form.kind.data,
+        description=form.description.data or "", currency=form.currency.data,
+        goal_minor=services.parse_money("goal", form.goal.data, form.currency.data),
+        funding_model=form.funding_model.data, deadline=end_of_day(form.deadline.data),
+        countries=form.countries.data or [], themes=form.themes.data or [],
+        practice_ids=form.practices.data or [], organization_id=org_id,
+        starts_at=as_utc(form.starts_at.data) if is_event else None,
+        ends_at=as_utc(form.ends_at.data) if is_event else None,
+        place=(form.place.data or "").strip() if is_event else "",
+        is_online=bool(form.is_online.data) if is_event else False,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def create():
+    require(perm.can_propose_project(current_user))
+    form = _project_form()
+    if not form.validate_on_submit():
+        return render_template("projects/form.html", form=form, project=None), (
+            400 if form.errors else 200)
+    try:
+        project = services.propose_project(current_user, **_form_fields(form))
+    except DomainError as err:
+        db.session.rollback()
+        return form_error(form, err, "projects/form.html", project=None)
+    db.session.commit()
+    flash(_("Your draft is saved. Add objectives and a budget, then submit it for review."),
+          "success")
+    return _redirect(project, ".objectives")
+
+
+@bp.route("/<slug>/edit", methods=["GET", "POST"])
+@login_required
+def edit(slug):
+    project = _load(slug)
+    require(perm.can_edit_project(current_user, project))
+    form = _project_form(project)
+    if not form.validate_on_submit():
+        return render_template("projects/form.html", form=form, project=project), (
+            400 if form.errors else 200)
+    try:
+        services.update_project(project, **_form_fields(form))
+    except DomainError as err:
+        db.session.rollback()
+        return form_error(form, err, "projects/form.html", project=_load(slug))
+    db.session.commit()
+    flash(_("The project is saved."), "success")
+    return _redirect(project)
+
+
+def _transition(slug: str, allowed, action, message: str):
+    """A POST-only state change with a confirm form; domain errors are flashed."""
+    project = _load(slug)
+    require(allowed(project))
+    if not ConfirmForm().validate_on_submit():
+        return _redirect(project)
+    try:
+        action(project)
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return _redirect(project)
+    db.session.commit()
+    flash(message, "success")
+    return _redirect(project)
+
+
+@bp.route("/<slug>/submit", methods=["POST"])
+@login_required
+def submit(slug):
+    return _transition(slug, lambda p: perm.can_edit_project(current_user, p),
+                       services.submit_for_review,
+                       _("Submitted: a moderator will review it before it opens."))
+
+
+@bp.route("/<slug>/approve", methods=["POST"])
+@login_required
+def approve(slug):
+    return _transition(slug, lambda p: perm.can_approve_project(current_user),
+                       lambda p: services.approve_project(current_user, p),
+                       _("Approved: the project is open for pledges."))
+
+
+@bp.route("/<slug>/complete", methods=["POST"])
+@login_required
+def complete(slug):
+    return _transition(slug, lambda p: perm.can_edit_project(current_user, p),
+                       services.complete_project, _("The project is marked completed."))
+
+
+@bp.route("/<slug>/reject", methods=["POST"])
+@login_required
+def reject(slug):
+    project = _load(slug)
+    require(perm.can_approve_project(current_user))
+    form = ReviewForm()
+    if not form.validate_on_submit():
+        return redirect(url_for(".review_queue"))
+    try:
+        services.reject_project(current_user, project, form.reason.data or "")
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return redirect(url_for(".review_queue"))
+    db.session.commit()
+    flash(_("Sent back to the owner with your reason."), "success")
+    return redirect(url_for(".review_queue"))
+
+
+@bp.route("/<slug>/cancel", methods=["POST"])
+@login_required
+def cancel(slug):
+    project = _load(slug)
+    require(perm.can_cancel_project(current_user, project))
+    form = CancelForm()
+    if not form.validate_on_submit():
+        return _redirect(project)
+    try:
+        services.cancel_project(current_user, project, form.reason.data or "")
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return _redirect(project)
+    db.session.commit()
+    flash(_("The project is cancelled; unreleased contributions are refunded."), "success")
+    return _redirect(project)
+
+
+# --- budget and objectives -------------------------------------------------------------------
+
+
+def _objectives_page(project, objective_form=None, budget_form=None, status=200):
+    return render_template(
+        "projects/objectives.html", project=project,
+        objective_form=objective_form or ObjectiveForm(formdata=None),
+        budget_form=budget_form or BudgetLineForm(formdata=None), confirm_form=ConfirmForm(),
+        budget_warning=services.budget_warning(project),
+    ), status
+
+
+@bp.route("/<slug>/objectives")
+@login_required
+def objectives(slug):
+    project = _load(slug)
+    require(perm.can_edit_project(current_user, project))
+    return _objectives_page(project)
+
+
+def _objective_fields(form: ObjectiveForm, project: Project) -> dict:
+    tranche = form.tranche.data.strip() if form.tranche.data else ""
+    return dict(
+        title=form.title.data.strip(), indicator=form.indicator.data.strip(),
+        unit=(form.unit.data or "").strip(), baseline=form.baseline.data,
+        target=form.target.data, due_at=end_of_day(form.due_at.data),
+        tranche_minor=services.parse_money("tranche", tranche, project.currency)
+        if tranche else 0,
+    )
+
+
+@bp.route("/<slug>/objectives", methods=["POST"])
+@login_required
+def add_objective(slug):
+    project = _load(slug)
+    require(perm.can_edit_project(current_user, project))
+    form = ObjectiveForm()
+    if not form.validate_on_submit():
+        return _objectives_page(project, objective_form=form, status=400)
+    try:
+        services.add_objective(project, **_objective_fields(form, project))
+    except DomainError as err:
+        db.session.rollback()
+        return _field_error_page(slug, form, err, "objective_form")
+    db.session.commit()
+    flash(_("The objective is added."), "success")
+    return _redirect(project, ".objectives")
+
+
+def _field_error_page(slug: str, form, err: DomainError, name: str):
+    field = getattr(form, err.field or "", None)
+    if field is not None:
+        field.errors = [*field.errors, err.message]
+    else:
+        form.form_errors.append(err.message)
+    return _objectives_page(_load(slug), status=err.status, **{name: form})
+
+
+def _objective(project: Project, objective_id: int) -> Objective:
+    objective = next((o for o in project.objectives if o.id == objective_id), None)
+    if objective is None:
+        abort(404)
+    return objective
+
+
+@bp.route("/<slug>/objectives/<int:objective_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_objective(slug, objective_id):
+    project = _load(slug)
+    require(perm.can_edit_project(current_user, project))
+    objective = _objective(project, objective_id)
+    form = ObjectiveForm(obj=objective)
+    if request.method == "GET":
+        form.due_at.data = objective.due_at.date()
+        form.tranche.data = (plain_minor(objective.tranche_minor, project.currency)
+                             if objective.tranche_minor else "")
+    context = dict(project=project, objective=objective)
+    if not form.validate_on_submit():
+        return render_template("projects/objective_form.html", form=form, **context), (
+            400 if form.errors else 200)
+    try:
+        services.update_objective(objective, **_objective_fields(form, project))
+    except DomainError as err:
+        db.session.rollback()
+        return form_error(form, err, "projects/objective_form.html", **context)
+    db.session.commit()
+    flash(_("The objective is saved."), "success")
+    return _redirect(project, ".objectives")
+
+
+@bp.route("/<slug>/objectives/<int:objective_id>/delete", methods=["POST"])
+@login_required
+def delete_objective(slug, objective_id):
+    return _transition(
+        slug, lambda p: perm.can_edit_project(current_user, p),
+        lambda p: services.delete_objective(_objective(p, objective_id)),
+        _("The objective is removed."))
+
+
+@bp.route("/<slug>/budget", methods=["POST"])
+@login_required
+def add_budget_line(slug):
+    project = _load(slug)
+    require(perm.can_edit_project(current_user, project))
+    form = BudgetLineForm()
+    if not form.validate_on_submit():
+        return _objectives_page(project, budget_form=form, status=400)
+    try:
+        amount = services.parse_money("amount", form.amount.data, project.currency)
+        services.add_budget_line(project, form.item.data, amount)
+    except DomainError as err:
+        db.session.rollback()
+        return _field_error_page(slug, form, err, "budget_form")
+    db.session.commit()
+    flash(_("The budget line is added."), "success")
+    return _redirect(project, ".objectives")
+
+
+@bp.route("/<slug>/budget/<int:line_id>/delete", methods=["POST"])
+@login_required
+def delete_budget_line(slug, line_id):
+    def remove(project):
+        line = next((b for b in project.budget_lines if b.id == line_id), None)
+        if line is None:
+            abort(404)
+        services.remove_budget_line(project, line)
+
+    return _transition(slug, lambda p: perm.can_edit_project(current_user, p), remove,
+                       _("The budget line is removed."))
+
+
+@bp.route("/<slug>/reviewers", methods=["POST"])
+@login_required
+def add_reviewer(slug):
+    project = _load(slug)
+    require(perm.can_appoint_reviewers(current_user, project))
+    form = ReviewerForm()
+    user = get_user_by_email(form.email.data or "") if form.validate_on_submit() else None
+    if user is None or user.is_deleted or user.id == project.owner_id:
+        flash(_("No eligible account uses this email address."), "error")
+        return _redirect(project)
+    services.set_reviewers(project, [*project.reviewers, user])
+    db.session.commit()
+    flash(_("%(name)s can now verify objectives.", name=user.display_name), "success")
+    return _redirect(project)
+
+
+# --- progress reports and verification -------------------------------------------------------
+
+
+@bp.route("/<slug>/reports/new", methods=["GET", "POST"])
+@login_required
+def new_report(slug):
+    project = _load(slug)
+    require(perm.can_edit_project(current_user, project))
+    form = progress_report_form(project.objectives)
+    if not form.validate_on_submit():
+        return render_template("projects/report_form.html", form=form, project=project), (
+            400 if form.errors else 200)
+    values = {
+        o.id: (getattr(form, f"actual_{o.id}").data, getattr(form, f"evidence_{o.id}").data)
+        for o in project.objectives if getattr(form, f"actual_{o.id}").data is not None
+    }
+    try:
+        services.post_progress_report(current_user, project, form.body.data or "", values)
+    except DomainError as err:
+        db.session.rollback()
+        return form_error(form, err, "projects/report_form.html", project=_load(slug))
+    db.session.commit()
+    flash(_("The progress report is published; sponsors are notified."), "success")
+    return _redirect(project)
+
+
+@bp.route("/<slug>/objectives/<int:objective_id>/verify", methods=["POST"])
+@login_required
+def verify(slug, objective_id):
+    return _transition(
+        slug, lambda p: perm.can_review_objectives(current_user, p),
+        lambda p: services.verify_objective(current_user, _objective(p, objective_id)),
+        _("The objective is verified and its tranche released."))
+
+
+# --- moderation ------------------------------------------------------------------------------
+
+
+@bp.route("/review")
+@login_required
+def review_queue():
+    require(perm.can_approve_project(current_user))
+    projects = db.session.scalars(
+        select(Project).where(Project.state == ProjectState.PENDING_REVIEW)
+        .options(joinedload(Project.owner), selectinload(Project.objectives))
+        .order_by(Project.updated_at)
+    ).all()
+    return render_template("projects/review.html", projects=projects,
+                           confirm_form=ConfirmForm(), review_form=ReviewForm())
+
+
+# --- transparency ----------------------------------------------------------------------------
+
+
+@bp.route("/<slug>/transparency")
+def transparency_page(slug):
+    project = _load(slug)
+    return render_template("projects/transparency.html", project=project,
+                           report=transparency.build(project))
+
+
+@bp.route("/<slug>/transparency.csv")
+def transparency_csv(slug):
+    project = _load(slug)
+    body = transparency.to_csv(project, transparency.build(project))
+    return body, 200, {
+        "Content-Type": "text/csv; charset=utf-8",
+        "Content-Disposition": f'attachment; filename="{project.slug}-transparency.csv"',
+    }
+
