@@ -1,14 +1,19 @@
 # Two commands matter: `make run` and `make test`.
-PY ?= python3.11
+# Python 3.11: python3.11 if present, else python3 when it is 3.11 (override with PY=...).
+PY ?= $(shell command -v python3.11 2>/dev/null || { python3 -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null && command -v python3; })
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 5000
+FILE ?= translations-missing.json
 export FLASK_APP := marketplace:create_app
 
-.PHONY: run test install lint migrate translations-extract translations-update translations-compile bench clean
+.PHONY: run test install lint migrate translations-update translations-compile translations-check \
+	translations-export translations-apply ci clean
 
 $(STAMP): pyproject.toml
-	@command -v $(PY) >/dev/null 2>&1 || { echo "python3.11 not found; set PY=..."; exit 1; }
+	@test -n "$(PY)" || { echo "Python 3.11 not found: install it or run make PY=/path/to/python3.11"; exit 1; }
 	test -d $(VENV) || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
@@ -16,12 +21,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Creates the venv, migrates, seeds demo data on first run, builds the search index, serves.
+# Creates the venv, migrates, seeds demo data (each part once), serves on http://127.0.0.1:5000.
 run: $(STAMP) translations-compile
 	$(BIN)/marketplace db upgrade
 	$(BIN)/marketplace seed-demo --if-empty
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	@echo "demo users' password: $$(cat instance/demo-password.txt 2>/dev/null || echo 'see instance/demo-password.txt')"
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
+# Lint, then the whole suite (SQLite; TEST_DATABASE_URL=postgresql://... for PostgreSQL).
 test: $(STAMP) translations-compile
 	$(BIN)/ruff check .
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -32,14 +39,26 @@ lint: $(STAMP)
 migrate: $(STAMP)
 	$(BIN)/flask db migrate -m "$(m)"
 
-translations-extract: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o marketplace/translations/messages.pot .
+# Translations: extract + merge into fr/es, list what is missing, export it for a translator,
+# apply the translated file, compile (.mo files are build output, not committed).
+translations-update: $(STAMP)
+	$(BIN)/python -m marketplace.i18n_cli update
 
-translations-update: translations-extract
-	$(BIN)/pybabel update -N -i marketplace/translations/messages.pot -d marketplace/translations
+translations-check: $(STAMP)
+	$(BIN)/python -m marketplace.i18n_cli check
+
+translations-export: $(STAMP)
+	$(BIN)/python -m marketplace.i18n_cli export-missing $(FILE)
+
+translations-apply: $(STAMP)
+	$(BIN)/python -m marketplace.i18n_cli apply $(FILE)
 
 translations-compile: $(STAMP)
-	$(BIN)/pybabel compile -f -d marketplace/translations
+	$(BIN)/python -m marketplace.i18n_cli compile
+
+# What CI runs: SQLite, then PostgreSQL, with the browser tests (needs root for apt-get).
+ci:
+	bash .ci/run
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache test-results
