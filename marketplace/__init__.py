@@ -47,14 +47,22 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.accounts.admin_views import bp as admin_bp
     from marketplace.accounts.organization_views import bp as organizations_bp
     from marketplace.accounts.views import bp as accounts_bp
+    from marketplace.cases.benchmark_views import bp as benchmarks_bp
+    from marketplace.cases.views import bp as cases_bp
+    from marketplace.knowledge.views import bp as knowledge_bp
     from marketplace.main.views import bp as main_bp
+    from marketplace.search.views import bp as search_bp
     from marketplace.notifications.views import bp as notifications_bp
     from marketplace.projects.views import bp as projects_bp
 
     app.register_blueprint(main_bp)
+    app.register_blueprint(search_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(organizations_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(knowledge_bp)
+    app.register_blueprint(cases_bp)
+    app.register_blueprint(benchmarks_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(projects_bp)
 

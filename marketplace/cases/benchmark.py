@@ -18,6 +18,13 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from math import isfinite
 
+from sqlalchemy import select
+
+from marketplace.accounts.models import Organization
+from marketplace.cases.models import CaseStudy, Metric
+from marketplace.extensions import db
+from marketplace.i18n import region_of
+
 HIGHER = "higher"
 LOWER = "lower"
 DIRECTIONS = (HIGHER, LOWER)
@@ -152,3 +159,43 @@ def bar_chart(points: list[Point], highlight_id: int | None = None, *, width: in
     return Chart(width=width, height=height, label_width=label_width, zero_x=zero_x,
                  plot_left=plot_left, plot_right=plot_right, bars=bars, bar_height=bar_height,
                  axis_min=lo, axis_max=hi)
+
+
+# --- peers ----------------------------------------------------------------------------------
+
+def peer_points(definitions) -> dict[int, list[Point]]:
+    """Every published case's measurement of each definition: {definition id: points}.
+
+    One query whatever the number of cases or definitions."""
+    directions = {d.id: d.direction for d in definitions}
+    out: dict[int, list[Point]] = {d: [] for d in directions}
+    if not directions:
+        return out
+    rows = db.session.execute(
+        select(Metric.metric_definition_id, Metric.baseline, Metric.result, Metric.target,
+               CaseStudy.id, CaseStudy.slug, CaseStudy.title, CaseStudy.country,
+               Organization.type)
+        .join(CaseStudy, Metric.case_study_id == CaseStudy.id)
+        .outerjoin(Organization, CaseStudy.organization_id == Organization.id)
+        .where(Metric.metric_definition_id.in_(directions), CaseStudy.status == "published")
+        .order_by(CaseStudy.id)
+    )
+    for def_id, baseline, result, target, case_id, slug, title, country, org_type in rows:
+        out[def_id].append(Point(case_id, slug, title, country, org_type, baseline, result,
+                                 target, directions[def_id]))
+    return out
+
+
+def own_point(metric, case) -> Point:
+    """A case's own measurement as a Point (it may be a draft, not yet among the peers)."""
+    return Point(case.id, case.slug, case.title, case.country,
+                 case.organization.type if case.organization else None, metric.baseline,
+                 metric.result, metric.target, metric.definition.direction)
+
+
+def filter_points(points: list[Point], *, country: str | None = None, region: str | None = None,
+                  organization_type: str | None = None) -> list[Point]:
+    return [p for p in points
+            if (not country or p.country == country)
+            and (not region or region_of(p.country) == region)
+            and (not organization_type or p.organization_type == organization_type)]

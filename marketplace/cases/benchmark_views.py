@@ -1,0 +1,112 @@
+"""Benchmarks: the metric definitions (curated by moderators) and one comparison page each."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from marketplace.accounts.models import ORGANIZATION_TYPE_LABELS
+from marketplace.accounts.permissions import can_manage_metric_definitions
+from marketplace.cases import benchmark, services
+from marketplace.cases.forms import MetricDefinitionForm
+from marketplace.cases.models import CaseStudy, Metric, MetricDefinition
+from marketplace.errors import DomainError
+from marketplace.extensions import db
+from marketplace.i18n import REGION_LABELS, country_name, region_of
+from marketplace.web import form_error, require
+
+bp = Blueprint("benchmarks", __name__, url_prefix="/benchmarks")
+
+
+def _get(slug: str) -> MetricDefinition:
+    return db.first_or_404(select(MetricDefinition).where(MetricDefinition.slug == slug))
+
+
+@bp.route("/")
+def index():
+    counts = (select(Metric.metric_definition_id, func.count().label("n"))
+              .join(CaseStudy, Metric.case_study_id == CaseStudy.id)
+              .where(CaseStudy.status == "published")
+              .group_by(Metric.metric_definition_id).subquery())
+    rows = db.session.execute(
+        select(MetricDefinition, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.metric_definition_id == MetricDefinition.id)
+        .order_by(func.lower(MetricDefinition.name))).all()
+    return render_template("cases/benchmarks.html", rows=rows,
+                           can_manage=can_manage_metric_definitions(current_user))
+
+
+def _benchmark_filters(points: list[benchmark.Point]) -> dict:
+    args = request.args
+    return {
+        "country": args.get("country", ""), "region": args.get("region", ""),
+        "org_type": args.get("org_type", ""), "case": args.get("case", ""),
+        "countries": sorted({p.country for p in points if p.country}, key=country_name),
+        "regions": [r for r in REGION_LABELS if any(region_of(p.country) == r for p in points)],
+    }
+
+
+@bp.route("/<slug>")
+def show(slug):
+    definition = _get(slug)
+    everyone = benchmark.peer_points([definition])[definition.id]
+    f = _benchmark_filters(everyone)
+    peers = benchmark.filter_points(everyone, country=f["country"], region=f["region"],
+                                    organization_type=f["org_type"])
+    highlight = next((p.case_id for p in peers if p.slug == f["case"]), None)
+    return render_template(
+        "cases/benchmark.html", definition=definition, ranked=benchmark.rank_points(peers),
+        chart=benchmark.bar_chart(peers, highlight), highlight=highlight, f=f,
+        total=len(everyone), org_types=ORGANIZATION_TYPE_LABELS, region_labels=REGION_LABELS,
+        can_manage=can_manage_metric_definitions(current_user))
+
+
+def _definition_form(form, definition, status=200):
+    return render_template("cases/definition_form.html", form=form,
+                           definition=definition), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def create():
+    require_manage()
+    form = MetricDefinitionForm()
+    if not form.validate_on_submit():
+        return _definition_form(form, None, 400 if form.errors else 200)
+    try:
+        definition = services.create_metric_definition(
+            slug=form.slug.data.strip(), name=form.name.data, unit=form.unit.data or "",
+            direction=form.direction.data, description=form.description.data or "")
+    except DomainError as err:
+        db.session.rollback()
+        return form_error(form, err, "cases/definition_form.html", definition=None)
+    db.session.commit()
+    flash(_("The metric is saved."), "success")
+    return redirect(url_for(".show", slug=definition.slug))
+
+
+@bp.route("/<slug>/edit", methods=["GET", "POST"])
+@login_required
+def edit(slug):
+    require_manage()
+    definition = _get(slug)
+    form = MetricDefinitionForm(obj=definition)
+    form.slug.data = definition.slug  # stable: shown, never changed
+    if request.method == "GET":
+        form.description.data = definition.description_source
+    if not form.validate_on_submit():
+        return _definition_form(form, definition, 400 if form.errors else 200)
+    try:
+        services.update_metric_definition(
+            definition, name=form.name.data, unit=form.unit.data or "",
+            direction=form.direction.data, description=form.description.data or "")
+    except DomainError as err:
+        db.session.rollback()
+        return form_error(form, err, "cases/definition_form.html", definition=definition)
+    db.session.commit()
+    flash(_("The metric is saved."), "success")
+    return redirect(url_for(".show", slug=definition.slug))
+
+
+def require_manage() -> None:
+    require(can_manage_metric_definitions(current_user))

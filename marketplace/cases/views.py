@@ -1,0 +1,229 @@
+"""Case studies: browse, page, create, edit, history, diff, revert."""
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from marketplace.accounts.models import ORGANIZATION_TYPE_LABELS, Organization
+from marketplace.accounts.permissions import (
+    can_create_case_study,
+    can_edit_case_study,
+    can_view_case_study,
+)
+from marketplace.cases import benchmark, services
+from marketplace.cases.forms import (
+    CaseStudyForm,
+    ConfirmForm,
+    case_input,
+    fill_form,
+    set_choices,
+)
+from marketplace.cases.models import SECTION_LABELS, SECTIONS, CaseStudy, case_study_practice
+from marketplace.errors import DomainError
+from marketplace.extensions import db
+from marketplace.i18n import country_choices, language_choices, region_of
+from marketplace.knowledge import revisions
+from marketplace.knowledge.models import THEMES, Practice, PracticeTheme
+from marketplace.web import form_error, page_arg, require
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+
+SORTS = {
+    "newest": (CaseStudy.published_at.desc(), CaseStudy.id.desc()),
+    "updated": (CaseStudy.updated_at.desc(), CaseStudy.id.desc()),
+    "title": (func.lower(CaseStudy.title), CaseStudy.id),
+}
+PER_PAGE = 20
+PRACTICE_ENDPOINTS = ("knowledge.show", "knowledge.practice", "practices.show")
+
+
+def _get(slug: str) -> CaseStudy:
+    """The case study at `slug`, with what its page shows; 404 for drafts the viewer can't see."""
+    case = db.session.scalar(
+        select(CaseStudy).where(CaseStudy.slug == slug).options(
+            joinedload(CaseStudy.owner), joinedload(CaseStudy.organization),
+            selectinload(CaseStudy.practices), selectinload(CaseStudy.coauthors),
+            selectinload(CaseStudy.metrics)))
+    if case is None or not can_view_case_study(current_user, case):
+        abort(404)
+    return case
+
+
+def _filters() -> dict:
+    args = request.args
+    return {k: args.get(k, "") for k in ("country", "theme", "org_type", "language", "q")} | {
+        "sort": args.get("sort") if args.get("sort") in SORTS else "newest"}
+
+
+def _list_query(f: dict):
+    query = select(CaseStudy).where(services.visible_clause(current_user))
+    if f["country"]:
+        query = query.where(CaseStudy.country == f["country"])
+    if f["language"]:
+        query = query.where(CaseStudy.language == f["language"])
+    if f["org_type"]:
+        query = query.where(CaseStudy.organization.has(Organization.type == f["org_type"]))
+    if f["theme"]:
+        themed = (select(case_study_practice.c.case_study_id)
+                  .join(PracticeTheme, PracticeTheme.practice_id == case_study_practice.c.practice_id)
+                  .where(PracticeTheme.theme == f["theme"]))
+        query = query.where(CaseStudy.id.in_(themed))
+    if f["q"]:
+        query = query.where(CaseStudy.title.ilike(f"%{f['q']}%"))
+    return query.order_by(*SORTS[f["sort"]]).options(
+        joinedload(CaseStudy.organization), selectinload(CaseStudy.metrics))
+
+
+@bp.route("/")
+def index():
+    f = _filters()
+    page = db.paginate(_list_query(f), page=page_arg(), per_page=PER_PAGE, error_out=False)
+    return render_template(
+        "cases/index.html", page=page, f=f, countries=country_choices(_("All countries")),
+        themes=THEMES, org_types=ORGANIZATION_TYPE_LABELS, languages=language_choices(),
+        can_create=can_create_case_study(current_user))
+
+
+@bp.route("/<slug>")
+def show(slug):
+    case = _get(slug)
+    peers = benchmark.peer_points([m.definition for m in case.metrics])
+    rows = []
+    for m in case.metrics:
+        own = benchmark.own_point(m, case)
+        rows.append((m, benchmark.standing_among(own, peers[m.metric_definition_id]), own))
+    return render_template(
+        "cases/show.html", case=case, rows=rows, sections=SECTIONS,
+        section_labels=SECTION_LABELS, can_edit=can_edit_case_study(current_user, case))
+
+
+def _form_page(form, case, status=200):
+    return render_template("cases/form.html", form=form, case=case), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def create():
+    require(can_create_case_study(current_user))
+    form = CaseStudyForm()
+    set_choices(form, current_user, None)
+    if request.method == "GET" and request.args.get("practice"):
+        form.practices.data = request.args["practice"]
+    if form.add_row.data or not form.validate_on_submit():
+        return _form_page(form, None, 400 if form.errors else 200)
+    try:
+        case = services.create_case_study(current_user, case_input(form), form.message.data)
+    except DomainError as err:
+        db.session.rollback()
+        return form_error(form, err, "cases/form.html", case=None)
+    db.session.commit()
+    flash(_("The case study is saved."), "success")
+    return redirect(url_for(".show", slug=case.slug))
+
+
+@bp.route("/<slug>/edit", methods=["GET", "POST"])
+@login_required
+def edit(slug):
+    case = _get(slug)
+    require(can_edit_case_study(current_user, case))
+    form = CaseStudyForm()
+    if request.method == "GET":
+        fill_form(form, case)
+    set_choices(form, current_user, case)
+    if form.add_row.data or not form.validate_on_submit():
+        return _form_page(form, case, 400 if form.errors else 200)
+    try:
+        services.update_case_study(case, current_user, case_input(form), form.message.data)
+    except DomainError as err:
+        db.session.rollback()
+        return form_error(form, err, "cases/form.html", case=case)
+    db.session.commit()
+    flash(_("The case study is saved."), "success")
+    return redirect(url_for(".show", slug=case.slug))
+
+
+@bp.route("/<slug>/history")
+def history(slug):
+    case = _get(slug)
+    items = db.session.scalars(revisions.revision_query(case_study_id=case.id).options(
+        joinedload(revisions.Revision.author))).all()
+    return render_template("cases/history.html", case=case, revisions=items,
+                           can_edit=can_edit_case_study(current_user, case))
+
+
+@bp.route("/<slug>/diff")
+def diff(slug):
+    case = _get(slug)
+    numbers = [request.args.get(k, type=int) for k in ("from", "to")]
+    old, new = (revisions.get_revision(n, case_study_id=case.id) if n else None for n in numbers)
+    if old is None or new is None:
+        abort(404)
+    return render_template("cases/diff.html", case=case, old=old, new=new,
+                           diffs=services.diff_revisions(old, new),
+                           can_edit=can_edit_case_study(current_user, case))
+
+
+@bp.route("/<slug>/revert/<int:number>", methods=["POST"])
+@login_required
+def revert(slug, number):
+    case = _get(slug)
+    require(can_edit_case_study(current_user, case))
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.revert_case_study(case, current_user, number)
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return redirect(url_for(".history", slug=slug))
+    db.session.commit()
+    flash(_("Revision %(n)d is restored as a new revision.", n=number), "success")
+    return redirect(url_for(".show", slug=slug))
+
+
+@bp.app_context_processor
+def _practice_cases():
+    """`case_studies_for(practice)` for templates/cases/_for_practice.html (one query)."""
+
+    def case_studies_for(practice: Practice) -> list[CaseStudy]:
+        return db.session.scalars(
+            select(CaseStudy)
+            .join(case_study_practice, case_study_practice.c.case_study_id == CaseStudy.id)
+            .where(case_study_practice.c.practice_id == practice.id,
+                   services.visible_clause(current_user))
+            .order_by(CaseStudy.published_at.desc(), CaseStudy.id.desc())
+            .limit(20)).all()
+
+    return {"case_studies_for": case_studies_for}
+
+
+@bp.app_template_filter("signed")
+def _signed(value: float) -> str:
+    """A change with its sign, in the reader's locale: +1.5, −2, 0."""
+    return format_decimal(value, format="+#,##0.##;-#,##0.##")
+
+
+@bp.app_template_filter("region_code")
+def _region_code(country: str | None) -> str | None:
+    return region_of(country)
+
+
+@bp.app_template_global()
+def practice_url(practice: Practice) -> str:
+    """The practice's page, whichever endpoint the knowledge blueprint names it."""
+    for endpoint in PRACTICE_ENDPOINTS:
+        if endpoint in current_app.view_functions:
+            return url_for(endpoint, slug=practice.slug)
+    return url_for("cases.index")
