@@ -1,0 +1,142 @@
+"""Practice forms: they check shape only; services enforce the rules."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from wtforms import (
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from marketplace.accounts.models import ORGANIZATION_TYPE_LABELS, Organization
+from marketplace.extensions import db
+from marketplace.i18n import country_choices, language_choices
+from marketplace.knowledge.models import (
+    ENDORSEMENT_LABELS,
+    LEVEL_LABELS,
+    SECTION_LABELS,
+    SECTIONS,
+    THEMES,
+)
+
+_MD = _l("Markdown is supported.")
+
+
+def _choices(pairs) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def _section(name: str) -> TextAreaField:
+    return TextAreaField(SECTION_LABELS[name], validators=[Length(max=50_000)], description=_MD)
+
+
+class PracticeForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    summary = TextAreaField(_l("Summary"), validators=[Length(max=600)],
+                            description=_l("One or two sentences shown in lists."))
+    problem = _section("problem")
+    context = _section("context")
+    approach = _section("approach")
+    results = _section("results")
+    lessons = _section("lessons")
+    countries = SelectMultipleField(_l("Countries"), validators=[Optional()])
+    themes = SelectMultipleField(_l("Themes"), validators=[Optional()])
+    tags = StringField(_l("Tags"), validators=[Length(max=500)],
+                       description=_l("Comma-separated, e.g. open budgets, youth"))
+    level = SelectField(_l("Level"), choices=_choices((k.value, v) for k, v in LEVEL_LABELS.items()))
+    language = SelectField(_l("Language"), default="en")
+    organizations = SelectMultipleField(_l("Organizations"), coerce=int, validators=[Optional()])
+    licence = StringField(_l("Licence"), default="CC-BY-4.0", validators=[Length(max=40)])
+    source_url = URLField(_l("Source URL"), validators=[Optional(), Length(max=1000)])
+    message = StringField(_l("Edit summary"), validators=[Length(max=300)],
+                          description=_l("What did you change? Shown in the history."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.countries.choices = _choices(country_choices())
+        self.themes.choices = _choices(THEMES.items())
+        self.language.choices = _choices(language_choices())
+        self.organizations.choices = _choices(db.session.execute(
+            select(Organization.id, Organization.name).order_by(func.lower(Organization.name))
+        ).all())
+
+    def data_dict(self) -> dict:
+        data = {name: getattr(self, name).data for name in (
+            "title", "summary", *SECTIONS, "countries", "themes", "tags", "level", "language",
+            "organizations", "licence", "source_url")}
+        return data
+
+    def fill(self, data: dict) -> None:
+        """Pre-fill from a practice snapshot (GET)."""
+        for name, value in data.items():
+            field = getattr(self, name, None)
+            if field is not None and name != "message":
+                field.data = ", ".join(value) if name == "tags" else value
+
+
+class AdaptForm(FlaskForm):
+    country = SelectField(_l("Country you adapt it to"), validators=[DataRequired()])
+    context = TextAreaField(_l("Your context"), validators=[DataRequired(), Length(max=5000)],
+                            description=_l("Where and for whom you apply it."))
+    rationale = TextAreaField(_l("What changed and why"),
+                              validators=[DataRequired(), Length(max=5000)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.country.choices = _choices(country_choices(blank=str(_l("— choose —"))))
+
+
+class EndorseForm(FlaskForm):
+    kind = RadioField(_l("Endorsement"), default="recommend",
+                      choices=_choices((k.value, v) for k, v in ENDORSEMENT_LABELS.items()))
+    comment = StringField(_l("Comment (optional)"), validators=[Length(max=500)])
+
+
+class RejectForm(FlaskForm):
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
+
+
+class FilterForm(FlaskForm):
+    """The browse filters (GET, no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    country = SelectField(_l("Country"), validators=[Optional()])
+    theme = SelectField(_l("Theme"), validators=[Optional()])
+    level = SelectField(_l("Level"), validators=[Optional()])
+    org_type = SelectField(_l("Organization type"), validators=[Optional()])
+    language = SelectField(_l("Language"), validators=[Optional()])
+    status = SelectField(_l("Status"), validators=[Optional()],
+                         choices=_choices([("", _l("Published")),
+                                           ("draft", _l("Drafts I can see")),
+                                           ("archived", _l("Archived"))]))
+    sort = SelectField(_l("Sort by"), validators=[Optional()],
+                       choices=_choices([("newest", _l("Newest")),
+                                         ("endorsed", _l("Most endorsed")),
+                                         ("adapted", _l("Most adapted"))]))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        any_ = str(_l("Any"))
+        self.country.choices = _choices(country_choices(blank=any_))
+        self.theme.choices = _choices([("", any_), *THEMES.items()])
+        self.level.choices = _choices([("", any_), *LEVEL_LABELS.items()])
+        self.org_type.choices = _choices([("", any_), *ORGANIZATION_TYPE_LABELS.items()])
+        self.language.choices = _choices([("", any_), *language_choices()])
+
+
+class DiffForm(FlaskForm):
+    """Choose two revisions to compare (GET, no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    a = SelectField(_l("From revision"), coerce=int)
+    b = SelectField(_l("To revision"), coerce=int)

@@ -1,0 +1,155 @@
+"""Read-side queries for practice pages: browse filters and the practice page's context.
+
+Each page runs a fixed number of queries whatever the number of revisions, endorsements or
+adaptations (tests/knowledge/test_queries.py counts them).
+"""
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from marketplace.accounts.models import Organization
+from marketplace.accounts.permissions import (
+    can_edit_practice,
+    can_endorse_practice,
+    can_view_practice,
+    is_signed_in,
+)
+from marketplace.extensions import db
+from marketplace.knowledge import services
+from marketplace.knowledge.models import (
+    SECTION_LABELS,
+    EditSuggestion,
+    Endorsement,
+    Practice,
+    PracticeCountry,
+    PracticeOrganization,
+    PracticeTheme,
+    Revision,
+    Status,
+    SuggestionStatus,
+)
+
+PER_PAGE = 20
+RECENT_ENDORSEMENTS = 10
+
+
+def browse(viewer, form, page: int):
+    """A page of practices the viewer may see, filtered and sorted by the FilterForm."""
+    args = {f.name: f.data for f in form if f.data}
+    status = args.get("status") if args.get("status") in ("draft", "archived") else "published"
+    query = select(Practice).where(services.visible_clause(viewer), Practice.status == status)
+    query = _filter(query, args)
+    sort = args.get("sort", "newest")
+    if sort == "endorsed":
+        order = (Practice.endorsement_count.desc(), Practice.id.desc())
+    elif sort == "adapted":
+        order = (Practice.adaptation_count.desc(), Practice.id.desc())
+    elif status == "published":
+        order = (Practice.published_at.desc(), Practice.id.desc())
+    else:
+        order = (Practice.id.desc(),)
+    query = query.order_by(*order).options(selectinload(Practice.countries),
+                                           selectinload(Practice.themes))
+    return db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
+
+
+def _filter(query, args: dict):
+    if args.get("country"):
+        query = query.where(select(PracticeCountry.id).where(
+            PracticeCountry.practice_id == Practice.id,
+            PracticeCountry.country == args["country"]).exists())
+    if args.get("theme"):
+        query = query.where(select(PracticeTheme.id).where(
+            PracticeTheme.practice_id == Practice.id,
+            PracticeTheme.theme == args["theme"]).exists())
+    if args.get("org_type"):
+        query = query.where(select(PracticeOrganization.id).join(Organization).where(
+            PracticeOrganization.practice_id == Practice.id,
+            Organization.type == args["org_type"]).exists())
+    if args.get("level"):
+        query = query.where(Practice.level == args["level"])
+    if args.get("language"):
+        query = query.where(Practice.language == args["language"])
+    return query
+
+
+def page_context(practice: Practice, viewer) -> dict:
+    """Everything the practice page shows besides the practice itself."""
+    ancestry = [p for p in services.ancestors(practice) if can_view_practice(viewer, p)]
+    lineage = _tree(ancestry[0] if ancestry else practice, viewer)
+    parent = practice.parent if practice.parent and can_view_practice(viewer, practice.parent) \
+        else None
+    return {
+        "practice": practice,
+        "current_revision": db.session.get(Revision, practice.current_revision_id)
+        if practice.current_revision_id else None,
+        "endorsements": db.session.scalars(
+            select(Endorsement).where(Endorsement.practice_id == practice.id)
+            .options(joinedload(Endorsement.user))
+            .order_by(Endorsement.created_at.desc(), Endorsement.id.desc())
+            .limit(RECENT_ENDORSEMENTS)).all(),
+        "my_endorsement": _my_endorsement(practice, viewer),
+        "adaptation_countries": _adaptation_countries(practice),
+        "ancestry": ancestry,
+        "lineage": lineage,
+        "parent": parent,
+        "parent_diff": [d for d in services.diff(services.practice_data(parent),
+                                                 services.practice_data(practice)) if d.changed]
+        if parent else [],
+        "pending_suggestions": _pending_count(practice) if can_edit_practice(viewer, practice)
+        else 0,
+        "can_edit": can_edit_practice(viewer, practice),
+        "can_endorse": can_endorse_practice(viewer, practice),
+        "sections": list(SECTION_LABELS.items()),
+    }
+
+
+def _my_endorsement(practice: Practice, viewer) -> Endorsement | None:
+    if not is_signed_in(viewer):
+        return None
+    return db.session.scalar(select(Endorsement).where(
+        Endorsement.practice_id == practice.id, Endorsement.user_id == viewer.id))
+
+
+def _adaptation_countries(practice: Practice) -> list[str]:
+    if not practice.adaptation_count:
+        return []
+    return list(db.session.scalars(
+        select(Practice.adaptation_country).distinct()
+        .where(Practice.parent_id == practice.id, Practice.status == Status.PUBLISHED.value,
+               Practice.adaptation_country.is_not(None))
+        .order_by(Practice.adaptation_country)))
+
+
+def _pending_count(practice: Practice) -> int:
+    return db.session.scalar(select(func.count()).select_from(EditSuggestion).where(
+        EditSuggestion.practice_id == practice.id,
+        EditSuggestion.status == SuggestionStatus.PENDING.value))
+
+
+def _tree(root: Practice, viewer) -> list[tuple[int, Practice]]:
+    """The root and its visible descendants as (depth, practice), depth-first."""
+    children: dict[int, list[Practice]] = {}
+    for p in services.descendants(root.id):
+        if can_view_practice(viewer, p):
+            children.setdefault(p.parent_id, []).append(p)
+    out: list[tuple[int, Practice]] = []
+
+    def walk(node: Practice, depth: int) -> None:
+        out.append((depth, node))
+        for child in children.get(node.id, []):
+            walk(child, depth + 1)
+
+    walk(root, 0)
+    return out if len(out) > 1 else []
+
+
+def suggestions_with_diffs(practice: Practice) -> list[tuple[EditSuggestion, list]]:
+    """Pending suggestions, each with the diff from the current text to what it proposes."""
+    items = db.session.scalars(
+        select(EditSuggestion).where(EditSuggestion.practice_id == practice.id,
+                                     EditSuggestion.status == SuggestionStatus.PENDING.value)
+        .options(joinedload(EditSuggestion.author)).order_by(EditSuggestion.id)).all()
+    current = services.practice_data(practice)
+    return [(s, [d for d in services.diff(current, {**current, **s.data}) if d.changed])
+            for s in items]

@@ -1,0 +1,458 @@
+"""Practice verbs: create, edit (a revision per save), publish/archive, revert, suggested
+edits, adaptations and endorsements. Services add and flush; the caller commits.
+
+`data` dicts carry the editable fields (EDITABLE_FIELDS); `clean_data` validates them.
+"""
+
+from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, literal, or_, select, update
+from sqlalchemy.orm import selectinload
+
+from marketplace.accounts.models import Organization, User
+from marketplace.accounts.services import parse_tags, unique_slug
+from marketplace.database import utcnow
+from marketplace.errors import Conflict, InvalidInput, PermissionDenied
+from marketplace.extensions import db
+from marketplace.i18n import country_name, is_country, is_language
+from marketplace.knowledge import revisions
+from marketplace.knowledge.models import (
+    SECTION_LABELS,
+    SECTIONS,
+    THEMES,
+    EditSuggestion,
+    Endorsement,
+    EndorsementKind,
+    Level,
+    Practice,
+    PracticeAuthor,
+    PracticeCountry,
+    PracticeOrganization,
+    PracticeTag,
+    PracticeTheme,
+    Revision,
+    Status,
+    SuggestionStatus,
+)
+from marketplace.text import render_markdown
+
+# Field -> label, in the order the diff shows them. These are what a revision snapshots.
+FIELD_LABELS = {
+    "title": _l("Title"),
+    "summary": _l("Summary"),
+    **SECTION_LABELS,
+    "countries": _l("Countries"),
+    "themes": _l("Themes"),
+    "tags": _l("Tags"),
+    "level": _l("Level"),
+    "language": _l("Language"),
+    "organizations": _l("Organizations"),
+    "licence": _l("Licence"),
+    "source_url": _l("Source URL"),
+    "adaptation_country": _l("Adapted for"),
+    "adaptation_context": _l("Adaptation context"),
+    "adaptation_rationale": _l("What changed and why"),
+}
+EDITABLE_FIELDS = tuple(FIELD_LABELS)
+SCALAR_FIELDS = ("title", "summary", "level", "language", "licence", "source_url",
+                 "adaptation_country", "adaptation_context", "adaptation_rationale")
+
+DEFAULTS = {
+    "summary": "", **{s: "" for s in SECTIONS}, "countries": [], "themes": [], "tags": [],
+    "level": Level.NATIONAL.value, "language": "en", "organizations": [],
+    "licence": "CC-BY-4.0", "source_url": None, "adaptation_country": None,
+    "adaptation_context": "", "adaptation_rationale": "",
+}
+
+
+# --- data: validation, snapshots, application ---------------------------------------------
+
+
+def clean_data(data: dict) -> dict:
+    """A complete, validated copy of `data` (missing keys take DEFAULTS). Raises InvalidInput."""
+    out = {**DEFAULTS, **{k: v for k, v in data.items() if k in FIELD_LABELS}}
+    out["title"] = " ".join((out.get("title") or "").split())[:200]
+    if not out["title"]:
+        raise InvalidInput("title", _("A title is required."))
+    out["summary"] = (out["summary"] or "").strip()[:600]
+    for section in SECTIONS:
+        out[section] = out[section] or ""
+    out["countries"] = _codes(out["countries"], is_country, "countries", str.upper)
+    out["themes"] = list(dict.fromkeys(out["themes"] or []))
+    if any(t not in THEMES for t in out["themes"]):
+        raise InvalidInput("themes", _("Choose themes from the list."))
+    tags = out["tags"]
+    out["tags"] = parse_tags(tags) if isinstance(tags, str) else parse_tags(",".join(tags or []))
+    if out["level"] not in {level.value for level in Level}:
+        raise InvalidInput("level", _("Choose a level from the list."))
+    if not is_language(out["language"]):
+        raise InvalidInput("language", _("Choose a language from the list."))
+    out["language"] = out["language"].lower()
+    out["organizations"] = _organization_ids(out["organizations"])
+    out["licence"] = (out["licence"] or "CC-BY-4.0").strip()[:40]
+    out["source_url"] = _url(out["source_url"])
+    country = out["adaptation_country"]
+    if country and not is_country(country):
+        raise InvalidInput("adaptation_country", _("Choose a country from the list."))
+    out["adaptation_country"] = country.upper() if country else None
+    return out
+
+
+def _codes(values, valid, field: str, norm) -> list[str]:
+    codes = [norm(v.strip()) for v in (values or []) if v and v.strip()]
+    if any(not valid(c) for c in codes):
+        raise InvalidInput(field, _("Choose countries from the list."))
+    return list(dict.fromkeys(codes))
+
+
+def _organization_ids(values) -> list[int]:
+    ids = list(dict.fromkeys(int(v) for v in (values or [])))
+    if ids:
+        found = set(db.session.scalars(select(Organization.id).where(Organization.id.in_(ids))))
+        if found != set(ids):
+            raise InvalidInput("organizations", _("Choose organizations from the list."))
+    return ids
+
+
+def _url(value: str | None) -> str | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    if not value.startswith(("http://", "https://")) or len(value) > 1000:
+        raise InvalidInput("source_url", _("Give a web address starting with http:// or https://."))
+    return value
+
+
+def practice_data(practice: Practice) -> dict:
+    """The snapshot of a practice's editable fields, as stored in a revision."""
+    data = revisions.snapshot(practice, SCALAR_FIELDS)
+    data.update({s: getattr(practice, f"{s}_source") for s in SECTIONS})
+    data.update(countries=practice.country_codes, themes=practice.theme_slugs,
+                tags=practice.tag_names,
+                organizations=[link.organization_id for link in practice.organization_links])
+    return data
+
+
+def _apply(practice: Practice, data: dict) -> None:
+    for field in SCALAR_FIELDS:
+        setattr(practice, field, data[field])
+    for section in SECTIONS:
+        setattr(practice, f"{section}_source", data[section])
+        setattr(practice, f"{section}_html", render_markdown(data[section]))
+    _sync(practice.countries, data["countries"], "country", PracticeCountry)
+    _sync(practice.themes, data["themes"], "theme", PracticeTheme)
+    _sync(practice.tags, data["tags"], "tag", PracticeTag)
+    _sync(practice.organization_links, data["organizations"], "organization_id",
+          PracticeOrganization)
+
+
+def _sync(rows: list, wanted: list, attr: str, model) -> None:
+    """Make the association rows match `wanted`, keeping rows that stay."""
+    current = {getattr(row, attr): row for row in rows}
+    for value, row in current.items():
+        if value not in wanted:
+            rows.remove(row)
+    for value in wanted:
+        if value not in current:
+            rows.append(model(**{attr: value}))
+
+
+def display_data(data: dict) -> dict:
+    """A snapshot with codes and ids replaced by names, for readable diffs."""
+    out = dict(data)
+    out["countries"] = [country_name(c) for c in data.get("countries") or []]
+    out["themes"] = [str(THEMES.get(t, t)) for t in data.get("themes") or []]
+    ids = data.get("organizations") or []
+    names = dict(db.session.execute(
+        select(Organization.id, Organization.name).where(Organization.id.in_(ids))
+    ).all()) if ids else {}
+    out["organizations"] = [names.get(i, "?") for i in ids]
+    out["adaptation_country"] = country_name(data.get("adaptation_country"))
+    return out
+
+
+def diff(old: dict, new: dict) -> list[revisions.FieldDiff]:
+    return revisions.diff_snapshots(display_data(old), display_data(new), FIELD_LABELS)
+
+
+# --- create, edit, publish ----------------------------------------------------------------
+
+
+def create_practice(owner: User, data: dict, message: str = "", *,
+                    status: Status = Status.DRAFT, parent: Practice | None = None) -> Practice:
+    data = clean_data(data)
+    practice = Practice(slug=unique_slug(Practice, data["title"]), owner_id=owner.id,
+                        status=Status.DRAFT.value, parent=parent)
+    _apply(practice, data)
+    db.session.add(practice)
+    db.session.flush()
+    _record(practice, owner, message or _("Created"), notify_adaptations=False)
+    if status == Status.PUBLISHED:
+        publish_practice(practice)
+    return practice
+
+
+def _record(practice: Practice, author: User | None, message: str, *,
+            reverted_from: Revision | None = None, notify_adaptations: bool = True) -> Revision:
+    revision = revisions.record_revision(
+        practice_data(practice), author, message, practice_id=practice.id,
+        reverted_from=reverted_from,
+    )
+    practice.current_revision_id = revision.id
+    practice.updated_at = utcnow()
+    if notify_adaptations:
+        _notify_adaptation_owners(practice, author)
+    db.session.flush()
+    return revision
+
+
+def update_practice(practice: Practice, editor: User, data: dict, message: str = "") -> Revision:
+    """Save an edit as a new revision; InvalidInput if nothing changed."""
+    data = clean_data(data)
+    if data == practice_data(practice):
+        raise InvalidInput(None, _("Nothing changed."))
+    _apply(practice, data)
+    return _record(practice, editor, message)
+
+
+def set_coauthors(practice: Practice, user_ids: list[int]) -> None:
+    _sync(practice.coauthor_links, [i for i in user_ids if i != practice.owner_id], "user_id",
+          PracticeAuthor)
+    db.session.flush()
+
+
+def publish_practice(practice: Practice) -> None:
+    if practice.is_published:
+        raise Conflict(_("This practice is already published."))
+    practice.status = Status.PUBLISHED.value
+    practice.published_at = practice.published_at or utcnow()
+    db.session.flush()
+    _refresh_adaptation_count(practice.parent_id)
+
+
+def archive_practice(practice: Practice) -> None:
+    if not practice.is_published:
+        raise Conflict(_("Only a published practice can be archived."))
+    practice.status = Status.ARCHIVED.value
+    db.session.flush()
+    _refresh_adaptation_count(practice.parent_id)
+
+
+def _refresh_adaptation_count(parent_id: int | None) -> None:
+    """adaptation_count counts published adaptations (drafts are private)."""
+    if parent_id is None:
+        return
+    count = (
+        select(func.count()).select_from(Practice)
+        .where(Practice.parent_id == parent_id, Practice.status == Status.PUBLISHED.value)
+        .scalar_subquery()
+    )
+    db.session.execute(update(Practice).where(Practice.id == parent_id)
+                       .values(adaptation_count=count).execution_options(synchronize_session=False))
+    parent = db.session.get(Practice, parent_id)
+    db.session.refresh(parent, ["adaptation_count"])
+
+
+# --- revisions ------------------------------------------------------------------------------
+
+
+def revert_to(practice: Practice, revision: Revision, user: User) -> Revision:
+    if revision.practice_id != practice.id:
+        raise InvalidInput(None, _("That revision belongs to another practice."))
+    data = clean_data({**DEFAULTS, **revision.data})
+    if data == practice_data(practice):
+        raise InvalidInput(None, _("The practice already has this content."))
+    _apply(practice, data)
+    return _record(practice, user, _("Reverted to revision %(n)d", n=revision.number),
+                   reverted_from=revision)
+
+
+def _notify_adaptation_owners(practice: Practice, actor: User | None) -> None:
+    from marketplace.notifications import kinds
+    from marketplace.notifications.services import notify
+
+    owners = db.session.scalars(
+        select(User).join(Practice, Practice.owner_id == User.id)
+        .where(Practice.parent_id == practice.id).distinct()
+    ).all()
+    for owner in owners:
+        notify(owner, kinds.ORIGINAL_CHANGED,
+               _("The original changed since you adapted it: %(title)s", title=practice.title),
+               url_for("knowledge.show", slug=practice.slug), actor=actor)
+
+
+# --- suggested edits ----------------------------------------------------------------------
+
+
+def suggest_edit(practice: Practice, user: User, data: dict, message: str = "") -> EditSuggestion:
+    if not practice.is_published:
+        raise PermissionDenied(_("Only published practices take suggestions."))
+    data = clean_data(data)
+    if data == practice_data(practice):
+        raise InvalidInput(None, _("Nothing changed."))
+    suggestion = EditSuggestion(practice=practice, author_id=user.id, data=data,
+                                message=(message or "")[:300],
+                                base_revision_id=practice.current_revision_id)
+    db.session.add(suggestion)
+    db.session.flush()
+    _notify_authors(practice, user, _("%(name)s suggested an edit to %(title)s",
+                                      name=user.display_name, title=practice.title))
+    return suggestion
+
+
+def _notify_authors(practice: Practice, actor: User, message: str) -> None:
+    from marketplace.notifications import kinds
+    from marketplace.notifications.services import notify
+
+    link = url_for("knowledge.suggestions", slug=practice.slug)
+    for author in db.session.scalars(select(User).where(User.id.in_(practice.author_ids))):
+        notify(author, kinds.EDIT_SUGGESTION, message, link, actor=actor)
+
+
+def _pending(suggestion: EditSuggestion) -> None:
+    if not suggestion.is_pending:
+        raise Conflict(_("This suggestion has already been decided."))
+
+
+def accept_suggestion(suggestion: EditSuggestion, decider: User) -> Revision:
+    """Apply the fields the suggester changed (relative to their base) as their revision."""
+    _pending(suggestion)
+    practice = suggestion.practice
+    base = suggestion.base_revision.data if suggestion.base_revision else {}
+    current = practice_data(practice)
+    merged = {f: (v if v != base.get(f, current[f]) else current[f])
+              for f, v in suggestion.data.items() if f in current}
+    _apply(practice, clean_data({**current, **merged}))
+    suggestion.status = SuggestionStatus.ACCEPTED.value
+    suggestion.decided_by_id, suggestion.decided_at = decider.id, utcnow()
+    revision = _record(practice, suggestion.author, suggestion.message or _("Suggested edit"))
+    _notify_suggester(suggestion, decider, _("Your suggested edit to %(title)s was accepted.",
+                                             title=practice.title))
+    return revision
+
+
+def reject_suggestion(suggestion: EditSuggestion, decider: User, reason: str) -> None:
+    _pending(suggestion)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("reason", _("Say why you reject this suggestion."))
+    suggestion.status = SuggestionStatus.REJECTED.value
+    suggestion.reason = reason[:500]
+    suggestion.decided_by_id, suggestion.decided_at = decider.id, utcnow()
+    db.session.flush()
+    _notify_suggester(suggestion, decider, _("Your suggested edit to %(title)s was declined: "
+                                             "%(reason)s", title=suggestion.practice.title,
+                                             reason=suggestion.reason))
+
+
+def _notify_suggester(suggestion: EditSuggestion, decider: User, message: str) -> None:
+    from marketplace.notifications import kinds
+    from marketplace.notifications.services import notify
+
+    if suggestion.author is not None:
+        notify(suggestion.author, kinds.EDIT_SUGGESTION, message,
+               url_for("knowledge.show", slug=suggestion.practice.slug), actor=decider)
+
+
+# --- adaptation -----------------------------------------------------------------------------
+
+
+def adapt_practice(parent: Practice, user: User, country: str, context: str,
+                   rationale: str) -> Practice:
+    """A draft copy of `parent` owned by `user`, for `country`, linked to its parent."""
+    if not parent.is_published:
+        raise PermissionDenied(_("Only published practices can be adapted."))
+    if not is_country(country):
+        raise InvalidInput("country", _("Choose a country from the list."))
+    if not (rationale or "").strip():
+        raise InvalidInput("rationale", _("Say what changed and why."))
+    if not (context or "").strip():
+        raise InvalidInput("context", _("Describe the context you adapt it to."))
+    data = {**practice_data(parent), "countries": [country.upper()], "source_url": None,
+            "adaptation_country": country.upper(), "adaptation_context": context.strip(),
+            "adaptation_rationale": rationale.strip(),
+            "title": _("%(title)s (%(country)s)", title=parent.title,
+                       country=country_name(country))}
+    return create_practice(user, data, _("Adapted from %(title)s", title=parent.title),
+                           parent=parent)
+
+
+def ancestors(practice: Practice) -> list[Practice]:
+    """The chain from the root down to the parent of `practice` (one query)."""
+    if practice.parent_id is None:
+        return []
+    up = select(Practice.id, Practice.parent_id, literal(0).label("depth")) \
+        .where(Practice.id == practice.parent_id).cte(recursive=True)
+    up = up.union_all(select(Practice.id, Practice.parent_id, (up.c.depth + 1))
+                      .where(Practice.id == up.c.parent_id, up.c.depth < 50))
+    return list(db.session.scalars(
+        select(Practice).join(up, Practice.id == up.c.id).order_by(up.c.depth.desc())
+        .options(selectinload(Practice.coauthor_links))))
+
+
+def descendants(root_id: int) -> list[Practice]:
+    """Every practice adapted (transitively) from `root_id` (one query)."""
+    down = select(Practice.id, literal(0).label("depth")) \
+        .where(Practice.parent_id == root_id).cte(recursive=True)
+    down = down.union_all(select(Practice.id, down.c.depth + 1)
+                          .where(Practice.parent_id == down.c.id, down.c.depth < 50))
+    return list(db.session.scalars(
+        select(Practice).join(down, Practice.id == down.c.id).order_by(Practice.id)
+        .options(selectinload(Practice.coauthor_links))))
+
+
+# --- endorsements ---------------------------------------------------------------------------
+
+
+def endorse(practice: Practice, user: User, kind: str, comment: str = "") -> Endorsement:
+    if not practice.is_published:
+        raise PermissionDenied(_("Only published practices can be endorsed."))
+    if user.id in practice.author_ids:
+        raise PermissionDenied(_("You cannot endorse your own practice."))
+    if kind not in {k.value for k in EndorsementKind}:
+        raise InvalidInput("kind", _("Choose how you endorse it."))
+    exists = db.session.scalar(select(Endorsement.id).where(
+        Endorsement.practice_id == practice.id, Endorsement.user_id == user.id))
+    if exists is not None:
+        raise Conflict(_("You have already endorsed this practice."))
+    endorsement = Endorsement(practice_id=practice.id, user_id=user.id, kind=kind,
+                              comment=(comment or "").strip()[:500])
+    db.session.add(endorsement)
+    db.session.flush()
+    _bump_endorsements(practice, +1)
+    return endorsement
+
+
+def unendorse(practice: Practice, user: User) -> None:
+    endorsement = db.session.scalar(select(Endorsement).where(
+        Endorsement.practice_id == practice.id, Endorsement.user_id == user.id))
+    if endorsement is None:
+        raise Conflict(_("You have not endorsed this practice."))
+    db.session.delete(endorsement)
+    db.session.flush()
+    _bump_endorsements(practice, -1)
+
+
+def _bump_endorsements(practice: Practice, delta: int) -> None:
+    db.session.execute(update(Practice).where(Practice.id == practice.id)
+                       .values(endorsement_count=Practice.endorsement_count + delta)
+                       .execution_options(synchronize_session=False))
+    db.session.refresh(practice, ["endorsement_count"])
+
+
+# --- visibility -----------------------------------------------------------------------------
+
+
+def visible_clause(viewer):
+    """SQL condition: practices `viewer` may see (drafts only to authors and moderators)."""
+    from marketplace.accounts.permissions import is_moderator, is_signed_in
+
+    if is_moderator(viewer):
+        return Practice.id.is_not(None)
+    public = Practice.status != Status.DRAFT.value
+    if not is_signed_in(viewer):
+        return public
+    coauthor = select(PracticeAuthor.id).where(PracticeAuthor.practice_id == Practice.id,
+                                               PracticeAuthor.user_id == viewer.id).exists()
+    return or_(public, Practice.owner_id == viewer.id, coauthor)

@@ -1,0 +1,308 @@
+"""Practice pages: browse, read, write, history and diffs, suggested edits, adapt, endorse."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+from wtforms.fields.choices import SelectChoice
+
+from marketplace.accounts.forms import ConfirmForm
+from marketplace.accounts.permissions import (
+    can_adapt_practice,
+    can_create_practice,
+    can_edit_practice,
+    can_endorse_practice,
+    can_suggest_edit,
+    can_view_practice,
+)
+from marketplace.errors import DomainError
+from marketplace.extensions import db
+from marketplace.knowledge import queries, revisions, services
+from marketplace.knowledge.forms import (
+    AdaptForm,
+    DiffForm,
+    EndorseForm,
+    FilterForm,
+    PracticeForm,
+    RejectForm,
+)
+from marketplace.knowledge.models import (
+    EditSuggestion,
+    Practice,
+    PracticeAuthor,
+    PracticeOrganization,
+    Revision,
+)
+from marketplace.web import form_error, page_arg, require
+
+bp = Blueprint("knowledge", __name__, url_prefix="/practices")
+
+
+def _get(slug: str, *, full: bool = False) -> Practice:
+    """The practice, or 404 when missing or a draft the viewer may not see."""
+    query = select(Practice).where(Practice.slug == slug)
+    if full:
+        query = query.options(
+            selectinload(Practice.countries), selectinload(Practice.themes),
+            selectinload(Practice.tags), joinedload(Practice.owner), joinedload(Practice.parent),
+            selectinload(Practice.organization_links).joinedload(PracticeOrganization.organization),
+            selectinload(Practice.coauthor_links).joinedload(PracticeAuthor.user),
+        )
+    practice = db.session.scalar(query)
+    if practice is None or not can_view_practice(current_user, practice):
+        abort(404)
+    return practice
+
+
+def _back(practice: Practice):
+    return redirect(url_for(".show", slug=practice.slug))
+
+
+def _commit_or_flash(practice: Practice, action, success: str):
+    """Run a no-form action: commit and flash success, or roll back and flash the error."""
+    try:
+        action()
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return _back(practice)
+    db.session.commit()
+    flash(success, "success")
+    return _back(practice)
+
+
+@bp.route("/")
+def index():
+    form = FilterForm(request.args)
+    page = queries.browse(current_user, form, page_arg())
+    return render_template("knowledge/index.html", page=page, form=form)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def create():
+    require(can_create_practice(current_user))
+    form = PracticeForm()
+    if not form.validate_on_submit():
+        return render_template("knowledge/form.html", form=form, practice=None,
+                               mode="new"), 400 if form.errors else 200
+    try:
+        practice = services.create_practice(current_user, form.data_dict(), form.message.data)
+    except DomainError as err:
+        db.session.rollback()
+        return form_error(form, err, "knowledge/form.html", practice=None, mode="new")
+    db.session.commit()
+    flash(_("Your practice is saved as a draft. Publish it when it is ready."), "success")
+    return _back(practice)
+
+
+@bp.route("/<slug>")
+def show(slug):
+    practice = _get(slug, full=True)
+    return render_template("knowledge/show.html", **queries.page_context(practice, current_user),
+                           endorse_form=EndorseForm(), confirm_form=ConfirmForm())
+
+
+def _practice_form(practice: Practice, mode: str):
+    form = PracticeForm()
+    if request.method == "GET":
+        form.fill(services.practice_data(practice))
+    ctx = {"practice": practice, "mode": mode}
+    if not form.validate_on_submit():
+        return form, ctx, (render_template("knowledge/form.html", form=form, **ctx),
+                           400 if form.errors else 200)
+    return form, ctx, None
+
+
+@bp.route("/<slug>/edit", methods=["GET", "POST"])
+@login_required
+def edit(slug):
+    practice = _get(slug, full=True)
+    require(can_edit_practice(current_user, practice))
+    form, ctx, response = _practice_form(practice, "edit")
+    if response:
+        return response
+    try:
+        services.update_practice(practice, current_user, form.data_dict(), form.message.data)
+    except DomainError as err:
+        db.session.rollback()
+        return form_error(form, err, "knowledge/form.html", **ctx)
+    db.session.commit()
+    flash(_("Your changes are saved as a new revision."), "success")
+    return _back(practice)
+
+
+@bp.route("/<slug>/suggest", methods=["GET", "POST"])
+@login_required
+def suggest(slug):
+    practice = _get(slug, full=True)
+    require(can_suggest_edit(current_user, practice))
+    form, ctx, response = _practice_form(practice, "suggest")
+    if response:
+        return response
+    try:
+        services.suggest_edit(practice, current_user, form.data_dict(), form.message.data)
+    except DomainError as err:
+        db.session.rollback()
+        return form_error(form, err, "knowledge/form.html", **ctx)
+    db.session.commit()
+    flash(_("Thank you: the authors will review your suggestion."), "success")
+    return _back(practice)
+
+
+@bp.route("/<slug>/publish", methods=["POST"])
+@login_required
+def publish(slug):
+    practice = _get(slug)
+    require(can_edit_practice(current_user, practice) and ConfirmForm().validate_on_submit())
+    return _commit_or_flash(practice, lambda: services.publish_practice(practice),
+                            _("The practice is published."))
+
+
+@bp.route("/<slug>/archive", methods=["POST"])
+@login_required
+def archive(slug):
+    practice = _get(slug)
+    require(can_edit_practice(current_user, practice) and ConfirmForm().validate_on_submit())
+    return _commit_or_flash(practice, lambda: services.archive_practice(practice),
+                            _("The practice is archived."))
+
+
+@bp.route("/<slug>/history")
+def history(slug):
+    practice = _get(slug)
+    items = db.session.scalars(revisions.revision_query(practice_id=practice.id)
+                               .options(joinedload(Revision.author))).all()
+    return render_template("knowledge/history.html", practice=practice, revisions=items,
+                           diff_form=_diff_form(items), confirm_form=ConfirmForm(),
+                           can_edit=can_edit_practice(current_user, practice))
+
+
+def _diff_form(items: list[Revision], a: int | None = None, b: int | None = None) -> DiffForm:
+    form = DiffForm(formdata=None)
+    form.a.choices = form.b.choices = [SelectChoice(r.number, f"#{r.number}") for r in items]
+    numbers = [r.number for r in items]  # newest first
+    form.b.data = b if b is not None else (numbers[0] if numbers else None)
+    form.a.data = a if a is not None else (numbers[1] if len(numbers) > 1 else form.b.data)
+    return form
+
+
+@bp.route("/<slug>/diff")
+def diff(slug):
+    practice = _get(slug)
+    items = db.session.scalars(revisions.revision_query(practice_id=practice.id)
+                               .options(joinedload(Revision.author))).all()
+    by_number = {r.number: r for r in items}
+    a, b = request.args.get("a", type=int), request.args.get("b", type=int)
+    form = _diff_form(items, a, b)
+    old, new = by_number.get(form.a.data), by_number.get(form.b.data)
+    if old is None or new is None:
+        abort(404)
+    return render_template("knowledge/diff.html", practice=practice, form=form, old=old, new=new,
+                           changes=services.diff(old.data, new.data), confirm_form=ConfirmForm(),
+                           can_edit=can_edit_practice(current_user, practice))
+
+
+@bp.route("/<slug>/revert/<int:number>", methods=["POST"])
+@login_required
+def revert(slug, number):
+    practice = _get(slug)
+    require(can_edit_practice(current_user, practice) and ConfirmForm().validate_on_submit())
+    revision = revisions.get_revision(number, practice_id=practice.id) or abort(404)
+    return _commit_or_flash(practice, lambda: services.revert_to(practice, revision, current_user),
+                            _("Reverted to revision %(n)d.", n=number))
+
+
+@bp.route("/<slug>/suggestions")
+@login_required
+def suggestions(slug):
+    practice = _get(slug, full=True)
+    require(can_edit_practice(current_user, practice))
+    return render_template("knowledge/suggestions.html", practice=practice,
+                           items=queries.suggestions_with_diffs(practice),
+                           reject_form=RejectForm(), confirm_form=ConfirmForm())
+
+
+def _suggestion(practice: Practice, suggestion_id: int) -> EditSuggestion:
+    suggestion = db.session.get(EditSuggestion, suggestion_id)
+    if suggestion is None or suggestion.practice_id != practice.id:
+        abort(404)
+    return suggestion
+
+
+@bp.route("/<slug>/suggestions/<int:suggestion_id>/accept", methods=["POST"])
+@login_required
+def accept_suggestion(slug, suggestion_id):
+    practice = _get(slug)
+    require(can_edit_practice(current_user, practice) and ConfirmForm().validate_on_submit())
+    suggestion = _suggestion(practice, suggestion_id)
+    return _commit_or_flash(
+        practice, lambda: services.accept_suggestion(suggestion, current_user),
+        _("The suggestion is accepted and saved as a revision by its author."))
+
+
+@bp.route("/<slug>/suggestions/<int:suggestion_id>/reject", methods=["POST"])
+@login_required
+def reject_suggestion(slug, suggestion_id):
+    practice = _get(slug)
+    require(can_edit_practice(current_user, practice))
+    suggestion = _suggestion(practice, suggestion_id)
+    form = RejectForm()
+    if not form.validate_on_submit():
+        flash(_("Say why you reject this suggestion."), "error")
+        return redirect(url_for(".suggestions", slug=slug))
+    try:
+        services.reject_suggestion(suggestion, current_user, form.reason.data)
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return redirect(url_for(".suggestions", slug=slug))
+    db.session.commit()
+    flash(_("The suggestion is rejected."), "success")
+    return redirect(url_for(".suggestions", slug=slug))
+
+
+@bp.route("/<slug>/adapt", methods=["GET", "POST"])
+@login_required
+def adapt(slug):
+    parent = _get(slug, full=True)
+    require(can_adapt_practice(current_user, parent))
+    form = AdaptForm()
+    if not form.validate_on_submit():
+        return render_template("knowledge/adapt.html", form=form, practice=parent), (
+            400 if form.errors else 200)
+    try:
+        child = services.adapt_practice(parent, current_user, form.country.data,
+                                        form.context.data, form.rationale.data)
+    except DomainError as err:
+        db.session.rollback()
+        return form_error(form, err, "knowledge/adapt.html", practice=parent)
+    db.session.commit()
+    flash(_("Your adaptation is a draft: edit it for your context, then publish it."), "success")
+    return _back(child)
+
+
+@bp.route("/<slug>/endorse", methods=["POST"])
+@login_required
+def endorse(slug):
+    practice = _get(slug)
+    require(can_endorse_practice(current_user, practice))
+    form = EndorseForm()
+    if not form.validate_on_submit():
+        flash(_("Choose how you endorse it."), "error")
+        return _back(practice)
+    return _commit_or_flash(
+        practice,
+        lambda: services.endorse(practice, current_user, form.kind.data, form.comment.data),
+        _("Thank you for endorsing this practice."))
+
+
+@bp.route("/<slug>/unendorse", methods=["POST"])
+@login_required
+def unendorse(slug):
+    practice = _get(slug)
+    require(ConfirmForm().validate_on_submit())
+    return _commit_or_flash(practice, lambda: services.unendorse(practice, current_user),
+                            _("Your endorsement is withdrawn."))
+
