@@ -28,10 +28,13 @@ run: $(STAMP) translations-compile
 	@echo "demo users' password: $$(cat instance/demo-password.txt 2>/dev/null || echo 'see instance/demo-password.txt')"
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
-# Lint, then the whole suite (SQLite; TEST_DATABASE_URL=postgresql://... for PostgreSQL).
+# Lint and the whole suite (SQLite; TEST_DATABASE_URL=postgresql://... for PostgreSQL).
+# Both always run, so one failure does not hide the other; either fails the target.
 test: $(STAMP) translations-compile
-	$(BIN)/ruff check .
-	$(BIN)/pytest $(PYTEST_ARGS)
+	@status=0; \
+	echo "$(BIN)/ruff check ."; $(BIN)/ruff check . || status=1; \
+	echo "$(BIN)/pytest $(PYTEST_ARGS)"; $(BIN)/pytest $(PYTEST_ARGS) || status=1; \
+	exit $$status
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
