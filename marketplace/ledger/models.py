@@ -113,7 +113,7 @@ def _refuse_bulk_ledger_changes(state):
 # On PostgreSQL the database itself refuses UPDATE and DELETE (TRUNCATE stays possible for tests).
 _PG_FUNCTION = DDL(
     "CREATE OR REPLACE FUNCTION ledger_append_only() RETURNS trigger AS $$ BEGIN "
-    "RAISE EXCEPTION 'ledger rows are append-only (% on %)', TG_OP, TG_TABLE_NAME; "
+    "RAISE EXCEPTION 'ledger rows are append-only (%% on %%)', TG_OP, TG_TABLE_NAME; "
     "END; $$ LANGUAGE plpgsql"
 )
 for _table in ("ledger_transaction", "ledger_entry"):

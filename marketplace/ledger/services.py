@@ -88,11 +88,11 @@ def _check_balanced(legs: list[tuple[LedgerAccount, int]]) -> None:
 
 
 def balance(account: LedgerAccount) -> int:
-    return db.session.scalar(
+    return int(db.session.scalar(
         select(func.coalesce(func.sum(LedgerEntry.amount_minor), 0)).where(
             LedgerEntry.account_id == account.id
         )
-    )
+    ))
 
 
 def find_transaction(reference: str) -> LedgerTransaction | None:
