@@ -49,13 +49,18 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.accounts.views import bp as accounts_bp
     from marketplace.cases.benchmark_views import bp as benchmarks_bp
     from marketplace.cases.views import bp as cases_bp
+    from marketplace.communities.views import bp as communities_bp
+    from marketplace.forums.moderation_views import bp as moderation_bp
+    from marketplace.forums.views import bp as forums_bp
     from marketplace.knowledge.views import bp as knowledge_bp
     from marketplace.main.views import bp as main_bp
-    from marketplace.search.views import bp as search_bp
+    from marketplace.mentoring.views import bp as mentoring_bp
     from marketplace.notifications.views import bp as notifications_bp
     from marketplace.projects.views import bp as projects_bp
+    from marketplace.search.views import bp as search_bp
 
     app.register_blueprint(main_bp)
+    app.register_blueprint(mentoring_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(organizations_bp)
@@ -64,6 +69,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(cases_bp)
     app.register_blueprint(benchmarks_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(communities_bp)
+    app.register_blueprint(forums_bp)
+    app.register_blueprint(moderation_bp)
     app.register_blueprint(projects_bp)
 
 

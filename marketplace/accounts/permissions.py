@@ -251,3 +251,19 @@ def can_view_pledge(user, pledge) -> bool:
 
 def can_cancel_pledge(user, pledge) -> bool:
     return is_signed_in(user) and (pledge.donor_id == user.id or can_record_payment(user, pledge.project))
+
+
+# --- mentoring ------------------------------------------------------------------------------
+
+
+def can_offer_mentoring(user) -> bool:
+    return is_signed_in(user)
+
+
+def can_request_mentor(user) -> bool:
+    return is_signed_in(user)
+
+
+def can_view_mentorship(user, mentorship) -> bool:
+    """The conversation is private to the two people in it."""
+    return is_signed_in(user) and mentorship.is_participant(user)

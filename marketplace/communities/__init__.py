@@ -1,0 +1,1 @@
+"""Communities of practice: membership, roles, join requests and invitations."""

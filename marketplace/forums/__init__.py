@@ -1,0 +1,1 @@
+"""Forums: categories, threads, posts, reactions, read tracking, watching and moderation."""

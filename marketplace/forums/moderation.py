@@ -1,0 +1,189 @@
+"""Moderation verbs: flags, hide/restore, approve held posts, lock, pin, move, suspend.
+
+Every action is recorded with record_audit(..., community_id=…) so the community's moderation
+page can list it; the author of a hidden, restored or approved post is notified.
+"""
+
+from flask import url_for
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+
+from marketplace.accounts.models import User
+from marketplace.accounts.services import end_all_login_sessions, record_audit
+from marketplace.communities.services import moderators_of
+from marketplace.database import utcnow
+from marketplace.errors import Conflict, InvalidInput
+from marketplace.extensions import db
+from marketplace.forums.models import HIDDEN, PENDING, VISIBLE, Category, Flag, Post, Thread
+from marketplace.forums.services import announce_post, count_thread, post_url
+from marketplace.notifications import kinds
+from marketplace.notifications.services import notify
+
+
+def _audit(action: str, moderator: User, target, community_id: int, ip: str | None, **detail):
+    record_audit(action, moderator, target, ip, community_id=community_id, **detail)
+
+
+def flag_post(reporter: User, post: Post, reason: str) -> Flag:
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("reason", _("Say what is wrong with this post."))
+    already = db.session.scalar(select(Flag.id).where(
+        Flag.post_id == post.id, Flag.reporter_id == reporter.id, Flag.status == "open"))
+    if already:
+        raise Conflict(_("You already flagged this post; moderators will look at it."))
+    thread = post.thread
+    flag = Flag(post_id=post.id, community_id=thread.community_id, reporter_id=reporter.id,
+                reason=reason[:1000])
+    db.session.add(flag)
+    db.session.flush()
+    link = url_for("moderation.community_queue", slug=thread.community.slug)
+    for moderator in moderators_of(thread.community):
+        notify(moderator, kinds.MODERATION, _("A post in “%(title)s” was flagged: %(reason)s",
+               title=thread.title, reason=reason[:120]), link, actor=reporter)
+    return flag
+
+
+def _resolve_flags(post: Post, moderator: User, resolution: str) -> None:
+    db.session.execute(update(Flag).where(Flag.post_id == post.id, Flag.status == "open").values(
+        status="resolved", resolution=resolution, resolved_by_id=moderator.id,
+        resolved_at=utcnow()))
+
+
+def hide_post(moderator: User, post: Post, reason: str = "", ip: str | None = None) -> None:
+    if post.status == HIDDEN:
+        raise Conflict(_("This post is already hidden."))
+    post.status = HIDDEN
+    thread = post.thread
+    if post.number == 1 and thread.status == VISIBLE:
+        thread.status = HIDDEN
+        count_thread(thread.category, -1)
+    if thread.accepted_post_id == post.id:
+        thread.accepted_post_id = None
+    _resolve_flags(post, moderator, "hidden")
+    _audit("forum.post.hide", moderator, post, thread.community_id, ip, reason=reason[:300],
+           thread_id=thread.id)
+    if post.author is not None:
+        message = _("A moderator hid your post in “%(title)s”", title=thread.title)
+        if reason:
+            message = _("A moderator hid your post in “%(title)s”: %(reason)s",
+                        title=thread.title, reason=reason[:200])
+        notify(post.author, kinds.MODERATION, message, post_url(post), actor=moderator)
+    db.session.flush()
+
+
+def restore_post(moderator: User, post: Post, ip: str | None = None) -> None:
+    if post.status != HIDDEN:
+        raise Conflict(_("This post is not hidden."))
+    post.status = VISIBLE
+    thread = post.thread
+    if post.number == 1 and thread.status == HIDDEN:
+        thread.status = VISIBLE
+        count_thread(thread.category, +1)
+    _audit("forum.post.restore", moderator, post, thread.community_id, ip, thread_id=thread.id)
+    if post.author is not None:
+        notify(post.author, kinds.MODERATION, _("A moderator restored your post in “%(title)s”",
+               title=thread.title), post_url(post), actor=moderator)
+    db.session.flush()
+
+
+def approve_post(moderator: User, post: Post, ip: str | None = None) -> None:
+    """Publish a held post (and its thread, for a first post), then notify as if just posted."""
+    if post.status != PENDING:
+        raise Conflict(_("This post is not waiting for approval."))
+    post.status = VISIBLE
+    thread = post.thread
+    if thread.status == PENDING:
+        thread.status = VISIBLE
+        count_thread(thread.category, +1)
+    _audit("forum.post.approve", moderator, post, thread.community_id, ip, thread_id=thread.id)
+    announce_post(post)
+    if post.author is not None:
+        notify(post.author, kinds.MODERATION, _("Your post in “%(title)s” was approved",
+               title=thread.title), post_url(post), actor=moderator)
+
+
+def reject_post(moderator: User, post: Post, ip: str | None = None) -> None:
+    if post.status != PENDING:
+        raise Conflict(_("This post is not waiting for approval."))
+    post.status = HIDDEN
+    if post.number == 1:
+        post.thread.status = HIDDEN
+    _audit("forum.post.reject", moderator, post, post.thread.community_id, ip,
+           thread_id=post.thread_id)
+    if post.author is not None:
+        notify(post.author, kinds.MODERATION, _("A moderator did not approve your post in "
+               "“%(title)s”", title=post.thread.title), post_url(post), actor=moderator)
+    db.session.flush()
+
+
+def dismiss_flag(moderator: User, flag: Flag, ip: str | None = None) -> None:
+    if flag.status != "open":
+        raise Conflict(_("This flag was already handled."))
+    flag.status, flag.resolution = "resolved", "dismissed"
+    flag.resolved_by_id, flag.resolved_at = moderator.id, utcnow()
+    _audit("forum.flag.dismiss", moderator, flag.post, flag.community_id, ip, flag_id=flag.id)
+    db.session.flush()
+
+
+def set_locked(moderator: User, thread: Thread, locked: bool, ip: str | None = None) -> None:
+    thread.is_locked = locked
+    _audit("forum.thread.lock" if locked else "forum.thread.unlock", moderator, thread,
+           thread.community_id, ip)
+    db.session.flush()
+
+
+def set_pinned(moderator: User, thread: Thread, pinned: bool, ip: str | None = None) -> None:
+    thread.is_pinned = pinned
+    _audit("forum.thread.pin" if pinned else "forum.thread.unpin", moderator, thread,
+           thread.community_id, ip)
+    db.session.flush()
+
+
+def move_thread(moderator: User, thread: Thread, category: Category, ip: str | None = None) -> None:
+    if category.community_id != thread.community_id:
+        raise InvalidInput("category", _("Choose a category of this community."))
+    if category.id == thread.category_id:
+        return
+    old = thread.category
+    if thread.status == VISIBLE:
+        count_thread(old, -1)
+        count_thread(category, +1)
+    thread.category_id = category.id
+    thread.category = category
+    _audit("forum.thread.move", moderator, thread, thread.community_id, ip,
+           from_category=old.slug, to_category=category.slug)
+    db.session.flush()
+
+
+def suspend_user(admin: User, user: User, suspended: bool, ip: str | None = None) -> None:
+    """Suspended accounts cannot sign in; their sessions end at once."""
+    if not admin.is_admin:
+        raise InvalidInput(None, _("Only administrators suspend accounts."))
+    user.is_suspended = suspended
+    if suspended:
+        end_all_login_sessions(user)
+    record_audit("account.suspend" if suspended else "account.unsuspend", admin, user, ip)
+    db.session.flush()
+
+
+# --- queues ----------------------------------------------------------------------------------
+
+
+def open_flags(community_id: int | None = None):
+    query = select(Flag).where(Flag.status == "open").order_by(Flag.created_at)
+    return query.where(Flag.community_id == community_id) if community_id else query
+
+
+def pending_posts(community_id: int | None = None):
+    query = select(Post).join(Thread, Post.thread_id == Thread.id).where(
+        Post.status == PENDING, Post.is_deleted.is_(False)).order_by(Post.created_at)
+    return query.where(Thread.community_id == community_id) if community_id else query
+
+
+def audit_log(community_id: int, limit: int = 100):
+    from marketplace.accounts.models import AuditEvent
+
+    return (select(AuditEvent)
+            .where(AuditEvent.detail["community_id"].as_integer() == community_id)
+            .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()).limit(limit))

@@ -1,0 +1,395 @@
+"""Forum verbs: categories, threads, replies, edits, reactions, answers, reading and watching.
+
+Approval of new accounts: an account younger than FORUMS_NEW_ACCOUNT_HOURS (24) whose author
+has fewer than FORUMS_TRUSTED_AFTER_POSTS (2) approved posts has its posts wait for a moderator
+(status "pending"), and may put at most FORUMS_NEW_ACCOUNT_MAX_LINKS (2) links in a post.
+Community and site moderators are never held. Watchers and mentioned people are notified when
+a post becomes visible (at once, or when a moderator approves it).
+"""
+
+import re
+from datetime import timedelta
+
+from flask import current_app, url_for
+from flask_babel import gettext as _
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import joinedload
+
+from marketplace.accounts.models import User
+from marketplace.accounts.permissions import can_moderate_community
+from marketplace.accounts.services import parse_tags, slugify
+from marketplace.communities.models import Community, CommunityMember
+from marketplace.database import utcnow
+from marketplace.errors import InvalidInput, PermissionDenied
+from marketplace.extensions import db
+from marketplace.forums import mentions
+from marketplace.forums.models import (
+    PENDING,
+    QUESTION,
+    REACTIONS,
+    SUBJECT_TYPES,
+    THREAD_KINDS,
+    VISIBLE,
+    Category,
+    Post,
+    PostRevision,
+    Reaction,
+    Thread,
+    ThreadRead,
+    Watch,
+)
+from marketplace.notifications import kinds
+from marketplace.notifications.services import notify
+from marketplace.text import render_markdown
+
+PER_PAGE = 20
+_LINK = re.compile(r"<a\s", re.IGNORECASE)
+
+
+def _cfg(key: str, default):
+    return current_app.config.get(key, default)
+
+
+# --- categories ------------------------------------------------------------------------------
+
+
+def create_category(community: Community, name: str, description: str = "",
+                    position: int | None = None) -> Category:
+    base = slugify(name, 100)
+    taken = set(db.session.scalars(select(Category.slug).where(
+        Category.community_id == community.id)))
+    slug, n = base, 1
+    while slug in taken:
+        n += 1
+        slug = f"{base}-{n}"
+    if position is None:
+        position = len(taken)
+    category = Category(community_id=community.id, name=name.strip(), slug=slug,
+                        description=description.strip()[:500], position=position)
+    db.session.add(category)
+    db.session.flush()
+    return category
+
+
+def categories_of(community: Community) -> list[Category]:
+    return list(db.session.scalars(select(Category).where(Category.community_id == community.id)
+                                   .order_by(Category.position, Category.id)))
+
+
+# --- links for notifications -----------------------------------------------------------------
+
+
+def page_of(number: int) -> int:
+    return (number - 1) // PER_PAGE + 1
+
+
+def post_url(post: Post) -> str:
+    return url_for("forums.thread", thread_id=post.thread_id, page=page_of(post.number),
+                   _anchor=f"post-{post.number}")
+
+
+# --- new accounts ----------------------------------------------------------------------------
+
+
+def is_new_account(user: User) -> bool:
+    hours = _cfg("FORUMS_NEW_ACCOUNT_HOURS", 24)
+    return user.created_at > utcnow() - timedelta(hours=hours)
+
+
+def _needs_approval(user: User, community: Community) -> bool:
+    if can_moderate_community(user, community) or not is_new_account(user):
+        return False
+    approved = db.session.scalar(select(func.count(Post.id)).where(
+        Post.author_id == user.id, Post.status == VISIBLE))
+    return approved < _cfg("FORUMS_TRUSTED_AFTER_POSTS", 2)
+
+
+def _render_body(user: User, body: str) -> str:
+    if not (body or "").strip():
+        raise InvalidInput("body", _("Write something first."))
+    html = render_markdown(body)
+    limit = _cfg("FORUMS_NEW_ACCOUNT_MAX_LINKS", 2)
+    if is_new_account(user) and len(_LINK.findall(html)) > limit:
+        raise InvalidInput("body", _("New accounts may put at most %(n)d links in a post.",
+                                     n=limit))
+    return html
+
+
+# --- threads and posts -----------------------------------------------------------------------
+
+
+def start_thread(author: User, category: Category, *, title: str, body: str, kind: str,
+                 tags: str | list[str] = "", subject: tuple[str, int] | None = None) -> Thread:
+    """A new thread with its first post; held for approval when the author is new."""
+    if kind not in THREAD_KINDS:
+        raise InvalidInput("kind", _("Choose one of the offered options."))
+    if not title.strip():
+        raise InvalidInput("title", _("Give the thread a title."))
+    html = _render_body(author, body)
+    community = category.community
+    held = _needs_approval(author, community)
+    thread = Thread(
+        community_id=community.id, category_id=category.id, author_id=author.id,
+        title=title.strip()[:200], kind=kind, status=PENDING if held else VISIBLE,
+        tags=parse_tags(tags) if isinstance(tags, str) else list(tags),
+        last_poster_id=author.id)
+    if subject is not None:
+        if subject[0] not in SUBJECT_TYPES:
+            raise InvalidInput(None, _("This cannot be discussed."))
+        thread.subject_type, thread.subject_id = subject
+    db.session.add(thread)
+    db.session.flush()
+    post = _add_post(thread, author, body, html, PENDING if held else VISIBLE)
+    watch_thread(author, thread)
+    if not held:
+        count_thread(category, +1)
+        announce_post(post)
+    return thread
+
+
+def reply(author: User, thread: Thread, body: str) -> Post:
+    html = _render_body(author, body)
+    held = _needs_approval(author, thread.community)
+    post = _add_post(thread, author, body, html, PENDING if held else VISIBLE)
+    watch_thread(author, thread)
+    if not held:
+        announce_post(post)
+    return post
+
+
+def _add_post(thread: Thread, author: User, source: str, html: str, status: str) -> Post:
+    # The row lock taken by this UPDATE serialises numbering; UNIQUE(thread, number) backs it.
+    number = db.session.execute(
+        update(Thread).where(Thread.id == thread.id)
+        .values(post_count=Thread.post_count + 1).returning(Thread.post_count)
+    ).scalar_one()
+    post = Post(thread_id=thread.id, number=number, author_id=author.id, body_source=source,
+                body_html=html, status=status)
+    db.session.add(post)
+    db.session.flush()
+    db.session.refresh(thread, ["post_count"])
+    return post
+
+
+def count_thread(category: Category, delta: int) -> None:
+    db.session.execute(update(Category).where(Category.id == category.id)
+                       .values(thread_count=Category.thread_count + delta))
+
+
+def announce_post(post: Post) -> None:
+    """A post became visible: bump the thread, notify mentioned people and watchers."""
+    thread = post.thread
+    thread.last_post_at, thread.last_poster_id = post.created_at or utcnow(), post.author_id
+    author = post.author
+    link = post_url(post)
+    mentioned = mentions.resolve(post.body_source, members_of(thread.community))
+    for user in mentioned:
+        notify(user, kinds.MENTION, _("%(name)s mentioned you in “%(title)s”",
+               name=author.display_name, title=thread.title), link, actor=author)
+    skip = {u.id for u in mentioned} | {post.author_id}
+    for user in watchers_of(thread):
+        if user.id not in skip:
+            notify(user, kinds.REPLY, _("%(name)s posted in “%(title)s”",
+                   name=author.display_name, title=thread.title), link, actor=author)
+    db.session.flush()
+
+
+def members_of(community: Community) -> list[User]:
+    return list(db.session.scalars(select(User).join(
+        CommunityMember, CommunityMember.user_id == User.id).where(
+        CommunityMember.community_id == community.id, User.is_deleted.is_(False))))
+
+
+def watchers_of(thread: Thread) -> list[User]:
+    watcher_ids = select(Watch.user_id).where(
+        (Watch.thread_id == thread.id) | (Watch.category_id == thread.category_id))
+    return list(db.session.scalars(select(User).where(User.id.in_(watcher_ids))))
+
+
+def edit_post(editor: User, post: Post, body: str) -> None:
+    """Keep the previous text as a revision anyone can read, then save the new one."""
+    if body == post.body_source:
+        return
+    html = _render_body(post.author or editor, body)
+    db.session.add(PostRevision(post_id=post.id, editor_id=editor.id,
+                                body_source=post.body_source, body_html=post.body_html))
+    post.body_source, post.body_html = body, html
+    post.edited_at = utcnow()
+    post.revision_count += 1
+    db.session.flush()
+
+
+def edit_thread_title(editor: User, thread: Thread, title: str, tags: str) -> None:
+    if not title.strip():
+        raise InvalidInput("title", _("Give the thread a title."))
+    thread.title = title.strip()[:200]
+    thread.tags = parse_tags(tags)
+    db.session.flush()
+
+
+def delete_post(user: User, post: Post) -> None:
+    post.is_deleted = True
+    if post.thread.accepted_post_id == post.id:
+        post.thread.accepted_post_id = None
+    db.session.flush()
+
+
+def revisions_of(post: Post) -> list[PostRevision]:
+    return list(db.session.scalars(select(PostRevision).where(PostRevision.post_id == post.id)
+                                   .order_by(PostRevision.id)))
+
+
+def toggle_reaction(user: User, post: Post, kind: str) -> bool:
+    """Add the reaction, or take it back if it was there; returns whether it is now on."""
+    if kind not in REACTIONS:
+        raise InvalidInput("kind", _("Choose one of the offered options."))
+    removed = db.session.execute(delete(Reaction).where(
+        Reaction.post_id == post.id, Reaction.user_id == user.id, Reaction.kind == kind))
+    if removed.rowcount:
+        return False
+    db.session.add(Reaction(post_id=post.id, user_id=user.id, kind=kind))
+    db.session.flush()
+    return True
+
+
+def reaction_summary(post_ids: list[int], user) -> tuple[dict, set]:
+    """({post_id: {kind: count}}, {(post_id, kind) the user gave}) in two queries."""
+    counts: dict[int, dict[str, int]] = {}
+    mine: set[tuple[int, str]] = set()
+    if not post_ids:
+        return counts, mine
+    rows = db.session.execute(select(Reaction.post_id, Reaction.kind, func.count())
+                              .where(Reaction.post_id.in_(post_ids))
+                              .group_by(Reaction.post_id, Reaction.kind))
+    for post_id, kind, n in rows:
+        counts.setdefault(post_id, {})[kind] = n
+    if getattr(user, "is_authenticated", False):
+        mine = set(db.session.execute(select(Reaction.post_id, Reaction.kind).where(
+            Reaction.post_id.in_(post_ids), Reaction.user_id == user.id)).all())
+    return counts, mine
+
+
+def accept_answer(user: User, thread: Thread, post: Post) -> None:
+    if thread.kind != QUESTION or thread.author_id != user.id:
+        raise PermissionDenied(_("Only the person who asked can accept an answer."))
+    if post.thread_id != thread.id or post.number == 1 or not post.is_visible:
+        raise InvalidInput(None, _("Choose a visible reply in this thread."))
+    thread.accepted_post_id = post.id
+    db.session.flush()
+    if post.author is not None:
+        notify(post.author, kinds.ACCEPTED_ANSWER, _("Your answer to “%(title)s” was accepted",
+               title=thread.title), post_url(post), actor=user)
+
+
+def unaccept_answer(user: User, thread: Thread) -> None:
+    if thread.author_id != user.id:
+        raise PermissionDenied(_("Only the person who asked can accept an answer."))
+    thread.accepted_post_id = None
+    db.session.flush()
+
+
+# --- reading and watching --------------------------------------------------------------------
+
+
+def mark_read(user: User, thread: Thread, number: int) -> None:
+    row = db.session.scalar(select(ThreadRead).where(
+        ThreadRead.user_id == user.id, ThreadRead.thread_id == thread.id))
+    if row is None:
+        db.session.add(ThreadRead(user_id=user.id, thread_id=thread.id, last_read_number=number))
+    elif number > row.last_read_number:
+        row.last_read_number, row.read_at = number, utcnow()
+    else:
+        return
+    db.session.flush()
+
+
+def last_read(user, thread_ids: list[int]) -> dict[int, int]:
+    if not getattr(user, "is_authenticated", False) or not thread_ids:
+        return {}
+    return dict(db.session.execute(select(ThreadRead.thread_id, ThreadRead.last_read_number)
+                                   .where(ThreadRead.user_id == user.id,
+                                          ThreadRead.thread_id.in_(thread_ids))).all())
+
+
+def is_watching(user, *, thread: Thread | None = None, category: Category | None = None) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    where = (Watch.thread_id == thread.id) if thread else (Watch.category_id == category.id)
+    return db.session.scalar(select(Watch.id).where(Watch.user_id == user.id, where)) is not None
+
+
+def watch_thread(user: User, thread: Thread) -> None:
+    if not is_watching(user, thread=thread):
+        db.session.add(Watch(user_id=user.id, thread_id=thread.id))
+        db.session.flush()
+
+
+def unwatch(user: User, *, thread: Thread | None = None, category: Category | None = None) -> None:
+    where = (Watch.thread_id == thread.id) if thread else (Watch.category_id == category.id)
+    db.session.execute(delete(Watch).where(Watch.user_id == user.id, where))
+
+
+def watch_category(user: User, category: Category) -> None:
+    if not is_watching(user, category=category):
+        db.session.add(Watch(user_id=user.id, category_id=category.id))
+        db.session.flush()
+
+
+# --- queries for pages -----------------------------------------------------------------------
+
+
+def visible_post_filter(viewer, community: Community):
+    """Posts a viewer sees listed: everyone sees visible ones; moderators all; authors theirs."""
+    if can_moderate_community(viewer, community):
+        return True
+    if getattr(viewer, "is_authenticated", False):
+        return (Post.status != PENDING) | (Post.author_id == viewer.id)
+    return Post.status != PENDING
+
+
+def thread_visible_filter(viewer, community: Community):
+    if can_moderate_community(viewer, community):
+        return True
+    if getattr(viewer, "is_authenticated", False):
+        return (Thread.status == VISIBLE) | (
+            (Thread.status == PENDING) & (Thread.author_id == viewer.id))
+    return Thread.status == VISIBLE
+
+
+def can_see_thread(viewer, thread: Thread) -> bool:
+    if thread.status == VISIBLE or can_moderate_community(viewer, thread.community):
+        return True
+    return (thread.status == PENDING and getattr(viewer, "is_authenticated", False)
+            and thread.author_id == viewer.id)
+
+
+
+def readable_community_filter(viewer):
+    """SQL criterion on Community: the communities whose threads the viewer may read."""
+    from marketplace.accounts.permissions import is_moderator
+
+    if is_moderator(viewer):
+        return True
+    public = Community.is_private.is_(False)
+    if not getattr(viewer, "is_authenticated", False):
+        return public
+    mine = select(CommunityMember.community_id).where(CommunityMember.user_id == viewer.id)
+    return public | Community.id.in_(mine)
+
+
+def threads_about(viewer, subject_type: str, subject_id: int) -> list[Thread]:
+    own = (Thread.author_id == viewer.id) if getattr(viewer, "is_authenticated", False) else False
+    return list(db.session.scalars(
+        select(Thread).join(Community, Thread.community_id == Community.id)
+        .options(joinedload(Thread.community))
+        .where(Thread.subject_type == subject_type, Thread.subject_id == subject_id,
+               readable_community_filter(viewer), (Thread.status == VISIBLE) | own)
+        .order_by(Thread.created_at)))
+
+
+def postable_categories(user: User) -> list[Category]:
+    mine = select(CommunityMember.community_id).where(CommunityMember.user_id == user.id)
+    return list(db.session.scalars(
+        select(Category).options(joinedload(Category.community))
+        .where(Category.community_id.in_(mine)).order_by(Category.community_id,
+                                                         Category.position)))

@@ -1,0 +1,407 @@
+"""Forum pages: categories, threads with their posts, replying, editing, reactions, Discuss."""
+
+from types import SimpleNamespace
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from marketplace.accounts import permissions as perm
+from marketplace.communities.views import load as load_community
+from marketplace.errors import DomainError
+from marketplace.extensions import db, limiter
+from marketplace.forums import services, subjects
+from marketplace.forums.forms import (
+    CategoryForm,
+    DiscussForm,
+    EditPostForm,
+    EmptyForm,
+    FlagForm,
+    HideForm,
+    MoveForm,
+    ReplyForm,
+    ThreadEditForm,
+    ThreadForm,
+)
+from marketplace.forums.models import REACTIONS, Category, Post, Thread
+from marketplace.web import client_ip, form_error, page_arg, require
+
+bp = Blueprint("forums", __name__)
+
+
+def _post_limit() -> str:
+    return current_app.config.get("FORUMS_POST_RATELIMIT", "6 per minute;60 per hour")
+
+
+def _user_key() -> str:
+    return f"user:{current_user.id}" if current_user.is_authenticated else client_ip() or ""
+
+
+post_rate_limit = limiter.limit(_post_limit, key_func=_user_key, methods=["POST"])
+
+
+def _category(slug: str, category_slug: str) -> Category:
+    community = load_community(slug)
+    category = db.one_or_404(select(Category).where(
+        Category.community_id == community.id, Category.slug == category_slug))
+    require(perm.can_read_community(current_user, community))
+    return category
+
+
+def load_thread(thread_id: int) -> Thread:
+    thread = db.one_or_404(select(Thread).options(
+        joinedload(Thread.community), joinedload(Thread.category), joinedload(Thread.author),
+    ).where(Thread.id == thread_id))
+    require(perm.can_read_community(current_user, thread.community))
+    if not services.can_see_thread(current_user, thread):
+        abort(404)
+    return thread
+
+
+def load_post(post_id: int) -> Post:
+    post = db.get_or_404(Post, post_id)
+    load_thread(post.thread_id)
+    return post
+
+
+@bp.route("/communities/<slug>/c/<category_slug>/")
+def category(slug: str, category_slug: str):
+    category = _category(slug, category_slug)
+    community = category.community
+    query = (select(Thread).options(joinedload(Thread.author), joinedload(Thread.last_poster))
+             .where(Thread.category_id == category.id,
+                    services.thread_visible_filter(current_user, community))
+             .order_by(Thread.is_pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc()))
+    page = db.paginate(query, page=page_arg(), per_page=services.PER_PAGE, error_out=False,
+                       count=False)
+    page.total = category.thread_count
+    return render_template(
+        "forums/category.html", community=community, category=category, page=page,
+        read_marks=services.last_read(current_user, [t.id for t in page.items]),
+        watching=services.is_watching(current_user, category=category), form=EmptyForm(),
+        can_post=perm.can_post_in_community(current_user, community))
+
+
+@bp.route("/communities/<slug>/categories/new", methods=["GET", "POST"])
+@login_required
+def new_category(slug: str):
+    community = load_community(slug)
+    require(perm.can_moderate_community(current_user, community))
+    form = CategoryForm()
+    if not form.validate_on_submit():
+        return render_template("forums/category_form.html", form=form, community=community)
+    category = services.create_category(community, form.name.data, form.description.data or "")
+    db.session.commit()
+    flash(_("Category created."), "success")
+    return redirect(url_for("forums.category", slug=slug, category_slug=category.slug))
+
+
+@bp.route("/communities/<slug>/c/<category_slug>/new", methods=["GET", "POST"])
+@login_required
+@post_rate_limit
+def new_thread(slug: str, category_slug: str):
+    category = _category(slug, category_slug)
+    require(perm.can_post_in_community(current_user, category.community))
+    form = ThreadForm()
+    ctx = {"community": category.community, "category": category}
+    if not form.validate_on_submit():
+        return render_template("forums/thread_form.html", form=form, **ctx), (
+            400 if form.errors else 200)
+    return _create_thread(form, category, None, "forums/thread_form.html", ctx)
+
+
+def _create_thread(form, category: Category, subject, template: str, ctx: dict):
+    try:
+        thread = services.start_thread(
+            current_user, category, title=form.title.data, body=form.body.data,
+            kind=form.kind.data, tags=form.tags.data or "", subject=subject)
+    except DomainError as err:
+        db.session.rollback()
+        return form_error(form, err, template, **ctx)
+    db.session.commit()
+    if thread.status == "pending":
+        flash(_("Thanks! New members' first posts are read by a moderator before they appear."),
+              "success")
+    return redirect(url_for("forums.thread", thread_id=thread.id))
+
+
+@bp.route("/threads/<int:thread_id>")
+def thread(thread_id: int):
+    thread = load_thread(thread_id)
+    pages = max(1, services.page_of(max(thread.post_count, 1)))
+    page = min(page_arg(), pages)
+    first, last = (page - 1) * services.PER_PAGE + 1, page * services.PER_PAGE
+    posts = db.session.scalars(
+        select(Post).options(joinedload(Post.author))
+        .where(Post.thread_id == thread.id, Post.number.between(first, last),
+               services.visible_post_filter(current_user, thread.community))
+        .order_by(Post.number)).all()
+    counts, mine = services.reaction_summary([p.id for p in posts], current_user)
+    read_mark = _read_mark(thread, posts)
+    return render_template(
+        "forums/thread.html", thread=thread, community=thread.community, posts=posts, perm=perm,
+        counts=counts, mine=mine, read_mark=read_mark, reactions=REACTIONS,
+        pagination=_pagination(page, pages), form=EmptyForm(), reply_form=ReplyForm(),
+        hide_form=HideForm(), move_form=_move_form(thread),
+        watching=services.is_watching(current_user, thread=thread),
+        can_reply=perm.can_reply_to_thread(current_user, thread),
+        can_moderate=perm.can_moderate_community(current_user, thread.community))
+
+
+def _move_form(thread: Thread) -> MoveForm | None:
+    if not perm.can_moderate_community(current_user, thread.community):
+        return None
+    form = MoveForm(category=thread.category_id)
+    form.category.choices = [(c.id, c.name) for c in services.categories_of(thread.community)]
+    return form
+
+
+def _read_mark(thread: Thread, posts: list[Post]) -> int | None:
+    """The reader's previous read mark (for "new since your last visit"); records the new one."""
+    if not current_user.is_authenticated or not posts:
+        return None
+    before = services.last_read(current_user, [thread.id]).get(thread.id)
+    if before is None or posts[-1].number > before:
+        services.mark_read(current_user, thread, posts[-1].number)
+        db.session.commit()
+    return before
+
+
+def _pagination(page: int, pages: int) -> SimpleNamespace:
+    return SimpleNamespace(page=page, pages=pages, has_prev=page > 1, prev_num=page - 1,
+                           has_next=page < pages, next_num=page + 1)
+
+
+@bp.route("/threads/<int:thread_id>/reply", methods=["GET", "POST"])
+@login_required
+@post_rate_limit
+def reply(thread_id: int):
+    thread = load_thread(thread_id)
+    require(perm.can_reply_to_thread(current_user, thread))
+    form = ReplyForm()
+    if not form.validate_on_submit():
+        if not form.is_submitted():
+            form.body.data = _quote(request.args.get("quote", type=int), thread)
+        return render_template("forums/reply.html", form=form, thread=thread,
+                               community=thread.community), 400 if form.errors else 200
+    try:
+        post = services.reply(current_user, thread, form.body.data)
+    except DomainError as err:
+        db.session.rollback()
+        return form_error(form, err, "forums/reply.html", thread=thread, community=thread.community)
+    db.session.commit()
+    if post.status == "pending":
+        flash(_("Thanks! New members' first posts are read by a moderator before they appear."),
+              "success")
+    return redirect(services.post_url(post))
+
+
+def _quote(post_id: int | None, thread: Thread) -> str:
+    post = db.session.get(Post, post_id) if post_id else None
+    if post is None or post.thread_id != thread.id or not post.is_visible:
+        return ""
+    name = post.author.display_name if post.author else _("deleted user")
+    lines = [_("%(name)s wrote:", name=name)] + post.body_source.splitlines()
+    return "\n".join("> " + line for line in lines) + "\n\n"
+
+
+@bp.route("/threads/<int:thread_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_thread(thread_id: int):
+    thread = load_thread(thread_id)
+    first = db.session.scalar(select(Post).where(Post.thread_id == thread.id, Post.number == 1))
+    require(first is not None and perm.can_edit_post(current_user, first))
+    form = ThreadEditForm(obj=thread, tags=", ".join(thread.tags))
+    if not form.validate_on_submit():
+        return render_template("forums/thread_edit.html", form=form, thread=thread,
+                               community=thread.community)
+    services.edit_thread_title(current_user, thread, form.title.data, form.tags.data or "")
+    db.session.commit()
+    return redirect(url_for("forums.thread", thread_id=thread.id))
+
+
+@bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
+@login_required
+@post_rate_limit
+def edit_post(post_id: int):
+    post = load_post(post_id)
+    require(perm.can_edit_post(current_user, post))
+    form = EditPostForm(body=post.body_source)
+    ctx = {"post": post, "thread": post.thread, "community": post.thread.community}
+    if not form.validate_on_submit():
+        return render_template("forums/post_edit.html", form=form, **ctx)
+    try:
+        services.edit_post(current_user, post, form.body.data)
+    except DomainError as err:
+        db.session.rollback()
+        return form_error(form, err, "forums/post_edit.html", **ctx)
+    db.session.commit()
+    flash(_("Your changes are saved; earlier versions stay in the history."), "success")
+    return redirect(services.post_url(post))
+
+
+@bp.route("/posts/<int:post_id>/history")
+def post_history(post_id: int):
+    post = load_post(post_id)
+    if not post.is_visible and not perm.can_moderate_community(current_user,
+                                                               post.thread.community):
+        abort(404)
+    return render_template("forums/history.html", post=post, thread=post.thread,
+                           community=post.thread.community, revisions=services.revisions_of(post))
+
+
+@bp.post("/posts/<int:post_id>/delete")
+@login_required
+def delete_post(post_id: int):
+    post = load_post(post_id)
+    require(perm.can_delete_post(current_user, post))
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.delete_post(current_user, post)
+    db.session.commit()
+    flash(_("Post deleted."), "success")
+    return redirect(services.post_url(post))
+
+
+@bp.post("/posts/<int:post_id>/react/<kind>")
+@login_required
+def react(post_id: int, kind: str):
+    post = load_post(post_id)
+    require(perm.can_react_to_post(current_user, post) and post.is_visible)
+    if kind not in REACTIONS or not EmptyForm().validate_on_submit():
+        abort(400)
+    services.toggle_reaction(current_user, post, kind)
+    db.session.commit()
+    if request.headers.get("HX-Request"):
+        counts, mine = services.reaction_summary([post.id], current_user)
+        return render_template("forums/_reactions.html", post=post, counts=counts, mine=mine,
+                               reactions=REACTIONS, form=EmptyForm(), can_react=True)
+    return redirect(services.post_url(post))
+
+
+@bp.post("/posts/<int:post_id>/accept")
+@login_required
+def accept(post_id: int):
+    post = load_post(post_id)
+    require(perm.can_accept_answer(current_user, post.thread))
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        services.accept_answer(current_user, post.thread, post)
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return redirect(services.post_url(post))
+    db.session.commit()
+    flash(_("Answer accepted. Thank you for closing the loop!"), "success")
+    return redirect(services.post_url(post))
+
+
+@bp.post("/threads/<int:thread_id>/unaccept")
+@login_required
+def unaccept(thread_id: int):
+    thread = load_thread(thread_id)
+    require(perm.can_accept_answer(current_user, thread))
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.unaccept_answer(current_user, thread)
+    db.session.commit()
+    return redirect(url_for("forums.thread", thread_id=thread.id))
+
+
+@bp.post("/threads/<int:thread_id>/<any(watch, unwatch):action>")
+@login_required
+def watch_thread(thread_id: int, action: str):
+    thread = load_thread(thread_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if action == "watch":
+        services.watch_thread(current_user, thread)
+    else:
+        services.unwatch(current_user, thread=thread)
+    db.session.commit()
+    flash(_("You will be notified of new posts.") if action == "watch"
+          else _("You no longer follow this thread."), "success")
+    return redirect(url_for("forums.thread", thread_id=thread.id))
+
+
+@bp.post("/categories/<int:category_id>/<any(watch, unwatch):action>")
+@login_required
+def watch_category(category_id: int, action: str):
+    category = db.get_or_404(Category, category_id)
+    require(perm.can_read_community(current_user, category.community))
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if action == "watch":
+        services.watch_category(current_user, category)
+    else:
+        services.unwatch(current_user, category=category)
+    db.session.commit()
+    flash(_("You will be notified of new posts.") if action == "watch"
+          else _("You no longer follow this category."), "success")
+    return redirect(url_for("forums.category", slug=category.community.slug,
+                            category_slug=category.slug))
+
+
+@bp.route("/posts/<int:post_id>/flag", methods=["GET", "POST"])
+@login_required
+def flag(post_id: int):
+    from marketplace.forums import moderation
+
+    post = load_post(post_id)
+    require(perm.can_flag_post(current_user, post))
+    form = FlagForm()
+    ctx = {"post": post, "thread": post.thread, "community": post.thread.community}
+    if not form.validate_on_submit():
+        return render_template("forums/flag.html", form=form, **ctx), 400 if form.errors else 200
+    try:
+        moderation.flag_post(current_user, post, form.reason.data)
+    except DomainError as err:
+        db.session.rollback()
+        return form_error(form, err, "forums/flag.html", **ctx)
+    db.session.commit()
+    flash(_("Thank you. The moderators will look at this post."), "success")
+    return redirect(services.post_url(post))
+
+
+@bp.route("/discuss/<subject_type>/<int:subject_id>", methods=["GET", "POST"])
+@post_rate_limit
+def discuss(subject_type: str, subject_id: int):
+    """Open the thread about a practice, case study or project, or start one."""
+    subject = subjects.load(subject_type, subject_id)
+    if subject is None or not subjects.can_view(current_user, subject_type, subject):
+        abort(404)
+    threads = services.threads_about(current_user, subject_type, subject_id)
+    if len(threads) == 1 and request.method == "GET" and "new" not in request.args:
+        return redirect(url_for("forums.thread", thread_id=threads[0].id))
+    if not current_user.is_authenticated:
+        return render_template("forums/discuss.html", subject=subject, threads=threads,
+                               subject_type=subject_type, form=None, subject_url=subjects.url(
+                                   subject_type, subject))
+    return _discuss_form(subject_type, subject, threads)
+
+
+def _discuss_form(subject_type: str, subject, threads: list[Thread]):
+    form, pick = ThreadForm(title=subject.title), DiscussForm()
+    pick.category.choices = [(c.id, f"{c.community.name} — {c.name}")
+                             for c in services.postable_categories(current_user)]
+    ctx = {"subject": subject, "threads": threads, "subject_type": subject_type, "pick": pick,
+           "subject_url": subjects.url(subject_type, subject)}
+    if not (form.validate_on_submit() and pick.validate()):
+        return render_template("forums/discuss.html", form=form, **ctx), (
+            400 if form.errors or pick.errors else 200)
+    category = db.get_or_404(Category, pick.category.data)
+    require(perm.can_post_in_community(current_user, category.community))
+    return _create_thread(form, category, (subject_type, subject.id), "forums/discuss.html", ctx)
+
