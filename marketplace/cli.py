@@ -19,6 +19,9 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_user)
     app.cli.add_command(reset_dev_db)
+    from marketplace.search.cli import search_cli
+
+    app.cli.add_command(search_cli)
     from marketplace.i18n_cli import translations
 
     app.cli.add_command(translations)
@@ -30,6 +33,9 @@ def init_app(app: Flask) -> None:
 
     app.cli.add_command(ledger_cli)
     app.cli.add_command(projects_cli)
+    from marketplace.knowledge.cli import import_group
+
+    app.cli.add_command(import_group)
 
 
 @click.command("seed-demo")

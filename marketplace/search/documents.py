@@ -1,0 +1,151 @@
+"""Index documents: one builder per kind, mapping a database row to a plain dict.
+
+To make a new kind searchable, add a builder and one `KINDS` entry (and, if rows of other
+tables change what the document says, a `RELATED` entry). That is all: change tracking,
+reindex and `search check` read these tables.
+
+    def project(p) -> dict:
+        return doc("project", p.id, title=p.title, summary=p.summary, body=p.description_source,
+                   countries=[p.country], language=p.language, date=p.created_at,
+                   visibility=PUBLIC, url=("projects.show", {"project_id": p.id}))
+
+    KINDS["project"] = Kind("marketplace.projects.models:Project", project,
+                            where=lambda P: P.status != "draft")
+
+Builders receive objects loaded in the indexer's own session; they may follow relationships.
+`where` must select exactly the rows whose builder returns a document, so `search check`
+can compare the index with the database; the builder still returns None for anything it
+does not want indexed (defence in depth). Models are named by import path so that importing
+search never imports the other features.
+
+Visibility: PUBLIC; community(id) for a private community's content (its members see it);
+authors(ids) for drafts (the authors and moderators see them).
+"""
+
+import importlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+PUBLIC = "public"
+
+
+def community(community_id: int) -> str:
+    return f"community:{community_id}"
+
+
+def authors(user_ids: Iterable[int]) -> str:
+    return "authors:" + " ".join(str(i) for i in sorted(set(user_ids)))
+
+
+@dataclass(frozen=True)
+class Kind:
+    model: str  # "package.module:Class"
+    build: Callable[[Any], dict | None]
+    where: Callable[[Any], Any] | None = None  # model class -> SQL criterion of indexed rows
+    options: Callable[[Any], list] = field(default=lambda model: [])  # eager loads for reindex
+
+    def model_class(self):
+        module, _, name = self.model.partition(":")
+        try:
+            return getattr(importlib.import_module(module), name)
+        except (ImportError, AttributeError):
+            return None  # that feature is not installed (yet)
+
+
+def doc(kind: str, id: int, *, title: str, visibility: str, url: tuple[str, dict],
+        summary: str = "", body: str = "", tags: Iterable[str] = (), countries: Iterable[str] = (),
+        themes: Iterable[str] = (), org_type: str | None = None, language: str | None = "en",
+        author: str = "", date: datetime | None = None, endorsements: int = 0) -> dict:
+    return {
+        "doc_id": f"{kind}:{id}", "kind": kind, "title": title or "", "summary": summary or "",
+        "body": body or "", "tags": [t for t in tags if t], "countries": [c for c in countries if c],
+        "themes": [t for t in themes if t], "org_type": org_type or "", "language": language or "",
+        "author": author or "", "date": date, "endorsements": endorsements or 0,
+        "visibility": visibility, "url": url,
+    }
+
+
+# --- builders ---------------------------------------------------------------------------
+
+
+def person(user) -> dict | None:
+    if user.is_deleted:
+        return None
+    org_types = {m.organization.type for m in user.memberships}
+    return doc("person", user.id, title=user.display_name, summary=user.bio_source[:600],
+               tags=[e.tag for e in user.expertise], countries=[user.country],
+               org_type=next(iter(sorted(org_types)), None), language=user.locale or "en",
+               date=user.created_at, visibility=PUBLIC,
+               url=("accounts.profile", {"user_id": user.id}))
+
+
+def _org_type(organizations) -> str | None:
+    return next((o.type for o in organizations if o is not None), None)
+
+
+def _names(*users) -> str:
+    return ", ".join(u.display_name for u in users if u is not None and not u.is_deleted)
+
+
+def practice(p) -> dict | None:
+    from marketplace.knowledge.models import SECTIONS
+
+    body = "\n\n".join(getattr(p, f"{s}_source") or "" for s in SECTIONS)
+    # Archived practices stay readable (and findable); drafts only by authors and moderators.
+    visibility = authors(p.author_ids) if p.status == "draft" else PUBLIC
+    return doc("practice", p.id, title=p.title, summary=p.summary, body=body,
+               tags=p.tag_names, countries=p.country_codes, themes=p.theme_slugs,
+               org_type=_org_type(p.organizations), language=p.language,
+               author=_names(p.owner, *(link.user for link in p.coauthor_links)),
+               date=p.published_at or p.created_at, endorsements=p.endorsement_count,
+               visibility=visibility, url=("knowledge.show", {"slug": p.slug}))
+
+
+def case(c) -> dict | None:
+    body = "\n\n".join((c.context_source, c.implementation_source, c.results_source,
+                        c.lessons_source))
+    author_ids = [c.owner_id, *(u.id for u in c.coauthors)]
+    visibility = authors(i for i in author_ids if i) if c.status == "draft" else PUBLIC
+    return doc("case", c.id, title=c.title, summary=c.summary, body=body,
+               countries=[c.country], themes=sorted({t for p in c.practices for t in p.theme_slugs}),
+               org_type=c.organization.type if c.organization else None, language=c.language,
+               author=_names(c.owner, *c.coauthors), date=c.published_at or c.created_at,
+               visibility=visibility, url=("cases.show", {"slug": c.slug}))
+
+
+def _not_deleted(User):
+    return User.is_deleted.is_(False)
+
+
+def _practice_loads(Practice):
+    from sqlalchemy.orm import selectinload
+
+    return [selectinload(Practice.countries), selectinload(Practice.themes),
+            selectinload(Practice.tags), selectinload(Practice.owner),
+            selectinload(Practice.organization_links), selectinload(Practice.coauthor_links)]
+
+
+KINDS: dict[str, Kind] = {
+    "person": Kind("marketplace.accounts.models:User", person, where=_not_deleted),
+    "practice": Kind("marketplace.knowledge.models:Practice", practice, options=_practice_loads),
+    "case": Kind("marketplace.cases.models:CaseStudy", case),
+}
+
+# Rows of other tables whose change alters a document: "module:Class" -> obj -> doc ids.
+RELATED: dict[str, Callable[[Any], Iterable[str]]] = {
+    "marketplace.accounts.models:UserExpertise": lambda e: [f"person:{e.user_id}"],
+    "marketplace.accounts.models:OrganizationMember": lambda m: [f"person:{m.user_id}"],
+    "marketplace.knowledge.models:PracticeCountry": lambda r: [f"practice:{r.practice_id}"],
+    "marketplace.knowledge.models:PracticeTheme": lambda r: [f"practice:{r.practice_id}"],
+    "marketplace.knowledge.models:PracticeTag": lambda r: [f"practice:{r.practice_id}"],
+    "marketplace.knowledge.models:PracticeAuthor": lambda r: [f"practice:{r.practice_id}"],
+    "marketplace.knowledge.models:PracticeOrganization": lambda r: [f"practice:{r.practice_id}"],
+    "marketplace.knowledge.models:Endorsement": lambda r: [f"practice:{r.practice_id}"],
+}
+
+
+def split_id(doc_id: str) -> tuple[str, int]:
+    kind, _, key = doc_id.partition(":")
+    return kind, int(key)

@@ -1,0 +1,395 @@
+"""Keeping the index consistent with the database: outbox, drain, rebuild, check.
+
+A flush that touches an indexed row writes a `search_outbox` row in the same transaction, so a
+rollback leaves nothing behind. After commit, the outbox is drained by whichever process gets
+the indexer lock (flock, never waited on by a request): it reloads each document from the
+database in its own session and writes one Whoosh commit without a merge.
+"""
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import delete, event, inspect, select
+from sqlalchemy.orm import Session
+
+from marketplace.database import utcnow
+from marketplace.extensions import db
+from marketplace.i18n import region_of
+from marketplace.search import documents, storage
+from marketplace.search.models import SearchOutbox
+from marketplace.search.schema import field_lang, text_field, title_field
+
+log = logging.getLogger(__name__)
+BATCH = 500
+EXCERPT_CHARS = 1200
+MAX_SEGMENTS = 12  # past this many segments a drain also merges the small ones
+# Column changes that never alter a document (a sign-in must not queue a reindex).
+IGNORED_ATTRS = {"last_login_at", "updated_at", "password_hash", "session_token"}
+
+
+# --- collecting changes in the transaction ----------------------------------------------
+
+
+def _model_key(obj) -> str:
+    cls = type(obj)
+    return f"{cls.__module__}:{cls.__name__}"
+
+
+_KIND_BY_MODEL = {k.model: name for name, k in documents.KINDS.items()}
+
+
+def _changed(obj) -> bool:
+    state = inspect(obj)
+    return any(
+        attr.key not in IGNORED_ATTRS and attr.history.has_changes() for attr in state.attrs
+    )
+
+
+def _doc_ids(obj, deleted: bool) -> list[tuple[str, str]]:
+    key = _model_key(obj)
+    kind = _KIND_BY_MODEL.get(key) or _kind_for(key)
+    if kind:
+        return [(f"{kind}:{obj.id}", "delete" if deleted else "upsert")]
+    related = documents.RELATED.get(key)
+    return [(doc_id, "upsert") for doc_id in related(obj)] if related else []
+
+
+def _kind_for(key: str) -> str | None:
+    # KINDS may gain entries after import (other features append theirs).
+    for name, kind in documents.KINDS.items():
+        if kind.model == key:
+            _KIND_BY_MODEL[key] = name
+            return name
+    return None
+
+
+@event.listens_for(Session, "after_flush")
+def _collect(session, flush_context) -> None:
+    changes = {}
+    for obj in session.new:
+        changes.update(_doc_ids(obj, deleted=False))
+    for obj in session.dirty:
+        if _changed(obj):
+            changes.update(_doc_ids(obj, deleted=False))
+    for obj in session.deleted:
+        changes.update(_doc_ids(obj, deleted=True))
+    if not changes:
+        return
+    now = utcnow()
+    session.connection().execute(
+        SearchOutbox.__table__.insert(),
+        [{"doc_id": d, "op": op, "created_at": now} for d, op in changes.items()],
+    )
+    session.info["search_pending"] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session) -> None:
+    if session.info.pop("search_pending", False) and has_app_context():
+        schedule(current_app._get_current_object())
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session, previous_transaction) -> None:
+    session.info.pop("search_pending", None)
+
+
+# --- applying them ------------------------------------------------------------------------
+
+
+def mode(app: Flask) -> str:
+    """sync (drain inside the commit: tests, CLI), thread (background thread), or manual."""
+    if app.config.get("SEARCH_DRAIN"):
+        return app.config["SEARCH_DRAIN"]
+    if app.config.get("SEARCH_SYNC"):
+        return "sync"
+    return "manual" if app.testing else "thread"
+
+
+def schedule(app: Flask) -> None:
+    how = mode(app)
+    if how == "sync":
+        drain(lock_timeout=app.config.get("SEARCH_LOCK_TIMEOUT", 10.0))
+    elif how == "thread":
+        _background(app).wake()
+
+
+def request_rebuild(app: Flask) -> None:
+    """The index is missing: rebuild in the background (thread mode), else leave it to the CLI."""
+    if mode(app) == "thread":
+        _background(app).wake()
+
+
+class _Drainer:
+    """One daemon thread per process that drains the outbox when woken."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.event = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="search-drainer", daemon=True)
+        self.thread.start()
+
+    def wake(self) -> None:
+        self.event.set()
+
+    def _run(self) -> None:
+        while True:
+            self.event.wait()
+            self.event.clear()
+            try:
+                with self.app.app_context():
+                    drain(lock_timeout=0)
+            except Exception:
+                log.exception("search: draining the outbox failed; the worker will retry")
+
+
+_drainers: dict[int, _Drainer] = {}
+_drainers_lock = threading.Lock()
+
+
+def _background(app: Flask) -> _Drainer:
+    with _drainers_lock:
+        if id(app) not in _drainers:
+            _drainers[id(app)] = _Drainer(app)
+        return _drainers[id(app)]
+
+
+def pending() -> int:
+    with Session(db.engine) as s:
+        return len(s.execute(select(SearchOutbox.id).limit(BATCH)).all())
+
+
+def drain(lock_timeout: float = 0.0) -> int:
+    """Apply outbox rows; return how many documents were written. Never blocks past the timeout.
+
+    If another process holds the lock, it re-checks the outbox after releasing it, so rows
+    committed while it worked are not stranded.
+    """
+    written = 0
+    while True:
+        with storage.indexer_lock(lock_timeout) as held:
+            if not held:
+                return written
+            if not storage.is_available():
+                written += _rebuild_locked()
+            written += _drain_locked()
+        if not pending():
+            return written
+
+
+def _drain_locked() -> int:
+    written = 0
+    while True:
+        with Session(db.engine) as s:
+            rows = s.execute(
+                select(SearchOutbox.id, SearchOutbox.doc_id).order_by(SearchOutbox.id).limit(BATCH)
+            ).all()
+            if not rows:
+                return written
+            try:
+                ix = storage.open_index()
+            except storage.IndexUnavailable:
+                log.warning("search: index missing or unreadable; rebuilding from the database")
+                written += _rebuild_locked()
+                continue
+            written += _apply(s, ix, dict.fromkeys(r.doc_id for r in rows))
+            s.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([r.id for r in rows])))
+            s.commit()
+
+
+def _apply(s: Session, ix, doc_ids) -> int:
+    writer = ix.writer(timeout=5.0)
+    try:
+        for doc_id in doc_ids:
+            doc = load(s, doc_id)
+            if doc is None:
+                writer.delete_by_term("doc_id", doc_id)
+            else:
+                writer.update_document(**fields(doc))
+    except BaseException:
+        writer.cancel()
+        raise
+    # A single-document commit must not merge segments; merge the small ones now and then.
+    writer.commit(merge=len(ix._segments()) >= MAX_SEGMENTS)
+    return len(doc_ids)
+
+
+def load(s: Session, doc_id: str) -> dict | None:
+    kind_name, key = documents.split_id(doc_id)
+    kind = documents.KINDS.get(kind_name)
+    model = kind.model_class() if kind else None
+    obj = s.get(model, key) if model else None
+    return kind.build(obj) if obj is not None else None
+
+
+# --- turning a document into index fields -------------------------------------------------
+
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MD_MARKS = re.compile(r"[#*_>`|]+|^\s*[-+]\s+", re.MULTILINE)
+
+
+def plain(markdown: str) -> str:
+    return re.sub(r"\s+", " ", _MD_MARKS.sub(" ", _MD_LINK.sub(r"\1", markdown or ""))).strip()
+
+
+def visibility_tokens(visibility: str) -> list[str]:
+    if visibility == documents.PUBLIC:
+        return ["public"]
+    scope, _, rest = visibility.partition(":")
+    if scope == "community":
+        return ["restricted", f"community:{rest}"]
+    return ["restricted", "draft", *(f"user:{u}" for u in rest.split())]
+
+
+def fields(doc: dict) -> dict:
+    lang = field_lang(doc["language"])
+    countries = sorted({c.lower() for c in doc["countries"]})
+    body = plain(doc["body"])
+    out = {
+        "doc_id": doc["doc_id"], "kind": doc["kind"],
+        "visibility": " ".join(visibility_tokens(doc["visibility"])),
+        "countries": " ".join(countries),
+        "region": " ".join(sorted({r for c in countries if (r := region_of(c))})),
+        "themes": ",".join(doc["themes"]), "org_type": doc["org_type"],
+        "language": (doc["language"] or "").lower(), "tags": ",".join(doc["tags"]),
+        "author": doc["author"], "words": doc["title"],
+        "spell": " ".join((doc["title"], doc["summary"], " ".join(doc["tags"]))),
+        "title": doc["title"], "summary": doc["summary"],
+        "excerpt": body[:EXCERPT_CHARS], "url": doc["url"], "endorsements": doc["endorsements"],
+        title_field(lang): doc["title"],
+        text_field(lang): " ".join((doc["summary"], " ".join(doc["tags"]), body)),
+    }
+    if doc["date"] is not None:
+        out["date"] = doc["date"].replace(tzinfo=None)
+    return out
+
+
+# --- rebuild, check, optimize ---------------------------------------------------------------
+
+
+def iter_docs(progress: Callable[[int], None] | None = None) -> Iterator[dict]:
+    """Every document the database says should be in the index."""
+    for kind in documents.KINDS.values():
+        model = kind.model_class()
+        if model is None:
+            continue
+        last = 0
+        while True:
+            with Session(db.engine) as s:
+                stmt = select(model).where(model.id > last).order_by(model.id).limit(BATCH)
+                if kind.where:
+                    stmt = stmt.where(kind.where(model))
+                objs = s.scalars(stmt.options(*kind.options(model))).all()
+                if not objs:
+                    break
+                for obj in objs:
+                    doc = kind.build(obj)
+                    if doc is not None:
+                        yield doc
+                last = objs[-1].id
+                if progress:
+                    progress(len(objs))
+
+
+def count_rows() -> int:
+    from sqlalchemy import func
+
+    total = 0
+    with Session(db.engine) as s:
+        for kind in documents.KINDS.values():
+            model = kind.model_class()
+            if model is not None:
+                stmt = select(func.count()).select_from(model)
+                total += s.scalar(stmt.where(kind.where(model)) if kind.where else stmt)
+    return total
+
+
+def reindex(progress: Callable[[int], None] | None = None, lock_timeout: float = 600.0) -> int:
+    """Rebuild from the database into a new directory, swap it in, then apply the outbox."""
+    with storage.indexer_lock(lock_timeout) as held:
+        if not held:
+            raise TimeoutError("another process holds the search indexer lock")
+        n = _rebuild_locked(progress)
+        _drain_locked()
+    return n
+
+
+def _rebuild_locked(progress: Callable[[int], None] | None = None) -> int:
+    path, ix = storage.new_generation()
+    writer = ix.writer(limitmb=current_app.config.get("SEARCH_WRITER_MB", 128))
+    n = 0
+    try:
+        for doc in iter_docs(progress):
+            writer.add_document(**fields(doc))
+            n += 1
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit(optimize=True)
+    storage.make_live(path)
+    return n
+
+
+def wait_until_indexed(timeout: float = 30.0) -> bool:
+    """Block until every committed change is searchable (tests, CLI). False on timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        remaining = max(0.0, deadline - time.monotonic())
+        with storage.indexer_lock(remaining) as held:
+            if held:
+                if not storage.is_available():
+                    _rebuild_locked()
+                _drain_locked()
+                if not pending():
+                    return True
+        if time.monotonic() >= deadline:
+            return False
+
+
+def indexed_docs() -> dict[str, tuple]:
+    s = storage.searcher()
+    return {f["doc_id"]: (f.get("title"),) for f in s.reader().all_stored_fields()}
+
+
+def check() -> dict[str, list[str]]:
+    """Compare the index with the database: documents missing, extra, or out of date."""
+    wait_until_indexed()
+    actual = indexed_docs()
+    visibility = _indexed_visibility()
+    missing, stale = [], []
+    expected = set()
+    for doc in iter_docs():
+        expected.add(doc["doc_id"])
+        if doc["doc_id"] not in actual:
+            missing.append(doc["doc_id"])
+        elif (actual[doc["doc_id"]] != (doc["title"],)
+              or visibility.get(doc["doc_id"]) != set(visibility_tokens(doc["visibility"]))):
+            stale.append(doc["doc_id"])
+    extra = sorted(set(actual) - expected)
+    return {"missing": sorted(missing), "extra": extra, "stale": sorted(stale)}
+
+
+def _indexed_visibility() -> dict[str, set[str]]:
+    """doc_id -> visibility tokens, read from the index's postings (the field is not stored)."""
+    s = storage.searcher()
+    reader = s.reader()
+    tokens: dict[int, list[str]] = {}
+    for token in reader.lexicon("visibility"):
+        text = token.decode()
+        for docnum in reader.postings("visibility", token).all_ids():
+            tokens.setdefault(docnum, []).append(text)
+    ids = {}
+    for docnum, fields_ in ((n, reader.stored_fields(n)) for n in reader.all_doc_ids()):
+        ids[fields_["doc_id"]] = set(tokens.get(docnum, []))
+    return ids
+
+
+def optimize() -> None:
+    with storage.indexer_lock(600.0) as held:
+        if not held:
+            raise TimeoutError("another process holds the search indexer lock")
+        storage.open_index().optimize()

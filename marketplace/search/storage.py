@@ -1,0 +1,182 @@
+"""Where the index lives, how it is swapped, locked and read.
+
+Layout: SEARCH_INDEX_DIR/CURRENT names the live generation directory (SEARCH_INDEX_DIR/gen-…).
+A rebuild writes a new generation and replaces CURRENT with os.replace (atomic). The indexer
+lock is a flock on SEARCH_INDEX_DIR + ".lock", outside the directory so that deleting the
+index never frees a held lock.
+"""
+
+import contextlib
+import fcntl
+import logging
+import os
+import shutil
+import threading
+import time
+from pathlib import Path
+
+from flask import current_app
+from whoosh.filedb.filestore import FileStorage
+from whoosh.reading import EmptyReader, MultiReader, SegmentReader
+from whoosh.searching import Searcher
+
+from marketplace.search.schema import build_schema
+
+log = logging.getLogger(__name__)
+POINTER = "CURRENT"
+
+
+class IndexUnavailable(Exception):
+    """The index is missing or unreadable; it must be rebuilt from the database."""
+
+
+def root() -> Path:
+    return Path(current_app.config["SEARCH_INDEX_DIR"])
+
+
+def _current_dir(base: Path) -> Path | None:
+    try:
+        name = (base / POINTER).read_text().strip()
+    except OSError:
+        return None
+    path = base / name
+    return path if name and path.is_dir() else None
+
+
+def open_index(base: Path | None = None):
+    base = base or root()
+    path = _current_dir(base)
+    if path is None:
+        raise IndexUnavailable(str(base))
+    try:
+        return FileStorage(str(path), supports_mmap=False).open_index()
+    except Exception as err:  # whoosh raises many kinds of errors on a damaged index
+        raise IndexUnavailable(f"{path}: {err}") from err
+
+
+def is_available() -> bool:
+    try:
+        open_index()
+    except IndexUnavailable:
+        return False
+    return True
+
+
+def new_generation(base: Path | None = None):
+    """Create an empty index in a fresh directory (not yet live). Returns (path, index)."""
+    base = base or root()
+    base.mkdir(parents=True, exist_ok=True)
+    path = base / f"gen-{time.time_ns()}"
+    path.mkdir()
+    return path, FileStorage(str(path), supports_mmap=False).create_index(build_schema())
+
+
+def make_live(path: Path) -> None:
+    """Atomically point CURRENT at `path`, then remove older generations."""
+    base = path.parent
+    tmp = base / f"{POINTER}.{os.getpid()}.tmp"
+    tmp.write_text(path.name)
+    os.replace(tmp, base / POINTER)
+    for old in base.glob("gen-*"):
+        if old != path:
+            # Readers holding old segment files keep them open (no mmap); unlinking is safe.
+            shutil.rmtree(old, ignore_errors=True)
+
+
+# --- the single-indexer lock -------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def indexer_lock(timeout: float):
+    """Yield True if this process now holds the indexer lock (waiting up to `timeout` s)."""
+    base = root()
+    base.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(f"{base}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    yield False
+                    return
+                time.sleep(0.02)
+        try:
+            yield True
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+# --- long-lived searchers: one per thread, refreshed when the index changes -------------
+
+_local = threading.local()
+
+
+def searcher():
+    """This thread's searcher over the live generation, reopened only when it changed."""
+    base = root()
+    path = _current_dir(base)
+    if path is None:
+        _drop_cached()
+        raise IndexUnavailable(str(base))
+    cached = getattr(_local, "cached", None)
+    if cached and cached[0] == path:
+        try:
+            if cached[1].up_to_date():
+                return cached[1]
+            s = _open_searcher(path, reuse=cached[1])
+        except Exception:
+            log.warning("search: refreshing the searcher failed; reopening", exc_info=True)
+            _drop_cached()
+            s = _open_searcher(path)
+    else:
+        _drop_cached()
+        s = _open_searcher(path)
+    _local.cached = (path, s)
+    return s
+
+
+def _open_searcher(path: Path, reuse=None):
+    """Open a searcher, reusing the old one's segment readers whose segment is unchanged.
+
+    Whoosh's own Searcher.refresh() reuses readers by segment identity, so a segment that only
+    gained deletions keeps its stale deletion set (deleted documents come back); here a reader
+    is reused only when both the segment id and its deleted count are unchanged.
+    """
+    try:
+        ix = FileStorage(str(path), supports_mmap=False).open_index()
+        generation = ix.latest_generation()
+        reusable = {}
+        if reuse is not None:
+            for reader, _ in reuse.reader().leaf_readers():
+                seg = reader.segment()
+                if seg is not None:
+                    reusable[(seg.segment_id(), seg.deleted_count())] = reader
+        readers = []
+        for seg in ix._segments():
+            reader = reusable.pop((seg.segment_id(), seg.deleted_count()), None)
+            readers.append(reader or SegmentReader(ix.storage, ix.schema, seg, generation=generation))
+    except Exception as err:
+        raise IndexUnavailable(f"{path}: {err}") from err
+    for reader in reusable.values():
+        reader.close()
+    if not readers:
+        reader = EmptyReader(ix.schema)
+    elif len(readers) == 1:
+        reader = readers[0]
+        reader._gen = generation  # a reused reader still carries its old generation
+    else:
+        reader = MultiReader(readers, generation=generation)
+    return Searcher(reader, fromindex=ix)
+
+
+def _drop_cached() -> None:
+    cached = getattr(_local, "cached", None)
+    _local.cached = None
+    if cached:
+        with contextlib.suppress(Exception):
+            cached[1].close()
