@@ -1,0 +1,106 @@
+"""Money under real concurrency: threads, each with its own app context, session and connection."""
+
+import threading
+import uuid
+
+import pytest
+from sqlalchemy import func, select
+
+from marketplace.accounts.models import User, UserRole
+from marketplace.errors import Conflict
+from marketplace.extensions import db
+from marketplace.ledger.models import LedgerEntry
+from marketplace.projects.models import Project
+from marketplace.sponsorship import services
+from marketplace.sponsorship.models import Pledge
+from tests.conftest import PG_URL, base_config, database_url
+
+pytestmark = pytest.mark.postgres_only
+if not PG_URL:
+    pytestmark = [pytestmark, pytest.mark.skip(reason="needs PostgreSQL (TEST_DATABASE_URL)")]
+
+
+@pytest.fixture
+def app_config(schema_template, tmp_path):
+    return base_config(tmp_path, DATABASE_URL=database_url(schema_template, tmp_path),
+                       SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 45, "max_overflow": 5})
+
+
+def _donors(n):
+    users = [User(email=f"donor{i}@example.org", display_name=f"Donor {i}", password_hash="x",
+                  roles=[UserRole(role="donor")]) for i in range(n)]
+    db.session.add_all(users)
+    db.session.commit()
+    return [u.id for u in users]
+
+
+def _run_at_once(app, jobs):
+    """Start every job together (a barrier); each runs in its own app context and session."""
+    barrier = threading.Barrier(len(jobs))
+    results = [None] * len(jobs)
+
+    def run(i, job):
+        with app.app_context():
+            barrier.wait()
+            try:
+                results[i] = job()
+                db.session.commit()
+            except Conflict as err:
+                db.session.rollback()
+                results[i] = err
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return results
+
+
+def _pledge_job(donor_id, project_id, amount, key, provider="instant"):
+    def job():
+        donor, project = db.session.get(User, donor_id), db.session.get(Project, project_id)
+        return services.record_pledge(donor, project, amount, idempotency_key=key, provider=provider)[0].id
+    return job
+
+
+def test_forty_simultaneous_pledges_never_pass_the_goal(app, make_open_project, ledger_clean):
+    project = make_open_project(goal_minor=10_000)
+    donors = _donors(40)
+    results = _run_at_once(app, [_pledge_job(d, project.id, "10", uuid.uuid4().hex) for d in donors])
+
+    accepted = [r for r in results if isinstance(r, int)]
+    refused = [r for r in results if isinstance(r, Conflict)]
+    assert (len(accepted), len(refused)) == (10, 30)
+    assert {r.message for r in refused} <= {
+        "This project has reached its goal; it needs no more pledges.",
+        "This project is no longer accepting pledges.",  # refused after the goal made it "funded"
+    }
+    db.session.expire_all()
+    project = db.session.get(Project, project.id)
+    assert (project.raised_minor, project.state) == (10_000, "funded")
+    assert db.session.scalar(select(func.count()).select_from(Pledge)) == 10
+    assert db.session.scalar(select(func.sum(LedgerEntry.amount_minor))) == 0
+    assert ledger_clean() == []
+
+
+def test_the_same_key_sent_twice_at_once_makes_one_pledge(app, make_open_project, ledger_clean):
+    project = make_open_project(goal_minor=10_000)
+    [donor] = _donors(1)
+    results = _run_at_once(app, [_pledge_job(donor, project.id, "10", "same-key-123456", "manual")
+                                 for _ in range(8)])
+    assert len(set(results)) == 1 and isinstance(results[0], int)
+    db.session.expire_all()
+    assert db.session.get(Project, project.id).raised_minor == 1_000
+    assert ledger_clean() == []
+
+
+def test_postgres_refuses_raw_ledger_updates(app, make_open_project, make_donor, pledge):
+    from sqlalchemy import text
+    from sqlalchemy.exc import ProgrammingError
+
+    pledge(make_donor(), make_open_project(), "10")
+    with db.engine.connect() as conn, pytest.raises(ProgrammingError, match="append-only"):
+        conn.execute(text("UPDATE ledger_entry SET amount_minor = 1"))
