@@ -19,4 +19,4 @@ def test_readme_documents_every_setting():
         source = path.read_text(encoding="utf-8")
         used |= set(SETTING.findall(source)) | set(ENVIRON.findall(source))
     missing = sorted(used - documented)
-    assert not missing, f"add these to the README configuration table: MARKETPLACE_{missing}"
+    assert not missing, "add to the README configuration table: " + ", ".join(f"MARKETPLACE_{k}" for k in missing)
