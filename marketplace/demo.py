@@ -29,9 +29,11 @@ def demo_password() -> str:
 
 def _seeders():
     from marketplace.accounts import demo as accounts_demo
+    from marketplace.mentoring import demo as mentoring_demo
 
     return [
         ("accounts", accounts_demo.seed),
+        ("mentoring", mentoring_demo.seed),
     ]
 
 

@@ -1,0 +1,203 @@
+"""Mentoring: offer to mentor, find a mentor, requests, the private conversation, feedback."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from marketplace.accounts.forms import ConfirmForm
+from marketplace.accounts.models import User
+from marketplace.accounts.permissions import can_view_mentorship
+from marketplace.errors import DomainError
+from marketplace.extensions import db
+from marketplace.mentoring import matching, services
+from marketplace.mentoring.forms import (
+    DeclineForm,
+    FeedbackForm,
+    FindMentorForm,
+    MessageForm,
+    OfferForm,
+    RequestForm,
+)
+from marketplace.mentoring.models import Mentorship
+from marketplace.web import form_error
+
+bp = Blueprint("mentoring", __name__, url_prefix="/mentoring")
+
+
+@bp.route("/")
+@login_required
+def index():
+    return render_template("mentoring/index.html", mentorships=services.my_mentorships(current_user),
+                           offer=services.get_offer(current_user))
+
+
+@bp.route("/offer", methods=["GET", "POST"])
+@login_required
+def offer():
+    existing = services.get_offer(current_user)
+    form = OfferForm(obj=existing)
+    if request.method == "GET" and existing:
+        form.topics.data = ", ".join(existing.topics)
+    if not form.validate_on_submit():
+        return render_template("mentoring/offer.html", form=form), 400 if form.errors else 200
+    try:
+        services.save_offer(current_user, topics=form.topics.data, languages=form.languages.data,
+                            capacity=form.capacity.data, availability=form.availability.data or "",
+                            is_open=form.is_open.data)
+    except DomainError as err:
+        db.session.rollback()
+        return form_error(form, err, "mentoring/offer.html")
+    db.session.commit()
+    flash(_("Your mentoring offer is saved."), "success")
+    return redirect(url_for(".index"))
+
+
+@bp.route("/find")
+@login_required
+def find():
+    form = FindMentorForm(request.args)
+    suggestions = []
+    if request.args and form.validate():
+        suggestions = services.suggest_mentors(current_user, form.topic.data, form.language.data or None)
+    request_form = RequestForm(topic=form.topic.data, language=form.language.data, goal=form.goal.data)
+    return render_template("mentoring/find.html", form=form, suggestions=suggestions,
+                           request_form=request_form, formula=matching.FORMULA,
+                           searched=bool(request.args))
+
+
+@bp.route("/request", methods=["POST"])
+@login_required
+def ask():
+    form = RequestForm()
+    mentor = db.session.get(User, int(form.mentor_id.data)) if (form.mentor_id.data or "").isdigit() else None
+    if not form.validate_on_submit() or mentor is None:
+        flash(_("Say what you want to achieve, then choose a mentor."), "error")
+        return redirect(url_for(".find", topic=form.topic.data or "", language=form.language.data or ""))
+    try:
+        mentorship = services.request_mentorship(current_user, mentor, goal=form.goal.data,
+                                                 topic=form.topic.data, language=form.language.data)
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return redirect(url_for(".find", topic=form.topic.data, language=form.language.data or ""))
+    db.session.commit()
+    flash(_("Your request is sent to %(name)s.", name=mentor.display_name), "success")
+    return redirect(url_for(".show", mentorship_id=mentorship.id))
+
+
+def _load(mentorship_id: int) -> Mentorship:
+    mentorship = db.get_or_404(Mentorship, mentorship_id)
+    if not can_view_mentorship(current_user, mentorship):
+        abort(404)
+    return mentorship
+
+
+@bp.route("/<int:mentorship_id>")
+@login_required
+def show(mentorship_id):
+    mentorship = _load(mentorship_id)
+    return render_template("mentoring/show.html", m=mentorship, message_form=MessageForm(),
+                           decline_form=DeclineForm(), feedback_form=FeedbackForm(),
+                           confirm_form=ConfirmForm())
+
+
+def _act(mentorship_id: int, action, form=None, success: str = ""):
+    """Run one state-changing service for a participant and come back to the page."""
+    mentorship = _load(mentorship_id)
+    form = form or ConfirmForm()
+    if not form.validate_on_submit():
+        return render_template("mentoring/show.html", m=mentorship, message_form=MessageForm(),
+                               decline_form=DeclineForm(), feedback_form=FeedbackForm(),
+                               confirm_form=ConfirmForm(), **{_form_name(form): form}), 400
+    try:
+        action(mentorship, form)
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return redirect(url_for(".show", mentorship_id=mentorship_id))
+    db.session.commit()
+    flash(success, "success")
+    return redirect(url_for(".show", mentorship_id=mentorship_id))
+
+
+def _form_name(form) -> str:
+    return {MessageForm: "message_form", DeclineForm: "decline_form",
+            FeedbackForm: "feedback_form"}.get(type(form), "confirm_form")
+
+
+def _rating(form) -> int | None:
+    return int(form.rating.data) if form.rating.data else None
+
+
+@bp.route("/<int:mentorship_id>/accept", methods=["POST"])
+@login_required
+def accept(mentorship_id):
+    return _act(mentorship_id, lambda m, f: services.accept(current_user, m),
+                success=_("You are now mentoring this person."))
+
+
+@bp.route("/<int:mentorship_id>/decline", methods=["POST"])
+@login_required
+def decline(mentorship_id):
+    return _act(mentorship_id, lambda m, f: services.decline(current_user, m, f.reason.data or ""),
+                DeclineForm(), _("The request is declined."))
+
+
+@bp.route("/<int:mentorship_id>/cancel", methods=["POST"])
+@login_required
+def cancel(mentorship_id):
+    return _act(mentorship_id, lambda m, f: services.cancel_request(current_user, m),
+                success=_("Your request is withdrawn."))
+
+
+@bp.route("/<int:mentorship_id>/complete", methods=["POST"])
+@login_required
+def complete(mentorship_id):
+    return _act(mentorship_id,
+                lambda m, f: services.complete(current_user, m, f.feedback.data, _rating(f)),
+                FeedbackForm(), _("The mentorship is complete. Thank you for your feedback."))
+
+
+@bp.route("/<int:mentorship_id>/feedback", methods=["POST"])
+@login_required
+def feedback(mentorship_id):
+    return _act(mentorship_id,
+                lambda m, f: services.leave_feedback(current_user, m, f.feedback.data, _rating(f)),
+                FeedbackForm(), _("Thank you for your feedback."))
+
+
+@bp.route("/<int:mentorship_id>/messages", methods=["POST"])
+@login_required
+def message(mentorship_id):
+    return _act(mentorship_id, lambda m, f: services.post_message(current_user, m, f.body.data),
+                MessageForm(), _("Message sent."))
+
+
+@bp.route("/experts", endpoint="experts")
+def experts():
+    from marketplace.mentoring import expertise
+    from marketplace.mentoring.directory import find_experts
+    from marketplace.mentoring.forms import DirectoryForm
+    from marketplace.web import page_arg
+
+    form = DirectoryForm(request.args)
+    form.validate()
+    rows, total = find_experts(tag=form.tag.data or "", country=form.country.data or "",
+                               language=form.language.data or "", org_type=form.org_type.data or "",
+                               available=bool(form.available.data), page=page_arg())
+    return render_template("mentoring/experts.html", form=form, rows=rows, total=total,
+                           per_page=20, page=page_arg(), formula=expertise.FORMULA)
+
+
+@bp.app_template_global("expertise_for")
+def expertise_for(person):
+    from marketplace.mentoring.expertise import contributions
+
+    return contributions([person.id])[person.id]
+
+
+@bp.app_context_processor
+def _expertise_formula():
+    from marketplace.mentoring.expertise import FORMULA
+
+    return {"expertise_formula": FORMULA}

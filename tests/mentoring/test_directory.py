@@ -1,0 +1,77 @@
+"""The expertise directory: filters, and scores derived from contributions as documented."""
+
+from sqlalchemy import event
+
+from marketplace.accounts.models import UserExpertise
+from marketplace.extensions import db
+from marketplace.mentoring import services
+from marketplace.mentoring.expertise import contributions
+
+
+def with_expertise(user, *tags):
+    user.expertise = [UserExpertise(tag=t) for t in tags]
+    db.session.commit()
+    return user
+
+
+def test_score_counts_practices_endorsements_and_answers(app, make_user, make_practice, make_community,
+                                                         make_thread, make_reply, aged):
+    expert = with_expertise(aged(make_user(name="Expert")), "anti-corruption", "health")
+    make_practice(owner=expert, themes=["anti-corruption"])
+    make_practice(owner=expert, themes=["anti-corruption"], status="draft")  # drafts don't count
+    practice = make_practice(owner=expert, tags=["Anti Corruption"], themes=["governance"])
+    practice.endorsement_count = 4
+    db.session.commit()
+    community = make_community(members=[expert])
+    asker = aged(make_user())
+    from marketplace.forums.services import accept_answer
+
+    thread = make_thread(community, asker, title="How?", kind="question", tags="anti-corruption")
+    answer = make_reply(thread, expert, "Like this")
+    with app.test_request_context():
+        accept_answer(asker, thread, answer)
+        db.session.commit()
+    c = contributions([expert.id])[expert.id]
+    assert c.breakdown("anti-corruption") == {"practices": 2, "cases": 0, "answers": 1, "endorsements": 4}
+    assert c.score("anti-corruption") == 1 + 3 * 2 + 2 * 1 + 4
+    assert c.score("health") == 1
+
+
+def test_directory_filters_and_ranks(client, make_user, make_practice):
+    strong = with_expertise(make_user(name="Strong", country="KE", languages=["sw", "en"]), "open data")
+    weak = with_expertise(make_user(name="Weak", country="KE", languages=["en"]), "open data")
+    with_expertise(make_user(name="Elsewhere", country="FR", languages=["fr"]), "open data")
+    make_practice(owner=strong, tags=["open data"])
+    page = client.get("/mentoring/experts?tag=open+data&country=KE").get_data(as_text=True)
+    assert page.index("Strong") < page.index("Weak")
+    assert "Elsewhere" not in page
+    page = client.get("/mentoring/experts?language=sw").get_data(as_text=True)
+    assert "Strong" in page and "Weak" not in page
+    services.save_offer(weak, topics="open data", languages=["en"], capacity=1, availability="", is_open=True)
+    db.session.commit()
+    page = client.get("/mentoring/experts?available=y").get_data(as_text=True)
+    assert "Weak" in page and "Strong" not in page
+
+
+def test_directory_queries_do_not_grow_with_people(client, make_user, make_practice):
+    def count_queries():
+        statements = []
+        listener = lambda *a: statements.append(a[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        client.get("/mentoring/experts")
+        event.remove(db.engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    with_expertise(make_practice().owner, "health")
+    few = count_queries()
+    for _ in range(6):
+        with_expertise(make_practice().owner, "health")
+    assert count_queries() == few
+
+
+def test_profile_shows_contributions_and_scores(client, make_user, make_practice):
+    person = with_expertise(make_user(name="Profiled"), "health")
+    make_practice(owner=person, themes=["health"])
+    page = client.get(f"/people/{person.id}").get_data(as_text=True)
+    assert "1 practices" in page
+    assert "<td>health</td><td class=\"num\">4</td>" in page
