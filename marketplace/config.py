@@ -32,6 +32,7 @@ DEFAULTS = {
     "MAIL_USE_TLS": False,
     "MAIL_DEFAULT_SENDER": "marketplace <no-reply@localhost>",
     "PASSWORD_RESET_MAX_AGE": 60 * 60,
+    "PASSWORD_HASH_METHOD": "scrypt",  # werkzeug's method string; tests use a fast one
     "SITE_NAME": "marketplace",
     "PER_PAGE": 20,
 }

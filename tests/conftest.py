@@ -34,6 +34,7 @@ def base_config(tmp_path, **overrides) -> dict:
         "SEARCH_INDEX_DIR": str(tmp_path / "search-index"),
         "SERVER_NAME": "localhost",
         "MAIL_BACKEND": "outbox",
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # scrypt costs 0.2 s per hash
     }
     config.update(overrides)
     return config

@@ -24,6 +24,7 @@ def _email_field(label=None):
     return EmailField(
         label or _l("Email"),
         validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
     )
 
 

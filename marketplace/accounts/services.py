@@ -1,8 +1,10 @@
 """Account verbs: register, sign in and out, passwords, email, deletion, roles, profiles."""
 
 import hashlib
+import re
 import secrets
 from datetime import timedelta
+from functools import lru_cache
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -28,8 +30,16 @@ from marketplace.text import render_markdown
 
 MIN_PASSWORD_LENGTH = 10
 DELETED_NAME = "deleted user"
-# A real hash to check against when the email is unknown, so both answers take as long.
-_DUMMY_HASH = generate_password_hash(secrets.token_hex(16))
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+@lru_cache(maxsize=4)
+def _dummy_hash(method: str) -> str:
+    """A real hash to check when the email is unknown, so both answers take as long."""
+    return generate_password_hash(secrets.token_hex(16), method=method)
 
 
 def normalize_email(email: str) -> str:
@@ -41,7 +51,7 @@ def check_password_strength(password: str, user_inputs: list[str] = ()) -> None:
         raise InvalidInput(
             "password", _("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
         )
-    result = zxcvbn(password[:100], user_inputs=[u for u in user_inputs if u])
+    result = zxcvbn(password[:100], user_inputs=_personal_words(user_inputs))
     if result["score"] < 3:
         hint = result["feedback"].get("warning") or ""
         raise InvalidInput(
@@ -49,6 +59,12 @@ def check_password_strength(password: str, user_inputs: list[str] = ()) -> None:
             _("This password is too easy to guess. Add words or mix in less common ones.")
             + (f" ({hint})" if hint else ""),
         )
+
+
+def _personal_words(user_inputs) -> list[str]:
+    """The inputs and their parts ("Nadia Haddad", "nadia.h@x.org" → nadia, haddad, ...)."""
+    words = {u.lower() for u in user_inputs if u}
+    return sorted(words | {w for u in words for w in re.split(r"[\s@._+-]+", u) if len(w) > 2})
 
 
 def get_user_by_email(email: str) -> User | None:
@@ -63,7 +79,7 @@ def register_user(email: str, display_name: str, password: str, locale: str | No
     user = User(
         email=email,
         display_name=display_name.strip(),
-        password_hash=generate_password_hash(password),
+        password_hash=hash_password(password),
         locale=locale,
         languages=[locale] if locale else [],
     )
@@ -76,7 +92,7 @@ def authenticate(email: str, password: str) -> User | None:
     """The user for these credentials, or None; takes as long for an unknown email."""
     user = get_user_by_email(email)
     if user is None or user.is_deleted:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
         return None
     if not check_password_hash(user.password_hash, password):
         return None
@@ -128,12 +144,15 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     """Set a new password and end every session of the user (the caller starts a new one)."""
     if not check_password_hash(user.password_hash, current_password):
         raise InvalidInput("current_password", _("Your current password is not correct."))
-    _set_password(user, new_password)
+    try:
+        _set_password(user, new_password)
+    except InvalidInput as err:
+        raise InvalidInput("new_password", err.message) from None
 
 
 def _set_password(user: User, new_password: str) -> None:
     check_password_strength(new_password, [user.email, user.display_name])
-    user.password_hash = generate_password_hash(new_password)
+    user.password_hash = hash_password(new_password)
     end_all_login_sessions(user)
     db.session.flush()
 

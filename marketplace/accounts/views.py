@@ -98,8 +98,8 @@ def logout():
         services.end_login_session(current_user.session_token)
         services.record_audit("auth.logout", current_user, current_user, client_ip())
         db.session.commit()
-    logout_user()
     session.clear()
+    logout_user()  # after clear(): it leaves the flag that deletes the remember cookie
     flash(_("You are signed out."), "info")
     return redirect(url_for("main.home"))
 
@@ -225,8 +225,8 @@ def delete_account():
         return form_error(form, err, "accounts/delete.html")
     services.record_audit("account.delete", user, user, client_ip())
     db.session.commit()
-    logout_user()
     session.clear()
+    logout_user()  # after clear(): it leaves the flag that deletes the remember cookie
     flash(_("Your account is deleted. What you wrote stays, attributed to “deleted user”."), "info")
     return redirect(url_for("main.home"))
 

@@ -1,0 +1,111 @@
+"""Registration, sign-in and sign-out, "remember me"."""
+
+import pytest
+from sqlalchemy import select
+
+from marketplace.accounts.models import AuditEvent, User
+from marketplace.extensions import db
+
+STRONG = "quartz-Meadow-lantern-77"
+
+
+def register(client, email="nadia@example.org", name="Nadia Haddad", password=STRONG):
+    return client.post("/register", data={"email": email, "display_name": name, "password": password})
+
+
+def signed_in(client) -> bool:
+    return client.get("/settings/profile").status_code == 200
+
+
+def test_register_signs_the_new_user_in(client):
+    response = register(client, email="  Nadia@Example.ORG ")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/settings/profile")
+    user = db.session.scalar(select(User))
+    assert (user.email, user.display_name) == ("nadia@example.org", "Nadia Haddad")
+    assert STRONG not in user.password_hash
+    assert signed_in(client)
+
+
+@pytest.mark.parametrize("password, message", [
+    ("Ab1!xyz", "Use at least 10 characters."),
+    ("password1234", "This password is too easy to guess."),
+    ("qwertyuiop", "This password is too easy to guess."),
+    ("Nadia Haddad", "This password is too easy to guess."),  # the user's own name
+    ("nadia@example.org", "This password is too easy to guess."),  # and email
+    ("aaaaaaaaaaaa", "This password is too easy to guess."),
+])
+def test_weak_passwords_are_refused_with_a_message_on_the_field(client, password, message):
+    response = register(client, password=password)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert f'<p class="field-error">{message}' in html
+    assert db.session.scalar(select(User)) is None
+
+
+def test_duplicate_email_is_refused(client, make_user):
+    make_user(email="nadia@example.org")
+    response = register(client, email="NADIA@example.org")
+    assert response.status_code == 409
+    assert "An account with this email already exists." in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("email", ["not-an-email", "nadia@", "@example.org", ""])
+def test_malformed_email_is_refused(client, email):
+    response = register(client, email=email)
+    assert response.status_code == 400
+    assert 'class="field-error"' in response.get_data(as_text=True)
+    assert db.session.scalar(select(User)) is None
+
+
+def test_login_and_logout(client, auth, make_user):
+    user = make_user(email="ana@example.org", name="Ana")
+    assert not signed_in(client)
+    response = auth.login("ANA@example.org")
+    assert response.status_code == 302
+    assert ">Ana</a>" in client.get("/").get_data(as_text=True)
+    assert db.session.get(User, user.id).last_login_at is not None
+    response = auth.logout()
+    assert response.status_code == 302
+    assert "You are signed out." in client.get("/").get_data(as_text=True)
+    assert not signed_in(client)
+    assert [a for (a,) in db.session.execute(select(AuditEvent.action).order_by(AuditEvent.id))] == [
+        "auth.login", "auth.logout"]
+
+
+def test_wrong_password_shows_the_form_again(client, auth, make_user):
+    make_user(email="ana@example.org")
+    response = auth.login("ana@example.org", "not-my-password-at-all")
+    assert response.status_code == 401
+    html = response.get_data(as_text=True)
+    assert "The email or password is not correct." in html
+    assert 'value="ana@example.org"' in html
+    assert not signed_in(client)
+
+
+def test_remember_me_survives_the_session_cookie_and_dies_at_logout(app, client, auth, make_user):
+    make_user(email="ana@example.org")
+    auth.login("ana@example.org", remember="y")
+    remember = client.get_cookie("remember_token").value
+    client.delete_cookie("session", domain="localhost")
+    assert signed_in(client)  # the browser was closed; the remember cookie signs in again
+    auth.logout()
+    assert client.get_cookie("remember_token") is None
+    stolen = app.test_client()
+    stolen.set_cookie("remember_token", remember, domain="localhost")
+    assert not signed_in(stolen)
+
+
+def test_without_remember_me_no_remember_cookie(client, auth, make_user):
+    make_user(email="ana@example.org")
+    auth.login("ana@example.org")
+    assert client.get_cookie("remember_token") is None
+    client.delete_cookie("session", domain="localhost")
+    assert not signed_in(client)
+
+
+def test_pages_for_members_send_visitors_to_sign_in(client):
+    response = client.get("/settings/profile")
+    assert response.status_code == 302
+    assert "/login?next=/settings/profile" in response.headers["Location"]
+    assert client.get("/organizations/new").status_code == 302
