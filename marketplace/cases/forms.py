@@ -1,6 +1,7 @@
 """Case-study and metric-definition forms: shape only; services enforce the rules."""
 
 from decimal import Decimal, InvalidOperation
+from math import isfinite
 from types import SimpleNamespace
 
 from babel.numbers import NumberFormatError, format_decimal, parse_decimal
@@ -58,7 +59,7 @@ class NumberText(StringField):
                 value = Decimal(self.raw)
             except InvalidOperation:
                 raise ValueError(_l("Enter a number, for example 12.5.")) from None
-        if not value.is_finite():
+        if not value.is_finite() or not isfinite(float(value)):
             raise ValueError(_l("Enter a number, for example 12.5."))
         self.data = float(value)
 

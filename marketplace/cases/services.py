@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from marketplace import i18n
 from marketplace.accounts.models import Organization, OrganizationMember, User
-from marketplace.accounts.permissions import is_moderator, is_signed_in
+from marketplace.accounts.permissions import can_view_practice, is_moderator, is_signed_in
 from marketplace.accounts.services import unique_slug
 from marketplace.cases.models import (
     SECTIONS,
@@ -112,19 +112,13 @@ def visible_clause(user):
     return public | (CaseStudy.owner_id == user.id) | CaseStudy.id.in_(coauthored)
 
 
-def _practice_visible(user, practice: Practice) -> bool:
-    if practice.status != Status.DRAFT.value or is_moderator(user):
-        return True
-    return is_signed_in(user) and user.id in practice.author_ids
-
-
 def _practices(editor: User, slugs: list[str]) -> list[Practice]:
     wanted = list(dict.fromkeys(s for s in slugs if s))
     found = {p.slug: p for p in db.session.scalars(
         select(Practice).where(Practice.slug.in_(wanted))
         .options(selectinload(Practice.coauthor_links)))}
     for slug in wanted:
-        if slug not in found or not _practice_visible(editor, found[slug]):
+        if slug not in found or not can_view_practice(editor, found[slug]):
             raise InvalidInput("practices", _("No practice is published at “%(slug)s”.", slug=slug))
     return [found[s] for s in wanted]
 

@@ -3,7 +3,6 @@
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -46,7 +45,6 @@ SORTS = {
     "title": (func.lower(CaseStudy.title), CaseStudy.id),
 }
 PER_PAGE = 20
-PRACTICE_ENDPOINTS = ("knowledge.show", "knowledge.practice", "practices.show")
 
 
 def _get(slug: str) -> CaseStudy:
@@ -222,8 +220,4 @@ def _region_code(country: str | None) -> str | None:
 
 @bp.app_template_global()
 def practice_url(practice: Practice) -> str:
-    """The practice's page, whichever endpoint the knowledge blueprint names it."""
-    for endpoint in PRACTICE_ENDPOINTS:
-        if endpoint in current_app.view_functions:
-            return url_for(endpoint, slug=practice.slug)
-    return url_for("cases.index")
+    return url_for("knowledge.show", slug=practice.slug)

@@ -1,0 +1,94 @@
+"""The case-study form: bad input is a field error with a clear message, never a 500."""
+
+import pytest
+
+from marketplace.cases.models import CaseStudy
+from marketplace.extensions import db
+
+
+@pytest.fixture
+def author(client, auth, make_user, make_metric_definition):
+    make_metric_definition("budget-execution-rate")
+    make_metric_definition("response-time-days", "lower")
+    user = make_user()
+    auth.login(user.email)
+    return user
+
+
+def post(client, **fields):
+    data = {"title": "A case", "language": "en", "status": "draft", "country": "KE"}
+    data.update(fields)
+    return client.post("/cases/new", data=data)
+
+
+def row(n=0, **values):
+    return {f"metrics-{n}-{k}": v for k, v in values.items()}
+
+
+@pytest.mark.parametrize("bad", ["abc", "12..5", "1e999", "NaN", "inf", "1,2,3,4.5.6", "--3"])
+def test_bad_numbers_are_field_errors(client, author, bad):
+    response = post(client, **row(definition="budget-execution-rate", baseline=bad, result="5"))
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Enter a number, for example 12.5." in html
+    assert f'value="{bad}"' in html  # what the user typed is kept for correction
+    assert db.session.query(CaseStudy).count() == 0
+
+
+def test_values_without_a_metric_and_a_metric_without_values(client, author):
+    response = post(client, **row(0, baseline="3", result="4"),
+                    **row(1, definition="response-time-days", baseline="9"))
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Choose the metric measured." in html
+    assert "Enter a number." in html
+
+
+def test_same_metric_twice_is_refused(client, author):
+    response = post(client, **row(0, definition="budget-execution-rate", baseline="1", result="2"),
+                    **row(1, definition="budget-execution-rate", baseline="3", result="4"))
+    assert response.status_code == 422
+    assert "Report each metric only once." in response.get_data(as_text=True)
+
+
+def test_period_end_before_start(client, author):
+    response = post(client, period_start="2024-05-01", period_end="2023-01-01")
+    assert response.status_code == 422
+    assert "cannot end before it starts" in response.get_data(as_text=True)
+
+
+def test_unknown_practice_and_coauthor(client, author):
+    response = post(client, practices="no-such-practice")
+    assert response.status_code == 422
+    assert "No practice is published at" in response.get_data(as_text=True)
+    response = post(client, coauthors="ghost@example.org")
+    assert response.status_code == 422
+    assert "No account uses ghost@example.org" in response.get_data(as_text=True)
+
+
+def test_organization_of_someone_else_is_refused(client, author):
+    from marketplace.accounts.models import Organization
+
+    db.session.add(Organization(name="Not mine", slug="not-mine", type="ngo"))
+    db.session.commit()
+    org_id = db.session.query(Organization).one().id
+    response = post(client, organization_id=str(org_id))
+    assert response.status_code == 400  # not among the choices offered to this user
+    assert db.session.query(CaseStudy).count() == 0
+
+
+def test_grouped_and_negative_numbers_are_accepted(client, author):
+    response = post(client, **row(definition="budget-execution-rate", baseline="1,234.5",
+                                  result="-2", target=""))
+    assert response.status_code == 302
+    metric = db.session.query(CaseStudy).one().metrics[0]
+    assert (metric.baseline, metric.result, metric.target) == (1234.5, -2.0, None)
+
+
+def test_add_row_rerenders_with_one_more_row(client, author):
+    response = post(client, add_row="1", **row(definition="budget-execution-rate",
+                                               baseline="1", result="2"))
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'name="metrics-3-baseline"' in html and 'name="metrics-4-baseline"' not in html
+    assert db.session.query(CaseStudy).count() == 0
