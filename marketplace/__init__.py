@@ -47,6 +47,8 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.accounts.admin_views import bp as admin_bp
     from marketplace.accounts.organization_views import bp as organizations_bp
     from marketplace.accounts.views import bp as accounts_bp
+    from marketplace.api.token_views import bp as tokens_bp
+    from marketplace.api.views import bp as api_bp
     from marketplace.cases.benchmark_views import bp as benchmarks_bp
     from marketplace.cases.views import bp as cases_bp
     from marketplace.communities.views import bp as communities_bp
@@ -61,6 +63,8 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.sponsorship.views import bp as sponsorship_bp
 
     app.register_blueprint(main_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(tokens_bp)
     app.register_blueprint(mentoring_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(accounts_bp)

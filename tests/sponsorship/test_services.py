@@ -168,10 +168,9 @@ def test_close_expired_refunds_an_all_or_nothing_project_below_goal(
 
     # A second refund of the same contribution is refused by the database itself.
     refund = paid[0].refund
-    with pytest.raises(IntegrityError):
-        with db.session.begin_nested():
-            db.session.add(LedgerTransaction(kind="refund", reference="refund:again",
-                                             reverses_id=refund.reverses_id, project_id=project.id))
+    with pytest.raises(IntegrityError), db.session.begin_nested():
+        db.session.add(LedgerTransaction(kind="refund", reference="refund:again",
+                                         reverses_id=refund.reverses_id, project_id=project.id))
     db.session.rollback()
     check = app.test_cli_runner().invoke(args=["ledger", "check"])
     assert check.exit_code == 0 and "every invariant holds" in check.output

@@ -1,0 +1,252 @@
+"""Donor pages, pledging, recording payments, the donor dashboard, history CSV and receipts."""
+
+import csv
+import io
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from marketplace.accounts import permissions as perm
+from marketplace.accounts.models import Organization
+from marketplace.errors import DomainError
+from marketplace.extensions import db
+from marketplace.ledger.money import format_minor, plain_minor
+from marketplace.projects.models import Project
+from marketplace.projects.transparency import csv_cell
+from marketplace.sponsorship import dashboard, services
+from marketplace.sponsorship.forms import DonorProfileForm, PledgeForm, RecordPaymentForm, new_nonce
+from marketplace.sponsorship.models import Pledge, PledgeStatus
+from marketplace.web import client_ip, form_error, require, safe_next
+
+bp = Blueprint("sponsorship", __name__, url_prefix="/sponsorship")
+
+
+@bp.app_template_global()
+def pledge_form_for(project: Project) -> PledgeForm:
+    """A fresh pledge form (with its one-time nonce) for the include on the project page."""
+    profile = services.donor_profile(current_user) if current_user.is_authenticated else None
+    return PledgeForm(currency=project.currency, formdata=None,
+                      is_anonymous=bool(profile and profile.is_anonymous_by_default))
+
+
+@bp.app_template_filter("money")
+def _money(amount_minor: int | None, currency: str) -> str:
+    return format_minor(amount_minor or 0, currency)
+
+
+def _project(slug: str) -> Project:
+    project = db.session.scalar(select(Project).where(Project.slug == slug))
+    if project is None or not perm.can_view_project(current_user, project):
+        abort(404)
+    return project
+
+
+def _pledge(pledge_id: int) -> Pledge:
+    pledge = db.session.get(Pledge, pledge_id, options=[joinedload(Pledge.project)])
+    if pledge is None:
+        abort(404)
+    return pledge
+
+
+# --- donor profile ----------------------------------------------------------------------------
+
+
+@bp.route("/donor", methods=["GET", "POST"])
+@login_required
+def donor_profile():
+    profile = services.donor_profile(current_user)
+    orgs = [(m.organization_id, m.organization.name) for m in current_user.memberships]
+    form = DonorProfileForm(obj=profile, organization_choices=orgs)
+    if request.method == "GET" and profile is not None:
+        form.organization.data = profile.organization_id or 0
+    if not form.validate_on_submit():
+        return render_template("sponsorship/donor_profile.html", form=form, profile=profile)
+    org = db.session.get(Organization, form.organization.data) if form.organization.data else None
+    try:
+        services.save_donor_profile(
+            current_user, kind=form.kind.data, organization=org,
+            is_anonymous_by_default=form.is_anonymous_by_default.data,
+            focus_themes=form.focus_themes.data or [], focus_countries=form.focus_countries.data or [],
+            country=form.country.data, tax_identifier=form.tax_identifier.data or "", ip=client_ip())
+    except DomainError as err:
+        db.session.rollback()
+        return form_error(form, err, "sponsorship/donor_profile.html", profile=profile)
+    db.session.commit()
+    flash(_("Your donor profile is saved."), "success")
+    return redirect(safe_next(request.args.get("next"), url_for(".dashboard_page")))
+
+
+# --- pledging ---------------------------------------------------------------------------------
+
+
+@bp.route("/projects/<slug>/pledge", methods=["GET", "POST"])
+@login_required
+def pledge(slug):
+    project = _project(slug)
+    if not current_user.is_donor:
+        flash(_("Tell us a little about how you give first; then you can pledge."), "info")
+        return redirect(url_for(".donor_profile", next=request.path))
+    require(perm.can_pledge(current_user, project))
+    profile = services.donor_profile(current_user)
+    form = PledgeForm(currency=project.currency, is_anonymous=bool(profile and profile.is_anonymous_by_default))
+    if not form.validate_on_submit():
+        return render_template("sponsorship/pledge.html", form=form, project=project)
+    try:
+        pledge, created = services.record_pledge(
+            current_user, project, form.amount.data, idempotency_key=form.idempotency_key.data or "",
+            message=form.message.data or "", is_anonymous=form.is_anonymous.data)
+    except DomainError as err:
+        db.session.rollback()
+        form.idempotency_key.data = new_nonce()  # nothing was recorded: a corrected retry is new
+        return form_error(form, err, "sponsorship/pledge.html", project=project)
+    db.session.commit()
+    if created:
+        _notify_owner(pledge)
+    return redirect(url_for(".pledge_detail", pledge_id=pledge.id))
+
+
+def _notify_owner(pledge: Pledge) -> None:
+    from marketplace.notifications.services import notify
+
+    project = pledge.project
+    notify(project.owner, "generic",
+           _("New pledge of %(amount)s to %(title)s", amount=format_minor(pledge.amount_minor, pledge.currency),
+             title=project.title),
+           url_for("projects.show", slug=project.slug), actor=None if pledge.is_anonymous else pledge.donor)
+    db.session.commit()
+
+
+@bp.route("/pledges/<int:pledge_id>")
+@login_required
+def pledge_detail(pledge_id):
+    pledge = _pledge(pledge_id)
+    require(perm.can_view_pledge(current_user, pledge))
+    return render_template("sponsorship/pledge_detail.html", pledge=pledge,
+                           can_cancel=pledge.status == PledgeStatus.PLEDGED
+                           and perm.can_cancel_pledge(current_user, pledge),
+                           cancel_form=RecordPaymentForm())
+
+
+@bp.route("/pledges/<int:pledge_id>/cancel", methods=["POST"])
+@login_required
+def cancel(pledge_id):
+    pledge = _pledge(pledge_id)
+    require(perm.can_cancel_pledge(current_user, pledge))
+    if not RecordPaymentForm().validate_on_submit():
+        abort(400)
+    try:
+        services.cancel_pledge(pledge, current_user)
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+    else:
+        db.session.commit()
+        flash(_("The pledge is cancelled."), "success")
+    if pledge.donor_id == current_user.id:
+        return redirect(url_for(".pledge_detail", pledge_id=pledge_id))
+    return redirect(url_for(".payments", slug=pledge.project.slug))
+
+
+# --- hosts record payments --------------------------------------------------------------------
+
+
+@bp.route("/projects/<slug>/payments")
+@login_required
+def payments(slug):
+    project = _project(slug)
+    require(perm.can_record_payment(current_user, project))
+    pledges = db.session.scalars(
+        select(Pledge).where(Pledge.project_id == project.id).options(joinedload(Pledge.donor))
+        .order_by(Pledge.status != PledgeStatus.PLEDGED.value, Pledge.created_at.desc())).all()
+    return render_template("sponsorship/payments.html", project=project, pledges=pledges,
+                           form=RecordPaymentForm())
+
+
+@bp.route("/pledges/<int:pledge_id>/record-payment", methods=["POST"])
+@login_required
+def record_payment(pledge_id):
+    pledge = _pledge(pledge_id)
+    require(perm.can_record_payment(current_user, pledge.project))
+    form = RecordPaymentForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.confirm_pledge(pledge, current_user, provider_reference=form.reference.data or "")
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return redirect(url_for(".payments", slug=pledge.project.slug))
+    db.session.commit()
+    _notify_donor(pledge)
+    flash(_("Payment recorded: %(amount)s is now a contribution.",
+            amount=format_minor(pledge.amount_minor, pledge.currency)), "success")
+    return redirect(url_for(".payments", slug=pledge.project.slug))
+
+
+def _notify_donor(pledge: Pledge) -> None:
+    from marketplace.notifications.services import notify
+
+    notify(pledge.donor, "generic",
+           _("Your contribution of %(amount)s to %(title)s was received. Your receipt is ready.",
+             amount=format_minor(pledge.amount_minor, pledge.currency), title=pledge.project.title),
+           url_for(".receipt", pledge_id=pledge.id), actor=current_user)
+    db.session.commit()
+
+
+# --- donor dashboard, history, receipts -------------------------------------------------------
+
+
+@bp.route("/dashboard")
+@login_required
+def dashboard_page():
+    pledges = dashboard.my_pledges(current_user.id)
+    project_ids = {p.project_id for p in pledges}
+    return render_template(
+        "sponsorship/dashboard.html", pledges=pledges, outcomes=dashboard.outcomes(pledges),
+        achieved=dashboard.objectives_achieved(project_ids) if project_ids else 0,
+        given=dashboard.totals_by_currency(pledges), formula=dashboard.FORMULA,
+        profile=services.donor_profile(current_user))
+
+
+@bp.route("/dashboard/history.csv")
+@login_required
+def history_csv():
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([_("date"), _("project"), _("amount"), _("currency"), _("status"), _("refunded"),
+                     _("anonymous"), _("receipt")])
+    for p in dashboard.my_pledges(current_user.id):
+        writer.writerow([csv_cell(c) for c in (
+            p.created_at.date().isoformat(), p.project.title, plain_minor(p.amount_minor, p.currency),
+            p.currency, p.status_label, plain_minor(p.refunded_minor, p.currency),
+            _("yes") if p.is_anonymous else _("no"), receipt_number(p) or "")])
+    return out.getvalue(), 200, {"Content-Type": "text/csv; charset=utf-8",
+                                 "Content-Disposition": 'attachment; filename="giving-history.csv"'}
+
+
+def receipt_number(pledge: Pledge) -> str | None:
+    return f"R-{pledge.contribution_id:06d}" if pledge.contribution_id else None
+
+
+@bp.app_template_global()
+def pledge_receipt_number(pledge: Pledge) -> str | None:
+    return receipt_number(pledge)
+
+
+@bp.route("/receipts/<int:pledge_id>")
+@login_required
+def receipt(pledge_id):
+    pledge = _pledge(pledge_id)
+    require(perm.can_view_pledge(current_user, pledge))
+    if pledge.contribution_id is None:
+        abort(404)  # no money received yet: nothing to acknowledge
+    return render_template("sponsorship/receipt.html", pledge=pledge,
+                           profile=services.donor_profile(pledge.donor), number=receipt_number(pledge))
+
+
+@bp.app_template_global()
+def can_record_payments_for(project: Project) -> bool:
+    return perm.can_record_payment(current_user, project)
