@@ -24,6 +24,11 @@ DEFAULTS = {
     "RATELIMIT_STORAGE_URL": "memory://",
     "RATELIMIT_LOGIN": "10 per minute",
     "RATELIMIT_HEADERS_ENABLED": True,
+    "RATELIMIT_HEADER_LIMIT": "RateLimit-Limit",
+    "RATELIMIT_HEADER_REMAINING": "RateLimit-Remaining",
+    "RATELIMIT_HEADER_RESET": "RateLimit-Reset",
+    "RATELIMIT_HEADER_RETRY_AFTER": "Retry-After",
+    "RATELIMIT_API": "300 per minute",
     "MAIL_BACKEND": "outbox",  # "outbox" captures mail (development, tests); "smtp" sends it
     "MAIL_SERVER": "localhost",
     "MAIL_PORT": 25,

@@ -4,6 +4,7 @@ Each feature adds its line here.
 """
 
 from marketplace.accounts import models as accounts_models  # noqa: F401
+from marketplace.api import models as api_models  # noqa: F401
 from marketplace.cases import models as cases_models  # noqa: F401
 from marketplace.communities import models as communities_models  # noqa: F401
 from marketplace.forums import models as forums_models  # noqa: F401

@@ -1,0 +1,37 @@
+"""Who is calling: a Bearer token (with scopes) or nobody. The API never reads cookies."""
+
+from flask import g, request
+from flask_babel import gettext as _
+
+from marketplace.api.problems import ApiProblem
+from marketplace.api.tokens import resolve_bearer
+from marketplace.database import utcnow
+
+
+def current_token():
+    if "api_token" not in g:
+        g.api_token = resolve_bearer(request.headers.get("Authorization"))
+        if request.headers.get("Authorization") and g.api_token is None:
+            raise ApiProblem(401, "Unauthorized", _("The token is invalid or revoked."),
+                             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+        if g.api_token is not None:
+            g.api_token.last_used_at = utcnow()
+    return g.api_token
+
+
+def viewer():
+    """The user reads happen as (None: anonymous, public data only)."""
+    token = current_token()
+    return token.user if token is not None else None
+
+
+def require_scope(scope: str):
+    """The user behind a token that carries `scope`, or a 401/403 problem."""
+    token = current_token()
+    if token is None:
+        raise ApiProblem(401, "Unauthorized", _("Send a personal token as “Authorization: Bearer …”."),
+                         headers={"WWW-Authenticate": "Bearer"})
+    if scope not in token.scopes:
+        raise ApiProblem(403, "Forbidden", _("This token lacks the “%(scope)s” scope.", scope=scope),
+                         headers={"WWW-Authenticate": f'Bearer error="insufficient_scope" scope="{scope}"'})
+    return token.user

@@ -1,0 +1,136 @@
+"""The JSON API blueprint: shared plumbing (errors, pagination, ETags) and the spec.
+
+Feature endpoints live in marketplace/api/<feature>.py, each adding routes to `bp` and calling
+the same service functions as the HTML pages.
+"""
+
+from flask import Blueprint, current_app, g, jsonify, make_response, render_template, request, url_for
+from flask_babel import gettext as _
+from pydantic import BaseModel
+from spectree import Response
+
+from marketplace.accounts.models import User
+from marketplace.api.auth import require_scope
+from marketplace.api.problems import ApiProblem, Problem, problem_response
+from marketplace.api.spec import openapi_document, spec
+from marketplace.errors import DomainError
+from marketplace.extensions import csrf, db, limiter
+from marketplace.security import CSP
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)  # no cookies are read: the API authenticates with Bearer tokens only
+limiter.limit(lambda: current_app.config["RATELIMIT_API"])(bp)
+
+DEFAULT_PER_PAGE, MAX_PER_PAGE = 20, 100
+
+
+@bp.errorhandler(ApiProblem)
+def _problem(err: ApiProblem):
+    return problem_response(err.status, err.title, err.detail, err.errors, err.headers)
+
+
+@bp.errorhandler(DomainError)
+def _domain_error(err: DomainError):
+    db.session.rollback()
+    errors = [{"field": err.field, "message": err.message}] if err.field else []
+    titles = {403: "Forbidden", 404: "Not Found", 409: "Conflict", 422: "Invalid input"}
+    return problem_response(err.status, titles.get(err.status, "Bad Request"), err.message, errors)
+
+
+@bp.after_request
+def _after(response):
+    token = g.get("api_token")
+    if token is not None and db.session.is_modified(token):
+        db.session.commit()  # last_used_at
+    if request.method == "GET" and response.status_code == 200 and response.is_json:
+        response.add_etag()
+        response.make_conditional(request)
+    response.headers.setdefault("Cache-Control", "no-cache")
+    return response
+
+
+def page_args() -> tuple[int, int]:
+    try:
+        page = max(1, int(request.args.get("page", 1)))
+        per_page = min(MAX_PER_PAGE, max(1, int(request.args.get("per_page", DEFAULT_PER_PAGE))))
+    except ValueError:
+        raise ApiProblem(400, "Bad Request", _("page and per_page must be whole numbers.")) from None
+    return page, per_page
+
+
+def page_envelope(items: list, total: int, page: int, per_page: int) -> dict:
+    """A page of items with self/next/prev links (also sent as a Link header by `paged`)."""
+    args = request.args.to_dict()
+
+    def link(n):
+        return url_for(request.endpoint, **{**(request.view_args or {}), **args, "page": n, "per_page": per_page})
+
+    has_next = page * per_page < total
+    links = {"self": link(page), "next": link(page + 1) if has_next else None,
+             "prev": link(page - 1) if page > 1 else None}
+    return {"items": items, "page": page, "per_page": per_page, "total": total, "links": links}
+
+
+def paged(envelope: dict):
+    response = jsonify(envelope)
+    links = [f'<{url}>; rel="{rel}"' for rel, url in envelope["links"].items() if url and rel != "self"]
+    if links:
+        response.headers["Link"] = ", ".join(links)
+    return response
+
+
+@bp.get("/openapi.json")
+def openapi_json():
+    return jsonify(openapi_document())
+
+
+@bp.get("/docs")
+def docs():
+    response = make_response(render_template("api/docs.html"))
+    # Swagger UI sets inline styles; scripts stay 'self' only.
+    response.headers["Content-Security-Policy"] = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+    return response
+
+
+class ProfileOut(BaseModel):
+    id: int
+    display_name: str
+    country: str | None
+    languages: list[str]
+    expertise: list[str]
+    bio_html: str
+    organizations: list[str]
+    url: str
+
+
+def profile_out(user: User) -> dict:
+    return {"id": user.id, "display_name": user.display_name, "country": user.country,
+            "languages": list(user.languages or []), "expertise": [e.tag for e in user.expertise],
+            "bio_html": user.bio_html, "organizations": [m.organization.name for m in user.memberships],
+            "url": url_for("accounts.profile", user_id=user.id, _external=True)}
+
+
+class MeOut(ProfileOut):
+    email: str
+    roles: list[str]
+    scopes: list[str]
+
+
+@bp.get("/me")
+@spec.validate(resp=Response(HTTP_200=MeOut, HTTP_401=Problem, HTTP_403=Problem), tags=["profiles"],
+               security={"bearerAuth": []})
+def me():
+    """The account behind the token."""
+    user = require_scope("read")
+    return {**profile_out(user), "email": user.email, "roles": [r.role for r in user.roles],
+            "scopes": g.api_token.scopes}
+
+
+@bp.get("/profiles/<int:user_id>")
+@spec.validate(resp=Response(HTTP_200=ProfileOut, HTTP_404=Problem), tags=["profiles"])
+def profile(user_id: int):
+    """A public profile."""
+    user = db.session.get(User, user_id)
+    if user is None or user.is_deleted:
+        raise ApiProblem(404, "Not Found", _("No such person."))
+    return profile_out(user)
