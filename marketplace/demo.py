@@ -30,10 +30,12 @@ def demo_password() -> str:
 def _seeders():
     from marketplace.accounts import demo as accounts_demo
     from marketplace.mentoring import demo as mentoring_demo
+    from marketplace.sponsorship import demo as sponsorship_demo
 
     return [
         ("accounts", accounts_demo.seed),
         ("mentoring", mentoring_demo.seed),
+        ("sponsorship", sponsorship_demo.seed),  # after "projects"
     ]
 
 
