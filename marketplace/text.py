@@ -28,8 +28,17 @@ def render_markdown(source: str | None) -> str:
     """Return safe HTML for Markdown source; store it beside the source at save time."""
     if not source:
         return ""
-    html = _md.render(source)
-    return clean_html(html)
+    tokens = _md.parse(source)
+    for token in tokens:  # table alignment as an attribute: the CSP forbids inline styles
+        style = token.attrGet("style") or ""
+        if token.type in ("th_open", "td_open") and style.startswith("text-align:"):
+            token.attrs = {"align": style.split(":", 1)[1]}
+    return clean_html(_md.renderer.render(tokens, _md.options, {}))
+
+
+def _local_path_only(url: str) -> str | None:
+    """Relative URLs: keep paths on this site ("/practices/3"); drop "//host", "/\\host", "x:y"."""
+    return url if url.startswith("/") and url[1:2] not in ("/", "\\") else None
 
 
 def clean_html(html: str) -> str:
@@ -38,6 +47,7 @@ def clean_html(html: str) -> str:
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
+        url_relative=_local_path_only,
         link_rel="nofollow noopener",
         strip_comments=True,
     )
