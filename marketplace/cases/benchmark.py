@@ -137,8 +137,8 @@ class Chart:
     axis_max: float
 
 
-def bar_chart(points: list[Point], highlight_id: int | None = None, *, width: int = 720,
-              label_width: int = 220, bar_height: int = 18, gap: int = 8) -> Chart:
+def bar_chart(points: list[Point], highlight_id: int | None = None, *, width: int = 760,
+              label_width: int = 280, bar_height: int = 18, gap: int = 8) -> Chart:
     """Horizontal bars of improvement, best first, with a zero line for mixed signs."""
     ordered = sorted(points, key=lambda p: (-_key(p.improvement), p.title.lower()))
     values = [p.improvement for p in ordered] or [0.0]
