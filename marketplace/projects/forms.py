@@ -18,6 +18,7 @@ from wtforms import (
     TextAreaField,
     URLField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, InputRequired, Length, Optional
 
 from marketplace.i18n import country_choices
@@ -28,11 +29,15 @@ COMMON_CURRENCIES = ("EUR", "USD", "GBP", "CHF", "JPY", "KES", "XOF", "INR", "BR
                      "UAH", "DKK")
 
 
+def choices(pairs) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
 def currency_choices() -> list[tuple[str, str]]:
     locale = str(get_locale() or "en")
     codes = sorted(c.alpha_3 for c in pycountry.currencies)
-    ordered = [c for c in COMMON_CURRENCIES] + [c for c in codes if c not in COMMON_CURRENCIES]
-    return [(c, f"{c} — {get_currency_name(c, locale=locale)}") for c in ordered]
+    ordered = [*COMMON_CURRENCIES, *(c for c in codes if c not in COMMON_CURRENCIES)]
+    return choices((c, f"{c} — {get_currency_name(c, locale=locale)}") for c in ordered)
 
 
 def end_of_day(value) -> datetime | None:
@@ -45,7 +50,7 @@ def as_utc(value: datetime | None) -> datetime | None:
 
 class ProjectForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
-    kind = SelectField(_l("Kind"), choices=[(k.value, v) for k, v in KIND_LABELS.items()])
+    kind = SelectField(_l("Kind"), choices=choices((k.value, v) for k, v in KIND_LABELS.items()))
     summary = TextAreaField(_l("Summary"), validators=[DataRequired(), Length(max=500)],
                             description=_l("One or two sentences shown in lists."))
     description = TextAreaField(_l("Description"), validators=[Length(max=20000)],
@@ -54,7 +59,7 @@ class ProjectForm(FlaskForm):
     goal = StringField(_l("Funding goal"), validators=[DataRequired()],
                        description=_l("In the currency above, e.g. 25000 or 25000.50."))
     funding_model = SelectField(
-        _l("Funding model"), choices=[(k.value, v) for k, v in FUNDING_MODEL_LABELS.items()],
+        _l("Funding model"), choices=choices((k.value, v) for k, v in FUNDING_MODEL_LABELS.items()),
         description=_l("All or nothing: every contribution is refunded if the goal is not met "
                        "by the deadline."))
     deadline = DateField(_l("Funding deadline"), validators=[DataRequired()])
@@ -73,10 +78,10 @@ class ProjectForm(FlaskForm):
     def __init__(self, *args, practice_choices=(), organization_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.currency.choices = currency_choices()
-        self.countries.choices = country_choices()
-        self.themes.choices = [(k, str(v)) for k, v in THEMES.items()]
-        self.practices.choices = list(practice_choices)
-        self.organization.choices = [(0, str(_l("— none —")))] + list(organization_choices)
+        self.countries.choices = choices(country_choices())
+        self.themes.choices = choices((k, str(v)) for k, v in THEMES.items())
+        self.practices.choices = choices(practice_choices)
+        self.organization.choices = choices([(0, str(_l("— none —"))), *organization_choices])
 
 
 class BudgetLineForm(FlaskForm):

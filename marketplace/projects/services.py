@@ -347,12 +347,15 @@ def sponsors_of(project: Project) -> list[User]:
     return list(db.session.scalars(select(User).where(User.id.in_(donor_ids))))
 
 
-def _notify_sponsors(author: User, project: Project) -> None:
-    from flask import url_for
+def project_path(project: Project) -> str:
+    """The project page's path; services also run from the CLI, outside any request."""
+    return f"/projects/{project.slug}"
 
+
+def _notify_sponsors(author: User, project: Project) -> None:
     from marketplace.notifications.services import notify
 
-    link = url_for("projects.show", slug=project.slug)
+    link = project_path(project)
     message = _("New progress report on %(title)s", title=project.title)
     for donor in sponsors_of(project):
         notify(donor, "progress_report", message, link, actor=author)

@@ -519,8 +519,11 @@ def review_queue():
 @bp.route("/<slug>/transparency")
 def transparency_page(slug):
     project = _load(slug)
-    return render_template("projects/transparency.html", project=project,
-                           report=transparency.build(project))
+    now = utcnow()
+    return render_template(
+        "projects/transparency.html", project=project, report=transparency.build(project),
+        statuses={o.id: services.current_status(o, now) for o in project.objectives},
+        status_labels=OBJECTIVE_STATUS_LABELS)
 
 
 @bp.route("/<slug>/transparency.csv")

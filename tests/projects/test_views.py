@@ -1,0 +1,244 @@
+"""Project pages: permission matrix (with IDOR), forms and money errors, anonymity, discover."""
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from marketplace.database import utcnow
+from marketplace.extensions import db
+from marketplace.projects.models import Project, ProjectState
+
+
+def _form(**overrides):
+    data = {"title": "Open school budgets", "kind": "project", "summary": "Publish budgets.",
+            "description": "**Why** it matters", "currency": "EUR", "goal": "25000.50",
+            "funding_model": "all_or_nothing",
+            "deadline": (utcnow() + timedelta(days=30)).date().isoformat(),
+            "countries": ["KE"], "themes": ["education"], "organization": "0"}
+    data.update(overrides)
+    return data
+
+
+def test_propose_project_creates_a_draft(client, auth, make_user):
+    owner = make_user(email="owner@example.org")
+    auth.login("owner@example.org")
+    response = client.post("/projects/new", data=_form())
+    assert response.status_code == 302
+    project = db.session.scalar(select(Project))
+    assert (project.owner_id, project.state, project.goal_minor) == (owner.id, "draft", 2500050)
+    assert project.countries == ["KE"] and project.themes == ["education"]
+    assert "<strong>Why</strong>" in project.description_html
+
+
+@pytest.mark.parametrize("goal", ["10.005", "-5", "1e3", "abc", "", "1" + "0" * 20, "10 USD"])
+def test_bad_goal_gives_a_field_error_and_saves_nothing(client, auth, make_user, goal):
+    make_user(email="owner@example.org")
+    auth.login("owner@example.org")
+    response = client.post("/projects/new", data=_form(goal=goal))
+    assert response.status_code in (400, 422)
+    page = response.get_data(as_text=True)
+    assert 'class="field-error"' in page
+    assert db.session.scalar(select(func.count(Project.id))) == 0
+
+
+def test_bad_budget_amount_gives_a_field_error(client, auth, make_project):
+    project = make_project()
+    auth.login(project.owner.email)
+    response = client.post(f"/projects/{project.slug}/budget", data={"item": "Venue",
+                                                                    "amount": "12.345"})
+    assert response.status_code == 422
+    assert "at most 2 decimals" in response.get_data(as_text=True)
+    assert project.budget_lines == []
+
+
+def test_draft_is_invisible_to_others(client, auth, make_project, make_user):
+    project = make_project()
+    assert client.get(f"/projects/{project.slug}").status_code == 404
+    make_user(email="other@example.org")
+    auth.login("other@example.org")
+    for path in ("", "/transparency", "/transparency.csv", "/edit", "/objectives"):
+        assert client.get(f"/projects/{project.slug}{path}").status_code == 404, path
+    assert project.title not in client.get("/projects/").get_data(as_text=True)
+
+
+def test_owner_and_moderator_see_the_draft(client, auth, make_project, make_user):
+    project = make_project()
+    auth.login(project.owner.email)
+    assert client.get(f"/projects/{project.slug}").status_code == 200
+    auth.logout()
+    make_user(email="mod@example.org", roles=["moderator"])
+    auth.login("mod@example.org")
+    assert client.get(f"/projects/{project.slug}").status_code == 200
+
+
+def test_editing_someone_elses_open_project_is_forbidden(client, auth, make_project, make_user):
+    project = make_project(state="open")
+    make_user(email="other@example.org")
+    auth.login("other@example.org")
+    assert client.get(f"/projects/{project.slug}/edit").status_code == 403
+    response = client.post(f"/projects/{project.slug}/edit", data=_form(title="Hijacked"))
+    assert response.status_code == 403
+    db.session.refresh(project)
+    assert project.title != "Hijacked"
+    assert client.post(f"/projects/{project.slug}/reports/new",
+                       data={"body": "fake"}).status_code == 403
+
+
+def test_moderator_cannot_edit_but_may_cancel(client, auth, make_project, make_user):
+    project = make_project(state="open")
+    make_user(email="mod@example.org", roles=["moderator"])
+    auth.login("mod@example.org")
+    assert client.get(f"/projects/{project.slug}/edit").status_code == 403
+    response = client.post(f"/projects/{project.slug}/cancel", data={"reason": "Fraud"})
+    assert response.status_code == 302
+    db.session.refresh(project)
+    assert project.state == ProjectState.CANCELLED
+
+
+def test_only_moderators_approve_via_the_queue(client, auth, make_project, make_user):
+    project = make_project(state="pending_review")
+    auth.login(project.owner.email)
+    assert client.get("/projects/review").status_code == 403
+    assert client.post(f"/projects/{project.slug}/approve").status_code == 403
+    auth.logout()
+    make_user(email="mod@example.org", roles=["moderator"])
+    auth.login("mod@example.org")
+    assert project.title in client.get("/projects/review").get_data(as_text=True)
+    client.post(f"/projects/{project.slug}/approve")
+    db.session.refresh(project)
+    assert project.state == ProjectState.OPEN
+
+
+def test_reject_with_reason_shows_it_to_the_owner(client, auth, make_project, make_user):
+    project = make_project(state="pending_review")
+    make_user(email="mod@example.org", roles=["moderator"])
+    auth.login("mod@example.org")
+    client.post(f"/projects/{project.slug}/reject", data={"reason": "Cite your baseline."})
+    auth.logout()
+    auth.login(project.owner.email)
+    page = client.get(f"/projects/{project.slug}").get_data(as_text=True)
+    assert "Cite your baseline." in page
+
+
+def test_only_reviewers_and_moderators_verify(client, auth, make_project, make_user,
+                                              make_donor, pledge):
+    from marketplace.projects import services
+
+    project = make_project(state="open", goal_minor=10_000, tranche_minor=5000)
+    pledge(make_donor(), project, "100")
+    objective = project.objectives[0]
+    services.post_progress_report(project.owner, project, "", {objective.id: (80.0, "")})
+    db.session.commit()
+    url = f"/projects/{project.slug}/objectives/{objective.id}/verify"
+    for email in (project.owner.email, "stranger@example.org"):
+        if email.startswith("stranger"):
+            make_user(email=email)
+        auth.login(email)
+        assert client.post(url).status_code == 403
+        auth.logout()
+    reviewer = make_user(email="reviewer@example.org")
+    services.set_reviewers(project, [reviewer])
+    db.session.commit()
+    auth.login("reviewer@example.org")
+    assert client.post(url).status_code == 302
+    db.session.refresh(project)
+    assert project.released_minor == 5000
+    page = client.get(f"/projects/{project.slug}/transparency").get_data(as_text=True)
+    assert "Teachers" not in page and "Objective 1" in page
+
+
+def test_anonymous_donor_stays_anonymous(client, make_project, make_donor, pledge):
+    project = make_project(state="open", goal_minor=10_000)
+    pledge(make_donor(name="Visible Donor"), project, "20")
+    pledge(make_donor(name="Secret Donor"), project, "30", is_anonymous=True)
+    page = client.get(f"/projects/{project.slug}").get_data(as_text=True)
+    assert "Visible Donor" in page and "Anonymous" in page and "Secret Donor" not in page
+    page = client.get(f"/projects/{project.slug}/transparency").get_data(as_text=True)
+    assert "Secret Donor" not in page and "Anonymous" in page
+    body = client.get(f"/projects/{project.slug}/transparency.csv").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(body)))
+    assert ["contribution", "Anonymous", "30.00", "EUR"] in [r[1:] for r in rows]
+    assert "Secret Donor" not in body
+
+
+def test_transparency_csv_neutralises_formulas(client, make_project, make_donor, pledge):
+    project = make_project(state="open", goal_minor=10_000)
+    pledge(make_donor(name="=HYPERLINK(\"http://evil\")"), project, "20")
+    body = client.get(f"/projects/{project.slug}/transparency.csv").get_data(as_text=True)
+    cells = [c for row in csv.reader(io.StringIO(body)) for c in row]
+    assert not any(c.startswith(("=", "+", "-", "@")) for c in cells)
+    assert "'=HYPERLINK(\"http://evil\")" in cells
+
+
+def test_project_page_shows_money_budget_objectives_and_event(client, make_project):
+    project = make_project(state="open", goal_minor=2_500_000, kind="event",
+                           starts_at=utcnow() + timedelta(days=40), place="Dakar",
+                           is_online=False)
+    page = client.get(f"/projects/{project.slug}").get_data(as_text=True)
+    assert "€25,000.00" in page and "<progress" in page
+    assert "Dakar" in page and "Objective 1" in page and "On track" in page
+    page = client.get(f"/projects/{project.slug}", headers={"Accept-Language": "fr"})
+    assert "25\u202f000,00\u00a0€" in page.get_data(as_text=True)
+
+
+def test_progress_report_form(client, auth, make_project):
+    project = make_project(state="open")
+    objective = project.objectives[0]
+    auth.login(project.owner.email)
+    response = client.post(f"/projects/{project.slug}/reports/new", data={
+        "body": "Good term.", f"actual_{objective.id}": "not a number"})
+    assert response.status_code == 400
+    response = client.post(f"/projects/{project.slug}/reports/new", data={
+        "body": "Good term.", f"actual_{objective.id}": "60",
+        f"evidence_{objective.id}": "https://example.org/report.pdf"})
+    assert response.status_code == 302
+    page = client.get(f"/projects/{project.slug}").get_data(as_text=True)
+    assert "Achieved" in page and "https://example.org/report.pdf" in page
+
+
+def test_discover_ranks_by_documented_score(client, make_project, make_user, make_practice):
+    from marketplace.projects import services
+    from marketplace.projects.ranking import score
+
+    strong_owner = make_user(name="Strong owner")
+    # A completed earlier project with a verified objective gives a track record.
+    old = make_project(owner=strong_owner, state="open")
+    old.objectives[0].status = "verified"
+    old.state = ProjectState.COMPLETED.value
+    practice = make_practice()
+    practice.endorsement_count, practice.adaptation_count = 3, 2
+    weak = make_project(title="Weak evidence", state="open")
+    strong = make_project(title="Strong evidence", owner=strong_owner, state="open")
+    services.update_project(strong, practice_ids=[practice.id])
+    db.session.commit()
+    page = client.get("/projects/").get_data(as_text=True)
+    assert page.index("Strong evidence") < page.index("Weak evidence")
+    assert "score = 2 × log₂(1 + E) + 10 × T" in page
+    assert f"Score {score(7, 1, 0, 0):.2f}" in page  # E = 3 + 2×2, T = 2/3
+    assert f"Score {score(0, 0, 0, 0):.2f}" in page  # a newcomer: T = 0.5
+    assert weak.title in page and old.title not in page  # only open projects
+
+
+def test_score_formula(app):
+    from marketplace.projects.ranking import score
+
+    assert score(0, 0, 0, 0) == pytest.approx(5.0)
+    assert score(1, 0, 0, 0) == pytest.approx(7.0)
+    assert score(0, 2, 0, 0) == pytest.approx(7.5)
+    assert score(0, 0, 0, 2) == pytest.approx(2.5)
+
+
+def test_discover_filters(client, make_project):
+    make_project(title="Kenya education", state="open", themes=["education"], countries=["KE"])
+    make_project(title="Senegal health", state="open", themes=["health"], countries=["SN"],
+                 funding_model="keep_what_you_raise")
+    page = client.get("/projects/?theme=health").get_data(as_text=True)
+    assert "Senegal health" in page and "Kenya education" not in page
+    page = client.get("/projects/?country=ke").get_data(as_text=True)
+    assert "Kenya education" in page and "Senegal health" not in page
+    page = client.get("/projects/?funding_model=keep_what_you_raise").get_data(as_text=True)
+    assert "Senegal health" in page and "Kenya education" not in page
+    assert "Senegal health" not in client.get("/projects/?kind=event").get_data(as_text=True)
