@@ -148,8 +148,8 @@ def thread(thread_id: int):
                services.visible_post_filter(current_user, thread.community))
         .order_by(Post.number)).all()
     counts, mine = services.reaction_summary([p.id for p in posts], current_user)
-    read_mark = _read_mark(thread, posts)
-    return render_template(
+    read_mark = services.last_read(current_user, [thread.id]).get(thread.id)
+    html = render_template(
         "forums/thread.html", thread=thread, community=thread.community, posts=posts, perm=perm,
         counts=counts, mine=mine, read_mark=read_mark, reactions=REACTIONS,
         pagination=_pagination(page, pages), form=EmptyForm(), reply_form=ReplyForm(),
@@ -157,6 +157,8 @@ def thread(thread_id: int):
         watching=services.is_watching(current_user, thread=thread),
         can_reply=perm.can_reply_to_thread(current_user, thread),
         can_moderate=perm.can_moderate_community(current_user, thread.community))
+    _record_read(thread, posts, read_mark)  # after rendering: its commit expires the objects
+    return html
 
 
 def _move_form(thread: Thread) -> MoveForm | None:
@@ -167,15 +169,10 @@ def _move_form(thread: Thread) -> MoveForm | None:
     return form
 
 
-def _read_mark(thread: Thread, posts: list[Post]) -> int | None:
-    """The reader's previous read mark (for "new since your last visit"); records the new one."""
-    if not current_user.is_authenticated or not posts:
-        return None
-    before = services.last_read(current_user, [thread.id]).get(thread.id)
-    if before is None or posts[-1].number > before:
+def _record_read(thread: Thread, posts: list[Post], before: int | None) -> None:
+    if current_user.is_authenticated and posts and (before is None or posts[-1].number > before):
         services.mark_read(current_user, thread, posts[-1].number)
         db.session.commit()
-    return before
 
 
 def _pagination(page: int, pages: int) -> SimpleNamespace:
