@@ -16,7 +16,7 @@ from marketplace.accounts.models import (
 from marketplace.accounts.permissions import can_create_organization, can_edit_organization
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from marketplace.web import form_error, page_arg, require
+from marketplace.web import page_arg, require
 
 bp = Blueprint("organizations", __name__, url_prefix="/organizations")
 
@@ -104,8 +104,8 @@ def add_member(slug):
         services.add_organization_member(org, user, form.role.data)
     except DomainError as err:
         db.session.rollback()
-        return form_error(form, err, "organizations/show.html", **{
-            k: v for k, v in context.items() if k != "member_form"})
+        form.email.errors = [err.message]
+        return render_template("organizations/show.html", **context), err.status
     db.session.commit()
     flash(_("%(name)s is now a member.", name=user.display_name), "success")
     return redirect(url_for(".show", slug=org.slug))
