@@ -14,7 +14,7 @@ from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.knowledge.models import THEMES, Practice
 from marketplace.knowledge.models import Status as PracticeStatus
-from marketplace.ledger.money import format_minor, plain_minor
+from marketplace.ledger.money import plain_minor
 from marketplace.projects import ranking, services, transparency
 from marketplace.projects.forms import (
     BudgetLineForm,
@@ -43,11 +43,6 @@ from marketplace.web import form_error, page_arg, require
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
 PER_PAGE = 20
-
-
-@bp.app_template_filter("minor_money")
-def _minor_money(amount_minor: int | None, currency: str) -> str:
-    return format_minor(amount_minor or 0, currency)
 
 
 def _load(slug: str) -> Project:

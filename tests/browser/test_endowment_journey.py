@@ -1,0 +1,137 @@
+"""The endowment journey in real Chromium: a donor pledges (anonymously in public); the host
+records the payment; the owner posts a progress report; a reviewer verifies the objective and its
+tranche is released; the donor's dashboard and the public transparency page show it."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import screenshot
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+INDICATOR = "schools publishing budgets"
+
+
+def _setup(app) -> str:
+    """An open all-or-nothing project (goal 1,000 EUR, tranche 400) of an organization whose
+    admin is the host; a donor; a reviewer the donors appointed. Returns the project slug."""
+    from marketplace.accounts.models import Organization, OrganizationMember, UserRole
+    from marketplace.accounts.services import register_user
+    from marketplace.database import utcnow
+    from marketplace.extensions import db
+    from marketplace.projects import services
+    from marketplace.sponsorship.services import save_donor_profile
+
+    with app.app_context():
+        owner = register_user("owner@example.org", "Amina Owner", PASSWORD)
+        host = register_user("host@example.org", "Hamid Host", PASSWORD)
+        donor = register_user("donor@example.org", "Dana Donor", PASSWORD)
+        reviewer = register_user("reviewer@example.org", "Rita Reviewer", PASSWORD)
+        moderator = register_user("mod@example.org", "Mo Moderator", PASSWORD)
+        moderator.roles.append(UserRole(role="moderator"))
+        org = Organization(name="Open Budget Kenya", slug="open-budget-kenya", type="ngo")
+        org.members = [OrganizationMember(user=host, role="admin"),
+                       OrganizationMember(user=owner, role="member")]
+        db.session.add(org)
+        db.session.flush()
+        save_donor_profile(donor, kind="individual", organization=None,
+                           is_anonymous_by_default=False, focus_themes=[], focus_countries=[],
+                           country="DK", tax_identifier="")
+        project = services.propose_project(
+            owner, title="Open school budgets", summary="Schools publish their budgets.",
+            currency="EUR", goal_minor=100_000, funding_model="all_or_nothing",
+            deadline=utcnow() + timedelta(days=30), countries=["KE"], themes=["education"],
+            organization_id=org.id)
+        services.add_objective(project, title="Schools publish budgets", indicator=INDICATOR,
+                               unit="schools", baseline=10.0, target=50.0,
+                               due_at=utcnow() + timedelta(days=60), tranche_minor=40_000)
+        services.submit_for_review(project)
+        services.approve_project(moderator, project)
+        services.set_reviewers(project, [reviewer])
+        db.session.commit()
+        return project.slug
+
+
+def _sign_in(browser, live_server, email):
+    context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.console_errors = []
+    page.on("console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text))
+    page.goto(live_server("/login"))
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    return page
+
+
+def test_pledge_pay_report_verify_release(live_server, browser, page, axe_audit):
+    slug = _setup(live_server.app)
+    project_url = live_server(f"/projects/{slug}")
+
+    # The donor pledges the whole goal, anonymously in public.
+    donor = _sign_in(browser, live_server, "donor@example.org")
+    donor.goto(project_url)
+    expect(donor.get_by_role("heading", level=1)).to_have_text("Open school budgets")
+    axe_audit(donor, "project page (donor)")
+    donor.get_by_label("Amount in EUR").fill("1000")
+    donor.get_by_label(re.compile("Give anonymously")).check()
+    donor.get_by_role("button", name="Pledge").click()
+    expect(donor.get_by_text("Pledged, awaiting payment").first).to_be_visible()
+    screenshot(donor, "endowment-1-pledged")
+
+    # The host (admin of the project's organization) records the money as received.
+    host = _sign_in(browser, live_server, "host@example.org")
+    host.goto(live_server(f"/sponsorship/projects/{slug}/payments"))
+    host.get_by_role("button", name="Record payment received").click()
+    expect(host.get_by_role("status")).to_contain_text("Payment recorded")
+    host.goto(project_url)
+    expect(host.locator(".project .badge", has_text="Funded")).to_be_visible()
+
+    # The owner reports the indicator with its evidence.
+    owner = _sign_in(browser, live_server, "owner@example.org")
+    owner.goto(project_url)
+    owner.get_by_role("link", name="Post a progress report").click()
+    axe_audit(owner, "progress report form")
+    owner.get_by_label("What happened since the last report?").fill("Budgets are posted.")
+    owner.get_by_label(f"{INDICATOR}: actual value").fill("62")
+    owner.get_by_label(f"Evidence link for {INDICATOR}").fill("https://example.org/term-1.pdf")
+    owner.get_by_role("button", name="Publish report").click()
+    expect(owner.get_by_role("status")).to_contain_text("progress report is published")
+    expect(owner.locator(".objective .badge", has_text="Achieved")).to_be_visible()
+
+    # The appointed reviewer verifies it: the tranche is released.
+    reviewer = _sign_in(browser, live_server, "reviewer@example.org")
+    reviewer.goto(project_url)
+    reviewer.get_by_role("button", name="Verify and release tranche").click()
+    expect(reviewer.get_by_role("status")).to_contain_text("tranche released")
+    expect(reviewer.locator(".objective .badge", has_text="Verified")).to_be_visible()
+    expect(reviewer.locator(".money-figures")).to_contain_text("€400.00")
+    screenshot(reviewer, "endowment-2-verified")
+
+    # The donor's dashboard shows the money released on the objective.
+    donor.goto(live_server("/sponsorship/dashboard"))
+    expect(donor.get_by_role("heading", level=1)).to_have_text("My giving")
+    expect(donor.get_by_role("cell", name=re.compile("Schools publish budgets"))).to_be_visible()
+    expect(donor.locator("main")).to_contain_text("€400.00")
+    axe_audit(donor, "donor dashboard")
+    screenshot(donor, "endowment-3-dashboard")
+
+    # The public transparency page: money in (anonymised), released, balance.
+    page.goto(live_server(f"/projects/{slug}/transparency"))
+    totals = page.locator(".totals")
+    expect(totals).to_contain_text("€1,000.00")
+    expect(totals).to_contain_text("€400.00")
+    expect(totals).to_contain_text("€600.00")
+    expect(page.get_by_role("cell", name="Anonymous")).to_be_visible()
+    expect(page.get_by_role("cell", name="Release")).to_be_visible()
+    expect(page.locator("main")).not_to_contain_text("Dana Donor")
+    axe_audit(page, "transparency page")
+    screenshot(page, "endowment-4-transparency")
+    for p in (donor, host, owner, reviewer):
+        p.context.close()
