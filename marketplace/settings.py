@@ -13,7 +13,7 @@ ENV_PREFIX = "MARKETPLACE"
 
 def load(app: Flask, test_config: dict | None) -> None:
     app.config.from_mapping(DEFAULTS)
-    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_pyfile(str(Path(app.instance_path) / "config.py"), silent=True)
     app.config.from_prefixed_env(prefix=ENV_PREFIX)
     if test_config:
         app.config.from_mapping(test_config)
