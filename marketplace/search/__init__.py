@@ -46,7 +46,7 @@ from marketplace.search.indexer import (  # noqa: F401  (registers the session l
     reindex,
     wait_until_indexed,
 )
-from marketplace.search.query import query, suggest  # noqa: F401
+from marketplace.search.searching import query, suggest  # noqa: F401
 
 
 def upsert(doc: dict) -> None:

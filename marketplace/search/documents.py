@@ -19,7 +19,9 @@ does not want indexed (defence in depth). Models are named by import path so tha
 search never imports the other features.
 
 Visibility: PUBLIC; community(id) for a private community's content (its members see it);
-authors(ids) for drafts (the authors and moderators see them).
+authors(ids) for drafts (the authors see them); site moderators see everything.
+`parent` (space-separated doc ids) lets a deletion of the parent remove its children from the
+index even when the database cascaded the rows away (a thread's posts).
 """
 
 import importlib
@@ -57,13 +59,14 @@ class Kind:
 def doc(kind: str, id: int, *, title: str, visibility: str, url: tuple[str, dict],
         summary: str = "", body: str = "", tags: Iterable[str] = (), countries: Iterable[str] = (),
         themes: Iterable[str] = (), org_type: str | None = None, language: str | None = "en",
-        author: str = "", date: datetime | None = None, endorsements: int = 0) -> dict:
+        author: str = "", date: datetime | None = None, endorsements: int = 0,
+        parent: str = "") -> dict:
     return {
         "doc_id": f"{kind}:{id}", "kind": kind, "title": title or "", "summary": summary or "",
         "body": body or "", "tags": [t for t in tags if t], "countries": [c for c in countries if c],
         "themes": [t for t in themes if t], "org_type": org_type or "", "language": language or "",
         "author": author or "", "date": date, "endorsements": endorsements or 0,
-        "visibility": visibility, "url": url,
+        "visibility": visibility, "url": url, "parent": parent,
     }
 
 
@@ -115,6 +118,100 @@ def case(c) -> dict | None:
                visibility=visibility, url=("cases.show", {"slug": c.slug}))
 
 
+def _community_visibility(c) -> str:
+    return community(c.id) if c.is_private else PUBLIC
+
+
+def thread(t) -> dict | None:
+    from marketplace.forums.models import VISIBLE, Post
+
+    if t.status != VISIBLE:
+        return None
+    from sqlalchemy import select
+    from sqlalchemy.orm import object_session
+
+    first = object_session(t).scalar(select(Post).where(Post.thread_id == t.id, Post.number == 1))
+    body = first.body_source if first is not None and first.is_visible else ""
+    return doc("thread", t.id, title=t.title, body=body, tags=t.tags or [],
+               countries=t.community.countries or [], themes=t.community.themes or [],
+               author=_names(t.author), date=t.created_at,
+               visibility=_community_visibility(t.community), parent=community_key(t.community_id),
+               url=("forums.thread", {"thread_id": t.id}))
+
+
+def post(p) -> dict | None:
+    """Replies; the first post is the thread's own body, indexed with the thread."""
+    from marketplace.forums.models import VISIBLE
+    from marketplace.forums.services import page_of
+
+    t = p.thread
+    if p.number == 1 or not p.is_visible or t.status != VISIBLE:
+        return None
+    return doc("post", p.id, title=t.title, body=p.body_source, tags=t.tags or [],
+               countries=t.community.countries or [], themes=t.community.themes or [],
+               author=_names(p.author), date=p.created_at,
+               visibility=_community_visibility(t.community),
+               parent=f"thread:{t.id} {community_key(t.community_id)}",
+               url=("forums.thread", {"thread_id": t.id, "page": page_of(p.number),
+                                      "_anchor": f"post-{p.number}"}))
+
+
+def community_key(community_id: int) -> str:
+    return f"community:{community_id}"
+
+
+def _thread_rows(Thread):
+    from marketplace.forums.models import VISIBLE
+
+    return Thread.status == VISIBLE
+
+
+def _post_rows(Post):
+    from sqlalchemy import select
+
+    from marketplace.forums.models import VISIBLE, Thread
+
+    visible_threads = select(Thread.id).where(Thread.status == VISIBLE)
+    return (Post.number > 1) & (Post.status == VISIBLE) & Post.is_deleted.is_(False) & (
+        Post.thread_id.in_(visible_threads))
+
+
+def _community_docs(c) -> list[str]:
+    """A community's privacy decides its threads' and posts' visibility: re-index them all.
+
+    The pseudo-document "community:<id>" is never built; applying it deletes every document
+    whose `parent` names it (so a deleted community's content goes too), and the thread and
+    post ids listed after it are rebuilt from the database.
+    """
+    from sqlalchemy import inspect, select
+
+    from marketplace.forums.models import Post, Thread
+
+    state = inspect(c)
+    if not state.deleted and not state.attrs.is_private.history.has_changes():
+        return []
+    conn = state.session.connection()
+    threads = conn.execute(select(Thread.id).where(Thread.community_id == c.id)).scalars().all()
+    posts = conn.execute(select(Post.id).where(Post.thread_id.in_(threads))).scalars().all()
+    return [community_key(c.id), *(f"thread:{i}" for i in threads), *(f"post:{i}" for i in posts)]
+
+
+def _thread_docs(t) -> list[str]:
+    """A thread's title and status show in its replies' documents."""
+    from sqlalchemy import inspect, select
+
+    from marketplace.forums.models import Post
+
+    state = inspect(t)
+    if state.deleted:
+        return []  # the posts' documents go with the thread's (their `parent`)
+    if not (state.attrs.title.history.has_changes() or state.attrs.status.history.has_changes()
+            or state.attrs.community_id.history.has_changes()):
+        return []
+    ids = state.session.connection().execute(select(Post.id).where(Post.thread_id == t.id))
+    return [f"post:{i}" for i in ids.scalars()]
+
+
 def _not_deleted(User):
     return User.is_deleted.is_(False)
 
@@ -131,9 +228,11 @@ KINDS: dict[str, Kind] = {
     "person": Kind("marketplace.accounts.models:User", person, where=_not_deleted),
     "practice": Kind("marketplace.knowledge.models:Practice", practice, options=_practice_loads),
     "case": Kind("marketplace.cases.models:CaseStudy", case),
+    "thread": Kind("marketplace.forums.models:Thread", thread, where=_thread_rows),
+    "post": Kind("marketplace.forums.models:Post", post, where=_post_rows),
 }
 
-# Rows of other tables whose change alters a document: "module:Class" -> obj -> doc ids.
+# Rows whose change alters other documents: "module:Class" -> obj -> doc ids (also for kinds).
 RELATED: dict[str, Callable[[Any], Iterable[str]]] = {
     "marketplace.accounts.models:UserExpertise": lambda e: [f"person:{e.user_id}"],
     "marketplace.accounts.models:OrganizationMember": lambda m: [f"person:{m.user_id}"],
@@ -143,6 +242,9 @@ RELATED: dict[str, Callable[[Any], Iterable[str]]] = {
     "marketplace.knowledge.models:PracticeAuthor": lambda r: [f"practice:{r.practice_id}"],
     "marketplace.knowledge.models:PracticeOrganization": lambda r: [f"practice:{r.practice_id}"],
     "marketplace.knowledge.models:Endorsement": lambda r: [f"practice:{r.practice_id}"],
+    "marketplace.communities.models:Community": _community_docs,
+    "marketplace.forums.models:Thread": _thread_docs,
+    "marketplace.forums.models:Post": lambda p: [f"thread:{p.thread_id}"] if p.number == 1 else [],
 }
 
 

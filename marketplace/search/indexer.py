@@ -52,10 +52,9 @@ def _changed(obj) -> bool:
 def _doc_ids(obj, deleted: bool) -> list[tuple[str, str]]:
     key = _model_key(obj)
     kind = _KIND_BY_MODEL.get(key) or _kind_for(key)
-    if kind:
-        return [(f"{kind}:{obj.id}", "delete" if deleted else "upsert")]
+    out = [(f"{kind}:{obj.id}", "delete" if deleted else "upsert")] if kind else []
     related = documents.RELATED.get(key)
-    return [(doc_id, "upsert") for doc_id in related(obj)] if related else []
+    return out + [(doc_id, "upsert") for doc_id in related(obj)] if related else out
 
 
 def _kind_for(key: str) -> str | None:
@@ -202,14 +201,17 @@ def _drain_locked() -> int:
 
 
 def _apply(s: Session, ix, doc_ids) -> int:
+    docs = {doc_id: load(s, doc_id) for doc_id in doc_ids}
+    # End the read transaction: on SQLite, upgrading it to the outbox DELETE below fails at
+    # once ("database is locked") if another connection wrote in between.
+    s.rollback()
     writer = ix.writer(timeout=5.0)
     try:
-        for doc_id in doc_ids:
-            doc = load(s, doc_id)
-            if doc is None:
-                writer.delete_by_term("doc_id", doc_id)
-            else:
-                writer.update_document(**fields(doc))
+        for doc_id in (d for d, doc in docs.items() if doc is None):
+            writer.delete_by_term("doc_id", doc_id)
+            writer.delete_by_term("parent", doc_id)  # children the database cascaded away
+        for doc in (doc for doc in docs.values() if doc is not None):
+            writer.update_document(**fields(doc))
     except BaseException:
         writer.cancel()
         raise
@@ -256,7 +258,7 @@ def fields(doc: dict) -> dict:
         "region": " ".join(sorted({r for c in countries if (r := region_of(c))})),
         "themes": ",".join(doc["themes"]), "org_type": doc["org_type"],
         "language": (doc["language"] or "").lower(), "tags": ",".join(doc["tags"]),
-        "author": doc["author"], "words": doc["title"],
+        "author": doc["author"], "words": doc["title"], "parent": doc.get("parent", ""),
         "spell": " ".join((doc["title"], doc["summary"], " ".join(doc["tags"]))),
         "title": doc["title"], "summary": doc["summary"],
         "excerpt": body[:EXCERPT_CHARS], "url": doc["url"], "endorsements": doc["endorsements"],

@@ -11,17 +11,19 @@ STEMMED = ("en", "fr", "es")
 LANGS = (*STEMMED, "any")
 TITLE_BOOST = 3.0
 FACETS = ("kind", "countries", "themes", "org_type", "language")
+# One stop list for every language field: a query is parsed against all of them with AND, so a
+# word dropped in one language ("and") but kept in another would make every query fail.
+STOP_WORDS = frozenset().union(*(stopwords_for_language(lang) for lang in STEMMED))
 
 
 def analyzer(lang: str):
-    """Tokenize, lower-case, drop stop words, stem for the language, then fold accents.
+    """Tokenize, lower-case, drop (en+fr+es) stop words, stem for the language, fold accents.
 
     Folding after stemming keeps the snowball rules (which expect accents) correct and makes
     "évaluation", "evaluation" and "Évaluations" meet on one term.
     """
-    chain = RegexTokenizer() | LowercaseFilter()
+    chain = RegexTokenizer() | LowercaseFilter() | StopFilter(stoplist=STOP_WORDS, minsize=1)
     if lang in STEMMED:
-        chain = chain | StopFilter(stoplist=stopwords_for_language(lang), minsize=1)
         chain = chain | StemFilter(lang=lang)
     return chain | CharsetFilter(accent_map)
 
@@ -48,6 +50,7 @@ def build_schema() -> fields.Schema:
         doc_id=fields.ID(stored=True, unique=True),
         kind=fields.ID(stored=True),
         visibility=fields.KEYWORD(),
+        parent=fields.KEYWORD(),
         countries=fields.KEYWORD(stored=True, lowercase=True, scorable=False),
         region=fields.KEYWORD(stored=True),
         themes=fields.KEYWORD(stored=True, commas=True, scorable=False),

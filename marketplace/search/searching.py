@@ -24,7 +24,8 @@ SORTS = {"relevance": None, "newest": "date", "endorsed": "endorsements"}
 # URL filter name -> index field
 FILTERS = {"kind": "kind", "country": "countries", "theme": "themes", "org_type": "org_type",
            "language": "language", "region": "region"}
-ALIASES = {"countries": ["country"], "themes": ["theme"], "tags": ["tag"], "kind": ["type"]}
+ALIASES = {"countries": ["country"], "themes": ["theme"], "tags": ["tag"], "kind": ["type"],
+           "words": ["title"]}
 SEARCH_FIELDS = [title_field(lang) for lang in LANGS] + [text_field(lang) for lang in LANGS]
 FACET_LIMIT = 12
 
@@ -75,9 +76,9 @@ def viewer_tokens(viewer) -> set[str]:
     """Restricted-visibility tokens this viewer may read (public is always readable)."""
     if viewer is None or not getattr(viewer, "is_authenticated", False) or not viewer.is_active:
         return set()
-    tokens = {f"user:{viewer.id}"}
     if viewer.is_moderator:
-        tokens.add("draft")
+        return {"*"}  # site moderators may read drafts and private communities
+    tokens = {f"user:{viewer.id}"}
     tokens.update(f"community:{cid}" for cid in _community_ids(viewer))
     return tokens
 
@@ -98,9 +99,13 @@ def _community_ids(viewer) -> list[int]:
 
 def mask_for(viewer) -> Q.Query:
     """Documents hidden from this viewer: restricted ones they have no token for."""
-    allowed = [Q.Term("visibility", t) for t in sorted(viewer_tokens(viewer))]
+    tokens = viewer_tokens(viewer)
+    if "*" in tokens:
+        return Q.NullQuery
     restricted = Q.Term("visibility", "restricted")
-    return Q.AndNot(restricted, Q.Or(allowed)) if allowed else restricted
+    if not tokens:
+        return restricted
+    return Q.AndNot(restricted, Q.Or([Q.Term("visibility", t) for t in sorted(tokens)]))
 
 
 # --- parsing --------------------------------------------------------------------------------
@@ -109,7 +114,10 @@ def mask_for(viewer) -> Q.Query:
 def parse(searcher, text: str):
     parser = MultifieldParser(SEARCH_FIELDS, schema=searcher.schema)
     parser.add_plugin(FieldAliasPlugin(ALIASES))
-    return parser.parse(text)
+    try:
+        return parser.parse(text)
+    except Exception:  # e.g. a field:value on a stored-only field; search the words instead
+        return parser.parse(re.sub(r"(\w+):", r"\1 ", text))
 
 
 def filter_query(filters: dict[str, str]):
@@ -145,11 +153,20 @@ def query(text: str, filters: dict | None = None, viewer=None, page: int = 1,
 
 
 def _terms(s, q) -> dict[str, set[str]]:
-    """Query words per field, for highlighting (prefixes and wildcards expanded)."""
+    """Query words per field that exist in the index, for highlighting (prefixes expanded).
+
+    Not Query.existing_terms(): in Whoosh 2.7 its loop variable shadows the `fieldname`
+    argument, so it drops every field after the first one.
+    """
+    reader = s.reader()
     by_field: dict[str, set[str]] = {}
-    for fieldname, btext in q.existing_terms(s.reader(), phrases=True, expand=True):
-        text = btext.decode("utf-8") if isinstance(btext, bytes) else btext
-        by_field.setdefault(fieldname, set()).add(text)
+    for leaf in q.leaves():
+        for fieldname, text in leaf.expanded_terms(reader, phrases=True):
+            if fieldname not in s.schema:
+                continue
+            btext = text if isinstance(text, bytes) else s.schema[fieldname].to_bytes(text)
+            if (fieldname, btext) in reader:
+                by_field.setdefault(fieldname, set()).add(btext.decode("utf-8"))
     return by_field
 
 
@@ -228,13 +245,17 @@ def _term_masks(s) -> dict[str, dict[str, int]]:
     leaves = s.reader().leaf_readers()
     live = set()
     for reader, offset in leaves:
-        segid = reader.segment().segment_id() if hasattr(reader, "segment") else str(id(reader))
+        seg = reader.segment() if hasattr(reader, "segment") else None
         for fieldname in FACETS:
-            key = (segid, fieldname)
-            live.add(key)
-            if key not in _segment_masks:
-                _segment_masks[key] = _leaf_masks(reader, fieldname)
-            for term, m in _segment_masks[key].items():
+            if seg is None:  # not a segment (an empty index): nothing to cache
+                leaf = _leaf_masks(reader, fieldname)
+            else:
+                key = (seg.segment_id(), fieldname)
+                live.add(key)
+                if key not in _segment_masks:
+                    _segment_masks[key] = _leaf_masks(reader, fieldname)
+                leaf = _segment_masks[key]
+            for term, m in leaf.items():
                 out[fieldname][term] = out[fieldname].get(term, 0) | (m << offset)
     for key in set(_segment_masks) - live:
         if len(_segment_masks) > 20 * len(FACETS):

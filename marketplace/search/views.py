@@ -7,7 +7,7 @@ from werkzeug.routing import BuildError
 
 from marketplace import search
 from marketplace.search import indexer, storage
-from marketplace.search.query import FILTERS, SORTS
+from marketplace.search.searching import FILTERS, SORTS
 from marketplace.web import page_arg
 
 bp = Blueprint("search", __name__)

@@ -1,0 +1,77 @@
+"""Query features a reader sees: languages, filters and facets, sorting, paging, suggestions."""
+
+import pytest
+
+from marketplace import search
+from marketplace.extensions import db
+
+
+@pytest.fixture
+def app_config(app_config):
+    return {**app_config, "SEARCH_DRAIN": "sync"}  # every commit is searchable at once
+
+
+def test_french_and_spanish_words_match_their_inflections(app, make_practice):
+    fr = make_practice(title="Évaluation des politiques publiques", language="fr",
+                       summary="Une évaluation participative", countries=["SN"])
+    es = make_practice(title="Presupuestos participativos municipales", language="es",
+                       countries=["PE"])
+    assert [h.doc_id for h in search.query("évaluations").hits] == [f"practice:{fr.id}"]
+    assert [h.doc_id for h in search.query("evaluation").hits] == [f"practice:{fr.id}"]
+    assert [h.doc_id for h in search.query("presupuesto participativo").hits] == [f"practice:{es.id}"]
+    assert "<mark>Évaluation</mark>" in search.query("évaluations").hits[0].title
+
+
+def test_filters_facets_sort_and_pages(app, make_practice, client):
+    for n in range(12):
+        make_practice(title=f"Water board {n}", countries=["KE" if n % 2 else "GH"],
+                      themes=["environment" if n < 4 else "governance"])
+    page = search.query("water", {"country": "KE"})
+    assert page.total == 6
+    assert dict(page.facets["countries"]) == {"ke": 6}  # counted apart from the 10 shown
+    assert dict(search.query("water").facets["themes"]) == {"environment": 4, "governance": 8}
+    assert search.query("water", {"country": "KE", "theme": "environment"}).total == 2
+    assert search.query("water AND NOT board").total == 0
+    assert search.query("country:gh water").total == 6
+
+    first, second = search.query("water"), search.query("water", page=2)
+    assert (first.total, len(first.hits), len(second.hits)) == (12, 10, 2)
+    newest = search.query("water", sort="newest").hits
+    assert newest[0].title.striptags() == "Water board 11"
+
+    html = client.get("/search?q=water&country=KE").get_data(as_text=True)
+    assert "6 results" in html and "Remove filter: Kenya" in html
+    assert 'href="/search?q=water&amp;sort=relevance&amp;country=KE&amp;theme=environment"' in html
+
+
+def test_most_endorsed_first(app, make_practice, make_user):
+    from marketplace.knowledge import services
+
+    quiet, loved = make_practice(title="Tax help desks"), make_practice(title="Tax amnesty")
+    with app.test_request_context():
+        for _ in range(2):
+            services.endorse(loved, make_user(), "recommend")
+        db.session.commit()
+    assert [h.doc_id for h in search.query("tax", sort="endorsed").hits] == [
+        f"practice:{loved.id}", f"practice:{quiet.id}"]
+
+
+def test_did_you_mean_on_the_page_and_suggestions_as_you_type(app, client, make_practice):
+    make_practice(title="Participatory budgeting")
+    html = client.get("/search?q=participatroy").get_data(as_text=True)
+    assert "Did you mean" in html and 'href="/search?q=participatory"' in html
+
+    data = client.get("/search/suggest?q=partic").get_json()
+    assert [s["title"] for s in data["suggestions"]] == ["Participatory budgeting"]
+    assert data["suggestions"][0]["url"].startswith("/practices/")
+    fragment = client.get("/search/suggest/fragment?q=budg").get_data(as_text=True)
+    assert "Participatory budgeting" in fragment and "<html" not in fragment
+    assert client.get("/search/suggest?q=p").get_json() == {"suggestions": []}
+
+
+def test_header_search_box_and_empty_page(client, indexed):
+    indexed()  # a fresh install has no index until the first rebuild
+    home = client.get("/").get_data(as_text=True)
+    assert 'role="search"' in home and 'for="site-search"' in home
+    page = client.get("/search")
+    assert page.status_code == 200 and "<h1>Search</h1>" in page.get_data(as_text=True)
