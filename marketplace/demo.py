@@ -30,6 +30,7 @@ def demo_password() -> str:
 def _seeders():
     from marketplace.accounts import demo as accounts_demo
     from marketplace.cases import demo as cases_demo
+    from marketplace.communities import demo as communities_demo
     from marketplace.mentoring import demo as mentoring_demo
     from marketplace.projects import demo as projects_demo
     from marketplace.sponsorship import demo as sponsorship_demo
@@ -37,6 +38,7 @@ def _seeders():
     return [
         ("accounts", accounts_demo.seed),
         ("cases", cases_demo.seed),  # after "knowledge": it links cases to demo practices
+        ("communities", communities_demo.seed),  # communities and forum threads
         ("mentoring", mentoring_demo.seed),
         ("projects", projects_demo.seed),
         ("sponsorship", sponsorship_demo.seed),

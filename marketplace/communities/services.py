@@ -113,7 +113,7 @@ def update_community(editor: User, community: Community, *, name: str, descripti
     record_audit("community.update", editor, community, community_id=community.id)
 
 
-def _add_member(community: Community, user: User, role: str = MEMBER) -> CommunityMember:
+def add_member(community: Community, user: User, role: str = MEMBER) -> CommunityMember:
     if member_role(community, user):
         raise Conflict(_("You are already a member of this community."))
     member = CommunityMember(community_id=community.id, user_id=user.id, role=role)
@@ -129,13 +129,13 @@ def _add_member(community: Community, user: User, role: str = MEMBER) -> Communi
 def join(community: Community, user: User) -> CommunityMember:
     if community.is_private:
         raise PermissionDenied(_("This community is private: ask to join or use an invitation."))
-    return _add_member(community, user)
+    return add_member(community, user)
 
 
 def join_by_invitation(community: Community, user: User, token: str) -> CommunityMember:
     if not community.invite_token or not secrets.compare_digest(community.invite_token, token):
         raise PermissionDenied(_("This invitation link is no longer valid."))
-    return _add_member(community, user)
+    return add_member(community, user)
 
 
 def pending_request(community: Community, user) -> JoinRequest | None:
@@ -168,7 +168,7 @@ def decide_request(moderator: User, req: JoinRequest, approve: bool, ip: str | N
     req.decided_by_id, req.decided_at = moderator.id, utcnow()
     community = req.community
     if approve and not member_role(community, req.user):
-        _add_member(community, req.user)
+        add_member(community, req.user)
     record_audit(f"community.request.{req.status}", moderator, req.user, ip,
                  community_id=community.id)
     message = (_("You are now a member of %(community)s", community=community.name) if approve

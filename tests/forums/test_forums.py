@@ -62,8 +62,8 @@ def test_quoted_mentions_are_not_sent_again(app, make_user, make_community, make
     ana, bo, community = _setup(make_user, make_community, aged)
     cy = aged(make_user(name="Cy"))
     thread = make_thread(community, cy)
-    from marketplace.communities.services import _add_member
-    _add_member(community, cy)
+    from marketplace.communities.services import add_member
+    add_member(community, cy)
     make_reply(thread, bo, "> @AnaSilva said this\n\nI agree")
     assert _notes(ana) == []
 

@@ -6,7 +6,7 @@ import itertools
 import pytest
 from sqlalchemy import select
 
-from marketplace.communities.services import _add_member, request_to_join
+from marketplace.communities.services import request_to_join
 from marketplace.extensions import db
 from marketplace.forums.models import Post
 from marketplace.forums.services import create_category

@@ -45,9 +45,9 @@ def test_thread_page_queries_do_not_grow_with_posts(app, client, auth, make_user
     full = _thread_with(20, make_user, make_community, make_thread, make_reply, aged)
     if signed_in:
         reader = make_user(email="reader@example.org")
-        from marketplace.communities.services import _add_member
-        _add_member(small.community, reader)
-        _add_member(full.community, reader)
+        from marketplace.communities.services import add_member
+        add_member(small.community, reader)
+        add_member(full.community, reader)
         db.session.commit()
         auth.login("reader@example.org")
     small_id, full_id = small.id, full.id
