@@ -49,6 +49,7 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.accounts.views import bp as accounts_bp
     from marketplace.api.token_views import bp as tokens_bp
     from marketplace.api.feeds import bp as feeds_bp
+    from marketplace.api.opendata import bp as opendata_bp
     from marketplace.api.views import bp as api_bp
     from marketplace.cases.benchmark_views import bp as benchmarks_bp
     from marketplace.cases.views import bp as cases_bp
@@ -67,6 +68,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(tokens_bp)
     app.register_blueprint(feeds_bp)
+    app.register_blueprint(opendata_bp)
     app.register_blueprint(mentoring_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(accounts_bp)
