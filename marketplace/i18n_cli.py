@@ -64,14 +64,16 @@ def po_path(locale: str) -> Path:
     return TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po"
 
 
-def check(template: Catalog | None = None, locales=LOCALES) -> list[Problem]:
-    """Every message of the template that a locale lacks, leaves empty, marks fuzzy or
-    translates with broken placeholders."""
+def check(template: Catalog | None = None, catalogs: dict[str, Catalog] | None = None) -> list[Problem]:
+    """Every message of the template (default: a fresh extraction) that a locale's catalog
+    (default: the .po files) lacks, leaves empty, marks fuzzy or translates with broken
+    placeholders."""
     template = template if template is not None else extract()
+    if catalogs is None:
+        catalogs = {loc: _read(po_path(loc), loc) if po_path(loc).exists() else Catalog(locale=loc)
+                    for loc in LOCALES}
     problems = []
-    for locale in locales:
-        path = po_path(locale)
-        catalog = _read(path, locale) if path.exists() else Catalog(locale=locale)
+    for locale, catalog in catalogs.items():
         invalid = {message_key(m): "; ".join(map(str, errors)) for m, errors in catalog.check()}
         for wanted in template:
             if not wanted.id:
@@ -84,8 +86,7 @@ def check(template: Catalog | None = None, locales=LOCALES) -> list[Problem]:
                 problems.append(Problem(locale, key, "empty"))
             elif found.fuzzy:
                 problems.append(Problem(locale, key, "fuzzy"))
-            elif key in invalid or _lost_placeholders(found):
-                detail = invalid.get(key) or "placeholders lost: " + ", ".join(_lost_placeholders(found))
+            elif detail := invalid.get(key) or _lost_placeholders(found):
                 problems.append(Problem(locale, key, "invalid", detail))
     return problems
 
@@ -94,12 +95,13 @@ def _placeholders(text: str) -> set[str]:
     return {m.group(0) for m in PYTHON_FORMAT.finditer(text)} - {"%%"}
 
 
-def _lost_placeholders(message: Message) -> list[str]:
-    """Named placeholders of a (singular) message that its translation drops. Babel's own
-    check accepts a dropped placeholder; a dropped %(name)s hides information from the reader."""
+def _lost_placeholders(message: Message) -> str:
+    """Placeholders of a (singular) message that its translation drops. Babel's own check
+    accepts a dropped placeholder; a dropped %(name)s hides information from the reader."""
     if isinstance(message.id, (list, tuple)) or "python-format" not in message.flags:
-        return []
-    return sorted(_placeholders(message.id) - _placeholders(message.string))
+        return ""
+    lost = sorted(_placeholders(message.id) - _placeholders(message.string))
+    return "placeholders lost: " + ", ".join(lost) if lost else ""
 
 
 def _translated(message: Message) -> bool:
@@ -107,12 +109,13 @@ def _translated(message: Message) -> bool:
     return bool(strings) and all(s for s in strings)
 
 
-def export_missing(path: Path, problems: list[Problem]) -> dict[str, dict]:
-    """Write {"fr": {msgid: ""}, "es": {...}} for a translator; plurals get a list of forms."""
-    template = {message_key(m): m for m in extract() if m.id}
+def export_missing(path: Path, template: Catalog) -> dict[str, dict]:
+    """Write {"fr": {msgid: ""}, "es": {...}} with every message check() reports for the
+    template, for a translator; plural messages get a list with one entry per plural form."""
+    messages = {message_key(m): m for m in template if m.id}
     out: dict[str, dict] = {locale: {} for locale in LOCALES}
-    for problem in problems:
-        message = template[problem.key]
+    for problem in check(template):
+        message = messages[problem.key]
         if isinstance(message.id, (list, tuple)):
             forms = Catalog(locale=problem.locale).num_plurals
             out[problem.locale][problem.key] = [""] * forms
@@ -202,7 +205,7 @@ def check_command() -> None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def export_missing_command(file: Path) -> None:
     """Write FILE.json with every untranslated message: {"fr": {msgid: ""}, "es": {...}}."""
-    out = export_missing(file, check())
+    out = export_missing(file, extract())
     click.echo(f"wrote {file}: " + ", ".join(f"{loc} {len(v)}" for loc, v in out.items()))
 
 

@@ -38,6 +38,24 @@ def test_check_reports_a_message_the_catalogs_lack():
     assert [(p.locale, p.kind) for p in problems] == [("fr", "missing"), ("es", "missing")]
 
 
+def test_check_reports_empty_fuzzy_and_lost_placeholders():
+    template = Catalog()
+    for msgid in ("Welcome", "Hello %(name)s", "Good", "Bye %(name)s", "%(num)d file"):
+        template.add(msgid)
+    fr = Catalog(locale="fr")
+    fr.add("Welcome", "")
+    fr.add("Hello %(name)s", "Bonjour %(name)s", flags=["fuzzy"])
+    fr.add("Good", "Bien")
+    fr.add("Bye %(name)s", "Au revoir")
+    fr.add("%(num)d file", "%(num)s fichier")
+    problems = {p.key: (p.kind, p.detail) for p in check(template, {"fr": fr})}
+    assert problems.keys() == {"Welcome", "Hello %(name)s", "Bye %(name)s", "%(num)d file"}
+    assert problems["Welcome"] == ("empty", "")
+    assert problems["Hello %(name)s"] == ("fuzzy", "")
+    assert problems["Bye %(name)s"] == ("invalid", "placeholders lost: %(name)s")
+    assert problems["%(num)d file"][0] == "invalid"
+
+
 def test_accept_language_chooses_the_interface_language(client):
     assert html_lang(client.get("/", headers={"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"})) == "fr"
     assert html_lang(client.get("/", headers={"Accept-Language": "es"})) == "es"
