@@ -35,7 +35,13 @@ RECENT_ENDORSEMENTS = 10
 
 def browse(viewer, form, page: int):
     """A page of practices the viewer may see, filtered and sorted by the FilterForm."""
-    args = {f.name: f.data for f in form if f.data}
+    query = browse_query(viewer, {f.name: f.data for f in form if f.data})
+    return db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
+
+
+def browse_query(viewer, args: dict):
+    """The browse query for filter arguments (country, theme, org_type, level, language, status,
+    sort); shared by the practices page and the JSON API."""
     status = args.get("status") if args.get("status") in ("draft", "archived") else "published"
     query = select(Practice).where(services.visible_clause(viewer), Practice.status == status)
     query = _filter(query, args)
@@ -48,9 +54,8 @@ def browse(viewer, form, page: int):
         order = (Practice.published_at.desc(), Practice.id.desc())
     else:
         order = (Practice.id.desc(),)
-    query = query.order_by(*order).options(selectinload(Practice.countries),
-                                           selectinload(Practice.themes))
-    return db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
+    return query.order_by(*order).options(selectinload(Practice.countries),
+                                          selectinload(Practice.themes))
 
 
 def _filter(query, args: dict):
