@@ -69,19 +69,23 @@ class ProjectForm(FlaskForm):
                                     validators=[Optional()])
     organization = SelectField(_l("On behalf of an organization"), coerce=int,
                                validators=[Optional()])
+    community = SelectField(_l("For a community of practice"), coerce=int,
+                            validators=[Optional()])
     starts_at = DateTimeLocalField(_l("Event starts (UTC)"), validators=[Optional()],
                                    description=_l("Events only."))
     ends_at = DateTimeLocalField(_l("Event ends (UTC)"), validators=[Optional()])
     place = StringField(_l("Place"), validators=[Optional(), Length(max=300)])
     is_online = BooleanField(_l("The event is online"))
 
-    def __init__(self, *args, practice_choices=(), organization_choices=(), **kwargs):
+    def __init__(self, *args, practice_choices=(), organization_choices=(), community_choices=(),
+                 **kwargs):
         super().__init__(*args, **kwargs)
         self.currency.choices = currency_choices()
         self.countries.choices = choices(country_choices())
         self.themes.choices = choices((k, str(v)) for k, v in THEMES.items())
         self.practices.choices = choices(practice_choices)
         self.organization.choices = choices([(0, str(_l("— none —"))), *organization_choices])
+        self.community.choices = choices([(0, str(_l("— none —"))), *community_choices])
 
 
 class BudgetLineForm(FlaskForm):

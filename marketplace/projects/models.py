@@ -14,7 +14,6 @@ from sqlalchemy import (
     Column,
     Float,
     ForeignKey,
-    Integer,
     String,
     Table,
     Text,
@@ -22,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import Organization, User
+from marketplace.communities.models import Community
 from marketplace.database import Base, TimestampMixin, utcnow
 from marketplace.extensions import db
 from marketplace.knowledge.models import THEMES, Practice
@@ -113,8 +113,9 @@ class Project(TimestampMixin, db.Model):
     organization_id: Mapped[int | None] = mapped_column(
         ForeignKey("organization.id", ondelete="SET NULL"), index=True
     )
-    # A ForeignKey to community.id is added once marketplace/communities defines Community.
-    community_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    community_id: Mapped[int | None] = mapped_column(
+        ForeignKey("community.id", ondelete="SET NULL"), index=True
+    )
     currency: Mapped[str] = mapped_column(String(3))
     goal_minor: Mapped[int] = mapped_column(BigInteger)
     raised_minor: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -136,6 +137,7 @@ class Project(TimestampMixin, db.Model):
     owner: Mapped[User] = relationship(foreign_keys=[owner_id])
     approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
     organization: Mapped[Organization | None] = relationship()
+    community: Mapped[Community | None] = relationship()
     country_links: Mapped[list["ProjectCountry"]] = relationship(
         cascade="all, delete-orphan", order_by="ProjectCountry.country"
     )

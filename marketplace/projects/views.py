@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from marketplace.accounts import permissions as perm
 from marketplace.accounts.forms import ConfirmForm
 from marketplace.accounts.services import get_user_by_email
+from marketplace.communities.models import Community, CommunityMember
 from marketplace.database import utcnow
 from marketplace.errors import DomainError
 from marketplace.extensions import db
@@ -50,6 +51,7 @@ def _load(slug: str) -> Project:
     project = db.session.scalar(
         select(Project).where(Project.slug == slug).options(
             joinedload(Project.owner), joinedload(Project.organization),
+            joinedload(Project.community),
             selectinload(Project.country_links), selectinload(Project.theme_links),
             selectinload(Project.practices), selectinload(Project.budget_lines),
             selectinload(Project.reviewers),
@@ -163,7 +165,7 @@ def _project_form(project: Project | None = None) -> ProjectForm:
     ).all()
     orgs = [(m.organization_id, m.organization.name) for m in current_user.memberships]
     form = ProjectForm(obj=project, practice_choices=[tuple(r) for r in practices],
-                       organization_choices=orgs)
+                       organization_choices=orgs, community_choices=_my_communities())
     if project is not None and request.method == "GET":
         form.description.data = project.description_source
         form.goal.data = plain_minor(project.goal_minor, project.currency)
@@ -172,13 +174,23 @@ def _project_form(project: Project | None = None) -> ProjectForm:
         form.themes.data = project.themes
         form.practices.data = [p.id for p in project.practices]
         form.organization.data = project.organization_id or 0
+        form.community.data = project.community_id or 0
     return form
+
+
+def _my_communities() -> list[tuple[int, str]]:
+    rows = db.session.execute(
+        select(Community.id, Community.name).join(CommunityMember)
+        .where(CommunityMember.user_id == current_user.id).order_by(Community.name))
+    return [tuple(r) for r in rows]
 
 
 def _form_fields(form: ProjectForm) -> dict:
     """Form data -> service keyword arguments; money parsed here so errors land on the field."""
     org_ids = {m.organization_id for m in current_user.memberships}
     org_id = form.organization.data if form.organization.data in org_ids else None
+    community_ids = {c for c, _name in _my_communities()}
+    community_id = form.community.data if form.community.data in community_ids else None
     is_event = form.kind.data == "event"
     return dict(
         title=form.title.data.strip(), summary=form.summary.data.strip(), kind=form.kind.data,
@@ -187,6 +199,7 @@ def _form_fields(form: ProjectForm) -> dict:
         funding_model=form.funding_model.data, deadline=end_of_day(form.deadline.data),
         countries=form.countries.data or [], themes=form.themes.data or [],
         practice_ids=form.practices.data or [], organization_id=org_id,
+        community_id=community_id,
         starts_at=as_utc(form.starts_at.data) if is_event else None,
         ends_at=as_utc(form.ends_at.data) if is_event else None,
         place=(form.place.data or "").strip() if is_event else "",

@@ -242,3 +242,70 @@ def test_discover_filters(client, make_project):
     page = client.get("/projects/?funding_model=keep_what_you_raise").get_data(as_text=True)
     assert "Senegal health" in page and "Kenya education" not in page
     assert "Senegal health" not in client.get("/projects/?kind=event").get_data(as_text=True)
+
+
+def test_project_for_a_community_the_owner_belongs_to(client, auth, make_user, make_community):
+    owner = make_user(email="owner@example.org")
+    mine = make_community(name="Budget people", members=[owner])
+    other = make_community(name="Strangers")
+    auth.login("owner@example.org")
+    response = client.post("/projects/new", data=_form(community=str(other.id)))
+    assert response.status_code == 400  # not a member: not a choice
+    assert db.session.scalar(select(func.count(Project.id))) == 0
+    client.post("/projects/new", data=_form(title="Second", community=str(mine.id)))
+    project = db.session.scalar(select(Project).where(Project.title == "Second"))
+    assert project.community_id == mine.id
+    assert "Budget people" in client.get(f"/projects/{project.slug}").get_data(as_text=True)
+
+
+def test_objectives_page_add_edit_delete(client, auth, make_project):
+    project = make_project(objectives=0, goal_minor=10_000)
+    auth.login(project.owner.email)
+    due = (utcnow() + timedelta(days=20)).date().isoformat()
+    data = {"title": "Clinics open", "indicator": "clinics", "unit": "", "baseline": "2",
+            "target": "5", "due_at": due, "tranche": "150"}
+    response = client.post(f"/projects/{project.slug}/objectives", data=data)
+    assert response.status_code == 422  # the tranche exceeds the goal of 100.00
+    assert "cannot exceed the funding goal" in response.get_data(as_text=True)
+    assert client.post(f"/projects/{project.slug}/objectives",
+                       data={**data, "tranche": "40"}).status_code == 302
+    objective = project.objectives[0]
+    assert objective.tranche_minor == 4000
+    url = f"/projects/{project.slug}/objectives/{objective.id}/edit"
+    assert "40.00" in client.get(url).get_data(as_text=True)
+    client.post(url, data={**data, "title": "Clinics opened", "tranche": "50"})
+    db.session.refresh(objective)
+    assert (objective.title, objective.tranche_minor) == ("Clinics opened", 5000)
+    client.post(f"/projects/{project.slug}/objectives/{objective.id}/delete")
+    db.session.expire_all()
+    assert project.objectives == []
+
+
+def test_pages_do_not_run_n_plus_one_queries(client, auth, make_project):
+    from sqlalchemy import event
+
+    from marketplace.projects import services
+
+    def count(path: str) -> int:
+        statements = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert client.get(path).status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    small = make_project(state="open", objectives=1)
+    big = make_project(state="open", objectives=5)
+    for project in (small, big):
+        values = {o.id: (20.0, "https://example.org/e") for o in project.objectives}
+        for _ in range(3):
+            services.post_progress_report(project.owner, project, "Report", values)
+    db.session.commit()
+    for suffix in ("", "/transparency"):
+        assert count(f"/projects/{big.slug}{suffix}") == count(f"/projects/{small.slug}{suffix}")
+    first = count("/projects/")
+    make_project(state="open", objectives=3)
+    make_project(state="open", objectives=3)
+    assert count("/projects/") == first
