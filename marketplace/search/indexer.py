@@ -21,11 +21,12 @@ from marketplace.extensions import db
 from marketplace.i18n import region_of
 from marketplace.search import documents, storage
 from marketplace.search.models import SearchOutbox
-from marketplace.search.schema import field_lang, text_field, title_field
+from marketplace.search.schema import TEXT, TITLE, prestem
 
 log = logging.getLogger(__name__)
 BATCH = 500
 EXCERPT_CHARS = 1200
+MAX_TEXT_CHARS = 20_000  # what is indexed of a very long body
 MAX_SEGMENTS = 12  # past this many segments a drain also merges the small ones
 # Column changes that never alter a document (a sign-in must not queue a reindex).
 IGNORED_ATTRS = {"last_login_at", "updated_at", "password_hash", "session_token"}
@@ -248,9 +249,9 @@ def visibility_tokens(visibility: str) -> list[str]:
 
 
 def fields(doc: dict) -> dict:
-    lang = field_lang(doc["language"])
     countries = sorted({c.lower() for c in doc["countries"]})
     body = plain(doc["body"])
+    text = " ".join((doc["summary"], " ".join(doc["tags"]), body))
     out = {
         "doc_id": doc["doc_id"], "kind": doc["kind"],
         "visibility": " ".join(visibility_tokens(doc["visibility"])),
@@ -262,8 +263,8 @@ def fields(doc: dict) -> dict:
         "spell": " ".join((doc["title"], doc["summary"], " ".join(doc["tags"]))),
         "title": doc["title"], "summary": doc["summary"],
         "excerpt": body[:EXCERPT_CHARS], "url": doc["url"], "endorsements": doc["endorsements"],
-        title_field(lang): doc["title"],
-        text_field(lang): " ".join((doc["summary"], " ".join(doc["tags"]), body)),
+        TITLE: prestem(doc["title"], doc["language"]),
+        TEXT: prestem(text[:MAX_TEXT_CHARS], doc["language"]),
     }
     if doc["date"] is not None:
         out["date"] = doc["date"].replace(tzinfo=None)

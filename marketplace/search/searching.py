@@ -5,18 +5,22 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 from whoosh import query as Q
-from whoosh.highlight import ContextFragmenter, Formatter, WholeFragmenter, get_text, highlight
-from whoosh.qparser import FieldAliasPlugin, MultifieldParser
+from whoosh.qparser import FieldAliasPlugin, QueryParser
 
 from marketplace.search import storage
 from marketplace.search.schema import (
     FACETS,
     LANGS,
-    analyzer,
+    STOP_WORDS,
+    TEXT,
+    TITLE,
+    WORD,
     field_lang,
+    fold,
+    parse_schema,
     plain_analyzer,
-    text_field,
-    title_field,
+    stem,
+    variants,
 )
 
 PER_PAGE = 10
@@ -26,7 +30,7 @@ FILTERS = {"kind": "kind", "country": "countries", "theme": "themes", "org_type"
            "language": "language", "region": "region"}
 ALIASES = {"countries": ["country"], "themes": ["theme"], "tags": ["tag"], "kind": ["type"],
            "words": ["title"]}
-SEARCH_FIELDS = [title_field(lang) for lang in LANGS] + [text_field(lang) for lang in LANGS]
+_PARSE_SCHEMA = parse_schema()
 FACET_LIMIT = 12
 
 
@@ -111,13 +115,43 @@ def mask_for(viewer) -> Q.Query:
 # --- parsing --------------------------------------------------------------------------------
 
 
-def parse(searcher, text: str):
-    parser = MultifieldParser(SEARCH_FIELDS, schema=searcher.schema)
+def parse(text: str) -> Q.Query:
+    """Whoosh syntax; free words and phrases are expanded to their stems in every language."""
+    parser = QueryParser("q", schema=_PARSE_SCHEMA)
     parser.add_plugin(FieldAliasPlugin(ALIASES))
     try:
-        return parser.parse(text)
+        q = parser.parse(text)
     except Exception:  # e.g. a field:value on a stored-only field; search the words instead
-        return parser.parse(re.sub(r"(\w+):", r"\1 ", text))
+        q = parser.parse(re.sub(r"(\w+):", r"\1 ", text))
+    return _expand(q).normalize()
+
+
+def _expand(node: Q.Query) -> Q.Query:
+    if node.is_leaf() and getattr(node, "fieldname", None) == "q":
+        if isinstance(node, Q.Phrase):
+            return _phrase(node.words, node.slop, node.boost)
+        if isinstance(node, Q.Term):
+            return _term(node.text, node.boost)
+        if isinstance(node, (Q.Prefix, Q.Wildcard)):
+            text = fold(node.text.lower())
+            return Q.Or([type(node)(f, text) for f in (TITLE, TEXT)])
+        return Q.NullQuery
+    return node.apply(_expand) if not node.is_leaf() else node
+
+
+def _term(word: str, boost: float = 1.0) -> Q.Query:
+    if word.lower() in STOP_WORDS:
+        return Q.NullQuery
+    return Q.Or([Q.Term(f, t, boost=boost) for f in (TITLE, TEXT) for t in variants(word)])
+
+
+def _phrase(words: list[str], slop: int, boost: float) -> Q.Query:
+    words = [w.lower() for w in words if w.lower() not in STOP_WORDS]
+    if len(words) < 2:
+        return _term(words[0], boost) if words else Q.NullQuery
+    forms = dict.fromkeys(tuple(stem(lang, w) for w in words) for lang in LANGS)
+    return Q.Or([Q.Phrase(f, list(form), slop=slop, boost=boost)
+                 for f in (TITLE, TEXT) for form in forms])
 
 
 def filter_query(filters: dict[str, str]):
@@ -134,77 +168,131 @@ def query(text: str, filters: dict | None = None, viewer=None, page: int = 1,
     """Raises storage.IndexUnavailable when there is no index to read."""
     s = storage.searcher()
     text = (text or "").strip()
-    q = parse(s, text) if text else Q.Every()
+    q = parse(text) if text else Q.Every()
     fq = filter_query(filters or {})
-    mask = set(s.docs_for_query(mask_for(viewer)))
-    sortedby = SORTS.get(sort)
-    kwargs = {"filter": fq, "mask": mask} if fq else {"mask": mask}
-    if sortedby:
-        kwargs.update(sortedby=sortedby, reverse=True)
-    results = s.search_page(q, max(1, page), pagelen=PER_PAGE, **kwargs)
-    terms = _terms(s, q) if text else {}
-    out = Page(total=results.total, page=results.pagenum, pages=results.pagecount,
-               hits=[_hit(h, terms) for h in results])
+    hidden = list(s.docs_for_query(mask_for(viewer)))
+    # Every matching document the viewer may read, as a bitmask: the total and the facet
+    # counts come from it; the page of 10 is scored separately with block-max skipping.
+    matched = _matches(s, q if fq is None else Q.And([q, fq]))
+    for docnum in hidden:
+        matched &= ~(1 << docnum)
+    total = matched.bit_count()
+    pages = max(1, -(-total // PER_PAGE))
+    page = min(max(1, page), pages)
+    kwargs = {"limit": page * PER_PAGE, "mask": set(hidden), "filter": fq}
+    if SORTS.get(sort):
+        kwargs.update(sortedby=SORTS[sort], reverse=True)
+    results = s.search(q, **kwargs)
+    terms = _highlight_terms(q) if text else set()
+    out = Page(total=total, page=page, pages=pages if total else 0,
+               hits=[_hit(h, terms) for h in results[(page - 1) * PER_PAGE:page * PER_PAGE]])
     if facets:
-        out.facets = facet_counts(s, q if fq is None else Q.And([q, fq]), mask)
-    if text and results.total < 3:
+        out.facets = facet_counts(s, matched)
+    if text and total < 3:
         out.suggestion = did_you_mean(s, text)
     return out
 
 
-def _terms(s, q) -> dict[str, set[str]]:
-    """Query words per field that exist in the index, for highlighting (prefixes expanded).
+def _matches(s, q: Q.Query) -> int:
+    """Bitmask of the documents matching q (deleted ones excluded), combining per-term
+    posting bitmasks with integer operations where the query tree allows it."""
+    size = s.doc_count_all()
+    if isinstance(q, Q.Term):
+        return _postings_mask(s, q.fieldname, q.text, size)
+    if isinstance(q, Q.Or):
+        out = 0
+        for sub in q.subqueries:
+            out |= _matches(s, sub)
+        return out
+    if isinstance(q, Q.And):
+        out = None
+        for sub in q.subqueries:
+            m = _matches(s, sub)
+            out = m if out is None else out & m
+            if not out:
+                return 0
+        return out or 0
+    if isinstance(q, Q.AndNot):
+        return _matches(s, q.a) & ~_matches(s, q.b)
+    if isinstance(q, Q.Every):
+        return _bitmask(s.reader().all_doc_ids(), size)
+    return _bitmask(s.docs_for_query(q), size)
 
-    Not Query.existing_terms(): in Whoosh 2.7 its loop variable shadows the `fieldname`
-    argument, so it drops every field after the first one.
-    """
+
+def _postings_mask(s, fieldname: str, text, size: int) -> int:
     reader = s.reader()
-    by_field: dict[str, set[str]] = {}
+    btext = text if isinstance(text, bytes) else s.schema[fieldname].to_bytes(text)
+    if (fieldname, btext) not in reader:
+        return 0
+    mask = _bitmask(reader.postings(fieldname, btext).all_ids(), size)
+    if reader.has_deletions():
+        for docnum in _deleted(s):
+            mask &= ~(1 << docnum)
+    return mask
+
+
+def _deleted(s) -> list[int]:
+    cached = getattr(s, "_mp_deleted", None)
+    if cached is None:
+        cached = [n for n in range(s.doc_count_all()) if s.reader().is_deleted(n)]
+        s._mp_deleted = cached
+    return cached
+
+
+def _highlight_terms(q: Q.Query) -> set[str]:
+    """Index terms of the query's free words (prefixes kept with a trailing '*')."""
+    out = set()
     for leaf in q.leaves():
-        for fieldname, text in leaf.expanded_terms(reader, phrases=True):
-            if fieldname not in s.schema:
-                continue
-            btext = text if isinstance(text, bytes) else s.schema[fieldname].to_bytes(text)
-            if (fieldname, btext) in reader:
-                by_field.setdefault(fieldname, set()).add(btext.decode("utf-8"))
-    return by_field
+        if getattr(leaf, "fieldname", None) not in (TITLE, TEXT):
+            continue
+        if isinstance(leaf, Q.Phrase):
+            out.update(leaf.words)
+        elif isinstance(leaf, Q.Prefix):
+            out.add(leaf.text + "*")
+        elif isinstance(leaf, Q.Term):
+            out.add(leaf.text)
+    return out
 
 
-class _MarkFormatter(Formatter):
-    """Escapes everything; only the matched words are wrapped in <mark>."""
-
-    between = " … "
-
-    def _text(self, text):
-        return str(escape(text))
-
-    def format_token(self, text, token, replace=False):
-        return f"<mark>{escape(get_text(text, token, replace))}</mark>"
-
-
-_FORMATTER = _MarkFormatter()
-_ANALYZERS = {lang: analyzer(lang) for lang in LANGS}
-
-
-def mark(text: str, words: set[str], lang: str, chars: int = 240, whole: bool = False) -> Markup:
+def mark(text: str, terms: set[str], lang: str, chars: int = 240, whole: bool = False) -> Markup:
+    """Escape `text`, wrap words whose index term is in `terms` in <mark>; unless `whole`,
+    cut a window of about `chars` characters around the first match."""
     if not text:
         return Markup("")
-    if words:
-        fragmenter = WholeFragmenter() if whole else ContextFragmenter(maxchars=chars, surround=60)
-        out = highlight(text, words, _ANALYZERS[lang], fragmenter, _FORMATTER, top=2)
-        if out:
-            return Markup(out)
-    return escape(text[:chars] + ("…" if len(text) > chars else ""))
+    prefixes = tuple(t[:-1] for t in terms if t.endswith("*"))
+    spans = [(m.start(), m.end()) for m in WORD.finditer(text)
+             if terms and _matches_term(m.group(0).lower(), lang, terms, prefixes)]
+    start, end = 0, len(text)
+    if not whole and len(text) > chars:
+        start = max(0, spans[0][0] - chars // 3) if spans else 0
+        if start:
+            start = text.rfind(" ", 0, start) + 1
+        end = min(len(text), start + chars)
+    parts, pos = [], start
+    for a, b in spans:
+        if a < start or b > end:
+            continue
+        parts += [escape(text[pos:a]), Markup("<mark>"), escape(text[a:b]), Markup("</mark>")]
+        pos = b
+    parts.append(escape(text[pos:end]))
+    return Markup("").join([Markup("… ") if start else Markup(""), *parts,
+                            Markup(" …") if end < len(text) else Markup("")])
 
 
-def _hit(hit, terms: dict[str, set[str]]) -> Hit:
+def _matches_term(word: str, lang: str, terms: set[str], prefixes: tuple[str, ...]) -> bool:
+    if word in STOP_WORDS:
+        return False
+    term = stem(lang, word)
+    return term in terms or (bool(prefixes) and fold(word).startswith(prefixes))
+
+
+def _hit(hit, terms: set[str]) -> Hit:
     f = hit.fields()
     lang = field_lang(f.get("language"))
     excerpt = " ".join(x for x in (f.get("summary", ""), f.get("excerpt", "")) if x)
     return Hit(
-        doc_id=f["doc_id"], kind=f["kind"],
-        title=mark(f.get("title", ""), terms.get(title_field(lang), set()), lang, whole=True),
-        snippet=mark(excerpt, terms.get(text_field(lang), set()), lang),
+        doc_id=f["doc_id"], kind=f["kind"], title=mark(f.get("title", ""), terms, lang, whole=True),
+        snippet=mark(excerpt, terms, lang),
         url=f.get("url"), countries=(f.get("countries") or "").upper().split(),
         language=f.get("language", ""), date=f.get("date"), endorsements=f.get("endorsements", 0),
     )
@@ -213,10 +301,7 @@ def _hit(hit, terms: dict[str, set[str]]) -> Hit:
 # --- facets: counted over every matching document, apart from the page of 10 ---------------
 
 
-def facet_counts(s, q, mask: set[int]) -> dict[str, list[tuple[str, int]]]:
-    matched = _bitmask(s.docs_for_query(q), s.doc_count_all())
-    for docnum in mask:
-        matched &= ~(1 << docnum)
+def facet_counts(s, matched: int) -> dict[str, list[tuple[str, int]]]:
     masks = _term_masks(s)
     out = {}
     for fieldname in FACETS:
