@@ -31,12 +31,14 @@ def _seeders():
     from marketplace.accounts import demo as accounts_demo
     from marketplace.cases import demo as cases_demo
     from marketplace.communities import demo as communities_demo
+    from marketplace.knowledge import demo as knowledge_demo
     from marketplace.mentoring import demo as mentoring_demo
     from marketplace.projects import demo as projects_demo
     from marketplace.sponsorship import demo as sponsorship_demo
 
     return [
         ("accounts", accounts_demo.seed),
+        ("knowledge", knowledge_demo.seed),  # practices, adaptations, endorsements
         ("cases", cases_demo.seed),  # after "knowledge": it links cases to demo practices
         ("communities", communities_demo.seed),  # communities and forum threads
         ("mentoring", mentoring_demo.seed),
