@@ -71,12 +71,10 @@ def page_envelope(items: list, total: int, page: int, per_page: int) -> dict:
     return {"items": items, "page": page, "per_page": per_page, "total": total, "links": links}
 
 
-def paged(envelope: dict):
-    response = jsonify(envelope)
+def link_header(envelope: dict) -> dict:
+    """The envelope's next/prev links as an RFC 8288 Link header."""
     links = [f'<{url}>; rel="{rel}"' for rel, url in envelope["links"].items() if url and rel != "self"]
-    if links:
-        response.headers["Link"] = ", ".join(links)
-    return response
+    return {"Link": ", ".join(links)} if links else {}
 
 
 @bp.get("/openapi.json")
@@ -134,3 +132,7 @@ def profile(user_id: int):
     if user is None or user.is_deleted:
         raise ApiProblem(404, "Not Found", _("No such person."))
     return profile_out(user)
+
+
+# Feature endpoints attach their routes to `bp` (imported last: they import `bp` from here).
+from marketplace.api import knowledge  # noqa: E402,F401

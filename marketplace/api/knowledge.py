@@ -1,0 +1,317 @@
+"""API: practices (with revisions and adaptations) and case studies with their metrics."""
+
+from datetime import date, datetime
+
+from flask import url_for
+from flask_babel import gettext as _
+from pydantic import BaseModel, ConfigDict, Field
+from spectree import Response
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from marketplace.accounts.permissions import can_adapt_practice, can_edit_practice, can_view_practice
+from marketplace.api.auth import require_scope, viewer
+from marketplace.api.problems import ApiProblem, Problem
+from marketplace.api.spec import Page, spec
+from marketplace.api.views import bp, link_header, page_args, page_envelope
+from marketplace.extensions import db
+from marketplace.knowledge import queries, services
+from marketplace.knowledge.models import Practice, Revision
+
+PROBLEMS = {"HTTP_400": Problem, "HTTP_401": Problem, "HTTP_403": Problem, "HTTP_404": Problem,
+            "HTTP_409": Problem, "HTTP_422": Problem}
+
+
+class PracticeQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    country: str | None = Field(None, max_length=2)
+    theme: str | None = Field(None, max_length=40)
+    level: str | None = Field(None, max_length=10)
+    org_type: str | None = Field(None, max_length=20)
+    language: str | None = Field(None, max_length=8)
+    status: str | None = Field(None, pattern="^(published|draft|archived)$")
+    sort: str | None = Field(None, pattern="^(newest|endorsed|adapted)$")
+    page: int = Field(1, ge=1, le=100000)
+    per_page: int = Field(20, ge=1, le=100)
+
+
+class PracticeSummary(BaseModel):
+    slug: str
+    title: str
+    summary: str
+    status: str
+    countries: list[str]
+    themes: list[str]
+    language: str
+    level: str
+    licence: str
+    endorsements: int
+    adaptations: int
+    adapted_from: str | None
+    published_at: datetime | None
+    updated_at: datetime
+    url: str
+
+
+class PracticeList(Page):
+    items: list[PracticeSummary]
+
+
+class RevisionOut(BaseModel):
+    number: int
+    message: str
+    author: str | None
+    created_at: datetime
+
+
+class PracticeOut(PracticeSummary):
+    problem: str
+    context: str
+    approach: str
+    results: str
+    lessons: str
+    problem_html: str
+    context_html: str
+    approach_html: str
+    results_html: str
+    lessons_html: str
+    tags: list[str]
+    source_url: str | None
+    owner: str | None
+    adaptation_country: str | None
+    adaptation_rationale: str
+    revisions: list[RevisionOut]
+    adaptation_slugs: list[str]
+
+
+class PracticeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field(min_length=1, max_length=200)
+    summary: str = Field("", max_length=600)
+    problem: str = Field("", max_length=50000)
+    context: str = Field("", max_length=50000)
+    approach: str = Field("", max_length=50000)
+    results: str = Field("", max_length=50000)
+    lessons: str = Field("", max_length=50000)
+    countries: list[str] = Field(default_factory=list, max_length=50)
+    themes: list[str] = Field(default_factory=list, max_length=20)
+    tags: list[str] = Field(default_factory=list, max_length=30)
+    level: str = Field("national", max_length=10)
+    language: str = Field("en", max_length=8)
+    licence: str = Field("CC-BY-4.0", max_length=40)
+    source_url: str | None = Field(None, max_length=1000)
+    message: str = Field("", max_length=300)
+    publish: bool = False
+
+
+class PracticePatch(PracticeIn):
+    title: str | None = Field(None, min_length=1, max_length=200)  # type: ignore[assignment]
+
+
+class AdaptIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    country: str = Field(min_length=2, max_length=2)
+    context: str = Field(min_length=1, max_length=10000)
+    rationale: str = Field(min_length=1, max_length=10000)
+
+
+def _summary(p: Practice) -> dict:
+    return {"slug": p.slug, "title": p.title, "summary": p.summary, "status": p.status,
+            "countries": [c.country for c in p.countries], "themes": [t.theme for t in p.themes],
+            "language": p.language, "level": p.level, "licence": p.licence,
+            "endorsements": p.endorsement_count, "adaptations": p.adaptation_count,
+            "adapted_from": p.parent.slug if p.parent is not None and can_view_practice(viewer(), p.parent) else None,
+            "published_at": p.published_at, "updated_at": p.updated_at,
+            "url": url_for("knowledge.show", slug=p.slug, _external=True)}
+
+
+def _full(p: Practice) -> PracticeOut:
+    revisions = db.session.scalars(select(Revision).where(Revision.practice_id == p.id)
+                                   .options(selectinload(Revision.author)).order_by(Revision.number)).all()
+    who = viewer()
+    sections = {s: getattr(p, f"{s}_source") for s in ("problem", "context", "approach", "results", "lessons")}
+    html = {f"{s}_html": getattr(p, f"{s}_html") for s in sections}
+    return PracticeOut(**_summary(p), **sections, **html, tags=[t.tag for t in p.tags], source_url=p.source_url,
+                       owner=p.owner.display_name if p.owner else None, adaptation_country=p.adaptation_country,
+                       adaptation_rationale=p.adaptation_rationale,
+                       revisions=[RevisionOut(number=r.number, message=r.message, created_at=r.created_at,
+                                              author=r.author.display_name if r.author else None)
+                                  for r in revisions],
+                       adaptation_slugs=[a.slug for a in p.adaptations if can_view_practice(who, a)])
+
+
+def _load(slug: str) -> Practice:
+    practice = db.session.scalar(select(Practice).where(Practice.slug == slug)
+                                 .options(selectinload(Practice.countries), selectinload(Practice.themes),
+                                          selectinload(Practice.tags), selectinload(Practice.adaptations)))
+    if practice is None or not can_view_practice(viewer(), practice):
+        raise ApiProblem(404, "Not Found", _("No such practice."))
+    return practice
+
+
+@bp.get("/practices")
+@spec.validate(query=PracticeQuery, resp=Response(HTTP_200=PracticeList, **PROBLEMS), tags=["practices"])
+def list_practices(query: PracticeQuery):
+    """Practices the caller may see, with the same filters and sorts as the practices page."""
+    page, per_page = page_args()
+    args = query.model_dump(exclude_none=True)
+    status = args.get("status") or "published"
+    select_ = queries.browse_query(viewer(), {**args, "status": status})
+    total = db.session.scalar(select(func.count()).select_from(select_.order_by(None).subquery()))
+    items = db.session.scalars(select_.options(selectinload(Practice.parent))
+                               .limit(per_page).offset((page - 1) * per_page)).all()
+    envelope = page_envelope([_summary(p) for p in items], total, page, per_page)
+    return PracticeList(**envelope), 200, link_header(envelope)
+
+
+@bp.get("/practices/<slug>")
+@spec.validate(resp=Response(HTTP_200=PracticeOut, **PROBLEMS), tags=["practices"])
+def get_practice(slug: str):
+    """A practice with its revision history and the adaptations the caller may see."""
+    return _full(_load(slug))
+
+
+def _data(body: BaseModel) -> dict:
+    """The fields the caller sent (a PATCH leaves the others as they are)."""
+    return body.model_dump(exclude={"message", "publish"}, exclude_unset=True)
+
+
+@bp.post("/practices")
+@spec.validate(json=PracticeIn, resp=Response(HTTP_201=PracticeOut, **PROBLEMS), tags=["practices"],
+               security={"bearerAuth": []})
+def create_practice(json: PracticeIn):
+    """Create a practice (a draft unless `publish` is true). Scope: write."""
+    from marketplace.knowledge.models import Status
+
+    user = require_scope("write")
+    practice = services.create_practice(user, _data(json), json.message,
+                                        status=Status.PUBLISHED if json.publish else Status.DRAFT)
+    db.session.commit()
+    return _full(practice), 201, {"Location": url_for(".get_practice", slug=practice.slug)}
+
+
+@bp.patch("/practices/<slug>")
+@spec.validate(json=PracticePatch, resp=Response(HTTP_200=PracticeOut, **PROBLEMS), tags=["practices"],
+               security={"bearerAuth": []})
+def update_practice(slug: str, json: PracticePatch):
+    """Edit a practice: a new revision. Fields left out keep their value. Scope: write."""
+    user = require_scope("write")
+    practice = _load(slug)
+    if not can_edit_practice(user, practice):
+        raise ApiProblem(403, "Forbidden", _("Only authors and moderators edit directly; suggest an edit instead."))
+    data = {**services.practice_data(practice), **_data(json)}
+    services.update_practice(practice, user, data, json.message)
+    if json.publish and practice.is_draft:
+        services.publish_practice(practice)
+    db.session.commit()
+    return _full(practice)
+
+
+@bp.post("/practices/<slug>/adaptations")
+@spec.validate(json=AdaptIn, resp=Response(HTTP_201=PracticeOut, **PROBLEMS), tags=["practices"],
+               security={"bearerAuth": []})
+def adapt_practice(slug: str, json: AdaptIn):
+    """Adapt a published practice to another country: a linked draft owned by the caller. Scope: write."""
+    user = require_scope("write")
+    parent = _load(slug)
+    if not can_adapt_practice(user, parent):
+        raise ApiProblem(403, "Forbidden", _("You cannot adapt this practice."))
+    child = services.adapt_practice(parent, user, json.country, json.context, json.rationale)
+    db.session.commit()
+    return _full(child), 201, {"Location": url_for(".get_practice", slug=child.slug)}
+
+
+# --- case studies -------------------------------------------------------------------------
+
+
+class MetricOut(BaseModel):
+    metric: str
+    name: str
+    unit: str
+    direction: str
+    baseline: float
+    result: float
+    target: float | None
+    period: str
+    evidence_url: str
+
+
+class CaseOut(BaseModel):
+    slug: str
+    title: str
+    summary: str
+    status: str
+    country: str | None
+    organization: str | None
+    period_start: date | None
+    period_end: date | None
+    practices: list[str]
+    language: str
+    metrics: list[MetricOut]
+    updated_at: datetime
+    url: str
+
+
+class CaseList(Page):
+    items: list[CaseOut]
+
+
+class CaseQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    country: str | None = Field(None, max_length=2)
+    metric: str | None = Field(None, max_length=80)
+    page: int = Field(1, ge=1, le=100000)
+    per_page: int = Field(20, ge=1, le=100)
+
+
+def _case(c) -> dict:
+    who = viewer()
+    return {"slug": c.slug, "title": c.title, "summary": c.summary, "status": c.status, "country": c.country,
+            "organization": c.organization.name if c.organization else None, "period_start": c.period_start,
+            "period_end": c.period_end, "practices": [p.slug for p in c.practices if can_view_practice(who, p)],
+            "language": c.language, "updated_at": c.updated_at,
+            "url": url_for("cases.show", slug=c.slug, _external=True),
+            "metrics": [{"metric": m.definition.slug, "name": m.definition.name, "unit": m.definition.unit,
+                         "direction": m.definition.direction, "baseline": m.baseline, "result": m.result,
+                         "target": m.target, "period": m.period_label, "evidence_url": m.evidence_url}
+                        for m in c.metrics]}
+
+
+def _cases_query(who):
+    from marketplace.cases.models import CaseStudy
+    from marketplace.cases.services import visible_clause
+
+    return (select(CaseStudy).where(visible_clause(who))
+            .options(selectinload(CaseStudy.metrics), selectinload(CaseStudy.practices),
+                     selectinload(CaseStudy.organization)))
+
+
+@bp.get("/case-studies")
+@spec.validate(query=CaseQuery, resp=Response(HTTP_200=CaseList, **PROBLEMS), tags=["case studies"])
+def list_case_studies(query: CaseQuery):
+    """Published case studies (and the caller's drafts), with their metrics."""
+    from marketplace.cases.models import CaseStudy, Metric, MetricDefinition
+
+    page, per_page = page_args()
+    q = _cases_query(viewer()).where(CaseStudy.status != "archived")
+    if query.country:
+        q = q.where(CaseStudy.country == query.country.upper())
+    if query.metric:
+        q = q.where(CaseStudy.id.in_(select(Metric.case_study_id).join(MetricDefinition)
+                                     .where(MetricDefinition.slug == query.metric)))
+    total = db.session.scalar(select(func.count()).select_from(q.subquery()))
+    items = db.session.scalars(q.order_by(CaseStudy.id.desc()).limit(per_page).offset((page - 1) * per_page))
+    envelope = page_envelope([_case(c) for c in items], total, page, per_page)
+    return CaseList(**envelope), 200, link_header(envelope)
+
+
+@bp.get("/case-studies/<slug>")
+@spec.validate(resp=Response(HTTP_200=CaseOut, **PROBLEMS), tags=["case studies"])
+def get_case_study(slug: str):
+    """A case study with its metrics."""
+    from marketplace.cases.models import CaseStudy
+
+    case = db.session.scalar(_cases_query(viewer()).where(CaseStudy.slug == slug))
+    if case is None:
+        raise ApiProblem(404, "Not Found", _("No such case study."))
+    return CaseOut(**_case(case))

@@ -1,0 +1,61 @@
+"""Practices and case studies through the API: the same rules as the HTML pages."""
+
+from tests.api.test_core import make_token
+
+
+def test_create_publish_adapt_through_http(client, make_user):
+    author, adapter = make_user(name="Author"), make_user(name="Adapter")
+    write = make_token(author, scopes=["read", "write"])
+    response = client.post("/api/v1/practices", headers=write, json={
+        "title": "Participatory budgeting", "summary": "Citizens decide part of the budget",
+        "problem": "Budgets are *opaque*", "countries": ["BR"], "themes": ["participation"]})
+    assert response.status_code == 201, response.json
+    slug = response.json["slug"]
+    assert response.json["status"] == "draft"
+    assert response.json["problem_html"] == "<p>Budgets are <em>opaque</em></p>\n"
+    assert client.get(f"/api/v1/practices/{slug}").status_code == 404  # anonymous: drafts are hidden
+    assert client.get(f"/api/v1/practices/{slug}", headers=write).status_code == 200
+    response = client.patch(f"/api/v1/practices/{slug}", headers=write,
+                            json={"summary": "Citizens decide 5% of the budget", "message": "numbers", "publish": True})
+    assert response.status_code == 200 and response.json["status"] == "published"
+    assert [r["number"] for r in response.json["revisions"]] == [1, 2]
+    other = make_token(adapter, scopes=["read", "write"])
+    assert client.patch(f"/api/v1/practices/{slug}", headers=other, json={"summary": "x"}).status_code == 403
+    adapted = client.post(f"/api/v1/practices/{slug}/adaptations", headers=other,
+                          json={"country": "KE", "context": "County assemblies",
+                                "rationale": "Wards instead of districts"})
+    assert adapted.status_code == 201 and adapted.json["adapted_from"] == slug
+    assert adapted.json["adaptation_country"] == "KE"
+    listing = client.get("/api/v1/practices?country=BR").json
+    assert [p["slug"] for p in listing["items"]] == [slug] and listing["total"] == 1
+
+
+def test_write_needs_write_scope_and_validates_input(client, make_user):
+    user = make_user()
+    read_only = make_token(user, scopes=["read"])
+    assert client.post("/api/v1/practices", headers=read_only, json={"title": "x"}).status_code == 403
+    write = make_token(user, scopes=["write"])
+    bad = client.post("/api/v1/practices", headers=write, json={"title": "", "countries": ["ZZ"]})
+    assert bad.status_code == 422 and bad.headers["Content-Type"] == "application/problem+json"
+    assert any(e["field"] == "title" for e in bad.json["errors"])
+    unknown_country = client.post("/api/v1/practices", headers=write, json={"title": "T", "countries": ["ZZ"]})
+    assert unknown_country.status_code == 422
+    assert unknown_country.json["errors"] == [{"field": "countries", "message": "Choose countries from the list."}]
+    assert client.post("/api/v1/practices", json={"title": "T"}).status_code == 401
+
+
+def test_list_pagination_links(client, make_practice):
+    for i in range(3):
+        make_practice(title=f"P{i}")
+    first = client.get("/api/v1/practices?per_page=2")
+    assert first.json["total"] == 3 and len(first.json["items"]) == 2
+    assert 'rel="next"' in first.headers["Link"]
+    second = client.get(first.json["links"]["next"])
+    assert len(second.json["items"]) == 1 and second.json["links"]["next"] is None
+
+
+def test_case_studies(client, make_case_study):
+    make_case_study(title="Visible case")
+    make_case_study(title="Draft case", status="draft")
+    titles = [c["title"] for c in client.get("/api/v1/case-studies").json["items"]]
+    assert titles == ["Visible case"]
