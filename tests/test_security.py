@@ -119,9 +119,13 @@ def _snapshot() -> dict:
 def _sample_url(app, rule, org_slug) -> str:
     values = {}
     for arg in rule.arguments:
-        converter = rule._converters[arg].__class__.__name__
-        values[arg] = 1 if converter == "IntegerConverter" else (
-            org_slug if arg == "slug" else "sample")
+        converter = rule._converters[arg]
+        if hasattr(converter, "items"):  # any(a, b)
+            values[arg] = sorted(converter.items)[0]
+        elif type(converter).__name__ == "IntegerConverter":
+            values[arg] = 1
+        else:
+            values[arg] = org_slug if arg == "slug" else "sample"
     with app.test_request_context():
         from flask import url_for
 
@@ -135,11 +139,12 @@ def test_no_route_that_accepts_post_changes_anything_on_get(app, client, make_us
     login(client, "root@example.org")
     post_rules = [r for r in app.url_map.iter_rules() if "POST" in r.methods]
     assert len(post_rules) >= 10
+    readable = {r.rule for r in app.url_map.iter_rules() if "GET" in r.methods}
     before = _snapshot()
     for rule in post_rules:
         url = _sample_url(app, rule, org.slug)
         status = client.get(url).status_code
-        if "GET" not in rule.methods:
+        if rule.rule not in readable:
             assert status == 405, url
         assert status < 500, url
     assert _snapshot() == before
