@@ -5,7 +5,6 @@ from collections import defaultdict
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from marketplace.errors import Conflict
 from marketplace.extensions import db
 from marketplace.ledger.models import (
     AccountKind,
@@ -42,6 +41,15 @@ def get_account(kind: AccountKind, currency: str, *, user_id: int | None = None,
     return account
 
 
+def contribution_accounts(user_id: int, project_id: int, currency: str) -> tuple[LedgerAccount, LedgerAccount]:
+    """(donor account, project escrow) in one query when both exist (the common case)."""
+    keys = [account_key(AccountKind.DONOR, currency, user_id=user_id),
+            account_key(AccountKind.PROJECT_ESCROW, currency, project_id=project_id)]
+    found = {a.key: a for a in db.session.scalars(select(LedgerAccount).where(LedgerAccount.key.in_(keys)))}
+    return (found.get(keys[0]) or donor_account(user_id, currency),
+            found.get(keys[1]) or escrow_account(project_id, currency))
+
+
 def donor_account(user_id: int, currency: str) -> LedgerAccount:
     return get_account(AccountKind.DONOR, currency, user_id=user_id)
 
@@ -57,7 +65,11 @@ def released_account(project_id: int, currency: str) -> LedgerAccount:
 def post(kind: TransactionKind, legs: list[tuple[LedgerAccount, int]], *, reference: str,
          project_id: int | None = None, memo: str = "", actor_id: int | None = None,
          reverses: LedgerTransaction | None = None) -> LedgerTransaction:
-    """Post one balanced group. `reference` is unique: posting the same one twice is a Conflict."""
+    """Post one balanced group. `reference` is unique: posting it twice fails (IntegrityError).
+
+    Callers serialise their own retries (a guarded UPDATE or a row lock) before posting, so the
+    unique constraint is the last line of defence, not the control flow.
+    """
     _check_balanced(legs)
     group = LedgerTransaction(kind=kind.value, reference=reference, project_id=project_id,
                               memo=memo, created_by_id=actor_id,
@@ -66,11 +78,8 @@ def post(kind: TransactionKind, legs: list[tuple[LedgerAccount, int]], *, refere
         LedgerEntry(account=account, amount_minor=amount, currency=account.currency)
         for account, amount in legs
     ]
-    try:
-        with db.session.begin_nested():
-            db.session.add(group)
-    except IntegrityError:
-        raise Conflict(f"ledger group {reference} was already posted") from None
+    db.session.add(group)
+    db.session.flush()
     return group
 
 

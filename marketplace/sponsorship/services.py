@@ -11,8 +11,9 @@ import re
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from marketplace.accounts.models import Organization, Role, User, UserRole
 from marketplace.accounts.services import record_audit
@@ -20,7 +21,7 @@ from marketplace.database import utcnow
 from marketplace.errors import Conflict, InvalidInput, PermissionDenied
 from marketplace.extensions import db
 from marketplace.ledger import services as ledger
-from marketplace.ledger.models import TransactionKind
+from marketplace.ledger.models import LedgerEntry, TransactionKind
 from marketplace.ledger.money import format_minor, is_known_currency, parse_amount
 from marketplace.projects.models import (
     FundingModel,
@@ -168,13 +169,16 @@ def _give_back_room(project_id: int, amount: int) -> None:
 
 def _set_status(pledge: Pledge, new: PledgeStatus, *, expected: PledgeStatus, **values) -> None:
     """Move a pledge between states with a guarded UPDATE, so two hosts cannot both do it."""
+    db.session.flush()
     result = db.session.execute(
         update(PLEDGE).where(PLEDGE.c.id == pledge.id, PLEDGE.c.status == expected.value)
         .values(status=new.value, **values)
     )
-    db.session.expire(pledge)
     if result.rowcount != 1:
+        db.session.expire(pledge)
         raise Conflict(_("This pledge is already %(status)s.", status=pledge.status_label))
+    for key, value in {"status": new.value, **values}.items():
+        set_committed_value(pledge, key, value)
 
 
 def confirm_pledge(pledge: Pledge, actor: User | None, provider_reference: str = ""):
@@ -182,16 +186,12 @@ def confirm_pledge(pledge: Pledge, actor: User | None, provider_reference: str =
     _set_status(pledge, PledgeStatus.CONFIRMED, expected=PledgeStatus.PLEDGED,
                 confirmed_at=utcnow(), confirmed_by_id=actor.id if actor else None,
                 provider_reference=provider_reference[:120])
-    donor = ledger.donor_account(pledge.donor_id, pledge.currency)
-    escrow = ledger.escrow_account(pledge.project_id, pledge.currency)
-    group = ledger.post(TransactionKind.CONTRIBUTION, [(donor, -pledge.amount_minor),
-                                                       (escrow, pledge.amount_minor)],
+    donor, escrow = ledger.contribution_accounts(pledge.donor_id, pledge.project_id, pledge.currency)
+    group = ledger.post(TransactionKind.CONTRIBUTION, [(donor, -pledge.amount_minor), (escrow, pledge.amount_minor)],
                         reference=f"contribution:pledge:{pledge.id}", project_id=pledge.project_id,
                         actor_id=actor.id if actor else None)
-    db.session.flush()
-    db.session.execute(update(PLEDGE).where(PLEDGE.c.id == pledge.id).values(contribution_id=group.id))
-    db.session.expire(pledge)
-    _mark_funded_if_goal_met(pledge.project_id)
+    pledge.contribution_id = group.id
+    _mark_funded_if_goal_met(pledge.project_id, escrow.id)
     return group
 
 
@@ -207,12 +207,14 @@ def contributed_minor(project_id: int) -> int:
     return totals["contributed"] - totals["refunded"]
 
 
-def _mark_funded_if_goal_met(project_id: int) -> None:
-    goal = db.session.scalar(select(Project.goal_minor).where(Project.id == project_id))
-    if contributed_minor(project_id) >= goal:
-        db.session.execute(update(PROJECT).where(PROJECT.c.id == project_id,
-                                                 PROJECT.c.state == ProjectState.OPEN.value)
-                           .values(state=ProjectState.FUNDED.value))
+def _mark_funded_if_goal_met(project_id: int, escrow_id: int) -> None:
+    """open -> funded once money received (escrow balance + released) reaches the goal."""
+    escrow_balance = (select(func.coalesce(func.sum(LedgerEntry.amount_minor), 0))
+                      .where(LedgerEntry.account_id == escrow_id).scalar_subquery())
+    db.session.execute(update(PROJECT).where(
+        PROJECT.c.id == project_id, PROJECT.c.state == ProjectState.OPEN.value,
+        escrow_balance + PROJECT.c.released_minor >= PROJECT.c.goal_minor,
+    ).values(state=ProjectState.FUNDED.value))
 
 
 # --- release ----------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 import pytest
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 
-from marketplace.errors import Conflict
 from marketplace.extensions import db
 from marketplace.ledger import services as ledger
 from marketplace.ledger.check import problems
@@ -42,9 +42,10 @@ def test_groups_balance_per_currency(app, make_user):
 def test_the_same_reference_posts_once(accounts):
     donor, escrow = accounts
     ledger.post(TransactionKind.CONTRIBUTION, [(donor, -1), (escrow, 1)], reference="t:once")
-    with pytest.raises(Conflict):
-        ledger.post(TransactionKind.CONTRIBUTION, [(donor, -1), (escrow, 1)], reference="t:once")
     db.session.commit()
+    with pytest.raises(IntegrityError):
+        ledger.post(TransactionKind.CONTRIBUTION, [(donor, -1), (escrow, 1)], reference="t:once")
+    db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(LedgerTransaction)) == 1
 
 

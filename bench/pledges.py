@@ -1,0 +1,154 @@
+"""Pledge throughput on PostgreSQL: N concurrent clients against projects close to their goals.
+
+    BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench_pledges \
+        .venv/bin/python bench/pledges.py [--clients 8] [--projects 60] [--attempts 300]
+
+The database is emptied first (never point it at data you keep). Each client is a process with
+its own app and connection; each pledge goes through `record_pledge` with the `instant` provider
+(goal reservation by guarded UPDATE + contribution posted to the ledger) and its own commit.
+Prints accepted pledges per second, refusals, and then verifies: no project over its goal, the
+ledger check clean, the sum of all entries zero. Exits 1 if any verification fails.
+"""
+
+import argparse
+import multiprocessing as mp
+import os
+import random
+import sys
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/bench_pledges"
+GOAL_MINOR = 100_00  # 100.00 EUR
+PREFILL = 0.8  # projects start 80% funded: every client competes for the last 20%
+
+
+def make_app(url: str):
+    from marketplace import create_app
+
+    return create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-" + "x" * 40, "TESTING": True,
+                       "INSTANCE_PATH": "/tmp/bench-pledges-instance", "RATELIMIT_ENABLED": False,
+                       "MAIL_BACKEND": "outbox"})
+
+
+def setup(url: str, clients: int, projects: int) -> tuple[list[int], list[int]]:
+    from sqlalchemy import text
+
+    from marketplace.accounts.models import User, UserRole
+    from marketplace.extensions import db
+    from marketplace.projects.models import Project
+    from marketplace.sponsorship.services import record_pledge
+
+    app = make_app(url)
+    with app.app_context():
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        db.create_all()
+        donors = [User(email=f"bench{i}@example.org", display_name=f"Bench donor {i}", password_hash="x",
+                       roles=[UserRole(role="donor")]) for i in range(clients + 1)]
+        db.session.add_all(donors)
+        db.session.flush()
+        owner = donors[-1]
+        rows = [Project(slug=f"bench-{i}", title=f"Bench project {i}", owner_id=owner.id, currency="EUR",
+                        goal_minor=GOAL_MINOR, state="open") for i in range(projects)]
+        db.session.add_all(rows)
+        db.session.flush()
+        for project in rows:  # the pre-fill, not timed
+            record_pledge(donors[0], project, f"{GOAL_MINOR * PREFILL / 100:.2f}",
+                          idempotency_key=uuid.uuid4().hex, provider="instant")
+        db.session.commit()
+        ids = ([d.id for d in donors[:clients]], [p.id for p in rows])
+        db.engine.dispose()
+        return ids
+
+
+def client(url: str, donor_id: int, project_ids: list[int], attempts: int, start, out) -> None:
+    from marketplace.accounts.models import User
+    from marketplace.errors import Conflict
+    from marketplace.extensions import db
+    from marketplace.projects.models import Project
+    from marketplace.sponsorship.services import record_pledge
+
+    rng = random.Random(donor_id)
+    app = make_app(url)
+    accepted = refused = 0
+    with app.app_context():
+        donor = db.session.get(User, donor_id)
+        start.wait()
+        for _ in range(attempts):
+            project = db.session.get(Project, rng.choice(project_ids))
+            try:
+                record_pledge(donor, project, str(rng.randint(1, 5)), idempotency_key=uuid.uuid4().hex,
+                              provider="instant")
+                db.session.commit()
+                accepted += 1
+            except Conflict:
+                db.session.rollback()
+                refused += 1
+        db.engine.dispose()
+    out.put((accepted, refused))
+
+
+def verify(url: str) -> list[str]:
+    from sqlalchemy import func, select
+
+    from marketplace.extensions import db
+    from marketplace.ledger.check import problems as ledger_problems
+    from marketplace.ledger.models import LedgerEntry
+    from marketplace.projects.models import Project
+    from marketplace.sponsorship.check import problems as sponsorship_problems
+
+    app = make_app(url)
+    with app.app_context():
+        found = ledger_problems() + sponsorship_problems()
+        over = db.session.scalar(select(func.count()).where(Project.raised_minor > Project.goal_minor))
+        if over:
+            found.append(f"{over} projects over their goal")
+        total = db.session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount_minor), 0)))
+        if total != 0:
+            found.append(f"the entries sum to {total}, not zero")
+        full = db.session.scalar(select(func.count()).where(Project.raised_minor == Project.goal_minor))
+        print(f"projects exactly at goal: {full}")
+        db.engine.dispose()
+    return found
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--projects", type=int, default=60)
+    parser.add_argument("--attempts", type=int, default=300, help="pledge attempts per client")
+    args = parser.parse_args()
+    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    donor_ids, project_ids = setup(url, args.clients, args.projects)
+    ctx = mp.get_context("spawn")
+    start, out = ctx.Event(), ctx.Queue()
+    procs = [ctx.Process(target=client, args=(url, d, project_ids, args.attempts, start, out))
+             for d in donor_ids]
+    for p in procs:
+        p.start()
+    time.sleep(3)  # let every client build its app before the clock starts
+    began = time.perf_counter()
+    start.set()
+    results = [out.get() for _ in procs]
+    elapsed = time.perf_counter() - began
+    for p in procs:
+        p.join()
+    accepted, refused = sum(r[0] for r in results), sum(r[1] for r in results)
+    print(f"{args.clients} clients, {args.projects} projects at {PREFILL:.0%} of goal, "
+          f"{accepted + refused} attempts in {elapsed:.2f}s")
+    print(f"accepted: {accepted} ({accepted / elapsed:.0f}/s); refused (goal reached): {refused}; "
+          f"all attempts: {(accepted + refused) / elapsed:.0f}/s")
+    found = verify(url)
+    for line in found:
+        print("VIOLATION:", line)
+    print("verification:", "FAILED" if found else "goal never exceeded, ledger check clean, entries sum to 0")
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
