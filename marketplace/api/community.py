@@ -1,0 +1,178 @@
+"""API: communities, their threads and posts. Private communities exist only for members."""
+
+from datetime import datetime
+
+from flask import url_for
+from flask_babel import gettext as _
+from pydantic import BaseModel, ConfigDict, Field
+from spectree import Response
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from marketplace.accounts.permissions import can_read_community, can_reply_to_thread
+from marketplace.api.auth import require_scope, viewer
+from marketplace.api.knowledge import PROBLEMS
+from marketplace.api.problems import ApiProblem
+from marketplace.api.spec import Page, spec
+from marketplace.api.views import bp, link_header, page_args, page_envelope
+from marketplace.communities.models import Community
+from marketplace.communities.services import visible_communities_for
+from marketplace.extensions import db
+from marketplace.forums import services as forums
+from marketplace.forums.models import VISIBLE, Post, Thread
+
+
+class PageQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    page: int = Field(1, ge=1, le=100000)
+    per_page: int = Field(20, ge=1, le=100)
+
+
+class CommunityOut(BaseModel):
+    slug: str
+    name: str
+    description_html: str
+    themes: list[str]
+    countries: list[str]
+    is_private: bool
+    members: int
+    url: str
+
+
+class CommunityList(Page):
+    items: list[CommunityOut]
+
+
+class ThreadOut(BaseModel):
+    id: int
+    title: str
+    kind: str
+    tags: list[str]
+    category: str
+    author: str | None
+    is_pinned: bool
+    is_locked: bool
+    accepted_post: int | None
+    posts: int
+    last_post_at: datetime
+    url: str
+
+
+class ThreadList(Page):
+    items: list[ThreadOut]
+
+
+class PostOut(BaseModel):
+    number: int
+    status: str  # "pending" while a new account's post waits for approval
+    author: str | None
+    body_html: str
+    created_at: datetime
+    edited_at: datetime | None
+    is_accepted: bool
+
+
+class PostList(Page):
+    thread: ThreadOut
+    items: list[PostOut]
+
+
+class PostIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    body: str = Field(min_length=1, max_length=50000)
+
+
+def _community(c: Community) -> dict:
+    return {"slug": c.slug, "name": c.name, "description_html": c.description_html, "themes": list(c.themes or []),
+            "countries": list(c.countries or []), "is_private": c.is_private, "members": c.member_count,
+            "url": url_for("communities.show", slug=c.slug, _external=True)}
+
+
+def _thread(t: Thread) -> dict:
+    return {"id": t.id, "title": t.title, "kind": t.kind, "tags": list(t.tags or []), "category": t.category.name,
+            "author": t.author.display_name if t.author else None, "is_pinned": t.is_pinned,
+            "is_locked": t.is_locked, "accepted_post": t.accepted_post_id, "posts": t.post_count,
+            "last_post_at": t.last_post_at, "url": url_for("forums.thread", thread_id=t.id, _external=True)}
+
+
+def _readable_community(slug: str) -> Community:
+    community = db.session.scalar(select(Community).where(Community.slug == slug))
+    if community is None or not can_read_community(viewer(), community):
+        raise ApiProblem(404, "Not Found", _("No such community."))
+    return community
+
+
+def _readable_thread(thread_id: int) -> Thread:
+    thread = db.session.scalar(select(Thread).where(Thread.id == thread_id)
+                               .options(selectinload(Thread.community), selectinload(Thread.category),
+                                        selectinload(Thread.author)))
+    who = viewer()
+    if thread is None or not can_read_community(who, thread.community) or not forums.can_see_thread(who, thread):
+        raise ApiProblem(404, "Not Found", _("No such thread."))
+    return thread
+
+
+@bp.get("/communities")
+@spec.validate(query=PageQuery, resp=Response(HTTP_200=CommunityList, **PROBLEMS), tags=["communities"])
+def list_communities(query: PageQuery):
+    """Public communities, and the private ones the caller belongs to."""
+    page, per_page = page_args()
+    q = visible_communities_for(viewer())
+    total = db.session.scalar(select(func.count()).select_from(q.subquery()))
+    items = db.session.scalars(q.order_by(Community.name).limit(per_page).offset((page - 1) * per_page))
+    envelope = page_envelope([_community(c) for c in items], total, page, per_page)
+    return CommunityList(**envelope), 200, link_header(envelope)
+
+
+@bp.get("/communities/<slug>")
+@spec.validate(resp=Response(HTTP_200=CommunityOut, **PROBLEMS), tags=["communities"])
+def get_community(slug: str):
+    return CommunityOut(**_community(_readable_community(slug)))
+
+
+@bp.get("/communities/<slug>/threads")
+@spec.validate(query=PageQuery, resp=Response(HTTP_200=ThreadList, **PROBLEMS), tags=["communities"])
+def list_threads(slug: str, query: PageQuery):
+    """Visible threads of a community, latest activity first."""
+    community = _readable_community(slug)
+    page, per_page = page_args()
+    q = select(Thread).where(Thread.community_id == community.id, Thread.status == VISIBLE)
+    total = db.session.scalar(select(func.count()).select_from(q.subquery()))
+    items = db.session.scalars(q.options(selectinload(Thread.category), selectinload(Thread.author))
+                               .order_by(Thread.last_post_at.desc(), Thread.id.desc())
+                               .limit(per_page).offset((page - 1) * per_page))
+    envelope = page_envelope([_thread(t) for t in items], total, page, per_page)
+    return ThreadList(**envelope), 200, link_header(envelope)
+
+
+@bp.get("/threads/<int:thread_id>/posts")
+@spec.validate(query=PageQuery, resp=Response(HTTP_200=PostList, **PROBLEMS), tags=["communities"])
+def list_posts(thread_id: int, query: PageQuery):
+    """A thread and a page of its visible posts, oldest first."""
+    thread = _readable_thread(thread_id)
+    page, per_page = page_args()
+    q = select(Post).where(Post.thread_id == thread.id, Post.status == VISIBLE, Post.is_deleted.is_(False))
+    total = db.session.scalar(select(func.count()).select_from(q.subquery()))
+    posts = db.session.scalars(q.options(selectinload(Post.author)).order_by(Post.number)
+                               .limit(per_page).offset((page - 1) * per_page))
+    items = [{"number": p.number, "status": p.status, "author": p.author.display_name if p.author else None,
+              "body_html": p.body_html, "created_at": p.created_at, "edited_at": p.edited_at,
+              "is_accepted": p.id == thread.accepted_post_id}
+             for p in posts]
+    envelope = page_envelope(items, total, page, per_page)
+    return PostList(thread=ThreadOut(**_thread(thread)), **envelope), 200, link_header(envelope)
+
+
+@bp.post("/threads/<int:thread_id>/posts")
+@spec.validate(json=PostIn, resp=Response(HTTP_201=PostOut, **PROBLEMS), tags=["communities"],
+               security={"bearerAuth": []})
+def create_post(thread_id: int, json: PostIn):
+    """Reply to a thread (members only; new accounts' posts may wait for approval). Scope: write."""
+    user = require_scope("write")
+    thread = _readable_thread(thread_id)
+    if not can_reply_to_thread(user, thread):
+        raise ApiProblem(403, "Forbidden", _("Only members can reply, and not in locked threads."))
+    post = forums.reply(user, thread, json.body)
+    db.session.commit()
+    return PostOut(number=post.number, status=post.status, author=user.display_name, body_html=post.body_html,
+                   created_at=post.created_at, edited_at=None, is_accepted=False), 201
