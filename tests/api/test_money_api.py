@@ -1,0 +1,52 @@
+"""Projects and pledges through the API, with idempotency keys."""
+
+from sqlalchemy import func, select
+
+from marketplace.extensions import db
+from marketplace.sponsorship.models import Pledge
+from tests.api.test_core import make_token
+
+
+def test_pledge_with_idempotency_key_and_replay(client, make_open_project, make_donor, make_user):
+    project = make_open_project(goal_minor=10_000)
+    donor = make_donor()
+    headers = {**make_token(donor, ["pledge"]), "Idempotency-Key": "key-00000001"}
+    first = client.post(f"/api/v1/projects/{project.slug}/pledges", headers=headers, json={"amount": "25.50"})
+    assert first.status_code == 201, first.json
+    assert first.json["amount"] == "25.50" and first.json["currency"] == "EUR"
+    replay = client.post(f"/api/v1/projects/{project.slug}/pledges", headers=headers, json={"amount": "25.50"})
+    assert replay.status_code == 200 and replay.json["id"] == first.json["id"]
+    other = client.post(f"/api/v1/projects/{project.slug}/pledges", headers=headers, json={"amount": "30"})
+    assert other.status_code == 409 and other.headers["Content-Type"] == "application/problem+json"
+    assert db.session.scalar(select(func.count(Pledge.id))) == 1
+    assert client.get(f"/api/v1/pledges/{first.json['id']}", headers=headers).json["status"] in ("confirmed", "pledged")
+    stranger = make_token(make_user(), ["pledge"])
+    assert client.get(f"/api/v1/pledges/{first.json['id']}", headers=stranger).status_code == 404
+
+
+def test_pledge_errors(client, make_open_project, make_donor, make_user):
+    project = make_open_project(goal_minor=10_000)
+    headers = {**make_token(make_donor(), ["pledge"]), "Idempotency-Key": "key-00000002"}
+    url = f"/api/v1/projects/{project.slug}/pledges"
+    for amount in ("10.005", "-5", "1e3", "abc", "100000000000000000000"):
+        response = client.post(url, headers=headers, json={"amount": amount})
+        assert response.status_code == 422, amount
+        assert response.json["errors"][0]["field"] == "amount"
+    assert client.post(url, headers=headers, json={"amount": "10", "currency": "USD"}).status_code == 422
+    no_key = {k: v for k, v in headers.items() if k != "Idempotency-Key"}
+    assert client.post(url, headers=no_key, json={"amount": "10"}).status_code == 422
+    not_donor = {**make_token(make_user(), ["pledge"]), "Idempotency-Key": "key-00000003"}
+    assert client.post(url, headers=not_donor, json={"amount": "10"}).status_code == 403
+    too_much = client.post(url, headers={**headers, "Idempotency-Key": "key-00000004"}, json={"amount": "101"})
+    assert too_much.status_code == 409
+    assert db.session.scalar(select(func.count(Pledge.id))) == 0
+
+
+def test_project_detail_and_list(client, make_project):
+    open_project = make_project(state="open", title="Open budget schools")
+    draft = make_project(state="draft", title="Not yet")
+    listing = client.get("/api/v1/projects").json
+    assert [p["slug"] for p in listing["items"]] == [open_project.slug]
+    detail = client.get(f"/api/v1/projects/{open_project.slug}").json
+    assert detail["objectives"][0]["status"] == "on_track" and detail["goal"] == "1000.00"
+    assert client.get(f"/api/v1/projects/{draft.slug}").status_code == 404
