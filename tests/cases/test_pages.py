@@ -45,3 +45,47 @@ def test_create_case_study_with_metrics(client, auth, make_user, make_metric_def
     assert [r.number for r in case.revisions] == [1]
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Attendance in Thiès" in page and "71.5" in page
+
+
+def test_practice_links_theme_filter_and_practice_include(app, client, make_user, make_practice,
+                                                          make_case_study):
+    from flask import render_template_string
+    from flask_login import login_user
+
+    health = make_practice(title="Clinic booking", themes=["health"])
+    schools = make_practice(title="School committees", themes=["education"])
+    owner = make_user()
+    make_case_study(title="Booking in Chennai", practice_slugs=[health.slug])
+    make_case_study(owner=owner, title="Secret school draft", status="draft",
+                    practice_slugs=[schools.slug])
+    make_case_study(title="Committees in Thiès", practice_slugs=[schools.slug])
+
+    page = client.get("/cases/?theme=education").get_data(as_text=True)
+    assert "Committees in Thiès" in page and "Booking in Chennai" not in page
+    assert "Secret school draft" not in page
+    case_page = client.get("/cases/booking-in-chennai").get_data(as_text=True)
+    assert f'href="/practices/{health.slug}"' in case_page and "Clinic booking" in case_page
+
+    include = '{% include "cases/_for_practice.html" %}'
+    with app.test_request_context("/"):
+        html = render_template_string(include, practice=schools)
+        assert "Committees in Thiès" in html and "Secret school draft" not in html
+    with app.test_request_context("/"):
+        login_user(owner)
+        html = render_template_string(include, practice=schools)
+        assert "Secret school draft" in html
+
+
+def test_draft_practice_of_someone_else_cannot_be_linked(client, auth, make_user, make_practice):
+    hidden = make_practice(title="Hidden", status="draft")
+    auth.login(make_user().email)
+    response = client.post("/cases/new", data={"title": "T", "language": "en", "status": "draft",
+                                               "practices": hidden.slug})
+    assert response.status_code == 422
+    assert "No practice is published at" in response.get_data(as_text=True)
+    shown = make_practice(title="Shown")
+    response = client.post("/cases/new", data={
+        "title": "T", "language": "en", "status": "draft",
+        "practices": f"https://example.org/practices/{shown.slug}/\n\n{shown.slug}"})
+    assert response.status_code == 302
+    assert [p.title for p in db.session.query(CaseStudy).one().practices] == ["Shown"]
