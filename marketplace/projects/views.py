@@ -138,8 +138,7 @@ def show(slug):
         can_cancel=perm.can_cancel_project(current_user, project),
         can_approve=perm.can_approve_project(current_user),
         can_appoint=perm.can_appoint_reviewers(current_user, project),
-        status_labels=OBJECTIVE_STATUS_LABELS, reviewer_form=ReviewerForm(formdata=None),
-        confirm_form=ConfirmForm(), review_form=ReviewForm(), cancel_form=CancelForm(),
+        status_labels=OBJECTIVE_STATUS_LABELS,
         pledge_template=_optional_template("sponsorship/_pledge_form.html"),
         discuss_template=_optional_template("forums/_discuss_link.html"),
     )
@@ -330,7 +329,7 @@ def _objectives_page(project, objective_form=None, budget_form=None, status=200)
     return render_template(
         "projects/objectives.html", project=project,
         objective_form=objective_form or ObjectiveForm(formdata=None),
-        budget_form=budget_form or BudgetLineForm(formdata=None), confirm_form=ConfirmForm(),
+        budget_form=budget_form or BudgetLineForm(formdata=None),
         budget_warning=services.budget_warning(project),
     ), status
 
@@ -517,8 +516,7 @@ def review_queue():
         .options(joinedload(Project.owner), selectinload(Project.objectives))
         .order_by(Project.updated_at)
     ).all()
-    return render_template("projects/review.html", projects=projects,
-                           confirm_form=ConfirmForm(), review_form=ReviewForm())
+    return render_template("projects/review.html", projects=projects)
 
 
 # --- transparency ----------------------------------------------------------------------------

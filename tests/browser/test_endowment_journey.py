@@ -135,3 +135,64 @@ def test_pledge_pay_report_verify_release(live_server, browser, page, axe_audit)
     screenshot(page, "endowment-4-transparency")
     for p in (donor, host, owner, reviewer):
         p.context.close()
+
+
+def test_propose_plan_submit_and_approve(live_server, browser, page, axe_audit):
+    """An owner proposes an event through the forms, adds an objective and a budget line,
+    submits it; a moderator approves it from the review queue and it appears on discover."""
+    from marketplace.accounts.models import UserRole
+    from marketplace.accounts.services import register_user
+    from marketplace.extensions import db
+
+    with live_server.app.app_context():
+        register_user("owner@example.org", "Olu Owner", PASSWORD)
+        moderator = register_user("mod@example.org", "Mo Moderator", PASSWORD)
+        moderator.roles.append(UserRole(role="moderator"))
+        db.session.commit()
+
+    owner = _sign_in(browser, live_server, "owner@example.org")
+    owner.goto(live_server("/projects/"))
+    owner.get_by_role("link", name="Propose a project").click()
+    expect(owner.get_by_role("heading", level=1)).to_have_text("Propose a project or event")
+    axe_audit(owner, "propose form")
+    owner.get_by_label("Title").fill("Budget clinic week")
+    owner.get_by_label("Kind").select_option("event")
+    owner.get_by_label("Summary").fill("Five days of open budget clinics.")
+    owner.get_by_label("Currency").select_option("EUR")
+    owner.get_by_label("Funding goal").fill("2000.005")
+    owner.get_by_label("Funding deadline").fill("2031-01-31")
+    owner.get_by_label("Event starts (UTC)").fill("2031-03-01T09:00")
+    owner.get_by_label("The event is online").check()
+    owner.get_by_role("button", name="Save draft").click()
+    expect(owner.locator(".field-error")).to_contain_text("at most 2 decimals")
+    owner.get_by_label("Funding goal").fill("2000")
+    owner.get_by_role("button", name="Save draft").click()
+    expect(owner.get_by_role("heading", level=1)).to_contain_text("Objectives and budget")
+    axe_audit(owner, "objectives and budget")
+    owner.get_by_label("Objective", exact=True).fill("Clinics held")
+    owner.get_by_label("Indicator").fill("clinics held")
+    owner.get_by_label("Baseline").fill("0")
+    owner.get_by_label("Target").fill("5")
+    owner.get_by_label("Due date").fill("2031-03-10")
+    owner.get_by_label("Tranche released when verified").fill("1500")
+    owner.get_by_role("button", name="Add objective").click()
+    owner.get_by_label("Budget item").fill("Venue and trainers")
+    owner.get_by_label("Amount").fill("2000")
+    owner.get_by_role("button", name="Add budget line").click()
+    expect(owner.get_by_role("cell", name="Venue and trainers")).to_be_visible()
+    owner.get_by_role("link", name="Back to the project").click()
+    owner.get_by_role("button", name="Submit for review").click()
+    expect(owner.get_by_role("status")).to_contain_text("Submitted")
+
+    moderator = _sign_in(browser, live_server, "mod@example.org")
+    moderator.goto(live_server("/projects/review"))
+    axe_audit(moderator, "review queue")
+    moderator.get_by_role("button", name="Approve and open").click()
+    expect(moderator.get_by_role("status")).to_contain_text("Approved")
+
+    page.goto(live_server("/projects/?kind=event"))
+    expect(page.get_by_role("link", name="Budget clinic week")).to_be_visible()
+    expect(page.locator(".project-card")).to_contain_text("Online")
+    axe_audit(page, "discover")
+    for p in (owner, moderator):
+        p.context.close()
