@@ -135,4 +135,4 @@ def profile(user_id: int):
 
 
 # Feature endpoints attach their routes to `bp` (imported last: they import `bp` from here).
-from marketplace.api import community, knowledge, money  # noqa: E402,F401
+from marketplace.api import community, knowledge, money, search_api  # noqa: E402,F401
