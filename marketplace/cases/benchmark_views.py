@@ -1,6 +1,6 @@
 """Benchmarks: the metric definitions (curated by moderators) and one comparison page each."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -10,10 +10,10 @@ from marketplace.accounts.permissions import can_manage_metric_definitions
 from marketplace.cases import benchmark, services
 from marketplace.cases.forms import MetricDefinitionForm
 from marketplace.cases.models import CaseStudy, Metric, MetricDefinition
-from marketplace.errors import DomainError
+from marketplace.cases.views import save_and_show
 from marketplace.extensions import db
 from marketplace.i18n import REGION_LABELS, country_name, region_of
-from marketplace.web import form_error, require
+from marketplace.web import require
 
 bp = Blueprint("benchmarks", __name__, url_prefix="/benchmarks")
 
@@ -73,16 +73,11 @@ def create():
     form = MetricDefinitionForm()
     if not form.validate_on_submit():
         return _definition_form(form, None, 400 if form.errors else 200)
-    try:
-        definition = services.create_metric_definition(
+    return save_and_show(
+        lambda: services.create_metric_definition(
             slug=form.slug.data.strip(), name=form.name.data, unit=form.unit.data or "",
-            direction=form.direction.data, description=form.description.data or "")
-    except DomainError as err:
-        db.session.rollback()
-        return form_error(form, err, "cases/definition_form.html", definition=None)
-    db.session.commit()
-    flash(_("The metric is saved."), "success")
-    return redirect(url_for(".show", slug=definition.slug))
+            direction=form.direction.data, description=form.description.data or ""),
+        _("The metric is saved."), form, "cases/definition_form.html", definition=None)
 
 
 @bp.route("/<slug>/edit", methods=["GET", "POST"])
@@ -96,16 +91,11 @@ def edit(slug):
         form.description.data = definition.description_source
     if not form.validate_on_submit():
         return _definition_form(form, definition, 400 if form.errors else 200)
-    try:
-        services.update_metric_definition(
+    return save_and_show(
+        lambda: services.update_metric_definition(
             definition, name=form.name.data, unit=form.unit.data or "",
-            direction=form.direction.data, description=form.description.data or "")
-    except DomainError as err:
-        db.session.rollback()
-        return form_error(form, err, "cases/definition_form.html", definition=definition)
-    db.session.commit()
-    flash(_("The metric is saved."), "success")
-    return redirect(url_for(".show", slug=definition.slug))
+            direction=form.direction.data, description=form.description.data or ""),
+        _("The metric is saved."), form, "cases/definition_form.html", definition=definition)
 
 
 def require_manage() -> None:

@@ -227,11 +227,12 @@ def create_case_study(owner: User, data: CaseInput, message: str = "") -> CaseSt
 
 
 def update_case_study(case: CaseStudy, editor: User, data: CaseInput,
-                      message: str = "") -> Revision:
+                      message: str = "") -> CaseStudy:
     """Raises InvalidInput on any bad field; every save records a revision."""
     _apply(case, editor, data)
     db.session.flush()
-    return record_revision(case, editor, message)
+    record_revision(case, editor, message)
+    return case
 
 
 # --- revisions ------------------------------------------------------------------------------

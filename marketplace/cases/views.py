@@ -107,6 +107,19 @@ def show(slug):
         section_labels=SECTION_LABELS, can_edit=can_edit_case_study(current_user, case))
 
 
+def save_and_show(action, message: str, form, template: str, **context):
+    """Run one service call: on a domain error re-render the form with it; otherwise commit,
+    flash `message` and show (`.show` of this blueprint) the object the call returns."""
+    try:
+        saved = action()
+    except DomainError as err:
+        db.session.rollback()
+        return form_error(form, err, template, **context)
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for(".show", slug=saved.slug))
+
+
 def _form_page(form, case, status=200):
     return render_template("cases/form.html", form=form, case=case), status
 
@@ -121,14 +134,9 @@ def create():
         form.practices.data = request.args["practice"]
     if form.add_row.data or not form.validate_on_submit():
         return _form_page(form, None, 400 if form.errors else 200)
-    try:
-        case = services.create_case_study(current_user, case_input(form), form.message.data)
-    except DomainError as err:
-        db.session.rollback()
-        return form_error(form, err, "cases/form.html", case=None)
-    db.session.commit()
-    flash(_("The case study is saved."), "success")
-    return redirect(url_for(".show", slug=case.slug))
+    return save_and_show(
+        lambda: services.create_case_study(current_user, case_input(form), form.message.data),
+        _("The case study is saved."), form, "cases/form.html", case=None)
 
 
 @bp.route("/<slug>/edit", methods=["GET", "POST"])
@@ -142,14 +150,10 @@ def edit(slug):
     set_choices(form, current_user, case)
     if form.add_row.data or not form.validate_on_submit():
         return _form_page(form, case, 400 if form.errors else 200)
-    try:
-        services.update_case_study(case, current_user, case_input(form), form.message.data)
-    except DomainError as err:
-        db.session.rollback()
-        return form_error(form, err, "cases/form.html", case=case)
-    db.session.commit()
-    flash(_("The case study is saved."), "success")
-    return redirect(url_for(".show", slug=case.slug))
+    return save_and_show(
+        lambda: services.update_case_study(case, current_user, case_input(form),
+                                           form.message.data),
+        _("The case study is saved."), form, "cases/form.html", case=case)
 
 
 @bp.route("/<slug>/history")

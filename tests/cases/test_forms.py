@@ -92,3 +92,33 @@ def test_add_row_rerenders_with_one_more_row(client, author):
     html = response.get_data(as_text=True)
     assert 'name="metrics-3-baseline"' in html and 'name="metrics-4-baseline"' not in html
     assert db.session.query(CaseStudy).count() == 0
+
+
+def test_edit_with_an_error_rerenders_and_changes_nothing(client, author, make_case_study):
+    case = make_case_study(owner=author, title="Before", metrics={"budget-execution-rate": (1, 2)})
+    response = client.post(f"/cases/{case.slug}/edit", data={
+        "title": "After", "language": "en", "status": "published", "country": "KE",
+        "period_start": "2024-01-01", "period_end": "2020-01-01",
+        **row(definition="budget-execution-rate", baseline="1", result="3")})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "cannot end before it starts" in html and 'value="After"' in html
+    db.session.expire_all()
+    case = db.session.get(CaseStudy, case.id)
+    assert case.title == "Before" and case.metrics[0].result == 2
+    assert len(case.revisions) == 1
+
+
+def test_edit_form_is_prefilled_in_the_readers_locale(client, author, make_case_study):
+    case = make_case_study(owner=author, metrics={"budget-execution-rate": (71.5, 84)})
+    html = client.get(f"/cases/{case.slug}/edit").get_data(as_text=True)
+    assert 'value="71.5"' in html
+    client.set_cookie("lang", "fr")
+    html = client.get(f"/cases/{case.slug}/edit").get_data(as_text=True)
+    assert 'value="71,5"' in html
+    response = client.post(f"/cases/{case.slug}/edit", data={
+        "title": case.title, "language": "en", "status": "published", "country": "KE",
+        **row(definition="budget-execution-rate", baseline="71,5", result="85,25")})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(CaseStudy, case.id).metrics[0].result == 85.25

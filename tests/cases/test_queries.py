@@ -1,26 +1,11 @@
 """The case page and the benchmark page run a fixed number of queries as peers grow."""
 
 import pytest
-from sqlalchemy import event
 
 from marketplace.extensions import db
+from tests.knowledge.test_queries import QueryCounter
 
 METRICS = ["budget-execution-rate", "citizen-participation-rate", "response-time-days"]
-
-
-class QueryCounter:
-    def __init__(self, engine):
-        self.engine, self.count = engine, 0
-
-    def _hit(self, *args):
-        self.count += 1
-
-    def __enter__(self):
-        event.listen(self.engine, "before_cursor_execute", self._hit)
-        return self
-
-    def __exit__(self, *exc):
-        event.remove(self.engine, "before_cursor_execute", self._hit)
 
 
 def count(client, path):
