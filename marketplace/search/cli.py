@@ -19,9 +19,11 @@ def search_cli() -> None:
 @with_appcontext
 def reindex(if_needed: bool) -> None:
     """Rebuild the index from the database into a new directory and swap it in atomically."""
-    if if_needed and storage.is_available() and storage.searcher().doc_count():
-        click.echo("search index: present, nothing to do")
-        return
+    if if_needed and storage.is_available():
+        with storage.searcher() as s:
+            if s.doc_count():
+                click.echo("search index: present, nothing to do")
+                return
     started = time.monotonic()
     with click.progressbar(length=indexer.count_rows(), label="indexing") as bar:
         n = indexer.reindex(progress=bar.update)

@@ -354,8 +354,8 @@ def wait_until_indexed(timeout: float = 30.0) -> bool:
 
 
 def indexed_docs() -> dict[str, tuple]:
-    s = storage.searcher()
-    return {f["doc_id"]: (f.get("title"),) for f in s.reader().all_stored_fields()}
+    with storage.searcher() as s:
+        return {f["doc_id"]: (f.get("title"),) for f in s.reader().all_stored_fields()}
 
 
 def check() -> dict[str, list[str]]:
@@ -378,17 +378,15 @@ def check() -> dict[str, list[str]]:
 
 def _indexed_visibility() -> dict[str, set[str]]:
     """doc_id -> visibility tokens, read from the index's postings (the field is not stored)."""
-    s = storage.searcher()
-    reader = s.reader()
-    tokens: dict[int, list[str]] = {}
-    for token in reader.lexicon("visibility"):
-        text = token.decode()
-        for docnum in reader.postings("visibility", token).all_ids():
-            tokens.setdefault(docnum, []).append(text)
-    ids = {}
-    for docnum, fields_ in ((n, reader.stored_fields(n)) for n in reader.all_doc_ids()):
-        ids[fields_["doc_id"]] = set(tokens.get(docnum, []))
-    return ids
+    with storage.searcher() as s:
+        reader = s.reader()
+        tokens: dict[int, list[str]] = {}
+        for token in reader.lexicon("visibility"):
+            text = token.decode()
+            for docnum in reader.postings("visibility", token).all_ids():
+                tokens.setdefault(docnum, []).append(text)
+        return {reader.stored_fields(n)["doc_id"]: set(tokens.get(n, []))
+                for n in reader.all_doc_ids()}
 
 
 def optimize() -> None:

@@ -166,8 +166,11 @@ def filter_query(filters: dict[str, str]):
 def query(text: str, filters: dict | None = None, viewer=None, page: int = 1,
           sort: str = "relevance", facets: bool = True) -> Page:
     """Raises storage.IndexUnavailable when there is no index to read."""
-    s = storage.searcher()
-    text = (text or "").strip()
+    with storage.searcher() as s:
+        return _query(s, (text or "").strip(), filters, viewer, page, sort, facets)
+
+
+def _query(s, text: str, filters, viewer, page: int, sort: str, facets: bool) -> Page:
     q = parse(text) if text else Q.Every()
     fq = filter_query(filters or {})
     hidden = list(s.docs_for_query(mask_for(viewer)))
@@ -395,8 +398,8 @@ def suggest(prefix: str, viewer=None, limit: int = 8) -> list[dict]:
     words = [t.text for t in plain_analyzer()(prefix or "")]
     if not words or len(words[-1]) < 2:
         return []
-    s = storage.searcher()
     q = Q.And([*(Q.Term("words", w) for w in words[:-1]), Q.Prefix("words", words[-1])])
-    mask = set(s.docs_for_query(mask_for(viewer)))
-    results = s.search(q, limit=limit, mask=mask)
-    return [{"title": h["title"], "kind": h["kind"], "url": h.get("url")} for h in results]
+    with storage.searcher() as s:
+        mask = set(s.docs_for_query(mask_for(viewer)))
+        results = s.search(q, limit=limit, mask=mask)
+        return [{"title": h["title"], "kind": h["kind"], "url": h.get("url")} for h in results]

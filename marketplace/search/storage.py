@@ -111,33 +111,60 @@ def indexer_lock(timeout: float):
         os.close(fd)
 
 
-# --- long-lived searchers: one per thread, refreshed when the index changes -------------
+# --- long-lived searchers: a per-process pool, each lent to one thread at a time -----------
+#
+# Whoosh searchers are not thread-safe, and opening one costs far more than a query, so a
+# request borrows one from the pool and gives it back. (A thread-local searcher leaks open
+# files when a server starts a thread per request.) A borrowed searcher is reopened first if
+# the index changed, reusing the readers of unchanged segments.
 
-_local = threading.local()
+POOL_SIZE = 16
+_pool: list[tuple[Path, object]] = []
+_pool_lock = threading.Lock()
 
 
+@contextlib.contextmanager
 def searcher():
-    """This thread's searcher over the live generation, reopened only when it changed."""
-    base = root()
-    path = _current_dir(base)
+    """Borrow a searcher over the live generation; IndexUnavailable if there is none."""
+    path = _current_dir(root())
     if path is None:
-        _drop_cached()
-        raise IndexUnavailable(str(base))
-    cached = getattr(_local, "cached", None)
-    if cached and cached[0] == path:
-        try:
-            if cached[1].up_to_date():
-                return cached[1]
-            s = _open_searcher(path, reuse=cached[1])
-        except Exception:
-            log.warning("search: refreshing the searcher failed; reopening", exc_info=True)
-            _drop_cached()
-            s = _open_searcher(path)
-    else:
-        _drop_cached()
-        s = _open_searcher(path)
-    _local.cached = (path, s)
-    return s
+        raise IndexUnavailable(str(root()))
+    s = _borrow(path)
+    try:
+        yield s
+    finally:
+        _give_back(path, s)
+
+
+def _borrow(path: Path):
+    stale = []
+    found = None
+    with _pool_lock:
+        while _pool and found is None:
+            p, s = _pool.pop()
+            if p == path:
+                found = s
+            else:
+                stale.append(s)
+    for s in stale:
+        with contextlib.suppress(Exception):
+            s.close()
+    if found is None:
+        return _open_searcher(path)
+    try:
+        return found if found.up_to_date() else _open_searcher(path, reuse=found)
+    except Exception:
+        log.warning("search: refreshing a searcher failed; reopening", exc_info=True)
+        return _open_searcher(path)
+
+
+def _give_back(path: Path, s) -> None:
+    with _pool_lock:
+        if len(_pool) < POOL_SIZE:
+            _pool.append((path, s))
+            return
+    with contextlib.suppress(Exception):
+        s.close()
 
 
 def _open_searcher(path: Path, reuse=None):
@@ -172,11 +199,3 @@ def _open_searcher(path: Path, reuse=None):
     else:
         reader = MultiReader(readers, generation=generation)
     return Searcher(reader, fromindex=ix)
-
-
-def _drop_cached() -> None:
-    cached = getattr(_local, "cached", None)
-    _local.cached = None
-    if cached:
-        with contextlib.suppress(Exception):
-            cached[1].close()

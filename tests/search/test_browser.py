@@ -1,0 +1,73 @@
+"""In real Chromium: a typo gets "did you mean", the suggestion is followed, results are narrowed
+by country and theme, and a result with the term highlighted is opened."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import (  # noqa: F401  (fixtures)
+    _axe_source,
+    axe_audit,
+    browser,
+    live_server,
+    page,
+    screenshot,
+)
+
+pytestmark = pytest.mark.browser
+
+PRACTICES = [
+    ("Participatory budgeting in Porto Alegre", "BR", "participation"),
+    ("Participatory budgeting for Nairobi wards", "KE", "participation"),
+    ("Budget transparency portal for Kenyan counties", "KE", "public-finance"),
+    ("Participatory planning of school repairs", "KE", "education"),
+]
+
+
+def _seed(app):
+    from marketplace import search
+    from marketplace.accounts.services import register_user
+    from marketplace.extensions import db
+    from marketplace.knowledge import services
+
+    with app.test_request_context():
+        owner = register_user("author@example.org", "Ana Author", "tarnished-Violin-orbit-91")
+        for title, country, theme in PRACTICES:
+            services.create_practice(owner, {"title": title, "summary": f"How {title.lower()} works.",
+                                             "countries": [country], "themes": [theme]},
+                                     status=services.Status.PUBLISHED)
+        db.session.commit()
+        assert search.wait_until_indexed()
+
+
+def test_typo_did_you_mean_filters_and_open_result(live_server, page, axe_audit):  # noqa: F811
+    _seed(live_server.app)
+    page.goto(live_server("/"))
+    header = page.get_by_role("search")
+    header.get_by_label("Search").fill("participatroy")
+    header.get_by_role("button", name="Search").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Search")
+    page.get_by_role("link", name="participatory").click()
+    expect(page).to_have_url(re.compile(r"q=participatory"))
+    expect(page.locator(".search-result")).to_have_count(3)
+    axe_audit(page, "search results")
+
+    page.locator(".search-facets").get_by_role("link", name="Kenya").click()
+    expect(page.locator(".search-result")).to_have_count(2)
+    page.locator(".search-facets").get_by_role("link", name="Participation").click()
+    expect(page).to_have_url(re.compile(r"country=ke.*theme=participation|theme=participation.*country=ke"))
+    results = page.locator(".search-result")
+    expect(results).to_have_count(1)
+    expect(results.first.locator("mark").first).to_have_text("Participatory")
+    screenshot(page, "en-search-filtered")
+    results.first.get_by_role("link").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Participatory budgeting for Nairobi wards")
+
+
+def test_suggestions_as_you_type(live_server, page):  # noqa: F811
+    _seed(live_server.app)
+    page.goto(live_server("/search"))
+    page.get_by_label("Search").first.press_sequentially("budg", delay=50)
+    expect(page.locator("#search-page-q-suggestions li")).to_have_count(3)
+    expect(page.locator("#search-page-q-suggestions")).to_contain_text("Participatory budgeting in Porto Alegre")
