@@ -27,6 +27,7 @@ install: $(STAMP)
 run: $(STAMP) translations-compile
 	$(BIN)/marketplace db upgrade
 	$(BIN)/marketplace seed-demo --if-empty
+	$(BIN)/marketplace search reindex --if-needed
 	@echo "demo users' password: $$(cat instance/demo-password.txt 2>/dev/null || echo 'see instance/demo-password.txt')"
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
