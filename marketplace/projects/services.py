@@ -175,6 +175,8 @@ def approve_project(moderator: User, project: Project) -> None:
     project.approved_by_id = moderator.id
     project.approved_at = utcnow()
     record_audit("project.approve", moderator, None, None, project_id=project.id)
+    _notify_owner(moderator, project, _("%(title)s is approved and open for pledges.",
+                                        title=project.title))
     db.session.flush()
 
 
@@ -189,7 +191,15 @@ def reject_project(moderator: User, project: Project, reason: str) -> None:
     project.state = ProjectState.DRAFT.value
     project.review_note = reason.strip()
     record_audit("project.reject", moderator, None, None, project_id=project.id, reason=reason)
+    _notify_owner(moderator, project, _("%(title)s was sent back: %(reason)s",
+                                        title=project.title, reason=project.review_note))
     db.session.flush()
+
+
+def _notify_owner(moderator: User, project: Project, message: str) -> None:
+    from marketplace.notifications.services import notify
+
+    notify(project.owner, "moderation", message, project_path(project), actor=moderator)
 
 
 # --- budget ----------------------------------------------------------------------------------

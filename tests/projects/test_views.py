@@ -309,3 +309,56 @@ def test_pages_do_not_run_n_plus_one_queries(client, auth, make_project):
     make_project(state="open", objectives=3)
     make_project(state="open", objectives=3)
     assert count("/projects/") == first
+
+
+def test_case_studies_that_improved_add_evidence(app, make_project, make_practice,
+                                                 make_metric_definition, make_case_study):
+    from marketplace.projects import ranking, services
+
+    practice = make_practice()
+    make_metric_definition(slug="attendance", direction="higher")
+    make_metric_definition(slug="wait-days", direction="lower")
+    make_case_study(practice_slugs=[practice.slug], metrics={"attendance": (10.0, 30.0)})
+    make_case_study(practice_slugs=[practice.slug], metrics={"wait-days": (20.0, 12.0)})
+    make_case_study(practice_slugs=[practice.slug], metrics={"attendance": (30.0, 10.0)})
+    make_case_study(practice_slugs=[practice.slug], status="draft",
+                    metrics={"attendance": (1.0, 9.0)})
+    project = make_project(state="open")
+    services.update_project(project, practice_ids=[practice.id])
+    db.session.commit()
+    practice_points = practice.endorsement_count + 2 * practice.adaptation_count
+    # Two published cases improved on their baseline (one falling metric where lower is better).
+    assert ranking.scores_for([project])[project.id].evidence == practice_points + 3 * 2
+
+
+def test_donors_appoint_reviewers(client, auth, make_project, make_donor, make_user, pledge):
+    project = make_project(state="open", goal_minor=10_000)
+    donor = make_donor(email="donor@example.org")
+    pledge(donor, project, "10")
+    make_user(email="reviewer@example.org", name="Rev Iewer")
+    make_user(email="stranger@example.org")
+    auth.login("stranger@example.org")
+    url = f"/projects/{project.slug}/reviewers"
+    assert client.post(url, data={"email": "reviewer@example.org"}).status_code == 403
+    auth.logout()
+    auth.login("donor@example.org")
+    assert client.post(url, data={"email": "reviewer@example.org"}).status_code == 302
+    db.session.refresh(project)
+    assert [r.display_name for r in project.reviewers] == ["Rev Iewer"]
+    client.post(url, data={"email": project.owner.email})  # owners never review themselves
+    db.session.refresh(project)
+    assert len(project.reviewers) == 1
+
+
+def test_approval_and_rejection_notify_the_owner(client, auth, make_project, make_user):
+    from marketplace.notifications.models import Notification
+
+    approved = make_project(state="pending_review")
+    rejected = make_project(state="pending_review")
+    make_user(email="mod@example.org", roles=["moderator"])
+    auth.login("mod@example.org")
+    client.post(f"/projects/{approved.slug}/approve")
+    client.post(f"/projects/{rejected.slug}/reject", data={"reason": "Add a baseline."})
+    notes = {n.recipient_id: n.message for n in db.session.scalars(select(Notification))}
+    assert approved.title in notes[approved.owner_id]
+    assert "Add a baseline." in notes[rejected.owner_id]
