@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from marketplace.accounts import permissions as perm
+from marketplace.accounts.models import User
 from marketplace.communities import services
 from marketplace.communities.forms import (
     CommunityForm,
@@ -73,7 +74,8 @@ def show(slug: str):
     recent = []
     if can_read:
         recent = db.session.scalars(
-            select(Thread).options(joinedload(Thread.category), joinedload(Thread.last_poster))
+            select(Thread).options(joinedload(Thread.category),
+                                   joinedload(Thread.last_poster).lazyload(User.roles))
             .where(Thread.community_id == community.id,
                    forums.thread_visible_filter(current_user, community))
             .order_by(Thread.last_post_at.desc()).limit(10)).all()

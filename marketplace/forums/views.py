@@ -1,7 +1,10 @@
 """Forum pages: categories, threads with their posts, replying, editing, reactions, Discuss."""
 
+from datetime import timedelta
+from functools import lru_cache
 from types import SimpleNamespace
 
+from babel.dates import format_timedelta
 from flask import (
     Blueprint,
     abort,
@@ -12,13 +15,16 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from marketplace.accounts import permissions as perm
+from marketplace.accounts.models import User
 from marketplace.communities.views import load as load_community
+from marketplace.database import utcnow
 from marketplace.errors import DomainError
 from marketplace.extensions import db, limiter
 from marketplace.forums import services, subjects
@@ -28,7 +34,6 @@ from marketplace.forums.forms import (
     EditPostForm,
     EmptyForm,
     FlagForm,
-    HideForm,
     MoveForm,
     ReplyForm,
     ThreadEditForm,
@@ -51,6 +56,27 @@ def _user_key() -> str:
 post_rate_limit = limiter.limit(_post_limit, key_func=_user_key, methods=["POST"])
 
 
+@bp.app_template_filter("since")
+def since(value) -> str:
+    """Like the |ago filter, cached by rounded age: a thread page shows many dates."""
+    seconds = max(0, int((utcnow() - value).total_seconds()))
+    unit = next((u for limit, u in _UNITS if seconds < limit), 7 * 86400)
+    return _format_ago(seconds // unit * unit, str(get_locale()))
+
+
+_UNITS = ((60, 1), (3600, 60), (86400, 3600), (30 * 86400, 86400))
+
+
+@lru_cache(maxsize=4096)
+def _format_ago(seconds: int, locale: str) -> str:
+    return format_timedelta(timedelta(seconds=-seconds), add_direction=True, locale=locale)
+
+
+def _labels(lazy: dict) -> dict:
+    """Translate lazy labels once per page rather than once per post."""
+    return {key: str(label) for key, label in lazy.items()}
+
+
 def _category(slug: str, category_slug: str) -> Category:
     community = load_community(slug)
     category = db.one_or_404(select(Category).where(
@@ -61,7 +87,8 @@ def _category(slug: str, category_slug: str) -> Category:
 
 def load_thread(thread_id: int) -> Thread:
     thread = db.one_or_404(select(Thread).options(
-        joinedload(Thread.community), joinedload(Thread.category), joinedload(Thread.author),
+        joinedload(Thread.community), joinedload(Thread.category),
+        joinedload(Thread.author).lazyload(User.roles),
     ).where(Thread.id == thread_id))
     require(perm.can_read_community(current_user, thread.community))
     if not services.can_see_thread(current_user, thread):
@@ -79,7 +106,7 @@ def load_post(post_id: int) -> Post:
 def category(slug: str, category_slug: str):
     category = _category(slug, category_slug)
     community = category.community
-    query = (select(Thread).options(joinedload(Thread.author), joinedload(Thread.last_poster))
+    query = (select(Thread).options(joinedload(Thread.last_poster).lazyload(User.roles))
              .where(Thread.category_id == category.id,
                     services.thread_visible_filter(current_user, community))
              .order_by(Thread.is_pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc()))
@@ -143,19 +170,20 @@ def thread(thread_id: int):
     page = min(page_arg(), pages)
     first, last = (page - 1) * services.PER_PAGE + 1, page * services.PER_PAGE
     posts = db.session.scalars(
-        select(Post).options(joinedload(Post.author))
+        select(Post).options(joinedload(Post.author).lazyload(User.roles))
         .where(Post.thread_id == thread.id, Post.number.between(first, last),
                services.visible_post_filter(current_user, thread.community))
         .order_by(Post.number)).all()
     counts, mine = services.reaction_summary([p.id for p in posts], current_user)
     read_mark = services.last_read(current_user, [thread.id]).get(thread.id)
+    can_reply = perm.can_reply_to_thread(current_user, thread)
     html = render_template(
         "forums/thread.html", thread=thread, community=thread.community, posts=posts, perm=perm,
-        counts=counts, mine=mine, read_mark=read_mark, reactions=REACTIONS,
-        pagination=_pagination(page, pages), form=EmptyForm(), reply_form=ReplyForm(),
-        hide_form=HideForm(), move_form=_move_form(thread),
+        counts=counts, mine=mine, read_mark=read_mark, reaction_labels=_labels(REACTIONS),
+        pagination=_pagination(page, pages), can_reply=can_reply,
+        reply_form=ReplyForm() if can_reply and page == pages else None,
+        move_form=_move_form(thread),
         watching=services.is_watching(current_user, thread=thread),
-        can_reply=perm.can_reply_to_thread(current_user, thread),
         can_moderate=perm.can_moderate_community(current_user, thread.community))
     _record_read(thread, posts, read_mark)  # after rendering: its commit expires the objects
     return html
@@ -283,7 +311,7 @@ def react(post_id: int, kind: str):
     if request.headers.get("HX-Request"):
         counts, mine = services.reaction_summary([post.id], current_user)
         return render_template("forums/_reactions.html", post=post, counts=counts, mine=mine,
-                               reactions=REACTIONS, form=EmptyForm(), can_react=True)
+                               reaction_labels=_labels(REACTIONS), can_react=True, fragment=True)
     return redirect(services.post_url(post))
 
 
