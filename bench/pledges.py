@@ -79,6 +79,7 @@ def client(url: str, donor_id: int, project_ids: list[int], attempts: int, start
     with app.app_context():
         donor = db.session.get(User, donor_id)
         start.wait()
+        cpu = time.process_time()
         for _ in range(attempts):
             project = db.session.get(Project, rng.choice(project_ids))
             try:
@@ -89,8 +90,9 @@ def client(url: str, donor_id: int, project_ids: list[int], attempts: int, start
             except Conflict:
                 db.session.rollback()
                 refused += 1
+        cpu = time.process_time() - cpu
         db.engine.dispose()
-    out.put((accepted, refused))
+    out.put((accepted, refused, cpu))
 
 
 def verify(url: str) -> list[str]:
@@ -143,6 +145,9 @@ def main() -> int:
           f"{accepted + refused} attempts in {elapsed:.2f}s")
     print(f"accepted: {accepted} ({accepted / elapsed:.0f}/s); refused (goal reached): {refused}; "
           f"all attempts: {(accepted + refused) / elapsed:.0f}/s")
+    cpu_ms = sum(r[2] for r in results) / (accepted + refused) * 1000
+    print(f"client CPU per attempt: {cpu_ms:.1f} ms; load average at the end: "
+          f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     found = verify(url)
     for line in found:
         print("VIOLATION:", line)

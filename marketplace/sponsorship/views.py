@@ -93,7 +93,8 @@ def pledge(slug):
     profile = services.donor_profile(current_user)
     form = PledgeForm(currency=project.currency, is_anonymous=bool(profile and profile.is_anonymous_by_default))
     if not form.validate_on_submit():
-        return render_template("sponsorship/pledge.html", form=form, project=project)
+        status = 422 if request.method == "POST" else 200
+        return render_template("sponsorship/pledge.html", form=form, project=project), status
     try:
         pledge, created = services.record_pledge(
             current_user, project, form.amount.data, idempotency_key=form.idempotency_key.data or "",

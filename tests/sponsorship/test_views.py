@@ -203,3 +203,14 @@ def test_dashboard_shows_releases_and_outcome_per_thousand(client, auth, make_op
     assert "€100.00" in html  # my share: 250 of 1,000
     assert "50 teachers per 1,000 EUR" in html  # (30 - 10) / 400 * 1000
     assert "(latest reported value − baseline) ÷ money released × 1,000" in html
+
+
+def test_a_donor_withdraws_an_unpaid_pledge_and_the_room_returns(client, auth, make_open_project, make_donor,
+                                                                  pledge):
+    project = make_open_project(goal_minor=10_000)
+    p = pledge(make_donor(email="me@example.org"), project, "100", provider="manual")
+    auth.login("me@example.org")
+    response = client.post(f"/sponsorship/pledges/{p.id}/cancel", follow_redirects=True)
+    assert "The pledge is cancelled." in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert (p.status, project.raised_minor) == ("cancelled", 0)
