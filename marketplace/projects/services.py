@@ -393,6 +393,13 @@ def verify_objective(reviewer: User, objective: Objective) -> None:
     _release_tranche(reviewer, objective)
 
 
+def can_release(project: Project) -> bool:
+    """Whether the ledger releases tranches in the project's state (all or nothing: once funded)."""
+    from marketplace.sponsorship.services import RELEASABLE
+
+    return project.state in RELEASABLE[project.funding_model]
+
+
 def _release_tranche(reviewer: User, objective: Objective) -> None:
     if not objective.tranche_minor:
         return

@@ -16,6 +16,7 @@ from marketplace.extensions import db
 from marketplace.knowledge.models import THEMES, Practice
 from marketplace.knowledge.models import Status as PracticeStatus
 from marketplace.ledger.money import plain_minor
+from marketplace.ledger.services import project_totals
 from marketplace.projects import ranking, services, transparency
 from marketplace.projects.forms import (
     BudgetLineForm,
@@ -134,7 +135,9 @@ def show(slug):
         sponsors=transparency.public_contributions(project),
         budget_warning=services.budget_warning(project),
         can_edit=perm.can_edit_project(current_user, project),
-        can_review=perm.can_review_objectives(current_user, project),
+        can_review=perm.can_review_objectives(current_user, project)
+        and services.can_release(project),
+        totals=project_totals(project.id),
         can_cancel=perm.can_cancel_project(current_user, project),
         can_approve=perm.can_approve_project(current_user),
         can_appoint=perm.can_appoint_reviewers(current_user, project),

@@ -362,3 +362,20 @@ def test_approval_and_rejection_notify_the_owner(client, auth, make_project, mak
     notes = {n.recipient_id: n.message for n in db.session.scalars(select(Notification))}
     assert approved.title in notes[approved.owner_id]
     assert "Add a baseline." in notes[rejected.owner_id]
+
+
+def test_verify_button_only_once_money_can_be_released(client, auth, make_project, make_user,
+                                                       make_donor, pledge):
+    from marketplace.projects import services
+
+    project = make_project(state="open", goal_minor=10_000, tranche_minor=5000)
+    objective = project.objectives[0]
+    services.post_progress_report(project.owner, project, "", {objective.id: (80.0, "")})
+    db.session.commit()
+    make_user(email="mod@example.org", roles=["moderator"])
+    auth.login("mod@example.org")
+    page = client.get(f"/projects/{project.slug}").get_data(as_text=True)
+    assert "Verify and release tranche" not in page  # all or nothing: not funded yet
+    pledge(make_donor(), project, "100")
+    page = client.get(f"/projects/{project.slug}").get_data(as_text=True)
+    assert "Verify and release tranche" in page and "Received" in page
