@@ -2,6 +2,7 @@
 
 import os
 import uuid
+from contextlib import contextmanager
 
 import pytest
 
@@ -46,24 +47,28 @@ def test_eleventh_bad_login_in_a_minute_gets_a_friendly_429(client, make_user):
     assert bad_login(client, ip="10.0.0.2").status_code == 401  # counted per address
 
 
+@contextmanager
+def running(app):
+    """The app's context; its database connections are closed afterwards."""
+    with app.app_context():
+        try:
+            yield app.test_client()
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
 def test_counters_do_not_leak_from_one_app_to_the_next(app_config, client, make_user):
     make_user(email="ana@example.org")
     assert_eleventh_attempt_is_refused(client)
     db.session.remove()
-    fresh = create_app(app_config)
-    with fresh.app_context():
-        assert bad_login(fresh.test_client()).status_code == 401
-        db.session.remove()
-        db.engine.dispose()
+    with running(create_app(app_config)) as fresh:
+        assert bad_login(fresh).status_code == 401
 
 
 def test_rate_limits_can_be_switched_off(app_config):
-    app = create_app({**app_config, "RATELIMIT_ENABLED": False})
-    client = app.test_client()
-    with app.app_context():
+    with running(create_app({**app_config, "RATELIMIT_ENABLED": False})) as client:
         assert {bad_login(client).status_code for _ in range(15)} == {401}
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.mark.skipif(not REDIS_URL, reason="TEST_REDIS_URL is not set (CI sets it)")
@@ -71,24 +76,16 @@ def test_redis_storage_shares_counters_between_workers(app_config):
     """Two apps (two workers) on one Redis share the counters; a new key prefix starts afresh."""
     prefix = f"test-{uuid.uuid4().hex}"
     config = {**app_config, "RATELIMIT_STORAGE_URL": REDIS_URL, "RATELIMIT_KEY_PREFIX": prefix}
-    worker_a = create_app(config)
-    with worker_a.app_context():
-        for _ in range(10):
-            assert bad_login(worker_a.test_client()).status_code == 401
-    worker_b = create_app(config)
     try:
-        with worker_b.app_context():
-            assert bad_login(worker_b.test_client()).status_code == 429
-        other = create_app({**config, "RATELIMIT_KEY_PREFIX": f"{prefix}-other"})
-        with other.app_context():
-            assert bad_login(other.test_client()).status_code == 401
-            db.session.remove()
-            db.engine.dispose()
+        with running(create_app(config)) as worker_a:
+            for _ in range(10):
+                assert bad_login(worker_a).status_code == 401
+        with running(create_app(config)) as worker_b:
+            assert bad_login(worker_b).status_code == 429
+        with running(create_app({**config, "RATELIMIT_KEY_PREFIX": f"{prefix}-other"})) as other:
+            assert bad_login(other).status_code == 401
     finally:
         _flush_prefix(prefix)
-        with worker_a.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
 
 def _flush_prefix(prefix: str) -> None:

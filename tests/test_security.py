@@ -191,6 +191,7 @@ def test_production_cookies_are_secure(app_config, make_user):
     with prod.app_context():
         response = login(client, "ana@example.org", remember="y")
         db.session.remove()
+        db.engine.dispose()
     assert response.status_code == 302
     for name in ("session", "remember_token"):
         header = set_cookie_header(response, name)
