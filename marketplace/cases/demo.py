@@ -1,19 +1,18 @@
 """Demo case studies sharing metric definitions, so every benchmark page has ≥ 5 cases.
 
-Runs after the knowledge seeder: each case links to a published practice on its theme
-(preferring one in the same country) when there is one, and skips the link otherwise.
+Runs after the knowledge seeder: cases link to its demo practices by title; a practice that
+is not there (or not published) is skipped.
 """
 
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from marketplace.accounts.models import Organization, User
 from marketplace.cases import services
 from marketplace.cases.models import CaseStudy, MetricDefinition
 from marketplace.extensions import db
-from marketplace.knowledge.models import Practice, PracticeTheme
+from marketplace.knowledge.models import Practice
 
 DEFINITIONS = [
     ("procurement-savings-pct", "Procurement savings", "% of estimated cost", "higher",
@@ -29,11 +28,12 @@ DEFINITIONS = [
      "Median days between a citizen's request or report and the public body's response."),
 ]
 
-# title, owner email, organization, country, (start, end), theme, co-author emails, status,
+# title, owner email, organization, country, (start, end), practice titles, co-authors, status,
 # (context, implementation, results, lessons), {metric: (baseline, result, target, period)}
 CASES = [
     ("Participatory budgeting in Porto Alegre's districts", "joao.silva@example.org",
-     "Porto Alegre City Hall", "BR", (2017, 2021), "participation", ["amina.wanjiru@example.org"],
+     "Porto Alegre City Hall", "BR", (2017, 2021),
+     ["Participatory budgeting in district assemblies"], ["amina.wanjiru@example.org"],
      "published",
      ("District assemblies had lost their audience after years of unfunded promises.",
       "We tied every approved project to a published **delivery date** and a public tracker, "
@@ -43,7 +43,7 @@ CASES = [
      {"citizen-participation-rate": (1.2, 8.5, 10, "2017–2021"),
       "budget-execution-rate": (71, 88, 90, "FY2017–FY2021")}),
     ("County budget hearings in Makueni", "amina.wanjiru@example.org", "Open Budget Kenya",
-     "KE", (2018, 2022), "participation", [], "published",
+     "KE", (2018, 2022), ["Simplified citizens' budgets"], [], "published",
      ("County budget hearings were announced late and held only in the county seat.",
       "Ward-level hearings, SMS announcements two weeks ahead and a simplified citizens' budget "
       "in Kiswahili.",
@@ -52,7 +52,7 @@ CASES = [
      {"citizen-participation-rate": (0.8, 6.1, None, "2018–2022"),
       "budget-execution-rate": (64, 79, 85, "FY2018–FY2022")}),
     ("Open e-procurement in Ukrainian ministries", "oksana.kovalenko@example.org",
-     "Ministry of Economy — Procurement Reform Unit", "UA", (2016, 2020), "anti-corruption",
+     "Ministry of Economy — Procurement Reform Unit", "UA", (2016, 2020), ["Open e-procurement with public monitoring"],
      ["david.okafor@example.org"], "published",
      ("Tenders were paper-based, slow and open to collusion.",
       "Every tender above a threshold moved to an open electronic system with public bids and "
@@ -63,7 +63,7 @@ CASES = [
       "response-time-days": (45, 21, 15, "2016–2020"),
       "budget-execution-rate": (80, 86, None, "FY2016–FY2020")}),
     ("Community policing councils in Medellín", "carlos.mendoza@example.org",
-     "Fundación Convivencia", "CO", (2015, 2019), "security-sector-reform", [], "published",
+     "Fundación Convivencia", "CO", (2015, 2019), ["Neighbourhood security councils"], [], "published",
      ("Residents of hillside neighbourhoods did not report crimes to the police.",
       "Monthly neighbourhood councils with the local station chief and a shared case log.",
       "Police answered reports twice as fast and more residents joined the councils.",
@@ -71,14 +71,16 @@ CASES = [
      {"response-time-days": (18, 9, 7, "2015–2019"),
       "citizen-participation-rate": (2, 4.5, None, "2015–2019")}),
     ("Digital appointment booking in Tamil Nadu clinics", "priya.raman@example.org",
-     "State Health Digital Mission", "IN", (2019, 2022), "digital-services", [], "published",
+     "State Health Digital Mission", "IN", (2019, 2022), ["Digital appointment booking for public clinics"], [],
+     "published",
      ("Patients queued from dawn for primary-care appointments.",
       "Booking by SMS and a simple web form, with walk-in slots kept for those without phones.",
       "Waiting time for an appointment fell from twelve days to three.",
       "Keep the walk-in slots: the digital channel must add capacity, not gatekeep it."),
      {"response-time-days": (12, 3, 5, "2019–2022")}),
     ("School management committees in Thiès", "fatou.diop@example.org",
-     "Réseau des comités de gestion scolaire", "SN", (2016, 2021), "education", [],
+     "Réseau des comités de gestion scolaire", "SN", (2016, 2021),
+     ["School management committees with grant budgets"], [],
      "published",
      ("Schools received grants late and parents had no say in how they were spent.",
       "Elected committees of parents and teachers with a small grant and a public noticeboard.",
@@ -87,7 +89,9 @@ CASES = [
      {"school-attendance-rate": (78, 89, 90, "2016–2021"),
       "budget-execution-rate": (55, 74, None, "2016–2021")}),
     ("Open procurement data in a Spanish region", "sofia.garcia@example.org",
-     "Regional Open Data Office", "ES", (2018, 2022), "anti-corruption", [], "published",
+     "Regional Open Data Office", "ES", (2018, 2022),
+     ["A regional open data portal with user requests", "Open e-procurement with public monitoring"],
+     [], "published",
      ("Regional contracts were published as scanned PDFs, months late.",
       "Contracts published as open data within a week, following the Open Contracting "
       "Data Standard.",
@@ -96,7 +100,8 @@ CASES = [
      {"procurement-savings-pct": (1, 6, None, "2018–2022"),
       "response-time-days": (30, 14, None, "2018–2022")}),
     ("Public expenditure tracking in Lagos schools", "david.okafor@example.org",
-     "Centre for Public Finance Studies", "NG", (2017, 2020), "public-finance", [], "published",
+     "Centre for Public Finance Studies", "NG", (2017, 2020),
+     ["Public expenditure tracking in schools"], [], "published",
      ("Funds for schools leaked between the state treasury and the classroom.",
       "Quarterly expenditure tracking surveys, published per school.",
       "More of the budget reached schools; attendance rose slightly.",
@@ -105,14 +110,15 @@ CASES = [
       "budget-execution-rate": (58, 61, 70, "2017–2020"),
       "procurement-savings-pct": (0, 4.2, None, "2017–2020")}),
     ("School meals and attendance in Kisumu", "amina.wanjiru@example.org", "Open Budget Kenya",
-     "KE", (2019, 2022), "education", [], "published",
+     "KE", (2019, 2022), [], [], "published",
      ("Many pupils missed school in the weeks before harvest.",
       "A county-funded midday meal sourced from local farmers, with a public budget line.",
       "Attendance rose by nine points.",
       "Buying locally kept the programme popular with the county assembly."),
      {"school-attendance-rate": (81, 90, None, "2019–2022")}),
     ("Joint procurement of school supplies in Recife", "joao.silva@example.org",
-     "Porto Alegre City Hall", "BR", (2018, 2020), "public-finance", [], "published",
+     "Porto Alegre City Hall", "BR", (2018, 2020), ["Open e-procurement with public monitoring"], [],
+     "published",
      ("Each school bought its own supplies at retail prices.",
       "A framework agreement for the whole network, ordered through one catalogue.",
       "Prices fell and supplies arrived before the school year began.",
@@ -120,7 +126,7 @@ CASES = [
      {"procurement-savings-pct": (3, 14, 12, "2018–2020"),
       "school-attendance-rate": (84, 86, None, "2018–2020")}),
     ("Citizen report cards in Pune", "priya.raman@example.org", "State Health Digital Mission",
-     "IN", (2020, 2023), "participation", [], "published",
+     "IN", (2020, 2023), ["Community scorecards for health posts"], [], "published",
      ("The city did not know how residents rated its services.",
       "Yearly report cards on water, waste and clinics, discussed in ward meetings.",
       "More residents took part, but response times got worse as requests grew.",
@@ -128,8 +134,8 @@ CASES = [
      {"citizen-participation-rate": (0.5, 3.2, None, "2020–2023"),
       "response-time-days": (21, 25, 14, "2020–2023")}),
     ("Evaluation-led budgeting in French municipalities", "marie.dubois@example.org",
-     "Institut d'évaluation des politiques publiques", "FR", (2016, 2020), "public-finance",
-     [], "published",
+     "Institut d'évaluation des politiques publiques", "FR", (2016, 2020),
+     ["Evaluation-led budgeting in municipalities"], [], "published",
      ("Municipal budgets renewed programmes without asking whether they worked.",
       "Every programme above a threshold evaluated once per council term, results published.",
       "Budgets were executed slightly better; participation did not change.",
@@ -138,14 +144,15 @@ CASES = [
       "citizen-participation-rate": (3, 3, None, "2016–2020"),
       "procurement-savings-pct": (2, 5, None, "2016–2020")}),
     ("Mother-tongue early grades in Senegal", "fatou.diop@example.org",
-     "Réseau des comités de gestion scolaire", "SN", (2018, 2022), "education", [], "published",
+     "Réseau des comités de gestion scolaire", "SN", (2018, 2022), ["Mother-tongue instruction in early grades"], [],
+     "published",
      ("Young pupils dropped out when lessons started in a language they did not speak.",
       "Reading taught in Wolof in the first two grades, with a bridge to French.",
       "Attendance rose in the early grades.",
       "Parents' support depended on showing French results too."),
      {"school-attendance-rate": (74, 83, None, "2018–2022")}),
     ("Faith leaders mediating land disputes in Plateau", "david.okafor@example.org",
-     "Interfaith Peace Council", "NG", (2021, 2023), "justice", [], "draft",
+     "Interfaith Peace Council", "NG", (2021, 2023), ["Interfaith mediation of land disputes"], [], "draft",
      ("Land disputes took months in court and sometimes turned violent.",
       "Joint mediation by a pastor and an imam, with agreements registered at the local court.",
       "Disputes were settled much faster; the evaluation is not finished.",
@@ -154,13 +161,9 @@ CASES = [
 ]
 
 
-def _practice(theme: str, country: str) -> Practice | None:
-    candidates = db.session.scalars(
-        select(Practice).join(PracticeTheme, PracticeTheme.practice_id == Practice.id)
-        .where(PracticeTheme.theme == theme, Practice.status == "published")
-        .options(selectinload(Practice.countries)).order_by(Practice.id).limit(50)).all()
-    local = [p for p in candidates if country in p.country_codes]
-    return (local or candidates or [None])[0]
+def _practice_slugs(titles: list[str], practices: dict[str, str]) -> list[str]:
+    """Slugs of the demo practices with these titles; missing ones are skipped."""
+    return [practices[t] for t in titles if t in practices]
 
 
 def _definitions() -> None:
@@ -171,16 +174,15 @@ def _definitions() -> None:
                                               direction=direction, description=description)
 
 
-def _case_input(spec, users, orgs) -> services.CaseInput:
-    (title, _owner, org, country, (start, end), theme, coauthors, status, sections,
+def _case_input(spec, users, orgs, practices) -> services.CaseInput:
+    (title, _owner, org, country, (start, end), practice_titles, coauthors, status, sections,
      metrics) = spec
-    practice = _practice(theme, country)
     return services.CaseInput(
         title=title, summary=sections[2], organization_id=orgs[org].id if org in orgs else None,
         country=country, period_start=date(start, 1, 1), period_end=date(end, 12, 31),
         context=sections[0], implementation=sections[1], results=sections[2],
         lessons=sections[3], status=status, language="en",
-        practice_slugs=[practice.slug] if practice else [],
+        practice_slugs=_practice_slugs(practice_titles, practices),
         coauthor_emails=[e for e in coauthors if e in users],
         metrics=[services.MetricInput(slug, baseline, result, target, period)
                  for slug, (baseline, result, target, period) in metrics.items()],
@@ -191,12 +193,14 @@ def seed() -> None:
     _definitions()
     users = {u.email: u for u in db.session.scalars(select(User))}
     orgs = {o.name: o for o in db.session.scalars(select(Organization))}
+    practices = dict(db.session.execute(
+        select(Practice.title, Practice.slug).where(Practice.status == "published")).all())
     titles = set(db.session.scalars(select(CaseStudy.title)))
     for spec in CASES:
         owner = users.get(spec[1])
         if owner is None or spec[0] in titles:
             continue
-        data = _case_input(spec, users, orgs)
+        data = _case_input(spec, users, orgs, practices)
         lessons, data.lessons = data.lessons, ""
         case = services.create_case_study(owner, data, "First version")
         data.lessons = lessons  # a second revision, so history and diff have something to show
