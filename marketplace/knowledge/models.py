@@ -85,6 +85,8 @@ class Practice(TimestampMixin, db.Model):
         Index("ix_practice_status_published", "status", "published_at"),
         Index("ix_practice_status_endorsements", "status", "endorsement_count"),
         Index("ix_practice_status_adaptations", "status", "adaptation_count"),
+        # Adaptations of a parent by status; also keeps SQLite off the status indexes.
+        Index("ix_practice_parent_status", "parent_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -109,9 +111,7 @@ class Practice(TimestampMixin, db.Model):
     owner_id: Mapped[int | None] = mapped_column(
         ForeignKey("user.id", ondelete="SET NULL"), index=True
     )
-    parent_id: Mapped[int | None] = mapped_column(
-        ForeignKey("practice.id", ondelete="SET NULL"), index=True
-    )
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("practice.id", ondelete="SET NULL"))
     adaptation_country: Mapped[str | None] = mapped_column(String(2))
     adaptation_context: Mapped[str] = mapped_column(Text, default="")
     adaptation_rationale: Mapped[str] = mapped_column(Text, default="")
@@ -123,6 +123,9 @@ class Practice(TimestampMixin, db.Model):
     published_at: Mapped[datetime | None]
 
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+    current_revision: Mapped["Revision | None"] = relationship(
+        foreign_keys=[current_revision_id], viewonly=True
+    )
     parent: Mapped["Practice | None"] = relationship(
         remote_side=[id], back_populates="adaptations"
     )

@@ -7,7 +7,7 @@ adaptations (tests/knowledge/test_queries.py counts them).
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from marketplace.accounts.models import Organization
+from marketplace.accounts.models import Organization, User
 from marketplace.accounts.permissions import (
     can_edit_practice,
     can_endorse_practice,
@@ -24,7 +24,6 @@ from marketplace.knowledge.models import (
     PracticeCountry,
     PracticeOrganization,
     PracticeTheme,
-    Revision,
     Status,
     SuggestionStatus,
 )
@@ -43,7 +42,9 @@ def browse_query(viewer, args: dict):
     """The browse query for filter arguments (country, theme, org_type, level, language, status,
     sort); shared by the practices page and the JSON API."""
     status = args.get("status") if args.get("status") in ("draft", "archived") else "published"
-    query = select(Practice).where(services.visible_clause(viewer), Practice.status == status)
+    query = select(Practice).where(Practice.status == status)
+    if status == "draft":  # published and archived practices are public
+        query = query.where(services.visible_clause(viewer))
     query = _filter(query, args)
     sort = args.get("sort", "newest")
     if sort == "endorsed":
@@ -80,17 +81,19 @@ def _filter(query, args: dict):
 
 def page_context(practice: Practice, viewer) -> dict:
     """Everything the practice page shows besides the practice itself."""
-    ancestry = [p for p in services.ancestors(practice) if can_view_practice(viewer, p)]
-    lineage = _tree(ancestry[0] if ancestry else practice, viewer)
+    ancestry = services.ancestors(practice, viewer)
+    root = ancestry[0] if ancestry else practice
+    # Anonymous readers see no tree under a root without published adaptations: skip the query.
+    has_tree = ancestry or root.adaptation_count or is_signed_in(viewer)
+    lineage = _tree(root, viewer) if has_tree else []
     parent = practice.parent if practice.parent and can_view_practice(viewer, practice.parent) \
         else None
     return {
         "practice": practice,
-        "current_revision": db.session.get(Revision, practice.current_revision_id)
-        if practice.current_revision_id else None,
+        "current_revision": practice.current_revision,
         "endorsements": db.session.scalars(
             select(Endorsement).where(Endorsement.practice_id == practice.id)
-            .options(joinedload(Endorsement.user))
+            .options(joinedload(Endorsement.user).lazyload(User.roles))
             .order_by(Endorsement.created_at.desc(), Endorsement.id.desc())
             .limit(RECENT_ENDORSEMENTS)).all(),
         "my_endorsement": _my_endorsement(practice, viewer),
@@ -135,9 +138,8 @@ def _pending_count(practice: Practice) -> int:
 def _tree(root: Practice, viewer) -> list[tuple[int, Practice]]:
     """The root and its visible descendants as (depth, practice), depth-first."""
     children: dict[int, list[Practice]] = {}
-    for p in services.descendants(root.id):
-        if can_view_practice(viewer, p):
-            children.setdefault(p.parent_id, []).append(p)
+    for p in services.descendants(root.id, viewer):
+        children.setdefault(p.parent_id, []).append(p)
     out: list[tuple[int, Practice]] = []
 
     def walk(node: Practice, depth: int) -> None:

@@ -8,7 +8,6 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, literal, or_, select, update
-from sqlalchemy.orm import selectinload
 
 from marketplace.accounts.models import Organization, User
 from marketplace.accounts.services import parse_tags, unique_slug
@@ -378,8 +377,9 @@ def adapt_practice(parent: Practice, user: User, country: str, context: str,
                            parent=parent)
 
 
-def ancestors(practice: Practice) -> list[Practice]:
-    """The chain from the root down to the parent of `practice` (one query)."""
+def ancestors(practice: Practice, viewer=None) -> list[Practice]:
+    """The chain from the root down to the parent of `practice` that `viewer` may see (one
+    query)."""
     if practice.parent_id is None:
         return []
     up = select(Practice.id, Practice.parent_id, literal(0).label("depth")) \
@@ -387,19 +387,20 @@ def ancestors(practice: Practice) -> list[Practice]:
     up = up.union_all(select(Practice.id, Practice.parent_id, (up.c.depth + 1))
                       .where(Practice.id == up.c.parent_id, up.c.depth < 50))
     return list(db.session.scalars(
-        select(Practice).join(up, Practice.id == up.c.id).order_by(up.c.depth.desc())
-        .options(selectinload(Practice.coauthor_links))))
+        select(Practice).join(up, Practice.id == up.c.id).where(visible_clause(viewer))
+        .order_by(up.c.depth.desc())))
 
 
-def descendants(root_id: int) -> list[Practice]:
-    """Every practice adapted (transitively) from `root_id` (one query)."""
+def descendants(root_id: int, viewer=None) -> list[Practice]:
+    """Every practice adapted (transitively) from `root_id` that `viewer` may see (one query).
+    A draft's own adaptations stay listed under it only for those who see the draft."""
     down = select(Practice.id, literal(0).label("depth")) \
         .where(Practice.parent_id == root_id).cte(recursive=True)
     down = down.union_all(select(Practice.id, down.c.depth + 1)
                           .where(Practice.parent_id == down.c.id, down.c.depth < 50))
     return list(db.session.scalars(
-        select(Practice).join(down, Practice.id == down.c.id).order_by(Practice.id)
-        .options(selectinload(Practice.coauthor_links))))
+        select(Practice).join(down, Practice.id == down.c.id).where(visible_clause(viewer))
+        .order_by(Practice.id)))
 
 
 # --- endorsements ---------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from wtforms.fields.choices import SelectChoice
 
 from marketplace.accounts.forms import ConfirmForm
+from marketplace.accounts.models import User
 from marketplace.accounts.permissions import (
     can_adapt_practice,
     can_create_practice,
@@ -45,7 +46,8 @@ def _get(slug: str, *, full: bool = False) -> Practice:
     if full:
         query = query.options(
             selectinload(Practice.countries), selectinload(Practice.themes),
-            selectinload(Practice.tags), joinedload(Practice.owner), joinedload(Practice.parent),
+            selectinload(Practice.tags), joinedload(Practice.owner).lazyload(User.roles),
+            joinedload(Practice.parent), joinedload(Practice.current_revision),
             selectinload(Practice.organization_links).joinedload(PracticeOrganization.organization),
             selectinload(Practice.coauthor_links).joinedload(PracticeAuthor.user),
         )

@@ -1,0 +1,319 @@
+"""Practice pages under gunicorn (2 sync workers) on SQLite, against a bare Flask page.
+
+    .venv/bin/python bench/knowledge.py [--seconds 8] [--clients 4] [--write-docs]
+
+Builds a deterministic data set in a temporary instance folder: 10,000 practices (5% drafts)
+with countries, themes, tags and organizations; 400 of them have 20 revisions and 25
+endorsements, 100 have 6 adaptations each; 200 case studies reporting one metric for the
+benchmark page. It serves the app with `gunicorn -w 2` and measures, in the same run, the
+practice page, the list page (several filters, sorts and pages), the benchmark page and a bare
+Flask page rendering 20 rows of the same SQLite database: server time (median and p95, from a
+WSGI wrapper that times each request from arrival until the response is ready), requests/s
+from concurrent clients, and queries per page (counted in-process with the test client).
+The WSGI timer, gunicorn launcher and load loop are shared with bench/forums.py.
+"""
+
+import argparse
+import os
+import random
+import shutil
+import sys
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.forums import ServerTimer, load, serve  # noqa: E402
+
+PRACTICES, USERS, ORGS = 10_000, 300, 30
+RICH, PARENTS, CHILDREN = 400, 100, 6
+CASES, METRIC = 200, "response-time-days"
+COUNTRIES = ["KE", "BR", "SN", "FR", "IN", "CO", "UA", "NG", "JP", "ES", "DK", "GB", "MX", "PH"]
+THEMES = ["governance", "anti-corruption", "public-finance", "health", "education",
+          "participation", "local-government", "digital-services", "environment", "justice"]
+ORG_TYPES = ["government", "ngo", "academic", "private", "multilateral", "foundation", "faith"]
+SECTIONS = {
+    "problem": "Residents had **no say** in where investment went; complaints went unanswered.",
+    "context": "A city of 1.4 million people in 17 districts, after a decade of "
+               "[fiscal reform](https://example.org/reform).",
+    "approach": "1. Open assemblies every spring\n2. Elected delegates rank priorities\n"
+                "3. A weighting formula favours districts in need\n\n> Publish the results.",
+    "results": "Sewerage coverage rose from 46% to 85% in ten years; attendance peaked above "
+               "30,000 people a year.",
+    "lessons": "Publish what happened to last year's votes before asking people to vote again.",
+}
+
+
+def practice_app():
+    from marketplace import create_app
+
+    app = create_app({"DATABASE_URL": os.environ["BENCH_DATABASE_URL"],
+                      "SECRET_KEY": "bench-secret-key-0123456789-0123456789-abcdef"})
+    return ServerTimer(app)
+
+
+def bare_app():
+    """The reference: Flask + SQLAlchemy Core + Jinja, 20 rows of the same database."""
+    from flask import Flask, render_template_string
+    from sqlalchemy import create_engine, text
+
+    app = Flask("bare")
+    engine = create_engine(os.environ["BENCH_DATABASE_URL"])
+    page = ("<!doctype html><title>bare</title><ol>{% for r in rows %}<li><a href='/p/{{ r.slug }}'>"
+            "{{ r.title }}</a> {{ r.summary }} {{ r.endorsement_count }}</li>{% endfor %}</ol>")
+
+    @app.route("/bare")
+    def bare():
+        with engine.connect() as conn:
+            rows = conn.execute(text(
+                "SELECT slug, title, summary, endorsement_count FROM practice "
+                "WHERE status = 'published' ORDER BY published_at DESC LIMIT 20")).all()
+        return render_template_string(page, rows=rows)
+
+    return ServerTimer(app)
+
+
+# --- data ------------------------------------------------------------------------------------
+
+
+def build(database_url: str) -> dict:
+    from sqlalchemy import insert, update
+
+    from marketplace import create_app
+    from marketplace.accounts.models import Organization, User
+    from marketplace.extensions import db
+    from marketplace.knowledge.models import (
+        Endorsement,
+        Practice,
+        PracticeCountry,
+        PracticeOrganization,
+        PracticeTag,
+        PracticeTheme,
+        Revision,
+    )
+    from marketplace.text import render_markdown
+
+    rng = random.Random(7)
+    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "x" * 40,
+                      "SEARCH_DRAIN": "manual"})
+    html = {k: render_markdown(v) for k, v in SECTIONS.items()}
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    with app.app_context():
+        db.create_all()
+        s = db.session
+        s.execute(insert(User), [{"id": i, "email": f"u{i}@example.org", "display_name":
+                                   f"Member {i}", "password_hash": "x", "created_at": start,
+                                   "updated_at": start} for i in range(1, USERS + 1)])
+        s.execute(insert(Organization), [{"id": i, "name": f"Organization {i}", "slug": f"org-{i}",
+                                          "type": ORG_TYPES[i % len(ORG_TYPES)],
+                                          "country": COUNTRIES[i % len(COUNTRIES)],
+                                          "created_at": start, "updated_at": start}
+                                         for i in range(1, ORGS + 1)])
+        parents = list(range(1, PARENTS + 1))
+        children = {p: list(range(PRACTICES - p * CHILDREN + 1, PRACTICES - (p - 1) * CHILDREN + 1))
+                    for p in parents}
+        parent_of = {c: p for p, cs in children.items() for c in cs}
+        rows, links = [], {"c": [], "t": [], "g": [], "o": []}
+        for i in range(1, PRACTICES + 1):
+            when = start + timedelta(minutes=i * 7)
+            countries = rng.sample(COUNTRIES, rng.randint(1, 3))
+            draft = i % 20 == 0 and i not in parent_of and i > PARENTS
+            rows.append({
+                "id": i, "slug": f"practice-{i}", "title": f"Practice number {i}: open budgets",
+                "summary": "Residents decide part of the capital budget in public assemblies.",
+                **{f"{k}_source": v for k, v in SECTIONS.items()},
+                **{f"{k}_html": v for k, v in html.items()},
+                "level": ["local", "national", "regional", "global"][i % 4],
+                "language": "en" if i % 5 else "fr", "licence": "CC-BY-4.0",
+                "status": "draft" if draft else "published", "owner_id": rng.randint(1, USERS),
+                "parent_id": parent_of.get(i),
+                "adaptation_country": countries[0] if i in parent_of else None,
+                "adaptation_context": "Another country." if i in parent_of else "",
+                "adaptation_rationale": "Smaller budgets." if i in parent_of else "",
+                "endorsement_count": 25 if i <= RICH else rng.randint(0, 5),
+                "adaptation_count": CHILDREN if i in children else 0,
+                "current_revision_id": None, "published_at": None if draft else when,
+                "created_at": when, "updated_at": when})
+            links["c"] += [{"practice_id": i, "country": c} for c in countries]
+            links["t"] += [{"practice_id": i, "theme": t} for t in rng.sample(THEMES, rng.randint(1, 3))]
+            links["g"] += [{"practice_id": i, "tag": t} for t in ("budgets", f"tag-{i % 50}")]
+            links["o"].append({"practice_id": i, "organization_id": rng.randint(1, ORGS)})
+        s.execute(insert(Practice), rows)
+        for model, key in ((PracticeCountry, "c"), (PracticeTheme, "t"), (PracticeTag, "g"),
+                           (PracticeOrganization, "o")):
+            s.execute(insert(model), links[key])
+        revisions, rev_id, current = [], 0, {}
+        for i in range(1, PRACTICES + 1):
+            for n in range(1, (20 if i <= RICH else 1) + 1):
+                rev_id += 1
+                revisions.append({"id": rev_id, "practice_id": i, "number": n,
+                                  "data": {"title": rows[i - 1]["title"], **SECTIONS},
+                                  "author_id": rng.randint(1, USERS), "message": f"edit {n}",
+                                  "created_at": start})
+            current[i] = rev_id
+        s.execute(insert(Revision), revisions)
+        s.execute(update(Practice), [{"id": i, "current_revision_id": r} for i, r in current.items()])
+        s.execute(insert(Endorsement), [
+            {"practice_id": i, "user_id": u, "kind": "applied" if u % 2 else "recommend",
+             "comment": "Worked for us." if u % 3 else "", "created_at": start}
+            for i in range(1, RICH + 1) for u in rng.sample(range(1, USERS + 1), 25)])
+        s.commit()
+        benchmark = _cases(app)
+        db.engine.dispose()
+    published = [r["slug"] for r in rows if r["status"] == "published"]
+    return {"practice_paths": [f"/practices/{slug}" for slug in published[:RICH - 20]
+                               + rng.sample(published[RICH:], 400)],
+            "benchmark": benchmark}
+
+
+def _cases(app) -> str | None:
+    """200 published case studies reporting one metric (only if marketplace.cases exists)."""
+    try:
+        from marketplace.cases import services as cases
+    except ImportError:
+        return None
+    from marketplace.accounts.models import User
+    from marketplace.extensions import db
+
+    rng = random.Random(11)
+    with app.test_request_context():
+        cases.create_metric_definition(slug=METRIC, name="Response time", unit="days",
+                                       direction="lower")
+        owner = db.session.get(User, 1)
+        for i in range(CASES):
+            cases.create_case_study(owner, cases.CaseInput(
+                title=f"Case {i}", country=COUNTRIES[i % len(COUNTRIES)], status="published",
+                context="About this case.", metrics=[cases.MetricInput(
+                    METRIC, rng.randint(10, 60), rng.randint(3, 40))]))
+        db.session.commit()
+    return f"/benchmarks/{METRIC}"
+
+
+def count_queries(database_url: str, paths: dict[str, list[str]]) -> dict[str, int]:
+    """Queries per page (max over a few URLs of each page), anonymous reader."""
+    from sqlalchemy import event
+
+    from marketplace import create_app
+    from marketplace.extensions import db
+
+    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "x" * 40})
+    out = {}
+    with app.app_context():
+        client = app.test_client()
+        for name, urls in paths.items():
+            counts = []
+            for url in urls[:5]:
+                client.get(url)  # warm caches
+                hits = [0]
+
+                def hit(*args, hits=hits):
+                    hits[0] += 1
+
+                event.listen(db.engine, "before_cursor_execute", hit)
+                response = client.get(url)
+                event.remove(db.engine, "before_cursor_execute", hit)
+                assert response.status_code == 200, (url, response.status_code)
+                counts.append(hits[0])
+            out[name] = max(counts)
+        db.engine.dispose()
+    return out
+
+
+# --- run -------------------------------------------------------------------------------------
+
+LIST_PATHS = ["/practices/", "/practices/?page=2", "/practices/?page=40", "/practices/?sort=endorsed",
+              "/practices/?sort=adapted", "/practices/?country=KE", "/practices/?theme=health",
+              "/practices/?country=BR&theme=education&sort=endorsed",
+              "/practices/?org_type=ngo&page=3", "/practices/?level=local&language=fr"]
+TARGETS = {"practice page": 10.0, "list page": 15.0}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--write-docs", action="store_true")
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-knowledge-"))
+    try:
+        url = f"sqlite:///{tmp / 'bench.sqlite3'}"
+        print(f"building {PRACTICES} practices in {tmp} …", flush=True)
+        os.environ.update(MARKETPLACE_INSTANCE_PATH=str(tmp), MARKETPLACE_SEARCH_DRAIN="manual")
+        data = build(url)
+        app_target, bare_target = "bench.knowledge:practice_app()", "bench.knowledge:bare_app()"
+        pages = {"practice page": (app_target, 5811, data["practice_paths"]),
+                 "list page": (app_target, 5811, LIST_PATHS)}
+        if data["benchmark"]:
+            pages["benchmark page (200 cases)"] = (app_target, 5811, [data["benchmark"]])
+        pages["bare Flask page (20 rows)"] = (bare_target, 5812, ["/bare"])
+        queries = count_queries(url, {k: v[2] for k, v in pages.items() if v[0] == app_target})
+        env = {**os.environ, "BENCH_DATABASE_URL": url}
+        results, servers = {}, {}
+        try:
+            for name, (target, port, paths) in pages.items():
+                if target not in servers:
+                    servers[target] = serve(target, port, env)
+                results[name] = r = load(port, paths, args.seconds, args.clients)
+                r["queries"] = queries.get(name)
+                print(f"{name:28} median {r['median']:6.2f} ms  p95 {r['p95']:6.2f} ms  "
+                      f"{r['rps']:7.1f} req/s  queries {r['queries'] or '-'}  "
+                      f"({r['requests']} requests, {r['errors']} errors)", flush=True)
+        finally:
+            for proc in servers.values():
+                proc.terminate()
+                proc.wait(timeout=10)
+        report = _report(results, args)
+        print(report)
+        if args.write_docs:
+            _write_docs(report)
+        ok = _targets_met(results)
+        print("targets met" if ok else "TARGETS MISSED")
+        return 0 if ok else 1
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _targets_met(results: dict) -> bool:
+    bare = results["bare Flask page (20 rows)"]["rps"]
+    p95_ok = all(results[name]["p95"] <= limit for name, limit in TARGETS.items())
+    rps_ok = all(r["rps"] >= 0.3 * bare for name, r in results.items() if not name.startswith("bare"))
+    return p95_ok and rps_ok
+
+
+def _report(results: dict, args) -> str:
+    bare = results["bare Flask page (20 rows)"]["rps"]
+    lines = [
+        "## Knowledge", "",
+        f"Measured {datetime.now(UTC):%Y-%m-%d} with `.venv/bin/python bench/knowledge.py"
+        f" --seconds {args.seconds:g} --clients {args.clients}` (SQLite, gunicorn 2 sync "
+        f"workers, anonymous reader; {PRACTICES:,} practices, {RICH} of them with 20 revisions "
+        f"and 25 endorsements, {PARENTS} with {CHILDREN} adaptations; {CASES} case studies on "
+        "the benchmark page). Practice page: 800 different practices; list page: 10 URLs mixing "
+        "filters, sorts and deep pages (20 a page). Server time is measured inside the worker, "
+        "from request arrival to response ready; requests/s from concurrent clients on the same "
+        "2 cores, so it includes their cost; queries are counted in-process.", "",
+        "| page | server median | server p95 | requests/s | vs bare page | queries |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, r in results.items():
+        lines.append(f"| {name} | {r['median']:.2f} ms | {r['p95']:.2f} ms | {r['rps']:.0f} | "
+                     f"{r['rps'] / bare:.0%} | {r.get('queries') or '1'} |")
+    lines += ["", "Targets: practice page p95 ≤ 10 ms, list page p95 ≤ 15 ms, each page's "
+              "requests/s ≥ 30% of the bare page's."]
+    return "\n".join(lines) + "\n"
+
+
+def _write_docs(report: str) -> None:
+    path = ROOT / "docs" / "benchmarks.md"
+    text = path.read_text()
+    start = text.find("\n## Knowledge\n")
+    if start >= 0:
+        end = text.find("\n## ", start + 1)
+        text = text[:start] + text[end:] if end >= 0 else text[:start]
+    path.write_text(text.rstrip("\n") + "\n\n" + report)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
