@@ -201,9 +201,14 @@ def members_of(community: Community) -> list[User]:
 
 
 def watchers_of(thread: Thread) -> list[User]:
+    """Watchers of the thread or its category who may still read it (members, if private)."""
     watcher_ids = select(Watch.user_id).where(
         (Watch.thread_id == thread.id) | (Watch.category_id == thread.category_id))
-    return list(db.session.scalars(select(User).where(User.id.in_(watcher_ids))))
+    query = select(User).where(User.id.in_(watcher_ids), User.is_deleted.is_(False))
+    if thread.community.is_private:
+        query = query.where(User.id.in_(select(CommunityMember.user_id).where(
+            CommunityMember.community_id == thread.community_id)))
+    return list(db.session.scalars(query))
 
 
 def edit_post(editor: User, post: Post, body: str) -> None:

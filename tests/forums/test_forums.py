@@ -204,3 +204,39 @@ def test_locked_thread_refuses_replies(app, client, auth, make_user, make_commun
     auth.login("bo@example.org")
     assert client.post(f"/threads/{thread.id}/reply", data={"body": "late"}).status_code == 403
     assert "This thread is locked" in client.get(f"/threads/{thread.id}").get_data(True)
+
+
+def test_removed_members_of_a_private_community_hear_nothing(app, make_user, make_community,
+                                                             make_thread, make_reply, aged):
+    ana = aged(make_user(name="Ana Silva"))
+    bo = aged(make_user(name="Bo Otieno"))
+    community = make_community(owner=ana, private=True, members=[bo])
+    thread = make_thread(community, ana, title="Secret plan")
+    make_reply(thread, bo, "I watch this now")
+    from marketplace.communities.services import get_member, remove_member
+    with app.test_request_context():
+        remove_member(ana, community, get_member(community, bo.id))
+    db.session.commit()
+    make_reply(thread, ana, "Next step")
+    assert not any("Secret plan" in m for m in _notes(bo))
+
+
+def test_discuss_opens_or_creates_the_subjects_thread(app, client, auth, make_user,
+                                                      make_community, make_practice, aged):
+    ana, bo, community = _setup(make_user, make_community, aged)
+    practice = make_practice(owner=ana, title="Budget hearings")
+    auth.login("bo@example.org")
+    form = client.get(f"/discuss/practice/{practice.id}").get_data(True)
+    assert "Discuss Budget hearings" in form and "Budgets — General" in form
+    from marketplace.forums.services import categories_of
+    category = categories_of(community)[0]
+    response = client.post(f"/discuss/practice/{practice.id}", data={
+        "category": category.id, "title": "Budget hearings", "kind": "discussion",
+        "body": "How did the hearings go?"})
+    thread = db.session.scalar(select(Thread))
+    assert (thread.subject_type, thread.subject_id) == ("practice", practice.id)
+    assert response.location.endswith(f"/threads/{thread.id}")
+    again = client.get(f"/discuss/practice/{practice.id}")
+    assert again.status_code == 302 and again.location.endswith(f"/threads/{thread.id}")
+    assert client.get("/discuss/practice/99999").status_code == 404
+    assert client.get(f"/discuss/nonsense/{practice.id}").status_code == 404
