@@ -90,7 +90,8 @@ CASES = [
       "budget-execution-rate": (55, 74, None, "2016–2021")}),
     ("Open procurement data in a Spanish region", "sofia.garcia@example.org",
      "Regional Open Data Office", "ES", (2018, 2022),
-     ["A regional open data portal with user requests", "Open e-procurement with public monitoring"],
+     ["Open procurement monitoring on an existing platform",
+      "A regional open data portal with user requests"],
      [], "published",
      ("Regional contracts were published as scanned PDFs, months late.",
       "Contracts published as open data within a week, following the Open Contracting "

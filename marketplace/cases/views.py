@@ -20,6 +20,7 @@ from marketplace.accounts.permissions import (
     can_create_case_study,
     can_edit_case_study,
     can_view_case_study,
+    can_view_practice,
 )
 from marketplace.cases import benchmark, services
 from marketplace.cases.forms import (
@@ -102,8 +103,9 @@ def show(slug):
     for m in case.metrics:
         own = benchmark.own_point(m, case)
         rows.append((m, benchmark.standing_among(own, peers[m.metric_definition_id]), own))
+    practices = [p for p in case.practices if can_view_practice(current_user, p)]
     return render_template(
-        "cases/show.html", case=case, rows=rows, sections=SECTIONS,
+        "cases/show.html", case=case, rows=rows, practices=practices, sections=SECTIONS,
         section_labels=SECTION_LABELS, can_edit=can_edit_case_study(current_user, case))
 
 

@@ -113,3 +113,19 @@ def test_metric_definition_slug_is_unique_and_stable(client, auth, people,
     assert response.status_code == 302
     assert client.get("/benchmarks/budget-execution-rate").status_code == 200
     assert client.get("/benchmarks/renamed").status_code == 404
+
+
+def test_a_draft_practice_linked_to_a_published_case_stays_hidden(client, auth, people,
+                                                                  make_practice,
+                                                                  make_case_study):
+    draft_practice = make_practice(owner=people["owner"], title="Unpublished method",
+                                   status="draft")
+    case = make_case_study(owner=people["owner"], title="Public case",
+                           coauthor_emails=["co@example.org"],
+                           practice_slugs=[draft_practice.slug])
+    assert "Unpublished method" not in client.get(f"/cases/{case.slug}").get_data(as_text=True)
+    auth.login(people["coauthor"].email)  # co-author of the case, not of the practice
+    assert "Unpublished method" not in client.get(f"/cases/{case.slug}").get_data(as_text=True)
+    auth.logout()
+    auth.login(people["owner"].email)
+    assert "Unpublished method" in client.get(f"/cases/{case.slug}").get_data(as_text=True)
