@@ -251,3 +251,26 @@ RELATED: dict[str, Callable[[Any], Iterable[str]]] = {
 def split_id(doc_id: str) -> tuple[str, int]:
     kind, _, key = doc_id.partition(":")
     return kind, int(key)
+
+
+# --- projects and events (the builder lives in marketplace.projects.search_documents) --------
+
+
+def project(p) -> dict | None:
+    from marketplace.projects.search_documents import project_document
+
+    return project_document(p)
+
+
+def _project_loads(Project):
+    from marketplace.projects.search_documents import project_loads
+
+    return project_loads(Project)
+
+
+KINDS["project"] = Kind("marketplace.projects.models:Project", project, options=_project_loads)
+RELATED.update({
+    "marketplace.projects.models:ProjectCountry": lambda r: [f"project:{r.project_id}"],
+    "marketplace.projects.models:ProjectTheme": lambda r: [f"project:{r.project_id}"],
+    "marketplace.projects.models:Objective": lambda r: [f"project:{r.project_id}"],
+})

@@ -379,3 +379,13 @@ def test_verify_button_only_once_money_can_be_released(client, auth, make_projec
     pledge(make_donor(), project, "100")
     page = client.get(f"/projects/{project.slug}").get_data(as_text=True)
     assert "Verify and release tranche" in page and "Received" in page
+
+
+def test_search_finds_open_projects_but_not_drafts(make_project, make_user, search_results):
+    draft = make_project(title="Mangrove nursery draft")
+    project = make_project(title="Mangrove nursery cooperative", state="open")
+    assert search_results("mangrove") == [f"project:{project.id}"]
+    moderator = make_user(roles=["moderator"])
+    assert set(search_results("mangrove", viewer=moderator)) == {
+        f"project:{project.id}", f"project:{draft.id}"}
+    assert f"project:{draft.id}" in search_results("mangrove", viewer=draft.owner)
