@@ -78,10 +78,15 @@ def _truncate_all() -> None:
 
     from marketplace.settings import normalize_database_url
 
-    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
     engine = create_engine(normalize_database_url(PG_URL))
     with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        # DELETE is ~10x faster than TRUNCATE on small tables; foreign-key triggers are off
+        # meanwhile (cycles such as thread <-> post), and the id sequences start again at 1.
+        conn.execute(text("SET LOCAL session_replication_role = replica"))
+        for table in db.metadata.tables.values():
+            conn.execute(table.delete())
+        conn.execute(text("SELECT setval(c.oid::regclass, 1, false) FROM pg_class c "
+                          "WHERE c.relkind = 'S' AND c.relnamespace = current_schema()::regnamespace"))
     engine.dispose()
 
 
