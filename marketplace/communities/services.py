@@ -6,7 +6,7 @@ community's moderation page lists.
 
 import secrets
 
-from flask import g, url_for
+from flask import g, has_app_context, url_for
 from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 
@@ -31,10 +31,10 @@ DEFAULT_CATEGORIES = ("General", "Questions and answers")
 
 
 def member_role(community: Community, user) -> str | None:
-    """The user's role in the community, or None; cached for the request."""
+    """The user's role in the community, or None; cached for the app context (request)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return None
-    cache = g.setdefault("community_roles", {}) if _has_g() else {}
+    cache = g.setdefault("community_roles", {}) if has_app_context() else {}
     key = (community.id, user.id)
     if key not in cache:
         cache[key] = db.session.scalar(select(CommunityMember.role).where(
@@ -42,14 +42,8 @@ def member_role(community: Community, user) -> str | None:
     return cache[key]
 
 
-def _has_g() -> bool:
-    from flask import has_app_context
-
-    return has_app_context()
-
-
 def _forget_roles() -> None:
-    if _has_g():
+    if has_app_context():
         g.pop("community_roles", None)
 
 

@@ -19,7 +19,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import defer, joinedload
 
 from marketplace.accounts import permissions as perm
 from marketplace.accounts.models import User
@@ -87,9 +87,7 @@ def _category(slug: str, category_slug: str) -> Category:
 
 def load_thread(thread_id: int) -> Thread:
     thread = db.one_or_404(select(Thread).options(
-        joinedload(Thread.community), joinedload(Thread.category),
-        joinedload(Thread.author).lazyload(User.roles),
-    ).where(Thread.id == thread_id))
+        joinedload(Thread.community), joinedload(Thread.category)).where(Thread.id == thread_id))
     require(perm.can_read_community(current_user, thread.community))
     if not services.can_see_thread(current_user, thread):
         abort(404)
@@ -170,7 +168,8 @@ def thread(thread_id: int):
     page = min(page_arg(), pages)
     first, last = (page - 1) * services.PER_PAGE + 1, page * services.PER_PAGE
     posts = db.session.scalars(
-        select(Post).options(joinedload(Post.author).lazyload(User.roles))
+        select(Post).options(defer(Post.body_source), joinedload(Post.author).load_only(
+            User.display_name, User.is_deleted).lazyload(User.roles))
         .where(Post.thread_id == thread.id, Post.number.between(first, last),
                services.visible_post_filter(current_user, thread.community))
         .order_by(Post.number)).all()
