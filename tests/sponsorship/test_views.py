@@ -214,3 +214,30 @@ def test_a_donor_withdraws_an_unpaid_pledge_and_the_room_returns(client, auth, m
     assert "The pledge is cancelled." in response.get_data(as_text=True)
     db.session.expire_all()
     assert (p.status, project.raised_minor) == ("cancelled", 0)
+
+
+def test_only_reviewers_release_money(client, auth, make_open_project, make_donor, make_objective, make_user,
+                                      pledge):
+    from marketplace.projects.models import ProgressReport, ProgressValue
+    from marketplace.sponsorship.models import TrancheRelease
+
+    owner = make_user(email="owner@example.org")
+    project = make_open_project(goal_minor=1_000, owner=owner)
+    pledge(make_donor(email="giver@example.org"), project, "10")
+    objective = make_objective(project, tranche_minor=500, baseline=0, target=5)
+    report = ProgressReport(project_id=project.id, author_id=owner.id, body_source="done")
+    report.values.append(ProgressValue(objective_id=objective.id, actual=6))
+    db.session.add(report)
+    db.session.commit()
+    make_user(email="mod@example.org", roles=["moderator"])
+    url = f"/projects/{project.slug}/objectives/{objective.id}/verify"
+    for email in ("owner@example.org", "giver@example.org"):
+        auth.login(email)
+        assert client.post(url).status_code == 403
+        auth.logout()
+    assert db.session.scalar(select(func.count()).select_from(TrancheRelease)) == 0
+    auth.login("mod@example.org")
+    client.post(url)
+    db.session.expire_all()
+    assert db.session.scalar(select(TrancheRelease.amount_minor)) == 500
+    assert project.released_minor == 500
