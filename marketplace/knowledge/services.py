@@ -271,10 +271,8 @@ def _notify_adaptation_owners(practice: Practice, actor: User | None) -> None:
     from marketplace.notifications import kinds
     from marketplace.notifications.services import notify
 
-    owners = db.session.scalars(
-        select(User).join(Practice, Practice.owner_id == User.id)
-        .where(Practice.parent_id == practice.id).distinct()
-    ).all()
+    owner_ids = select(Practice.owner_id).where(Practice.parent_id == practice.id)
+    owners = db.session.scalars(select(User).where(User.id.in_(owner_ids))).all()
     for owner in owners:
         notify(owner, kinds.ORIGINAL_CHANGED,
                _("The original changed since you adapted it: %(title)s", title=practice.title),
