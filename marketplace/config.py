@@ -24,6 +24,7 @@ DEFAULTS = {
     "RATELIMIT_STORAGE_URL": "memory://",
     "RATELIMIT_LOGIN": "10 per minute",
     "RATELIMIT_HEADERS_ENABLED": True,
+    "TRUSTED_PROXIES": 0,  # reverse proxies in front (nginx: 1); else X-Forwarded-For is ignored
     "RATELIMIT_HEADER_LIMIT": "RateLimit-Limit",
     "RATELIMIT_HEADER_REMAINING": "RateLimit-Remaining",
     "RATELIMIT_HEADER_RESET": "RateLimit-Reset",

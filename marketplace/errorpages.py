@@ -1,6 +1,7 @@
 """Error pages in the site's look, JSON errors for API callers."""
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -20,6 +21,10 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_error(err: CSRFError):
+        err.description = _(
+            "This form has expired or was not sent from this site. Go back, reload the page and "
+            "try again."
+        )
         return _http_error(err)
 
     @app.errorhandler(500)

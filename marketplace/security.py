@@ -1,6 +1,7 @@
 """Security headers on every response; the rate limiter's per-app set-up."""
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from marketplace.extensions import limiter
 
@@ -19,6 +20,10 @@ CSP = "; ".join([
 
 
 def init_app(app: Flask) -> None:
+    hops = app.config["TRUSTED_PROXIES"]
+    if hops:  # behind N reverse proxies: trust their X-Forwarded-* (client address, https)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
     @app.after_request
     def _headers(response):
         headers = response.headers

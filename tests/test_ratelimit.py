@@ -71,6 +71,21 @@ def test_rate_limits_can_be_switched_off(app_config):
         assert {bad_login(client).status_code for _ in range(15)} == {401}
 
 
+def test_behind_a_trusted_proxy_each_client_has_its_own_counter(app_config):
+    def bad_login_from(client, forwarded_for):
+        return client.post("/login", data={"email": "x@example.org", "password": "nope-nope-nope"},
+                           headers={"X-Forwarded-For": forwarded_for}, environ_base={"REMOTE_ADDR": "10.9.9.9"})
+
+    with running(create_app({**app_config, "TRUSTED_PROXIES": 1})) as client:
+        for _ in range(10):
+            bad_login_from(client, "203.0.113.7")
+        assert bad_login_from(client, "203.0.113.7").status_code == 429
+        assert bad_login_from(client, "198.51.100.2").status_code == 401
+    with running(create_app(app_config)) as client:  # no proxy configured: the header is ignored
+        statuses = [bad_login_from(client, f"203.0.113.{n}").status_code for n in range(11)]
+        assert statuses[-1] == 429
+
+
 @pytest.mark.skipif(not REDIS_URL, reason="TEST_REDIS_URL is not set (CI sets it)")
 def test_redis_storage_shares_counters_between_workers(app_config):
     """Two apps (two workers) on one Redis share the counters; a new key prefix starts afresh."""

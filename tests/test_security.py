@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug.routing.converters import NumberConverter
 
 from marketplace import create_app
 from marketplace.accounts.models import AuditEvent, OrganizationMember, User
@@ -65,7 +66,7 @@ def test_anonymous_post_without_csrf_token_is_refused(client, path):
         "lang": "fr", "next": "/",
     })
     assert response.status_code == 400
-    assert "CSRF token is missing" in response.get_data(as_text=True)
+    assert "This form has expired or was not sent from this site." in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count(User.id))) == 0
     assert "lang" not in {c.key for c in client._cookies.values()}
 
@@ -122,7 +123,7 @@ def _sample_url(app, rule, org_slug) -> str:
         converter = rule._converters[arg]
         if hasattr(converter, "items"):  # any(a, b)
             values[arg] = sorted(converter.items)[0]
-        elif type(converter).__name__ == "IntegerConverter":
+        elif isinstance(converter, NumberConverter):
             values[arg] = 1
         else:
             values[arg] = org_slug if arg == "slug" else "sample"
@@ -390,3 +391,30 @@ def test_organization_member_ids_from_other_organizations_are_refused(app, clien
     post(client, f"/organizations/{org_b.slug}/members/{victim.id}/remove", token_from="/")
     db.session.expire_all()
     assert db.session.get(OrganizationMember, victim.id) is not None
+
+
+# --- error pages --------------------------------------------------------------------------------
+
+
+def test_error_pages_in_the_site_look(app_config):
+    app = create_app({**app_config, "TESTING": False, "WTF_CSRF_ENABLED": False})
+
+    @app.route("/boom")
+    def boom():
+        raise RuntimeError("boom")
+
+    client = app.test_client()
+    with app.app_context():
+        server_error = client.get("/boom")
+        not_found = client.get("/no-such-page")
+        api = client.get("/api/no-such-thing")
+        db.session.remove()
+        db.engine.dispose()
+    assert server_error.status_code == 500
+    assert "<h1>Something went wrong</h1>" in server_error.get_data(as_text=True)
+    assert "RuntimeError" not in server_error.get_data(as_text=True)
+    assert "Content-Security-Policy" in server_error.headers
+    assert not_found.status_code == 404 and "<h1>" in not_found.get_data(as_text=True)
+    assert api.status_code == 404
+    assert api.headers["Content-Type"] == "application/problem+json"
+    assert api.get_json()["status"] == 404
