@@ -54,6 +54,9 @@ class PracticeForm(FlaskForm):
     organizations = SelectMultipleField(_l("Organizations"), coerce=int, validators=[Optional()])
     licence = StringField(_l("Licence"), default="CC-BY-4.0", validators=[Length(max=40)])
     source_url = URLField(_l("Source URL"), validators=[Optional(), Length(max=1000)])
+    coauthors = StringField(_l("Co-authors"), validators=[Length(max=2000)],
+                            description=_l("Emails of members who edit it with you, "
+                                           "comma-separated."))
     message = StringField(_l("Edit summary"), validators=[Length(max=300)],
                           description=_l("What did you change? Shown in the history."))
 

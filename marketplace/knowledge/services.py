@@ -179,13 +179,16 @@ def diff(old: dict, new: dict) -> list[revisions.FieldDiff]:
 
 
 def create_practice(owner: User, data: dict, message: str = "", *,
-                    status: Status = Status.DRAFT, parent: Practice | None = None) -> Practice:
+                    status: Status = Status.DRAFT, parent: Practice | None = None,
+                    coauthors: str = "") -> Practice:
     data = clean_data(data)
     practice = Practice(slug=unique_slug(Practice, data["title"]), owner_id=owner.id,
                         status=Status.DRAFT.value, parent=parent)
     _apply(practice, data)
     db.session.add(practice)
     db.session.flush()
+    if coauthors:
+        set_coauthors_by_email(practice, coauthors)
     _record(practice, owner, message or _("Created"), notify_adaptations=False)
     if status == Status.PUBLISHED:
         publish_practice(practice)
@@ -206,19 +209,42 @@ def _record(practice: Practice, author: User | None, message: str, *,
     return revision
 
 
-def update_practice(practice: Practice, editor: User, data: dict, message: str = "") -> Revision:
-    """Save an edit as a new revision; InvalidInput if nothing changed."""
+def update_practice(practice: Practice, editor: User, data: dict, message: str = "", *,
+                    coauthors: str | None = None) -> Revision | None:
+    """Save an edit as a new revision (None if only the co-authors changed); InvalidInput if
+    nothing changed. `coauthors`: comma-separated emails, or None to leave them."""
     data = clean_data(data)
+    authors_changed = coauthors is not None and set_coauthors_by_email(practice, coauthors)
     if data == practice_data(practice):
+        if authors_changed:
+            return None
         raise InvalidInput(None, _("Nothing changed."))
     _apply(practice, data)
     return _record(practice, editor, message)
 
 
-def set_coauthors(practice: Practice, user_ids: list[int]) -> None:
-    _sync(practice.coauthor_links, [i for i in user_ids if i != practice.owner_id], "user_id",
-          PracticeAuthor)
+def set_coauthors(practice: Practice, user_ids: list[int]) -> bool:
+    """Make these users the co-authors; True if that changed anything."""
+    wanted = [i for i in dict.fromkeys(user_ids) if i != practice.owner_id]
+    if set(wanted) == set(practice.coauthor_ids):
+        return False
+    _sync(practice.coauthor_links, wanted, "user_id", PracticeAuthor)
     db.session.flush()
+    return True
+
+
+def set_coauthors_by_email(practice: Practice, emails: str) -> bool:
+    wanted = [e.strip().lower() for e in (emails or "").split(",") if e.strip()]
+    users = {u.email.lower(): u for u in db.session.scalars(
+        select(User).where(func.lower(User.email).in_(wanted), User.is_deleted.is_(False)))}
+    missing = [e for e in wanted if e not in users]
+    if missing:
+        raise InvalidInput("coauthors", _("No account uses %(email)s.", email=missing[0]))
+    return set_coauthors(practice, [users[e].id for e in wanted])
+
+
+def coauthor_emails(practice: Practice) -> str:
+    return ", ".join(link.user.email for link in practice.coauthor_links)
 
 
 def publish_practice(practice: Practice) -> None:

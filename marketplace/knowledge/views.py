@@ -16,6 +16,7 @@ from marketplace.accounts.permissions import (
     can_endorse_practice,
     can_suggest_edit,
     can_view_practice,
+    is_moderator,
 )
 from marketplace.errors import DomainError
 from marketplace.extensions import db
@@ -90,7 +91,8 @@ def create():
         return render_template("knowledge/form.html", form=form, practice=None,
                                mode="new"), 400 if form.errors else 200
     try:
-        practice = services.create_practice(current_user, form.data_dict(), form.message.data)
+        practice = services.create_practice(current_user, form.data_dict(), form.message.data,
+                                            coauthors=form.coauthors.data)
     except DomainError as err:
         db.session.rollback()
         return form_error(form, err, "knowledge/form.html", practice=None, mode="new")
@@ -108,13 +110,21 @@ def show(slug):
 
 def _practice_form(practice: Practice, mode: str):
     form = PracticeForm()
+    if mode == "suggest" or not _manages_coauthors(practice):
+        del form.coauthors
     if request.method == "GET":
         form.fill(services.practice_data(practice))
+        if form.coauthors is not None:
+            form.coauthors.data = services.coauthor_emails(practice)
     ctx = {"practice": practice, "mode": mode}
     if not form.validate_on_submit():
         return form, ctx, (render_template("knowledge/form.html", form=form, **ctx),
                            400 if form.errors else 200)
     return form, ctx, None
+
+
+def _manages_coauthors(practice: Practice) -> bool:
+    return current_user.id == practice.owner_id or is_moderator(current_user)
 
 
 @bp.route("/<slug>/edit", methods=["GET", "POST"])
@@ -125,8 +135,10 @@ def edit(slug):
     form, ctx, response = _practice_form(practice, "edit")
     if response:
         return response
+    coauthors = form.coauthors.data if form.coauthors is not None else None
     try:
-        services.update_practice(practice, current_user, form.data_dict(), form.message.data)
+        services.update_practice(practice, current_user, form.data_dict(), form.message.data,
+                                 coauthors=coauthors)
     except DomainError as err:
         db.session.rollback()
         return form_error(form, err, "knowledge/form.html", **ctx)

@@ -151,3 +151,23 @@ def test_browse_paginates(client, make_practice, make_user):
     second = client.get("/practices/?page=2").get_data(as_text=True)
     assert "Item 22" in first and "Item 02" not in first
     assert "Item 02" in second and "Page 2 of 2" in second
+
+
+def test_owner_adds_a_coauthor_who_can_then_edit(client, auth, make_practice, make_user):
+    practice = make_practice(title="Shared work")
+    make_user(email="co@example.org")
+    auth.login(practice.owner.email)
+    data = _form(title="Shared work", coauthors="nobody@example.org")
+    r = client.post(f"/practices/{practice.slug}/edit", data=data)
+    assert r.status_code == 422 and "No account uses nobody@example.org" in r.get_data(
+        as_text=True)
+    r = client.post(f"/practices/{practice.slug}/edit",
+                    data=_form(title="Shared work", coauthors="CO@example.org"))
+    assert r.status_code == 302
+    auth.logout()
+    auth.login("co@example.org")
+    page = client.get(f"/practices/{practice.slug}/edit").get_data(as_text=True)
+    assert 'name="coauthors"' not in page  # only the owner manages co-authors
+    r = client.post(f"/practices/{practice.slug}/edit", data=_form(title="Shared work, v2"))
+    assert r.status_code == 302
+    assert db.session.get(Practice, practice.id).title == "Shared work, v2"
