@@ -20,18 +20,24 @@ Design decisions (numbers from issue 4, measured on this kind of machine):
   `wait_until_indexed()` / `marketplace search drain` / `marketplace search worker` drain).
 * Drain commits use merge=False; small segments are merged when there are more than a dozen,
   and `marketplace search optimize` merges everything.
-* One long-lived searcher per process and thread, refreshed only when the index changed
-  (opening one per request cost ~150 ms at 20k documents). Storage is opened with
+* Long-lived searchers in a per-process pool, each lent to one thread at a time and reopened
+  only when the index changed, reusing readers of unchanged segments (opening one per request
+  cost ~150 ms at 20k documents; Whoosh's own refresh() brought deleted documents back). Storage is opened with
   supports_mmap=False (with mmap a process reached 3.2 GB at 100k documents).
-* Highlighting re-analyses a short stored excerpt (summary + first 1,200 characters) instead
-  of storing character offsets in the postings: offsets made 1-term queries faster but phrase
-  and facet queries slower and the index bigger; with a short excerpt the re-analysis costs
-  well under a millisecond per hit. Snippets are escaped; only <mark> is markup.
-* Facet counts are computed separately from the page of 10: the matching documents become a
-  bitmask that is ANDed with cached per-segment, per-term bitmasks.
-* Languages: title_xx / text_xx fields per stemmed language (en, fr, es, accent-folded after
-  stemming) plus *_any for others; a query is parsed against all of them, so "évaluations"
-  finds "évaluation".
+* Highlighting does not store character offsets in the postings (the issue measured offsets
+  making 1-term queries faster but phrase and facet queries slower and the index bigger). A hit's
+  title and a short stored excerpt (summary + first 1,200 characters) are scanned with a regex,
+  each word stemmed through a cached stemmer and compared with the query's terms; everything is
+  escaped and only <mark> is markup.
+* The total and the facet counts come from a bitmask of every matching document, built from
+  per-term posting bitmasks with integer AND/OR (cached per segment for facet terms), never
+  from the page of 10, which is scored separately with Whoosh's block-max skipping.
+* Languages: text is stemmed *before* Whoosh with the document's language stemmer (English,
+  French, Spanish snowball; others unstemmed) and accent-folded, into one `text` and one
+  `title_terms` field (title boosted x3). A query word expands to its (usually one or two)
+  distinct stems across the languages, a phrase to one phrase per language, so "évaluations"
+  finds "évaluation". Per-language fields made every word eight field lookups; see
+  docs/benchmarks.md "## Search".
 * Visibility: public documents carry "public"; others carry "restricted" plus
   "community:<id>" or "draft user:<id>…". Every query masks the restricted documents the
   viewer has no token for (restricted documents are few, so the mask is cheap).

@@ -174,26 +174,87 @@ def _query(s, text: str, filters, viewer, page: int, sort: str, facets: bool) ->
     q = parse(text) if text else Q.Every()
     fq = filter_query(filters or {})
     hidden = list(s.docs_for_query(mask_for(viewer)))
-    # Every matching document the viewer may read, as a bitmask: the total and the facet
-    # counts come from it; the page of 10 is scored separately with block-max skipping.
-    matched = _matches(s, q if fq is None else Q.And([q, fq]))
-    for docnum in hidden:
-        matched &= ~(1 << docnum)
+    if _has_phrase(q):
+        # Phrases are checked position by position: do it once, scoring every match.
+        results = s.search(q, limit=None, mask=set(hidden), filter=fq, **_sorting(sort))
+        matched, ranked = _bitmask(results.docs(), s.doc_count_all()), results
+    else:
+        # Every matching document the viewer may read, as a bitmask: the total and the facet
+        # counts come from it; only the page is scored.
+        matched = _without(_matches(s, q if fq is None else Q.And([q, fq])), hidden)
+        ranked = None
     total = matched.bit_count()
     pages = max(1, -(-total // PER_PAGE))
     page = min(max(1, page), pages)
-    kwargs = {"limit": page * PER_PAGE, "mask": set(hidden), "filter": fq}
-    if SORTS.get(sort):
-        kwargs.update(sortedby=SORTS[sort], reverse=True)
-    results = s.search(q, **kwargs)
+    start, end = (page - 1) * PER_PAGE, page * PER_PAGE
+    hits = (ranked[start:end] if ranked is not None
+            else _ranked_page(s, q, fq, hidden, start, end, sort, total))
     terms = _highlight_terms(q) if text else set()
     out = Page(total=total, page=page, pages=pages if total else 0,
-               hits=[_hit(h, terms) for h in results[(page - 1) * PER_PAGE:page * PER_PAGE]])
+               hits=[_hit(h, terms) for h in hits])
     if facets:
         out.facets = facet_counts(s, matched)
     if text and total < 3:
         out.suggestion = did_you_mean(s, text)
     return out
+
+
+FULL_SCORE_LIMIT = 2000
+
+
+def _ranked_page(s, q, fq, hidden: list[int], start: int, end: int, sort: str, total: int):
+    """Hits start..end by relevance (or a sort column).
+
+    Whoosh scores every matching document in Python (~10 µs each), so a query matching tens of
+    thousands would take hundreds of ms. Past FULL_SCORE_LIMIT matches, relevance is tiered:
+    documents whose title holds every query word come first (ranked by the title-only query,
+    whose posting lists are short), then the rest by the full query.
+    """
+    kwargs = {"mask": set(hidden), "filter": fq, **_sorting(sort)}
+    if sort != "relevance" or total <= FULL_SCORE_LIMIT:
+        return s.search(q, limit=end, **kwargs)[start:end]
+    q_title = _title_only(q)
+    tier1 = _without(_matches(s, q_title if fq is None else Q.And([q_title, fq])), hidden)
+    n1 = tier1.bit_count()
+    hits = []
+    if start < n1:
+        hits += s.search(q_title, limit=min(end, n1), **kwargs)[start:end]
+    if end > n1:
+        kwargs["mask"] |= set(_docnums(tier1))
+        hits += s.search(q, limit=end - n1, **kwargs)[max(0, start - n1):end - n1]
+    return hits
+
+
+def _sorting(sort: str) -> dict:
+    return {"sortedby": SORTS[sort], "reverse": True} if SORTS.get(sort) else {}
+
+
+def _has_phrase(q: Q.Query) -> bool:
+    return any(isinstance(leaf, Q.Phrase) for leaf in q.leaves()) or isinstance(q, Q.Phrase)
+
+
+def _title_only(node: Q.Query) -> Q.Query:
+    """The query with free words matched in titles only (exclusions keep matching bodies)."""
+    if isinstance(node, Q.AndNot):
+        return Q.AndNot(_title_only(node.a), node.b)
+    if isinstance(node, Q.Not):
+        return node
+    if node.is_leaf():
+        return Q.NullQuery if getattr(node, "fieldname", None) == TEXT else node
+    return node.apply(_title_only).normalize()
+
+
+def _without(mask: int, docnums: list[int]) -> int:
+    for docnum in docnums:
+        mask &= ~(1 << docnum)
+    return mask
+
+
+def _docnums(mask: int):
+    while mask:
+        low = mask & -mask
+        yield low.bit_length() - 1
+        mask ^= low
 
 
 def _matches(s, q: Q.Query) -> int:
@@ -227,11 +288,27 @@ def _postings_mask(s, fieldname: str, text, size: int) -> int:
     btext = text if isinstance(text, bytes) else s.schema[fieldname].to_bytes(text)
     if (fieldname, btext) not in reader:
         return 0
-    mask = _bitmask(reader.postings(fieldname, btext).all_ids(), size)
+    mask = _bitmask(_posting_ids(s, fieldname, btext), size)
     if reader.has_deletions():
         for docnum in _deleted(s):
             mask &= ~(1 << docnum)
     return mask
+
+
+def _posting_ids(s, fieldname: str, btext: bytes):
+    """Document numbers of a term, a block at a time (Whoosh's all_ids() goes one by one)."""
+    for reader, offset in s.reader().leaf_readers():
+        if (fieldname, btext) not in reader:
+            continue
+        m = reader.postings(fieldname, btext)
+        if not hasattr(m, "_read_ids"):  # not a W3 leaf matcher: the slow, general way
+            yield from (n + offset for n in m.all_ids())
+            continue
+        while m.is_active():
+            if m._ids is None:
+                m._read_ids()
+            yield from (n + offset for n in m._ids[m._i:]) if offset else m._ids[m._i:]
+            m._next_block()
 
 
 def _deleted(s) -> list[int]:

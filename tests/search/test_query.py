@@ -75,3 +75,19 @@ def test_header_search_box_and_empty_page(client, indexed):
     assert 'role="search"' in home and 'for="site-search"' in home
     page = client.get("/search")
     assert page.status_code == 200 and "<h1>Search</h1>" in page.get_data(as_text=True)
+
+
+def test_large_result_sets_rank_title_matches_first_and_page_without_gaps(
+        app, make_practice, monkeypatch):
+    from marketplace.search import searching
+
+    in_title = {make_practice(title=f"Irrigation scheme {n}", summary="farm water").id
+                for n in range(12)}
+    in_body = {make_practice(title=f"Farm plan {n}", summary=f"irrigation {n}").id
+               for n in range(11)}
+    monkeypatch.setattr(searching, "FULL_SCORE_LIMIT", 3)  # force the tiered path
+    pages = [search.query("irrigation", page=n) for n in (1, 2, 3)]
+    ids = [int(h.doc_id.split(":")[1]) for p in pages for h in p.hits]
+    assert pages[0].total == 23 and len(ids) == 23 and len(set(ids)) == 23
+    assert set(ids[:12]) == in_title and set(ids[12:]) == in_body
+    assert search.query("irrigation NOT farm").total == 0
