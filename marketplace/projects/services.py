@@ -5,6 +5,7 @@ Money moves only through marketplace.ledger / marketplace.sponsorship; this modu
 writes raised_minor or released_minor.
 """
 
+import math
 from datetime import datetime
 
 import pycountry
@@ -246,6 +247,9 @@ def _check_objective(project: Project, fields: dict, objective: Objective | None
         raise InvalidInput("title", _("Give the objective a title."))
     if not (fields.get("indicator") or "").strip():
         raise InvalidInput("indicator", _("Name the indicator you will measure."))
+    for key in ("baseline", "target"):
+        if fields.get(key) is None or not math.isfinite(fields[key]):
+            raise InvalidInput(key, _("Enter a number."))
     if fields["target"] == fields["baseline"]:
         raise InvalidInput("target", _("The target must differ from the baseline."))
     tranche = fields.get("tranche_minor") or 0
@@ -330,9 +334,11 @@ def post_progress_report(author: User, project: Project, body: str,
     objectives = {o.id: o for o in project.objectives}
     report = ProgressReport(project_id=project.id, author_id=author.id, body_source=body,
                             body_html=render_markdown(body), created_at=utcnow())
-    for objective_id, (_actual, evidence_url) in values.items():
+    for objective_id, (actual, evidence_url) in values.items():
         if objective_id not in objectives:
             raise InvalidInput(None, _("This objective is not part of the project."))
+        if not math.isfinite(actual):
+            raise InvalidInput(f"actual_{objective_id}", _("Enter a number."))
         if evidence_url and not evidence_url.startswith(("http://", "https://")):
             raise InvalidInput(f"evidence_{objective_id}", _("Evidence links start with https://."))
     with db.session.no_autoflush:

@@ -248,3 +248,12 @@ def test_project_path_matches_the_route(app, make_project):
     project = make_project()
     with app.test_request_context():
         assert services.project_path(project) == url_for("projects.show", slug=project.slug)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_objective_numbers_must_be_finite(make_project, bad):
+    project = make_project(objectives=0)
+    with pytest.raises(InvalidInput) as err:
+        services.add_objective(project, title="a", indicator="x", unit="", baseline=bad,
+                               target=1.0, due_at=utcnow() + timedelta(days=3), tranche_minor=0)
+    assert err.value.field == "baseline"

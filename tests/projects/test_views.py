@@ -389,3 +389,15 @@ def test_search_finds_open_projects_but_not_drafts(make_project, make_user, sear
     assert set(search_results("mangrove", viewer=moderator)) == {
         f"project:{project.id}", f"project:{draft.id}"}
     assert f"project:{draft.id}" in search_results("mangrove", viewer=draft.owner)
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "abc"])
+def test_non_finite_report_values_are_refused(client, auth, make_project, value):
+    project = make_project(state="open")
+    objective = project.objectives[0]
+    auth.login(project.owner.email)
+    response = client.post(f"/projects/{project.slug}/reports/new", data={
+        "body": "x", f"actual_{objective.id}": value})
+    assert response.status_code in (400, 422)
+    assert 'class="field-error"' in response.get_data(as_text=True)
+    assert project.reports == []
