@@ -55,6 +55,7 @@ def test_question_mention_notification_accept(live_server, page, browser, axe_au
     # Ana asks a question.
     ana.get_by_role("link", name="Questions and answers").click()
     ana.get_by_role("link", name="Start a thread").click()
+    axe_audit(ana, "thread form")
     ana.get_by_label("Title").fill("How do you keep turnout up?")
     ana.get_by_label("Question").check()
     ana.get_by_label("Message").fill("Turnout fell from 1,200 to 300 in year two.")
@@ -100,6 +101,9 @@ def test_question_mention_notification_accept(live_server, page, browser, axe_au
     expect(ana.locator("#post-2 .badge", has_text="Accepted answer")).to_be_visible()
     expect(ana.locator(".thread-header")).to_contain_text("Answered question")
     axe_audit(ana, "thread page (answered)")
+    ana.goto(community_url + "moderation")
+    expect(ana.get_by_role("heading", level=1)).to_contain_text("Moderation of")
+    axe_audit(ana, "community moderation page")
     screenshot(ana, "forum-thread-answered")
     # Scripts ran without errors (a missing favicon logs a generic 404, not counted).
     assert [e for e in ana.console_errors if "Failed to load resource" not in e] == []
