@@ -14,6 +14,8 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from marketplace.accounts import services
 from marketplace.accounts.forms import (
@@ -27,7 +29,7 @@ from marketplace.accounts.forms import (
     RegisterForm,
     ResetPasswordForm,
 )
-from marketplace.accounts.models import User
+from marketplace.accounts.models import OrganizationMember, User
 from marketplace.accounts.permissions import can_view_profile
 from marketplace.errors import DomainError
 from marketplace.extensions import db, limiter
@@ -233,7 +235,9 @@ def delete_account():
 
 @bp.route("/people/<int:user_id>")
 def profile(user_id):
-    user = db.get_or_404(User, user_id)
+    user = db.first_or_404(select(User).where(User.id == user_id).options(
+        selectinload(User.expertise),
+        selectinload(User.memberships).joinedload(OrganizationMember.organization)))
     if not can_view_profile(current_user, user):
         abort(404)
     return render_template("accounts/profile.html", person=user)

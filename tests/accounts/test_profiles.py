@@ -80,3 +80,29 @@ def test_deleted_or_unknown_profiles_are_not_found(client, make_user):
     assert client.get(f"/people/{user.id}").status_code == 404
     assert client.get("/people/999999").status_code == 404
     assert db.session.scalar(select(User.id)) == user.id
+
+
+def test_profile_queries_do_not_grow_with_organizations(client, make_user):
+    from sqlalchemy import event
+
+    from marketplace.accounts.services import add_organization_member, create_organization
+
+    owner, ana = make_user(email="owner@example.org"), make_user(email="ana@example.org")
+
+    def queries_for_profile() -> int:
+        statements = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert client.get(f"/people/{ana.id}").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    add_organization_member(create_organization(owner, name="Org 0", type="ngo", country="KE"), ana)
+    db.session.commit()
+    one = queries_for_profile()
+    for n in range(1, 6):
+        add_organization_member(create_organization(owner, name=f"Org {n}", type="ngo", country="KE"), ana)
+    db.session.commit()
+    assert queries_for_profile() == one
