@@ -114,7 +114,10 @@ def record_pledge(donor: User, project: Project, amount_text: str, *, idempotenc
             db.session.add(pledge)
     except IntegrityError:  # the same key arrived twice at once; the other request won
         db.session.expire(project, ["raised_minor"])
-        return _replay(donor, idempotency_key, print_), False
+        first = _replay(donor, idempotency_key, print_)
+        if first is None:  # not a duplicate key after all: let the caller see the real error
+            raise
+        return first, False
     payments.start(pledge)
     return pledge, True
 
