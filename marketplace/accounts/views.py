@@ -145,6 +145,7 @@ def change_password():
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])  # nobody floods someone's inbox with reset mail
 def forgot_password():
     form = ForgotPasswordForm()
     if not form.validate_on_submit():
