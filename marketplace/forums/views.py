@@ -10,6 +10,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -59,9 +60,12 @@ post_rate_limit = limiter.limit(_post_limit, key_func=_user_key, methods=["POST"
 @bp.app_template_filter("since")
 def since(value) -> str:
     """Like the |ago filter, cached by rounded age: a thread page shows many dates."""
-    seconds = max(0, int((utcnow() - value).total_seconds()))
+    if "since" not in g:
+        g.since = (utcnow(), str(get_locale()))
+    now, locale = g.since
+    seconds = max(0, int((now - value).total_seconds()))
     unit = next((u for limit, u in _UNITS if seconds < limit), 7 * 86400)
-    return _format_ago(seconds // unit * unit, str(get_locale()))
+    return _format_ago(seconds // unit * unit, locale)
 
 
 _UNITS = ((60, 1), (3600, 60), (86400, 3600), (30 * 86400, 86400))
