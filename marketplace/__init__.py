@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,13 +44,22 @@ def _init_extensions(app: Flask) -> None:
     auth.configure(login_manager)
 
 
+class _BoundedInt(IntegerConverter):
+    """`<int:…>` ids of at most 9 digits, so they always fit an INTEGER column: a longer number is a
+    404 from the matcher itself, never a database driver error (nor Werkzeug's 405 quirk that a
+    converter ValidationError triggers)."""
+
+    regex = r"\d{1,9}"
+
+
 def _register_blueprints(app: Flask) -> None:
+    app.url_map.converters["int"] = _BoundedInt
     from marketplace.accounts.admin_views import bp as admin_bp
     from marketplace.accounts.organization_views import bp as organizations_bp
     from marketplace.accounts.views import bp as accounts_bp
-    from marketplace.api.token_views import bp as tokens_bp
     from marketplace.api.feeds import bp as feeds_bp
     from marketplace.api.opendata import bp as opendata_bp
+    from marketplace.api.token_views import bp as tokens_bp
     from marketplace.api.views import bp as api_bp
     from marketplace.cases.benchmark_views import bp as benchmarks_bp
     from marketplace.cases.views import bp as cases_bp

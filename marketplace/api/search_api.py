@@ -1,6 +1,6 @@
 """API: the same permission-aware search as the search page, as JSON."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -53,6 +53,13 @@ class SearchOut(BaseModel):
     facets: dict[str, list[FacetValue]]
 
 
+def _utc(value) -> datetime | None:
+    """The index stores naive UTC datetimes; JSON carries them with their offset."""
+    if not isinstance(value, datetime):
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 @bp.get("/search")
 @spec.validate(query=SearchQuery, resp=Response(HTTP_200=SearchOut, HTTP_503=Problem, **PROBLEMS), tags=["search"])
 def search(query: SearchQuery):
@@ -71,7 +78,7 @@ def search(query: SearchQuery):
                          headers={"Retry-After": "30"}) from None
     hits = [HitOut(id=h.doc_id, kind=h.kind, title_html=str(h.title), snippet_html=str(h.snippet),
                    url=result_url(h.url), countries=h.countries, language=h.language,
-                   date=h.date if isinstance(h.date, datetime) else None, endorsements=h.endorsements or 0)
+                   date=_utc(h.date), endorsements=h.endorsements or 0)
             for h in page.hits]
     facets = {name: [FacetValue(value=v, count=c) for v, c in values] for name, values in page.facets.items()}
     return SearchOut(total=page.total, page=page.page, pages=page.pages, did_you_mean=page.suggestion,

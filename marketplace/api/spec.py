@@ -39,7 +39,7 @@ spec = SpecTree(
     ],
 )
 
-PROBLEM_STATUSES = ("400", "401", "403", "404", "409", "422", "429")
+PROBLEM_STATUSES = ("400", "401", "403", "404", "409", "422", "429", "503")
 
 
 class Links(BaseModel):
@@ -55,12 +55,19 @@ class Page(BaseModel):
     links: Links
 
 
+def _described(operations: dict) -> bool:
+    """Only operations declared with @spec.validate (they document their responses)."""
+    return all(any(code.startswith("2") for code in op.get("responses", {})) for op in operations.values())
+
+
 def openapi_document() -> dict:
     """The spec with problem responses typed as application/problem+json."""
     with current_app.app_context():
         document = copy.deepcopy(spec.spec)
     document["servers"] = [{"url": "/"}]
-    for path in document.get("paths", {}).values():
+    document["paths"] = {path: ops for path, ops in document.get("paths", {}).items()
+                         if path.startswith("/api/v1/") and _described(ops)}
+    for path in document["paths"].values():
         for operation in path.values():
             for status, response in operation.get("responses", {}).items():
                 content = response.get("content", {})

@@ -89,3 +89,8 @@ def test_docs_page_uses_vendored_assets(client):
     html = page.get_data(as_text=True)
     assert "vendor/swagger-ui/swagger-ui-bundle.js" in html and "https://" not in html.split("<main")[1]
     assert "'unsafe-inline'" not in page.headers["Content-Security-Policy"].split("script-src")[1].split(";")[0]
+
+
+def test_ids_too_large_for_the_database_are_404_everywhere(client):
+    assert client.get("/api/v1/profiles/9223372036854775808").status_code == 404
+    assert client.get("/people/9223372036854775808").status_code == 404
