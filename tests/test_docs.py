@@ -7,7 +7,7 @@ from pathlib import Path
 from marketplace.config import DEFAULTS
 
 ROOT = Path(__file__).resolve().parent.parent
-SETTING = re.compile(r"""config(?:\.get\(|\[)\s*["']([A-Z][A-Z0-9_]+)["']""")
+SETTING = re.compile(r"""(?:config(?:\.get\(|\[)|_cfg\()\s*["']([A-Z][A-Z0-9_]+)["']""")
 ENVIRON = re.compile(r"""["']MARKETPLACE_([A-Z0-9_]+)["']""")
 
 
