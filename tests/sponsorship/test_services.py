@@ -237,3 +237,16 @@ def test_releases_and_entries_are_recorded(make_open_project, make_donor, make_o
     assert kinds == [TransactionKind.CONTRIBUTION, TransactionKind.RELEASE]
     assert db.session.scalar(select(func.sum(LedgerEntry.amount_minor))) == 0
     assert db.session.scalar(select(TrancheRelease.amount_minor)) == 400
+
+
+def test_close_expired_refunds_a_cancelled_project_left_holding_money(make_open_project, make_donor, pledge,
+                                                                      app, ledger_clean):
+    project = make_open_project(goal_minor=10_000, funding_model="keep_what_you_raise")
+    paid = pledge(make_donor(), project, "30")
+    project.state = "cancelled"  # cancelled without settling (e.g. by an older release)
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["projects", "close-expired"])
+    assert "close-expired: 1 refunded" in result.output
+    db.session.expire_all()
+    assert (paid.status, paid.refunded_minor, project.raised_minor) == ("refunded", 3_000, 0)
+    assert ledger_clean() == []
