@@ -1,0 +1,94 @@
+"""Issue 7: an API-only journey, and a walk over every API route, feed and export looking for
+drafts, private community content and anonymous donors' names."""
+
+import logging
+import re
+
+
+def create_token_over_http(client, email, scopes):
+    client.post("/login", data={"email": email, "password": "tarnished-Violin-orbit-91"})
+    page = client.post("/settings/tokens/", data={"name": "journey", "scopes": scopes}).get_data(as_text=True)
+    client.post("/logout")
+    return {"Authorization": "Bearer " + re.search(r'<code class="token">([^<]+)</code>', page).group(1)}
+
+
+def test_api_only_journey(client, make_user, make_donor, make_open_project, indexed, caplog):
+    caplog.set_level(logging.DEBUG)
+    author = make_user(email="author@example.org")
+    headers = create_token_over_http(client, author.email, ["read", "write"])
+    created = client.post("/api/v1/practices", headers=headers, json={
+        "title": "Community scorecards for clinics", "summary": "Patients rate clinic services",
+        "countries": ["MW"], "themes": ["health"], "publish": True})
+    assert created.status_code == 201 and created.json["status"] == "published"
+    slug = created.json["slug"]
+    adapter = make_user(email="adapter@example.org")
+    adapter_headers = create_token_over_http(client, adapter.email, ["write"])
+    adapted = client.post(f"/api/v1/practices/{slug}/adaptations", headers=adapter_headers,
+                          json={"country": "TZ", "context": "District hospitals", "rationale": "Paper forms"})
+    assert adapted.status_code == 201 and adapted.json["adapted_from"] == slug
+    indexed()
+    hits = client.get("/api/v1/search?q=scorecards").json["hits"]
+    assert [h["url"] for h in hits] == [f"/practices/{slug}"]  # the draft adaptation is not public
+    donor = make_donor(email="donor@example.org")
+    project = make_open_project(goal_minor=50_000)
+    pledge_headers = {**create_token_over_http(client, donor.email, ["pledge"]), "Idempotency-Key": "journey-0001"}
+    first = client.post(f"/api/v1/projects/{project.slug}/pledges", headers=pledge_headers, json={"amount": "120"})
+    replay = client.post(f"/api/v1/projects/{project.slug}/pledges", headers=pledge_headers, json={"amount": "120"})
+    assert (first.status_code, replay.status_code) == (201, 200) and first.json["id"] == replay.json["id"]
+    for value in (headers, adapter_headers, pledge_headers):  # tokens never reach the logs
+        assert value["Authorization"].split()[1] not in caplog.text
+
+
+def collect_urls(client):
+    """Every GET route of the API, feeds and open data, with ids and slugs of real objects."""
+    document = client.get("/api/v1/openapi.json").json
+    return [path for path, ops in document["paths"].items() if "get" in ops]
+
+
+def test_walk_finds_no_draft_private_content_or_anonymous_donor(client, app, make_user, make_practice,
+                                                                make_community, make_thread, make_donor,
+                                                                make_open_project, pledge, aged, indexed):
+    from tests.api.test_core import make_token
+
+    secret = "ZQXSECRET"
+    owner = aged(make_user(name="Insider"))
+    draft = make_practice(title=f"Draft {secret} practice", owner=owner, status="draft")
+    public_practice = make_practice(title="Public practice", themes=["health"], countries=["KE"])
+    private = make_community(name=f"Private {secret}", private=True, members=[owner])
+    private_thread = make_thread(private, owner, title=f"Thread {secret}", body=f"Body {secret}")
+    public = make_community(name="Public square", members=[owner])
+    public_thread = make_thread(public, owner, title="Open thread")
+    project = make_open_project(goal_minor=10_000)
+    donor_name = "Anonymous-Giver-QWV"  # their profile is public; their giving is not
+    hidden_donor = make_donor(name=donor_name, anonymous=True)
+    pledge(hidden_donor, project, "25", is_anonymous=True)
+    indexed()
+    ids = {"slug": None, "user_id": owner.id, "thread_id": private_thread.id, "pledge_id": 1}
+    api_paths = collect_urls(client)
+    urls = []
+    for path in api_paths:
+        for slug in (draft.slug, public_practice.slug, private.slug, public.slug, project.slug):
+            url = path.replace("{slug}", slug)
+            for key, value in ids.items():
+                url = url.replace("{" + key + "}", str(value))
+            urls.append(url)
+        urls.append(path.replace("{thread_id}", str(public_thread.id)).replace("{user_id}", str(owner.id)))
+    urls += [f"/api/v1/search?q={secret}", "/api/v1/search?q=Draft", "/feeds/practices.atom",
+             "/feeds/practices/theme/health.atom", "/feeds/practices/country/KE.atom",
+             f"/feeds/communities/{private.slug}/threads.atom", f"/feeds/communities/{public.slug}/threads.atom",
+             f"/feeds/projects/{project.slug}/reports.atom", "/open-data/practices.csv",
+             "/open-data/practices.jsonl", "/open-data/case-studies.csv", "/open-data/case-studies.jsonl",
+             f"/open-data/projects/{project.slug}/iati.xml", f"/projects/{project.slug}/transparency.csv",
+             f"/projects/{project.slug}/transparency", f"/projects/{project.slug}"]
+    outsider = make_token(make_user(name="Outsider"), scopes=["read", "write", "pledge"])
+    checked = 0
+    for url in sorted(set(u for u in urls if "{" not in u)):
+        for headers in ({}, outsider):
+            response = client.get(url, headers=headers)
+            assert response.status_code < 500, url
+            body = response.get_data(as_text=True)
+            assert secret not in body, (url, headers)
+            if any(word in url for word in ("project", "pledge", "open-data", "feeds", "transparency")):
+                assert donor_name not in body, (url, headers)
+            checked += 1
+    assert checked > 60
