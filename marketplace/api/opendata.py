@@ -105,6 +105,13 @@ def _flat(value) -> str:
     return str(value)
 
 
+@bp.get("/")
+def index():
+    from flask import render_template
+
+    return render_template("opendata/index.html")
+
+
 @bp.get("/practices.jsonl")
 def practices_jsonl():
     return _jsonl(practice_records(), "practices")

@@ -75,3 +75,11 @@ def test_iati_activity_validates_and_carries_money_and_results(client, app, make
 def test_iati_hidden_for_unapproved_projects(client, make_open_project):
     project = make_open_project(state="draft")
     assert client.get(f"/open-data/projects/{project.slug}/iati.xml").status_code == 404
+
+
+def test_open_data_page_links_everything(client):
+    page = client.get("/open-data/").get_data(as_text=True)
+    for href in ("/open-data/practices.csv", "/open-data/case-studies.jsonl", "/feeds/practices.atom",
+                 "/api/v1/docs"):
+        assert href in page
+    assert 'rel="alternate" type="application/atom+xml"' in client.get("/").get_data(as_text=True)
