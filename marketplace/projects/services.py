@@ -415,6 +415,7 @@ def _release_tranche(reviewer: User, objective: Objective) -> None:
 
 
 def complete_project(project: Project) -> None:
+    """Close a funded project; tranches of objectives never verified are refunded."""
     if project.state != ProjectState.FUNDED and not (
         project.state == ProjectState.OPEN
         and project.funding_model == FundingModel.KEEP_WHAT_YOU_RAISE
@@ -428,6 +429,7 @@ def complete_project(project: Project) -> None:
         raise Conflict(_("Every objective must be verified or past its due date first."))
     project.state = ProjectState.COMPLETED.value
     db.session.flush()
+    _refund_unreleased(None, project)
 
 
 def cancel_project(actor: User, project: Project, reason: str = "") -> None:
@@ -437,6 +439,11 @@ def cancel_project(actor: User, project: Project, reason: str = "") -> None:
     project.state = ProjectState.CANCELLED.value
     record_audit("project.cancel", actor, None, None, project_id=project.id, reason=reason)
     db.session.flush()
+    _refund_unreleased(actor, project)
+
+
+def _refund_unreleased(actor: User | None, project: Project) -> None:
+    """Money not released on an objective goes back to the donors (the ledger splits it)."""
     if project.raised_minor > project.released_minor:
         from marketplace.sponsorship import services as sponsorship
 

@@ -13,6 +13,7 @@ from marketplace.communities.models import Community, CommunityMember
 from marketplace.database import utcnow
 from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.i18n import country_name
 from marketplace.knowledge.models import THEMES, Practice
 from marketplace.knowledge.models import Status as PracticeStatus
 from marketplace.ledger.money import plain_minor
@@ -107,7 +108,9 @@ def index():
         has_next=len(projects) > page * PER_PAGE, themes=THEMES, kinds=KIND_LABELS,
         funding_models=FUNDING_MODEL_LABELS, formula=ranking.FORMULA,
         formula_parts=ranking.FORMULA_PARTS,
-        countries=sorted({c for p in projects for c in p.countries}),
+        countries=sorted(db.session.scalars(
+            select(ProjectCountry.country).join(Project)
+            .where(Project.state == ProjectState.OPEN).distinct()), key=country_name),
     )
 
 
@@ -284,7 +287,8 @@ def approve(slug):
 @login_required
 def complete(slug):
     return _transition(slug, lambda p: perm.can_edit_project(current_user, p),
-                       services.complete_project, _("The project is marked completed."))
+                       services.complete_project,
+                       _("The project is completed; money not released is refunded to donors."))
 
 
 @bp.route("/<slug>/reject", methods=["POST"])

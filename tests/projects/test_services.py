@@ -257,3 +257,22 @@ def test_objective_numbers_must_be_finite(make_project, bad):
         services.add_objective(project, title="a", indicator="x", unit="", baseline=bad,
                                target=1.0, due_at=utcnow() + timedelta(days=3), tranche_minor=0)
     assert err.value.field == "baseline"
+
+
+def test_completion_refunds_tranches_never_released(make_project, make_donor, pledge, make_user,
+                                                    ledger_clean):
+    from marketplace.ledger.services import project_totals
+
+    project = make_project(state="open", goal_minor=10_000, objectives=2, tranche_minor=4000)
+    pledge(make_donor(), project, "100")
+    db.session.refresh(project)
+    first, second = project.objectives
+    services.post_progress_report(project.owner, project, "", {first.id: (60.0, "")})
+    services.verify_objective(make_user(roles=["moderator"]), first)
+    second.due_at = utcnow() - timedelta(days=1)  # missed
+    services.complete_project(project)
+    db.session.commit()
+    totals = project_totals(project.id)
+    assert (totals["released"], totals["refunded"], totals["balance"]) == (4000, 6000, 0)
+    assert project.state == ProjectState.COMPLETED
+    assert ledger_clean() == []
