@@ -73,5 +73,5 @@ def test_profile_shows_contributions_and_scores(client, make_user, make_practice
     person = with_expertise(make_user(name="Profiled"), "health")
     make_practice(owner=person, themes=["health"])
     page = client.get(f"/people/{person.id}").get_data(as_text=True)
-    assert "1 practices" in page
+    assert "1 practice<" in page
     assert "<td>health</td><td class=\"num\">4</td>" in page
