@@ -29,6 +29,7 @@ HIGHER = "higher"
 LOWER = "lower"
 DIRECTIONS = (HIGHER, LOWER)
 TIE_DIGITS = 9
+CHART_LIMIT = 40  # bars; beyond that the chart shows the best, the worst and the highlighted
 
 
 @dataclass(frozen=True)
@@ -71,17 +72,6 @@ def _key(value: float) -> float:
     return float(f"{value:.{TIE_DIGITS}g}") if isfinite(value) else value
 
 
-def percentile_rank(value: float, population: list[float]) -> float:
-    """Mid-rank percentile of `value` within `population` (which includes it); 0..100."""
-    ordered = sorted(_key(v) for v in population)
-    if not ordered:
-        raise ValueError("empty population")
-    key = _key(value)
-    below = bisect_left(ordered, key)
-    equal = bisect_right(ordered, key) - below
-    return 100 * (below + 0.5 * equal) / len(ordered)
-
-
 @dataclass(frozen=True)
 class Standing:
     """Where one value stands among its peers."""
@@ -91,18 +81,32 @@ class Standing:
     rank: int  # 1 = best; ties share the best rank among them
 
 
+def _standing(key: float, ordered: list[float]) -> Standing:
+    """`key` within the sorted keys `ordered` (which include it): O(log N)."""
+    below = bisect_left(ordered, key)
+    not_better = bisect_right(ordered, key)
+    n = len(ordered)
+    return Standing(100 * (below + 0.5 * (not_better - below)) / n, n, n - not_better + 1)
+
+
 def standing(value: float, population: list[float]) -> Standing:
-    keys = [_key(v) for v in population]
-    key = _key(value)
-    better = sum(1 for k in keys if k > key)
-    return Standing(percentile_rank(value, population), len(keys), better + 1)
+    """Mid-rank standing of `value` within `population` (which includes it)."""
+    if not population:
+        raise ValueError("empty population")
+    return _standing(_key(value), sorted(_key(v) for v in population))
+
+
+def percentile_rank(value: float, population: list[float]) -> float:
+    """Mid-rank percentile of `value` within `population` (which includes it); 0..100."""
+    return standing(value, population).percentile
 
 
 def rank_points(points: list[Point]) -> list[tuple[Point, Standing]]:
-    """Every point with its standing among all of them, best improvement first."""
-    values = [p.improvement for p in points]
-    ranked = [(p, standing(p.improvement, values)) for p in points]
-    return sorted(ranked, key=lambda ps: (-_key(ps[0].improvement), ps[0].title.lower()))
+    """Every point with its standing among all of them, best improvement first: O(N log N)."""
+    keyed = sorted(((_key(p.improvement), p) for p in points),
+                   key=lambda kp: (-kp[0], kp[1].title.lower()))
+    ordered = sorted(k for k, _p in keyed)
+    return [(p, _standing(k, ordered)) for k, p in keyed]
 
 
 def standing_among(own: Point, peers: list[Point]) -> Standing:
@@ -135,6 +139,22 @@ class Chart:
     bar_height: int
     axis_min: float
     axis_max: float
+
+
+def chart_points(ranked: list[Point], highlight_id: int | None = None,
+                 limit: int = CHART_LIMIT) -> list[Point]:
+    """What the chart can show legibly: every point when there are few; otherwise the best and
+    the worst (limit/2 − 2 each) and the highlighted point with two neighbours either side.
+    `ranked` is best first."""
+    n = len(ranked)
+    if n <= limit:
+        return ranked
+    half = limit // 2 - 2
+    keep = set(range(half)) | set(range(n - half, n))
+    at = next((i for i, p in enumerate(ranked) if p.case_id == highlight_id), None)
+    if at is not None:
+        keep |= set(range(max(0, at - 2), min(n, at + 3)))
+    return [ranked[i] for i in sorted(keep)]
 
 
 def bar_chart(points: list[Point], highlight_id: int | None = None, *, width: int = 760,

@@ -1,5 +1,7 @@
 """Benchmarks: the metric definitions (curated by moderators) and one comparison page each."""
 
+from dataclasses import dataclass
+
 from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -13,9 +15,10 @@ from marketplace.cases.models import CaseStudy, Metric, MetricDefinition
 from marketplace.cases.views import save_and_show
 from marketplace.extensions import db
 from marketplace.i18n import REGION_LABELS, country_name, region_of
-from marketplace.web import require
+from marketplace.web import page_arg, require
 
 bp = Blueprint("benchmarks", __name__, url_prefix="/benchmarks")
+TABLE_ROWS = 50
 
 
 def _get(slug: str) -> MetricDefinition:
@@ -46,6 +49,33 @@ def _benchmark_filters(points: list[benchmark.Point]) -> dict:
     }
 
 
+@dataclass
+class ListPage:
+    """One page of an in-memory list, shaped for the forms.pagination macro."""
+
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    has_prev = property(lambda self: self.page > 1)
+    has_next = property(lambda self: self.page < self.pages)
+    prev_num = property(lambda self: self.page - 1)
+    next_num = property(lambda self: self.page + 1)
+
+
+def _table_page(ranked: list, highlight: int | None) -> ListPage:
+    """The requested page of the ranking; without ?page=, the page holding the highlighted case."""
+    at = next((i for i, (p, _s) in enumerate(ranked) if p.case_id == highlight), 0)
+    number = page_arg() if "page" in request.args else at // TABLE_ROWS + 1
+    start = (number - 1) * TABLE_ROWS
+    return ListPage(ranked[start:start + TABLE_ROWS], number, TABLE_ROWS, len(ranked))
+
+
 @bp.route("/<slug>")
 def show(slug):
     definition = _get(slug)
@@ -54,11 +84,13 @@ def show(slug):
     peers = benchmark.filter_points(everyone, country=f["country"], region=f["region"],
                                     organization_type=f["org_type"])
     highlight = next((p.case_id for p in peers if p.slug == f["case"]), None)
+    ranked = benchmark.rank_points(peers)
+    shown = benchmark.chart_points([p for p, _s in ranked], highlight)
     return render_template(
-        "cases/benchmark.html", definition=definition, ranked=benchmark.rank_points(peers),
-        chart=benchmark.bar_chart(peers, highlight), highlight=highlight, f=f,
-        total=len(everyone), org_types=ORGANIZATION_TYPE_LABELS, region_labels=REGION_LABELS,
-        can_manage=can_manage_metric_definitions(current_user))
+        "cases/benchmark.html", definition=definition, n=len(ranked),
+        page=_table_page(ranked, highlight), chart=benchmark.bar_chart(shown, highlight),
+        highlight=highlight, f=f, total=len(everyone), org_types=ORGANIZATION_TYPE_LABELS,
+        region_labels=REGION_LABELS, can_manage=can_manage_metric_definitions(current_user))
 
 
 def _definition_form(form, definition, status=200):

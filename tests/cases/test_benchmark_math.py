@@ -81,3 +81,13 @@ def test_chart_puts_best_first_and_negative_bars_left_of_zero():
     assert worst.x + worst.width == pytest.approx(chart.zero_x)
     assert zero.is_highlighted and not best.is_highlighted
     assert chart.plot_left <= worst.x < chart.zero_x < best.x + best.width <= chart.plot_right
+
+
+def test_chart_points_keep_the_best_the_worst_and_the_highlighted():
+    from marketplace.cases.benchmark import chart_points
+
+    ranked = [point(i, 0, 100 - i) for i in range(100)]
+    shown = chart_points(ranked, highlight_id=50, limit=20)
+    ids = [p.case_id for p in shown]
+    assert ids == [*range(8), 48, 49, 50, 51, 52, *range(92, 100)]
+    assert chart_points(ranked[:20], highlight_id=3, limit=20) == ranked[:20]

@@ -97,3 +97,21 @@ def test_benchmark_index_counts_published_cases(client, five_cases, make_case_st
     html = client.get("/benchmarks/").get_data(as_text=True)
     assert "Response time" in html
     assert re.search(r'class="num">5</td>', html)
+
+
+def test_many_cases_page_the_table_and_trim_the_chart(client, make_metric_definition,
+                                                      make_case_study):
+    make_metric_definition("budget-execution-rate")
+    cases = [make_case_study(title=f"Case {i:02d}", metrics={"budget-execution-rate": (0, 100 - i)})
+             for i in range(60)]
+    html = client.get("/benchmarks/budget-execution-rate").get_data(as_text=True)
+    assert "N = 60" in html and len(rows(html)) == 50
+    assert html.split("<svg", 1)[1].count("<rect") == 36  # 18 best + 18 worst
+    assert "Showing 36 of 60 cases" in html
+    # the case you came from: its page of the table, and its bar in the chart
+    html = client.get(f"/benchmarks/budget-execution-rate?case={cases[55].slug}")
+    html = html.get_data(as_text=True)
+    assert [r[1:3] for r in rows(html)][5] == ["Case", "55"]
+    assert len(rows(html)) == 10 and 'aria-current="true"' in html
+    assert html.split("<svg", 1)[1].count('stroke="#1d2327"') == 1
+    assert "Page 2 of 2" in html
