@@ -257,9 +257,12 @@ def split_id(doc_id: str) -> tuple[str, int]:
 
 
 def project(p) -> dict | None:
+    """Doc id "project:<id>" for projects and events alike; the kind facet tells them apart."""
     from marketplace.projects.search_documents import project_document
 
-    return project_document(p)
+    out = project_document(p)
+    out["kind"] = "event" if p.is_event else "project"
+    return out
 
 
 def _project_loads(Project):

@@ -6,6 +6,7 @@ lock is a flock on SEARCH_INDEX_DIR + ".lock", outside the directory so that del
 index never frees a held lock.
 """
 
+import atexit
 import contextlib
 import fcntl
 import logging
@@ -156,6 +157,16 @@ def _borrow(path: Path):
     except Exception:
         log.warning("search: refreshing a searcher failed; reopening", exc_info=True)
         return _open_searcher(path)
+
+
+@atexit.register
+def close_pool() -> None:
+    with _pool_lock:
+        searchers = [s for _, s in _pool]
+        _pool.clear()
+    for s in searchers:
+        with contextlib.suppress(Exception):
+            s.close()
 
 
 def _give_back(path: Path, s) -> None:

@@ -91,3 +91,18 @@ def test_large_result_sets_rank_title_matches_first_and_page_without_gaps(
     assert pages[0].total == 23 and len(ids) == 23 and len(set(ids)) == 23
     assert set(ids[:12]) == in_title and set(ids[12:]) == in_body
     assert search.query("irrigation NOT farm").total == 0
+
+
+def test_projects_and_events_appear_once_open(app, make_project, make_user):
+    owner = make_user()
+    draft = make_project(owner=owner, title="Solar clinics fund")
+    assert search.query("solar").total == 0
+    assert [h.doc_id for h in search.query("solar", viewer=owner).hits] == [f"project:{draft.id}"]
+    from datetime import timedelta
+
+    from marketplace.database import utcnow
+
+    event = make_project(title="Solar mentoring exchange", state="open", kind="event",
+                         starts_at=utcnow() + timedelta(days=40), place="Kisumu")
+    page = search.query("solar", {"kind": "event"})
+    assert [(h.doc_id, h.kind) for h in page.hits] == [(f"project:{event.id}", "event")]
