@@ -2,6 +2,7 @@
 
 from flask import Blueprint, render_template
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from marketplace.accounts.models import Organization, User
 from marketplace.extensions import db
@@ -9,16 +10,42 @@ from marketplace.extensions import db
 bp = Blueprint("main", __name__)
 
 
-@bp.route("/")
-def home():
-    stats = {
+def _stats() -> dict:
+    from marketplace.knowledge.models import Practice, PracticeCountry
+
+    published = select(Practice.id).where(Practice.status == "published")
+    return {
         "people": db.session.scalar(select(func.count(User.id)).where(User.is_deleted.is_(False))),
         "organizations": db.session.scalar(select(func.count(Organization.id))),
-        "countries": db.session.scalar(
-            select(func.count(func.distinct(Organization.country)))
-        ),
+        "practices": db.session.scalar(select(func.count()).select_from(published.subquery())),
+        "countries": db.session.scalar(select(func.count(func.distinct(PracticeCountry.country)))
+                                       .where(PracticeCountry.practice_id.in_(published))),
     }
-    return render_template("main/home.html", stats=stats)
+
+
+def _showcase() -> dict:
+    """What a visitor should see first: new practices, projects to fund, lively communities."""
+    from marketplace.communities.models import Community
+    from marketplace.knowledge.models import Practice
+    from marketplace.projects.models import Project, ProjectState
+
+    practices = db.session.scalars(
+        select(Practice).where(Practice.status == "published")
+        .options(selectinload(Practice.countries), selectinload(Practice.themes))
+        .order_by(Practice.published_at.desc(), Practice.id.desc()).limit(4)).all()
+    projects = db.session.scalars(
+        select(Project).where(Project.state == ProjectState.OPEN.value)
+        .options(selectinload(Project.country_links))
+        .order_by(Project.deadline.asc(), Project.id).limit(3)).all()
+    communities = db.session.scalars(
+        select(Community).where(Community.is_private.is_(False))
+        .order_by(Community.member_count.desc(), Community.id).limit(3)).all()
+    return {"practices": practices, "projects": projects, "communities": communities}
+
+
+@bp.route("/")
+def home():
+    return render_template("main/home.html", stats=_stats(), **_showcase())
 
 
 @bp.route("/healthz")
