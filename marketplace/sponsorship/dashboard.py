@@ -4,6 +4,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -13,7 +14,7 @@ from marketplace.ledger.money import to_decimal
 from marketplace.projects.models import Objective, ObjectiveStatus, ProgressValue
 from marketplace.sponsorship.models import Pledge, PledgeStatus, TrancheRelease
 
-FORMULA = "(latest reported value − baseline) ÷ money released × 1,000"
+FORMULA = _l("(latest reported value − baseline) ÷ money released × 1,000")
 
 
 @dataclass
