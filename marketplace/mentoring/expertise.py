@@ -64,8 +64,21 @@ def _bump(contrib: Contributions, topics: set[str], key: str, amount: int = 1) -
         counts[key] += amount
 
 
+def _topics_of(practice_ids: list[int]) -> dict[int, set[str]]:
+    """Normalised themes and tags of each practice, in two queries."""
+    from marketplace.knowledge.models import PracticeTag, PracticeTheme
+
+    topics: dict[int, set[str]] = defaultdict(set)
+    if practice_ids:
+        for model, column in ((PracticeTheme, PracticeTheme.theme), (PracticeTag, PracticeTag.tag)):
+            for pid, value in db.session.execute(select(model.practice_id, column)
+                                                 .where(model.practice_id.in_(practice_ids))):
+                topics[pid].add(norm(value))
+    return topics
+
+
 def _practices(user_ids, result) -> dict[int, set[str]]:
-    from marketplace.knowledge.models import Practice, PracticeAuthor, PracticeTag, PracticeTheme
+    from marketplace.knowledge.models import Practice, PracticeAuthor
 
     rows = db.session.execute(
         select(Practice.id, Practice.owner_id, Practice.endorsement_count, PracticeAuthor.user_id)
@@ -78,15 +91,7 @@ def _practices(user_ids, result) -> dict[int, set[str]]:
     for pid, owner, count, coauthor in rows:
         authors[pid].update(u for u in (owner, coauthor) if u in result)
         endorsements[pid] = count
-    topics: dict[int, set[str]] = defaultdict(set)
-    if authors:
-        ids = list(authors)
-        for pid, theme in db.session.execute(select(PracticeTheme.practice_id, PracticeTheme.theme)
-                                             .where(PracticeTheme.practice_id.in_(ids))):
-            topics[pid].add(norm(theme))
-        for pid, tag in db.session.execute(select(PracticeTag.practice_id, PracticeTag.tag)
-                                           .where(PracticeTag.practice_id.in_(ids))):
-            topics[pid].add(norm(tag))
+    topics = _topics_of(list(authors))
     for pid, uids in authors.items():
         for uid in uids:
             result[uid].practices += 1
@@ -98,7 +103,6 @@ def _practices(user_ids, result) -> dict[int, set[str]]:
 
 def _cases(user_ids, result, practice_topics) -> None:
     from marketplace.cases.models import CaseStudy, case_study_author, case_study_practice
-    from marketplace.knowledge.models import PracticeTag, PracticeTheme
 
     rows = db.session.execute(
         select(CaseStudy.id, CaseStudy.owner_id, case_study_author.c.user_id)
@@ -114,15 +118,7 @@ def _cases(user_ids, result, practice_topics) -> None:
     case_topics: dict[int, set[str]] = defaultdict(set)
     links = db.session.execute(select(case_study_practice.c.case_study_id, case_study_practice.c.practice_id)
                                .where(case_study_practice.c.case_study_id.in_(list(authors)))).all()
-    missing = {pid for _c, pid in links if pid not in practice_topics}
-    extra: dict[int, set[str]] = defaultdict(set)
-    if missing:
-        for pid, theme in db.session.execute(select(PracticeTheme.practice_id, PracticeTheme.theme)
-                                             .where(PracticeTheme.practice_id.in_(missing))):
-            extra[pid].add(norm(theme))
-        for pid, tag in db.session.execute(select(PracticeTag.practice_id, PracticeTag.tag)
-                                           .where(PracticeTag.practice_id.in_(missing))):
-            extra[pid].add(norm(tag))
+    extra = _topics_of([pid for _c, pid in links if pid not in practice_topics])
     for cid, pid in links:
         case_topics[cid] |= practice_topics.get(pid) or extra.get(pid, set())
     for cid, uids in authors.items():
