@@ -30,6 +30,7 @@ from marketplace.knowledge.models import (
 )
 
 _MD = _l("Markdown is supported.")
+_OPTIONS_HTML: dict[tuple, str] = {}
 
 
 def _choices(pairs) -> list[SelectChoice]:
@@ -151,11 +152,20 @@ class FilterForm(FlaskForm):
 
 
     def options(self, field) -> Markup:
-        """The field's <option>s as HTML; every value and label is escaped here."""
+        """The field's <option>s as HTML (every value and label escaped), the current one
+        selected; built once per field and locale."""
+        key = (field.name, str(get_locale()), len(field.choices))
+        html = _OPTIONS_HTML.get(key)
+        if html is None:  # the filter choices depend only on the field and the locale
+            html = _OPTIONS_HTML[key] = "".join(
+                f'<option value="{escape(c.value)}">{escape(c.label)}</option>'
+                for c in field.choices)
         current = str(field.data or "")
-        return Markup("".join(
-            f'<option value="{escape(c.value)}"{" selected" if str(c.value) == current else ""}>'
-            f"{escape(c.label)}</option>" for c in field.choices))
+        if current:
+            marker = f'<option value="{escape(current)}">'
+            html = html.replace(marker, marker[:-1] + " selected>", 1)
+        return Markup(html)
+
 
 
 class DiffForm(FlaskForm):
