@@ -180,14 +180,19 @@ def thread(thread_id: int):
     counts, mine = services.reaction_summary([p.id for p in posts], current_user)
     read_mark = services.last_read(current_user, [thread.id]).get(thread.id)
     can_reply = perm.can_reply_to_thread(current_user, thread)
+    can_moderate = perm.can_moderate_community(current_user, thread.community)
+    post_view = SimpleNamespace(  # what each post's macro needs, looked up once per page
+        thread=thread, perm=perm, user=current_user._get_current_object(), counts=counts,
+        mine=mine, labels=_labels(REACTIONS), can_reply=can_reply, can_moderate=can_moderate,
+        signed_in=current_user.is_authenticated,
+        profile_prefix=url_for("accounts.profile", user_id=1)[:-1])
     html = render_template(
-        "forums/thread.html", thread=thread, community=thread.community, posts=posts, perm=perm,
-        counts=counts, mine=mine, read_mark=read_mark, reaction_labels=_labels(REACTIONS),
+        "forums/thread.html", thread=thread, community=thread.community, posts=posts,
+        post_view=post_view, read_mark=read_mark, can_moderate=can_moderate,
         pagination=_pagination(page, pages), can_reply=can_reply,
         reply_form=ReplyForm() if can_reply and page == pages else None,
         move_form=_move_form(thread),
-        watching=services.is_watching(current_user, thread=thread),
-        can_moderate=perm.can_moderate_community(current_user, thread.community))
+        watching=services.is_watching(current_user, thread=thread))
     _record_read(thread, posts, read_mark)  # after rendering: its commit expires the objects
     return html
 
