@@ -315,13 +315,16 @@ def _load() -> str:
 
 
 def _write_docs(report: str) -> None:
+    """Replace the "## Forums" section where it is (other features own the other sections)."""
     path = ROOT / "docs" / "benchmarks.md"
     text = path.read_text()
     start = text.find("\n## Forums\n")
-    if start >= 0:
-        end = text.find("\n## ", start + 1)
-        text = text[:start] + text[end:] if end >= 0 else text[:start]
-    path.write_text(text.rstrip("\n") + "\n\n" + report)
+    if start < 0:
+        path.write_text(text.rstrip("\n") + "\n\n" + report)
+        return
+    end = text.find("\n## ", start + 1)
+    rest = text[end:] if end >= 0 else ""
+    path.write_text(text[:start + 1] + report + rest)
 
 
 if __name__ == "__main__":
