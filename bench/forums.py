@@ -143,12 +143,13 @@ def build(database_url: str) -> dict:
                 b = rng.randrange(len(BODIES))
                 posts.append({"id": post_id, "thread_id": t, "number": number,
                               "author_id": rng.randint(1, USERS), "body_source": BODIES[b],
-                              "body_html": html[b], "status": "visible",
+                              "body_html": html[b], "status": "visible", "helpful_count": 0,
                               "created_at": when + timedelta(hours=number),
                               "updated_at": when + timedelta(hours=number)})
                 if post_id % 4 == 0:
                     reactions.append({"post_id": post_id, "user_id": rng.randint(1, USERS),
                                       "kind": "helpful", "created_at": when})
+                    posts[-1]["helpful_count"] = 1
         s.execute(insert(Thread), threads)
         s.execute(insert(Post), posts)
         s.execute(insert(Reaction), reactions)

@@ -101,6 +101,9 @@ class Post(TimestampMixin, db.Model):
     is_deleted: Mapped[bool] = mapped_column(default=False)
     edited_at: Mapped[datetime | None]
     revision_count: Mapped[int] = mapped_column(default=0)
+    # Reaction counts kept beside the post, so a thread page needs no aggregate query.
+    helpful_count: Mapped[int] = mapped_column(default=0)
+    thanks_count: Mapped[int] = mapped_column(default=0)
 
     thread: Mapped[Thread] = relationship(foreign_keys=[thread_id])
     author: Mapped[User | None] = relationship()

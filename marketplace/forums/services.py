@@ -250,27 +250,27 @@ def toggle_reaction(user: User, post: Post, kind: str) -> bool:
         raise InvalidInput("kind", _("Choose one of the offered options."))
     removed = db.session.execute(delete(Reaction).where(
         Reaction.post_id == post.id, Reaction.user_id == user.id, Reaction.kind == kind))
-    if removed.rowcount:
-        return False
-    db.session.add(Reaction(post_id=post.id, user_id=user.id, kind=kind))
+    if not removed.rowcount:
+        db.session.add(Reaction(post_id=post.id, user_id=user.id, kind=kind))
+    counter = _COUNTERS[kind]
+    delta = -1 if removed.rowcount else 1
+    db.session.execute(update(Post).where(Post.id == post.id)
+                       .values({counter: getattr(Post, counter) + delta}))
     db.session.flush()
-    return True
+    db.session.refresh(post, [counter])
+    return not removed.rowcount
 
 
-def reaction_summary(post_ids: list[int], user) -> tuple[dict, set]:
-    """({post_id: {kind: count}}, {(post_id, kind) the user gave}) in two queries."""
-    counts: dict[int, dict[str, int]] = {}
+_COUNTERS = {"helpful": "helpful_count", "thanks": "thanks_count"}
+
+
+def reaction_summary(posts: list[Post], user) -> tuple[dict, set]:
+    """({post_id: {kind: count}}, {(post_id, kind) the user gave}); one query, for a reader."""
+    counts = {p.id: {kind: getattr(p, attr) for kind, attr in _COUNTERS.items()} for p in posts}
     mine: set[tuple[int, str]] = set()
-    if not post_ids:
-        return counts, mine
-    rows = db.session.execute(select(Reaction.post_id, Reaction.kind, func.count())
-                              .where(Reaction.post_id.in_(post_ids))
-                              .group_by(Reaction.post_id, Reaction.kind))
-    for post_id, kind, n in rows:
-        counts.setdefault(post_id, {})[kind] = n
-    if getattr(user, "is_authenticated", False):
+    if posts and getattr(user, "is_authenticated", False):
         mine = set(db.session.execute(select(Reaction.post_id, Reaction.kind).where(
-            Reaction.post_id.in_(post_ids), Reaction.user_id == user.id)).all())
+            Reaction.post_id.in_([p.id for p in posts]), Reaction.user_id == user.id)).all())
     return counts, mine
 
 

@@ -177,7 +177,7 @@ def thread(thread_id: int):
         .where(Post.thread_id == thread.id, Post.number.between(first, last),
                services.visible_post_filter(current_user, thread.community))
         .order_by(Post.number)).all()
-    counts, mine = services.reaction_summary([p.id for p in posts], current_user)
+    counts, mine = services.reaction_summary(posts, current_user)
     read_mark = services.last_read(current_user, [thread.id]).get(thread.id)
     can_reply = perm.can_reply_to_thread(current_user, thread)
     can_moderate = perm.can_moderate_community(current_user, thread.community)
@@ -317,7 +317,7 @@ def react(post_id: int, kind: str):
     services.toggle_reaction(current_user, post, kind)
     db.session.commit()
     if request.headers.get("HX-Request"):
-        counts, mine = services.reaction_summary([post.id], current_user)
+        counts, mine = services.reaction_summary([post], current_user)
         return render_template("forums/_reactions.html", post=post, counts=counts, mine=mine,
                                reaction_labels=_labels(REACTIONS), can_react=True, fragment=True)
     return redirect(services.post_url(post))
