@@ -41,7 +41,7 @@ class InstantProvider:
     def start(self, pledge: Pledge) -> str | None:
         from marketplace.sponsorship.services import confirm_pledge
 
-        confirm_pledge(pledge, None, provider_reference="instant")
+        confirm_pledge(pledge, None, provider_reference="instant", just_created=True)
         return None
 
 

@@ -12,7 +12,8 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.attributes import set_committed_value
 
 from marketplace.accounts.models import Organization, Role, User, UserRole
@@ -103,23 +104,28 @@ def record_pledge(donor: User, project: Project, amount_text: str, *, idempotenc
     existing = _replay(donor, idempotency_key, print_)
     if existing is not None:
         return existing, False
-    pledge = Pledge(project_id=project.id, donor_id=donor.id, amount_minor=amount,
-                    currency=project.currency, message=message, is_anonymous=is_anonymous,
-                    donor_name="" if is_anonymous else _giving_name(donor, profile),
-                    provider=payments.provider_name(provider), idempotency_key=idempotency_key,
-                    request_fingerprint=print_)
-    try:
-        with db.session.begin_nested():
-            _reserve_room(project, amount)
-            db.session.add(pledge)
-    except IntegrityError:  # the same key arrived twice at once; the other request won
+    _reserve_room(project, amount)
+    pledge = _insert_pledge(dict(
+        project_id=project.id, donor_id=donor.id, amount_minor=amount, currency=project.currency,
+        message=message, is_anonymous=is_anonymous,
+        donor_name="" if is_anonymous else _giving_name(donor, profile),
+        provider=payments.provider_name(provider), idempotency_key=idempotency_key,
+        request_fingerprint=print_))
+    if pledge is None:  # the same key arrived twice at once and the other request won
+        _give_back_room(project.id, amount)
         db.session.expire(project, ["raised_minor"])
-        first = _replay(donor, idempotency_key, print_)
-        if first is None:  # not a duplicate key after all: let the caller see the real error
-            raise
-        return first, False
+        return _replay(donor, idempotency_key, print_), False
     payments.start(pledge)
     return pledge, True
+
+
+def _insert_pledge(values: dict) -> Pledge | None:
+    """INSERT … ON CONFLICT (donor_id, idempotency_key) DO NOTHING: the new pledge, or None."""
+    dialect_insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (dialect_insert(Pledge).values(**values)
+                 .on_conflict_do_nothing(index_elements=["donor_id", "idempotency_key"])
+                 .returning(Pledge))
+    return db.session.scalars(statement).first()
 
 
 def _giving_name(donor: User, profile: DonorProfile | None) -> str:
@@ -139,15 +145,16 @@ def _replay(donor: User, key: str, print_: str) -> Pledge | None:
 def _reserve_room(project: Project, amount: int) -> None:
     """raised += amount, only if it stays within the goal, the project is open and not past due."""
     now = utcnow()
-    result = db.session.execute(
+    raised = db.session.execute(
         update(PROJECT)
         .where(PROJECT.c.id == project.id, PROJECT.c.state == ProjectState.OPEN.value,
                PROJECT.c.raised_minor + amount <= PROJECT.c.goal_minor,
                or_(PROJECT.c.deadline.is_(None), PROJECT.c.deadline > now))
         .values(raised_minor=PROJECT.c.raised_minor + amount)
-    )
-    if result.rowcount == 1:
-        db.session.expire(project, ["raised_minor"])
+        .returning(PROJECT.c.raised_minor)
+    ).scalar()
+    if raised is not None:
+        set_committed_value(project, "raised_minor", raised)
         return
     db.session.refresh(project)
     raise _no_room(project, now)
@@ -184,17 +191,30 @@ def _set_status(pledge: Pledge, new: PledgeStatus, *, expected: PledgeStatus, **
         set_committed_value(pledge, key, value)
 
 
-def confirm_pledge(pledge: Pledge, actor: User | None, provider_reference: str = ""):
-    """The money arrived: post the contribution (donor -> project escrow). Returns the group."""
-    _set_status(pledge, PledgeStatus.CONFIRMED, expected=PledgeStatus.PLEDGED,
-                confirmed_at=utcnow(), confirmed_by_id=actor.id if actor else None,
-                provider_reference=provider_reference[:120])
+def confirm_pledge(pledge: Pledge, actor: User | None, provider_reference: str = "", *,
+                   just_created: bool = False):
+    """The money arrived: post the contribution (donor -> project escrow). Returns the group.
+
+    `just_created`: the pledge was inserted in this same transaction (instant providers), so no
+    one else can see it and the guarded status UPDATE is not needed.
+    """
+    values = dict(confirmed_at=utcnow(), confirmed_by_id=actor.id if actor else None,
+                  provider_reference=provider_reference[:120])
+    just_created = just_created and pledge.status == PledgeStatus.PLEDGED
+    if not just_created:
+        _set_status(pledge, PledgeStatus.CONFIRMED, expected=PledgeStatus.PLEDGED, **values)
     donor, escrow = ledger.contribution_accounts(pledge.donor_id, pledge.project_id, pledge.currency)
     group = ledger.post(TransactionKind.CONTRIBUTION, [(donor, -pledge.amount_minor), (escrow, pledge.amount_minor)],
                         reference=f"contribution:pledge:{pledge.id}", project_id=pledge.project_id,
                         actor_id=actor.id if actor else None)
+    for key, value in ({"status": PledgeStatus.CONFIRMED.value, **values} if just_created else {}).items():
+        setattr(pledge, key, value)  # one UPDATE with contribution_id, at the next flush
     pledge.contribution_id = group.id
-    _mark_funded_if_goal_met(pledge.project_id, escrow.id)
+    # A just-reserved raised_minor (exact, from RETURNING) below the goal means money received
+    # cannot have reached it either: skip the UPDATE on the hot path.
+    project = db.session.get(Project, pledge.project_id)
+    if not just_created or project.raised_minor >= project.goal_minor:
+        _mark_funded_if_goal_met(pledge.project_id, escrow.id)
     return group
 
 
