@@ -17,7 +17,10 @@ from marketplace.accounts.permissions import (
 from marketplace.extensions import db
 from marketplace.knowledge import services
 from marketplace.knowledge.models import (
+    LEVEL_LABELS,
     SECTION_LABELS,
+    STATUS_LABELS,
+    THEMES,
     EditSuggestion,
     Endorsement,
     Practice,
@@ -160,3 +163,10 @@ def suggestions_with_diffs(practice: Practice) -> list[tuple[EditSuggestion, lis
     current = services.practice_data(practice)
     return [(s, [d for d in services.diff(current, {**current, **s.data}) if d.changed])
             for s in items]
+
+
+def card_labels() -> dict:
+    """Theme, level and status labels translated once per page, not once per card."""
+    return {"themes": {k: str(v) for k, v in THEMES.items()},
+            "levels": {k.value: str(v) for k, v in LEVEL_LABELS.items()},
+            "statuses": {k.value: str(v) for k, v in STATUS_LABELS.items()}}

@@ -79,7 +79,8 @@ def _commit_or_flash(practice: Practice, action, success: str):
 def index():
     form = FilterForm(request.args)
     page = queries.browse(current_user, form, page_arg())
-    return render_template("knowledge/index.html", page=page, form=form)
+    return render_template("knowledge/index.html", page=page, form=form,
+                           labels=queries.card_labels())
 
 
 @bp.route("/new", methods=["GET", "POST"])
