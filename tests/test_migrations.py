@@ -80,3 +80,19 @@ def test_migrations_are_reversible_on_sqlite(tmp_path):
         downgrade(revision="base")
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
         db.engine.dispose()
+
+
+@pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL is not set")
+def test_migrated_ledger_is_append_only_on_postgresql(tmp_path, empty_pg_database):
+    app = create_app(base_config(tmp_path, DATABASE_URL=empty_pg_database))
+    with app.app_context():
+        try:
+            upgrade()
+            with db.engine.connect() as conn:
+                triggers = set(conn.execute(text(
+                    "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")).scalars())
+            assert {"ledger_transaction_append_only", "ledger_entry_append_only"} <= triggers
+            downgrade(revision="base")
+        finally:
+            db.session.remove()
+            db.engine.dispose()
