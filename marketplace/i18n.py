@@ -125,3 +125,22 @@ def ui_language_choices() -> list[tuple[str, str]]:
     """The interface languages, each named in itself."""
     return [(c, Locale.parse(c).get_display_name(c).capitalize())
             for c in current_app.config["LANGUAGES"]]
+
+
+# WTForms' own messages ("This field is required.") in the request's language. Flask-WTF loads
+# that catalog from disk on every request; this keeps one per locale for the process.
+_FORMLESS_PREFIXES = ("/api/", "/static/", "/feeds/", "/open-data/")
+
+
+@lru_cache(maxsize=8)
+def _wtforms_catalog(locale: str):
+    from babel import support
+    from wtforms.i18n import messages_path
+
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+def preload_wtforms_translations() -> None:
+    """before_request: hand Flask-WTF the cached catalog (it reads request.wtforms_translations)."""
+    if not request.path.startswith(_FORMLESS_PREFIXES):
+        request.wtforms_translations = _wtforms_catalog(str(get_locale()))

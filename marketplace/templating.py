@@ -24,6 +24,7 @@ def init_app(app: Flask) -> None:
         ago=_ago,
     )
     app.jinja_env.globals.update(get_locale=get_locale)
+    app.before_request(i18n.preload_wtforms_translations)
     app.jinja_env.add_extension("jinja2.ext.i18n")  # {% trans %} blocks in templates
 
     @app.context_processor
