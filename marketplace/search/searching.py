@@ -188,7 +188,7 @@ def _query(s, text: str, filters, viewer, page: int, sort: str, facets: bool) ->
     page = min(max(1, page), pages)
     start, end = (page - 1) * PER_PAGE, page * PER_PAGE
     hits = (ranked[start:end] if ranked is not None
-            else _ranked_page(s, q, fq, hidden, start, end, sort, total))
+            else _ranked_page(s, q, fq, hidden, start, end, sort, matched))
     terms = _highlight_terms(q) if text else set()
     out = Page(total=total, page=page, pages=pages if total else 0,
                hits=[_hit(h, terms) for h in hits])
@@ -202,27 +202,53 @@ def _query(s, text: str, filters, viewer, page: int, sort: str, facets: bool) ->
 FULL_SCORE_LIMIT = 2000
 
 
-def _ranked_page(s, q, fq, hidden: list[int], start: int, end: int, sort: str, total: int):
+def _ranked_page(s, q, fq, hidden: list[int], start: int, end: int, sort: str, matched: int):
     """Hits start..end by relevance (or a sort column).
 
     Whoosh scores every matching document in Python (~10 µs each), so a query matching tens of
     thousands would take hundreds of ms. Past FULL_SCORE_LIMIT matches, relevance is tiered:
-    documents whose title holds every query word come first (ranked by the title-only query,
-    whose posting lists are short), then the rest by the full query.
+    (1) documents whose title holds every query word, ranked by the title-only query; (2) those
+    whose title holds some query word, ranked by the full query driven by the (short) title
+    postings; (3) the rest by the full query. A tier is only scored if the page reaches it.
     """
-    kwargs = {"mask": set(hidden), "filter": fq, **_sorting(sort)}
-    if sort != "relevance" or total <= FULL_SCORE_LIMIT:
-        return s.search(q, limit=end, **kwargs)[start:end]
+    kwargs = {"filter": fq, **_sorting(sort)}
+    if sort != "relevance" or matched.bit_count() <= FULL_SCORE_LIMIT:
+        return s.search(q, limit=end, mask=set(hidden), **kwargs)[start:end]
     q_title = _title_only(q)
-    tier1 = _without(_matches(s, q_title if fq is None else Q.And([q_title, fq])), hidden)
-    n1 = tier1.bit_count()
-    hits = []
-    if start < n1:
-        hits += s.search(q_title, limit=min(end, n1), **kwargs)[start:end]
-    if end > n1:
-        kwargs["mask"] |= set(_docnums(tier1))
-        hits += s.search(q, limit=end - n1, **kwargs)[max(0, start - n1):end - n1]
+    t1 = _matches(s, q_title) & matched
+    any_title = _title_any(q)
+    t2 = (_matches(s, any_title) & matched & ~t1) if any_title is not None else 0
+    tiers = [(q_title, t1), (Q.And([any_title, q]) if any_title is not None else q, t2),
+             (q, matched & ~t1 & ~t2)]
+    hits, offset, excluded = [], 0, set(hidden)
+    for tier_q, tier in tiers:
+        n = tier.bit_count()
+        if n and start < offset + n:
+            found = s.search(tier_q, limit=min(end - offset, n), mask=excluded, **kwargs)
+            hits += found[max(0, start - offset):end - offset]
+        if end <= offset + n:
+            break
+        excluded |= set(_docnums(tier))  # the page reaches past this tier, so it is small
+        offset += n
     return hits
+
+
+def _title_any(q: Q.Query) -> Q.Query | None:
+    """Any of the query's free words in a title (words under NOT left out)."""
+    leaves = [leaf for leaf in _positive_leaves(q) if getattr(leaf, "fieldname", None) == TITLE]
+    return Q.Or(leaves) if leaves else None
+
+
+def _positive_leaves(node: Q.Query):
+    if isinstance(node, Q.AndNot):
+        yield from _positive_leaves(node.a)
+    elif isinstance(node, Q.Not):
+        return
+    elif node.is_leaf():
+        yield node
+    else:
+        for child in node.children():
+            yield from _positive_leaves(child)
 
 
 def _sorting(sort: str) -> dict:
@@ -250,11 +276,10 @@ def _without(mask: int, docnums: list[int]) -> int:
     return mask
 
 
-def _docnums(mask: int):
-    while mask:
-        low = mask & -mask
-        yield low.bit_length() - 1
-        mask ^= low
+def _docnums(mask: int) -> list[int]:
+    data = mask.to_bytes((mask.bit_length() + 7) // 8 or 1, "little")
+    return [i * 8 + bit for i, byte in enumerate(data) if byte for bit in range(8)
+            if byte >> bit & 1]
 
 
 def _matches(s, q: Q.Query) -> int:

@@ -106,3 +106,17 @@ def test_projects_and_events_appear_once_open(app, make_project, make_user):
                          starts_at=utcnow() + timedelta(days=40), place="Kisumu")
     page = search.query("solar", {"kind": "event"})
     assert [(h.doc_id, h.kind) for h in page.hits] == [(f"project:{event.id}", "event")]
+
+
+def test_tiers_for_two_words_keep_every_match_once(app, make_practice, monkeypatch):
+    from marketplace.search import searching
+
+    both = {make_practice(title=f"Rural water tariffs {n}").id for n in range(4)}
+    one = {make_practice(title=f"Water kiosks {n}", summary="tariffs").id for n in range(5)}
+    neither = {make_practice(title=f"Kiosk plan {n}", summary="water tariffs").id
+               for n in range(6)}
+    monkeypatch.setattr(searching, "FULL_SCORE_LIMIT", 3)
+    ids = [int(h.doc_id.split(":")[1])
+           for n in (1, 2) for h in search.query("water tariffs", page=n).hits]
+    assert len(ids) == 15 and set(ids[:4]) == both and set(ids[4:9]) == one
+    assert set(ids[9:]) == neither
