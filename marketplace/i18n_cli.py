@@ -44,10 +44,17 @@ def extract(root: Path = ROOT) -> Catalog:
         method_map, options_map = parse_mapping_cfg(cfg, str(root / "babel.cfg"))
     catalog = Catalog(project="marketplace", charset="utf-8", fuzzy=False)
     for filename, lineno, msgid, comments, context in extract_from_dir(
-        str(root), method_map, options_map, keywords=KEYWORDS
+        str(root), method_map, options_map, keywords=KEYWORDS, directory_filter=_wanted_directory
     ):
         catalog.add(msgid, None, [(filename, lineno)], auto_comments=comments, context=context)
     return catalog
+
+
+def _wanted_directory(dirpath: str) -> bool:
+    """Babel's default filter also skips folders starting with "_", which would drop
+    templates/_macros and templates/_partials; skip only hidden folders and caches."""
+    name = Path(dirpath).name
+    return not name.startswith(".") and name != "__pycache__"
 
 
 def _read(path: Path, locale: str | None = None) -> Catalog:

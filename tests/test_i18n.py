@@ -29,6 +29,7 @@ def test_extraction_finds_template_form_and_view_messages():
     assert "Share what works. Adapt it. Get it funded." in keys  # template, {{ _() }}
     assert "Display name" in keys  # form label, lazy_gettext as _l
     assert "The email or password is not correct." in keys  # view, gettext as _
+    assert "Page %(n)d of %(total)d" in keys  # templates/_macros/ (Babel skips "_" folders by default)
 
 
 def test_check_reports_a_message_the_catalogs_lack():
