@@ -173,7 +173,9 @@ def query(text: str, filters: dict | None = None, viewer=None, page: int = 1,
 def _query(s, text: str, filters, viewer, page: int, sort: str, facets: bool) -> Page:
     q = parse(text) if text else Q.Every()
     fq = filter_query(filters or {})
-    hidden = list(s.docs_for_query(mask_for(viewer)))
+    hidden_q = mask_for(viewer)
+    hidden = list(s.docs_for_query(hidden_q))
+    hidden_q = hidden_q if hidden else None
     if _has_phrase(q):
         # Phrases are checked position by position: do it once, scoring every match.
         results = s.search(q, limit=None, mask=set(hidden), filter=fq, **_sorting(sort))
@@ -188,7 +190,7 @@ def _query(s, text: str, filters, viewer, page: int, sort: str, facets: bool) ->
     page = min(max(1, page), pages)
     start, end = (page - 1) * PER_PAGE, page * PER_PAGE
     hits = (ranked[start:end] if ranked is not None
-            else _ranked_page(s, q, fq, hidden, start, end, sort, matched))
+            else _ranked_page(s, q, fq, hidden_q, start, end, sort, matched))
     terms = _highlight_terms(q) if text else set()
     out = Page(total=total, page=page, pages=pages if total else 0,
                hits=[_hit(h, terms) for h in hits])
@@ -202,7 +204,7 @@ def _query(s, text: str, filters, viewer, page: int, sort: str, facets: bool) ->
 FULL_SCORE_LIMIT = 2000
 
 
-def _ranked_page(s, q, fq, hidden: list[int], start: int, end: int, sort: str, matched: int):
+def _ranked_page(s, q, fq, hidden_q, start: int, end: int, sort: str, matched: int):
     """Hits start..end by relevance (or a sort column).
 
     Whoosh scores every matching document in Python (~10 µs each), so a query matching tens of
@@ -210,25 +212,32 @@ def _ranked_page(s, q, fq, hidden: list[int], start: int, end: int, sort: str, m
     (1) documents whose title holds every query word, ranked by the title-only query; (2) those
     whose title holds some query word, ranked by the full query driven by the (short) title
     postings; (3) the rest by the full query. A tier is only scored if the page reaches it.
+    Exclusions are expressed as queries, not Whoosh's `mask`, which disables block skipping.
     """
     kwargs = {"filter": fq, **_sorting(sort)}
+
+    def visible(x):
+        return Q.AndNot(x, hidden_q) if hidden_q is not None else x
+
     if sort != "relevance" or matched.bit_count() <= FULL_SCORE_LIMIT:
-        return s.search(q, limit=end, mask=set(hidden), **kwargs)[start:end]
+        return s.search(visible(q), limit=end, **kwargs)[start:end]
     q_title = _title_only(q)
     t1 = _matches(s, q_title) & matched
     any_title = _title_any(q)
-    t2 = (_matches(s, any_title) & matched & ~t1) if any_title is not None else 0
-    tiers = [(q_title, t1), (Q.And([any_title, q]) if any_title is not None else q, t2),
-             (q, matched & ~t1 & ~t2)]
-    hits, offset, excluded = [], 0, set(hidden)
+    if any_title is None:
+        tiers = [(q_title, t1), (Q.AndNot(q, q_title), matched & ~t1)]
+    else:
+        t2 = _matches(s, any_title) & matched & ~t1
+        tiers = [(q_title, t1), (Q.AndNot(Q.And([any_title, q]), q_title), t2),
+                 (Q.AndNot(q, any_title), matched & ~t1 & ~t2)]
+    hits, offset = [], 0
     for tier_q, tier in tiers:
         n = tier.bit_count()
         if n and start < offset + n:
-            found = s.search(tier_q, limit=min(end - offset, n), mask=excluded, **kwargs)
+            found = s.search(visible(tier_q), limit=min(end - offset, n), **kwargs)
             hits += found[max(0, start - offset):end - offset]
         if end <= offset + n:
             break
-        excluded |= set(_docnums(tier))  # the page reaches past this tier, so it is small
         offset += n
     return hits
 
@@ -274,12 +283,6 @@ def _without(mask: int, docnums: list[int]) -> int:
     for docnum in docnums:
         mask &= ~(1 << docnum)
     return mask
-
-
-def _docnums(mask: int) -> list[int]:
-    data = mask.to_bytes((mask.bit_length() + 7) // 8 or 1, "little")
-    return [i * 8 + bit for i, byte in enumerate(data) if byte for bit in range(8)
-            if byte >> bit & 1]
 
 
 def _matches(s, q: Q.Query) -> int:

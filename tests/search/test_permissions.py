@@ -87,3 +87,13 @@ def test_search_page_hides_draft_for_anonymous_and_shows_it_to_author(world, cli
     auth.login(world["author"].email)
     html = client.get("/search?q=kiosks").get_data(as_text=True)
     assert "Zanzibar secret <mark>kiosks</mark> plan" in html
+
+
+def test_ranking_tiers_keep_drafts_hidden(world, monkeypatch):
+    from marketplace.search import searching
+
+    monkeypatch.setattr(searching, "FULL_SCORE_LIMIT", 0)  # every query takes the tiered path
+    for viewer in (None, world["outsider"]):
+        page, ids = _everything(viewer)
+        assert page.total == 1 and ids.isdisjoint({world["draft"], world["thread"], world["reply"]})
+    assert world["draft"] in _everything(world["author"])[1]
