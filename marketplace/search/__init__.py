@@ -38,6 +38,9 @@ Design decisions (numbers from issue 4, measured on this kind of machine):
   distinct stems across the languages, a phrase to one phrase per language, so "évaluations"
   finds "évaluation". Per-language fields made every word eight field lookups; see
   docs/benchmarks.md "## Search".
+* Relevance is BM25F (title x3); past 2,000 matches it is tiered (every query word in the
+  title, some word in the title, the rest), so only the tier the page reaches is scored —
+  Whoosh scores in Python at ~10 µs per document.
 * Visibility: public documents carry "public"; others carry "restricted" plus
   "community:<id>" or "draft user:<id>…". Every query masks the restricted documents the
   viewer has no token for (restricted documents are few, so the mask is cheap).
