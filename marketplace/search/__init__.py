@@ -43,7 +43,8 @@ Design decisions (numbers from issue 4, measured on this kind of machine):
   Whoosh scores in Python at ~10 µs per document.
 * Visibility: public documents carry "public"; others carry "restricted" plus
   "community:<id>" or "draft user:<id>…". Every query masks the restricted documents the
-  viewer has no token for (restricted documents are few, so the mask is cheap).
+  viewer has no token for, as an AndNot query (Whoosh's `mask=` would disable block-max
+  skipping); totals and facets subtract the same documents from the bitmask.
 * The index lives in SEARCH_INDEX_DIR/gen-*/ with a CURRENT pointer file swapped atomically;
   if it is missing or unreadable, search says it is being rebuilt and other pages never notice.
 """
