@@ -13,7 +13,7 @@ import json
 import os
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -57,7 +57,6 @@ class _QuietHandler(WSGIRequestHandler):
 class LiveServer:
     app: object
     url: str
-    outbox: list = field(default_factory=list)
 
     def __call__(self, path: str = "/") -> str:
         return self.url + path
@@ -77,12 +76,8 @@ def live_server(schema_template, tmp_path):
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
-    with app.app_context():
-        from marketplace.mail import outbox
-
-        live = LiveServer(app=app, url=f"http://127.0.0.1:{server.server_port}", outbox=outbox())
     try:
-        yield live
+        yield LiveServer(app=app, url=f"http://127.0.0.1:{server.server_port}")
     finally:
         server.shutdown()
         thread.join(timeout=10)
