@@ -3,7 +3,8 @@ as a signed-in member, as a donor and as an administrator, in English and (anony
 French. On each page: axe-core finds no serious or critical violation, there is exactly one
 <h1>, every visible form field has a label, and the page does not overflow a phone's width.
 
-The API's Swagger UI page (/api/v1/docs) is left out: its markup is the vendored Swagger UI's.
+The API's Swagger UI page (/api/v1/docs) is audited as it first renders (operations folded):
+its markup is the vendored Swagger UI's, with colour overrides in app.css.
 """
 
 from dataclasses import dataclass
@@ -109,6 +110,7 @@ def _public_pages(d: Demo) -> dict[str, str]:
         "organization": f"/organizations/{d.organization}",
         "profile": f"/people/{d.member_id}",
         "open data": "/open-data/",
+        "API documentation": "/api/v1/docs",
         "not found": "/this-page-does-not-exist",
     }
 
@@ -143,7 +145,9 @@ def _check(page, axe_audit, name: str, path: str, live_server) -> list[str]:
     expected = 404 if name == "not found" else 200
     if response.status != expected:
         return [f"{name} ({path}): HTTP {response.status}, expected {expected}"]
-    h1 = page.locator("h1").count()
+    if path.startswith("/api/v1/docs"):  # Swagger UI renders after load
+        page.locator("#swagger .opblock").first.wait_for()
+    h1 = page.locator("h1:visible").count()
     if h1 != 1:
         problems.append(f"{name} ({path}): {h1} <h1> elements")
     unlabelled = page.evaluate(UNLABELLED_FIELDS_JS)
