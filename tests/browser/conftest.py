@@ -86,18 +86,39 @@ def live_server(schema_template, tmp_path):
             db.engine.dispose()
 
 
+# One Playwright and one Chromium per test process. A module that imports these fixtures
+# (tests/search/test_browser.py) gets fixture definitions of its own; a second Playwright
+# in the same thread would fail ("Sync API inside the asyncio loop"), so they share this.
+_CHROMIUM: dict = {}
+
+
+def _shared_browser():
+    if "browser" not in _CHROMIUM:
+        from playwright.sync_api import sync_playwright
+
+        playwright = sync_playwright().start()
+        _CHROMIUM["playwright"] = playwright
+        _CHROMIUM["browser"] = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    return _CHROMIUM["browser"]
+
+
+def _close_shared_browser():
+    if "browser" in _CHROMIUM:
+        _CHROMIUM.pop("browser").close()
+        _CHROMIUM.pop("playwright").stop()
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
         _unavailable(f"{CHROMIUM} is missing (apt-get install -y chromium)")
     try:
-        from playwright.sync_api import sync_playwright
+        import playwright.sync_api  # noqa: F401
     except ImportError:
         _unavailable("the playwright Python package is not installed (pip install -e '.[dev]')")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    yield _shared_browser()
+    _close_shared_browser()
 
 
 @pytest.fixture
