@@ -191,6 +191,9 @@ def _query(s, text: str, filters, viewer, page: int, sort: str, facets: bool) ->
     start, end = (page - 1) * PER_PAGE, page * PER_PAGE
     hits = (ranked[start:end] if ranked is not None
             else _ranked_page(s, q, fq, hidden_q, start, end, sort, matched))
+    # Whatever the query tree did, a document the viewer may not read is never shown.
+    hidden_set = set(hidden)
+    hits = [h for h in hits if h.docnum not in hidden_set]
     terms = _highlight_terms(q) if text else set()
     out = Page(total=total, page=page, pages=pages if total else 0,
                hits=[_hit(h, terms) for h in hits])
