@@ -29,7 +29,7 @@ from marketplace.accounts.forms import (
     RegisterForm,
     ResetPasswordForm,
 )
-from marketplace.accounts.models import OrganizationMember, User
+from marketplace.accounts.models import ROLE_LABELS, OrganizationMember, User
 from marketplace.accounts.permissions import can_view_profile
 from marketplace.errors import DomainError
 from marketplace.extensions import db, limiter
@@ -241,7 +241,7 @@ def profile(user_id):
         selectinload(User.memberships).joinedload(OrganizationMember.organization)))
     if not can_view_profile(current_user, user):
         abort(404)
-    return render_template("accounts/profile.html", person=user)
+    return render_template("accounts/profile.html", person=user, role_labels=ROLE_LABELS)
 
 
 @bp.route("/language", methods=["POST"])
