@@ -134,14 +134,10 @@ def _load(slug: str) -> Project:
 @spec.validate(query=ProjectQuery, resp=Response(HTTP_200=ProjectList, **PROBLEMS), tags=["projects"])
 def list_projects(query: ProjectQuery):
     """Open projects and events, ranked by the documented discover score (see the projects page)."""
-    from marketplace.projects.views import _discover_query
-
     page, per_page = page_args()
     filters = {"theme": query.theme or "", "country": (query.country or "").upper(),
                "funding_model": query.funding_model or "", "kind": query.kind or ""}
-    found = list(db.session.scalars(_discover_query(filters)))
-    scores = ranking.scores_for(found)
-    found.sort(key=lambda p: (-scores[p.id].value, p.id))
+    found, scores = ranking.discover(filters)
     shown = found[(page - 1) * per_page: page * per_page]
     envelope = page_envelope([_summary(p, scores[p.id].value) for p in shown], len(found), page, per_page)
     return ProjectList(**envelope), 200, link_header(envelope)

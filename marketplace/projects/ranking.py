@@ -14,11 +14,22 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, distinct, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.database import utcnow
 from marketplace.extensions import db
-from marketplace.knowledge.models import Practice, Status
-from marketplace.projects.models import Objective, ObjectiveStatus, Project, project_practice
+from marketplace.knowledge.models import THEMES, Practice, Status
+from marketplace.projects.models import (
+    FUNDING_MODEL_LABELS,
+    KIND_LABELS,
+    Objective,
+    ObjectiveStatus,
+    Project,
+    ProjectCountry,
+    ProjectState,
+    ProjectTheme,
+    project_practice,
+)
 
 FORMULA = "score = 2 × log₂(1 + E) + 10 × T"
 FORMULA_PARTS = (
@@ -121,3 +132,26 @@ def _add_track_records(projects: list[Project], result: dict[int, Score]) -> Non
                 s.achieved += n
             elif status == ObjectiveStatus.MISSED or due_at < now:
                 s.missed += n
+
+
+def discover_query(filters: dict):
+    """Open projects matching the discover filters (theme, country, funding_model, kind)."""
+    query = select(Project).where(Project.state == ProjectState.OPEN)
+    if filters.get("theme") in THEMES:
+        query = query.where(Project.theme_links.any(ProjectTheme.theme == filters["theme"]))
+    if filters.get("country"):
+        query = query.where(Project.country_links.any(ProjectCountry.country == filters["country"]))
+    if filters.get("funding_model") in FUNDING_MODEL_LABELS:
+        query = query.where(Project.funding_model == filters["funding_model"])
+    if filters.get("kind") in KIND_LABELS:
+        query = query.where(Project.kind == filters["kind"])
+    return query.options(selectinload(Project.country_links), selectinload(Project.theme_links),
+                         joinedload(Project.owner))
+
+
+def discover(filters: dict) -> tuple[list[Project], dict[int, Score]]:
+    """Open projects ranked by score (then nearest deadline), for the page and the API alike."""
+    projects = list(db.session.scalars(discover_query(filters)))
+    scores = scores_for(projects)
+    projects.sort(key=lambda p: (-scores[p.id].value, p.deadline or utcnow(), p.id))
+    return projects, scores

@@ -40,7 +40,6 @@ from marketplace.projects.models import (
     Project,
     ProjectCountry,
     ProjectState,
-    ProjectTheme,
 )
 from marketplace.web import form_error, page_arg, require
 
@@ -81,26 +80,10 @@ def _filters() -> dict:
             "funding_model": args.get("funding_model", ""), "kind": args.get("kind", "")}
 
 
-def _discover_query(filters: dict):
-    query = select(Project).where(Project.state == ProjectState.OPEN)
-    if filters["theme"] in THEMES:
-        query = query.where(Project.theme_links.any(ProjectTheme.theme == filters["theme"]))
-    if filters["country"]:
-        query = query.where(Project.country_links.any(ProjectCountry.country == filters["country"]))
-    if filters["funding_model"] in FUNDING_MODEL_LABELS:
-        query = query.where(Project.funding_model == filters["funding_model"])
-    if filters["kind"] in KIND_LABELS:
-        query = query.where(Project.kind == filters["kind"])
-    return query.options(selectinload(Project.country_links), selectinload(Project.theme_links),
-                         joinedload(Project.owner))
-
-
 @bp.route("/")
 def index():
     filters = _filters()
-    projects = list(db.session.scalars(_discover_query(filters)))
-    scores = ranking.scores_for(projects)
-    projects.sort(key=lambda p: (-scores[p.id].value, p.deadline or utcnow(), p.id))
+    projects, scores = ranking.discover(filters)
     page = page_arg()
     shown = projects[(page - 1) * PER_PAGE: page * PER_PAGE]
     return render_template(
