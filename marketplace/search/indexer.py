@@ -6,6 +6,7 @@ the indexer lock (flock, never waited on by a request): it reloads each document
 database in its own session and writes one Whoosh commit without a merge.
 """
 
+import atexit
 import logging
 import re
 import threading
@@ -132,6 +133,16 @@ class _Drainer:
         self.event = threading.Event()
         self.thread = threading.Thread(target=self._run, name="search-drainer", daemon=True)
         self.thread.start()
+        # A short-lived process (a CLI command) may exit before the daemon thread gets to its
+        # commits: apply what is left in the outbox on the way out.
+        atexit.register(self.flush)
+
+    def flush(self) -> None:
+        try:
+            with self.app.app_context():
+                drain(lock_timeout=self.app.config.get("SEARCH_LOCK_TIMEOUT", 10.0))
+        except Exception:
+            log.exception("search: final drain failed; run `marketplace search drain`")
 
     def wake(self) -> None:
         self.event.set()
