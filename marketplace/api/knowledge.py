@@ -14,6 +14,7 @@ from marketplace.api.auth import require_scope, viewer
 from marketplace.api.problems import ApiProblem, Problem
 from marketplace.api.spec import Page, spec
 from marketplace.api.views import bp, link_header, page_args, page_envelope
+from marketplace.cases.models import CaseStudy
 from marketplace.extensions import db
 from marketplace.knowledge import queries, services
 from marketplace.knowledge.models import Practice, Revision
@@ -259,7 +260,12 @@ class CaseList(Page):
 class CaseQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
     country: str | None = Field(None, max_length=2)
+    theme: str | None = Field(None, max_length=40)
+    org_type: str | None = Field(None, max_length=20)
+    language: str | None = Field(None, max_length=8)
+    q: str | None = Field(None, max_length=200, description="Words in the title")
     metric: str | None = Field(None, max_length=80)
+    sort: str | None = Field(None, pattern="^(newest|updated|title)$")
     page: int = Field(1, ge=1, le=100000)
     per_page: int = Field(20, ge=1, le=100)
 
@@ -278,7 +284,6 @@ def _case(c) -> dict:
 
 
 def _cases_query(who):
-    from marketplace.cases.models import CaseStudy
     from marketplace.cases.services import visible_clause
 
     return (select(CaseStudy).where(visible_clause(who))
@@ -289,18 +294,16 @@ def _cases_query(who):
 @bp.get("/case-studies")
 @spec.validate(query=CaseQuery, resp=Response(HTTP_200=CaseList, **PROBLEMS), tags=["case studies"])
 def list_case_studies(query: CaseQuery):
-    """Published case studies (and the caller's drafts), with their metrics."""
-    from marketplace.cases.models import CaseStudy, Metric, MetricDefinition
+    """Case studies the caller may see, with the case studies page's filters (and `metric`)."""
+    from marketplace.cases.services import list_query
 
     page, per_page = page_args()
-    q = _cases_query(viewer()).where(CaseStudy.status != "archived")
-    if query.country:
-        q = q.where(CaseStudy.country == query.country.upper())
-    if query.metric:
-        q = q.where(CaseStudy.id.in_(select(Metric.case_study_id).join(MetricDefinition)
-                                     .where(MetricDefinition.slug == query.metric)))
-    total = db.session.scalar(select(func.count()).select_from(q.subquery()))
-    items = db.session.scalars(q.order_by(CaseStudy.id.desc()).limit(per_page).offset((page - 1) * per_page))
+    filters = query.model_dump(exclude_none=True, exclude={"page", "per_page"})
+    if filters.get("country"):
+        filters["country"] = filters["country"].upper()
+    q = list_query(viewer(), filters).options(selectinload(CaseStudy.practices))
+    total = db.session.scalar(select(func.count()).select_from(q.order_by(None).subquery()))
+    items = db.session.scalars(q.limit(per_page).offset((page - 1) * per_page))
     envelope = page_envelope([_case(c) for c in items], total, page, per_page)
     return CaseList(**envelope), 200, link_header(envelope)
 
@@ -309,8 +312,6 @@ def list_case_studies(query: CaseQuery):
 @spec.validate(resp=Response(HTTP_200=CaseOut, **PROBLEMS), tags=["case studies"])
 def get_case_study(slug: str):
     """A case study with its metrics."""
-    from marketplace.cases.models import CaseStudy
-
     case = db.session.scalar(_cases_query(viewer()).where(CaseStudy.slug == slug))
     if case is None:
         raise ApiProblem(404, "Not Found", _("No such case study."))

@@ -7,8 +7,8 @@ from math import isfinite
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, true
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, select, true
+from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace import i18n
 from marketplace.accounts.models import Organization, OrganizationMember, User
@@ -20,12 +20,13 @@ from marketplace.cases.models import (
     Metric,
     MetricDefinition,
     case_study_author,
+    case_study_practice,
 )
 from marketplace.database import utcnow
 from marketplace.errors import InvalidInput, NotFound
 from marketplace.extensions import db
 from marketplace.knowledge import revisions
-from marketplace.knowledge.models import Practice, Revision, Status
+from marketplace.knowledge.models import Practice, PracticeTheme, Revision, Status
 from marketplace.text import render_markdown
 
 STATUSES = (Status.DRAFT.value, Status.PUBLISHED.value, Status.ARCHIVED.value)
@@ -338,3 +339,34 @@ def revert_case_study(case: CaseStudy, editor: User, number: int) -> Revision:
     db.session.flush()
     return record_revision(case, editor, _("Reverted to revision %(n)d", n=number),
                            reverted_from=old)
+
+
+LIST_SORTS = {
+    "newest": (CaseStudy.published_at.desc(), CaseStudy.id.desc()),
+    "updated": (CaseStudy.updated_at.desc(), CaseStudy.id.desc()),
+    "title": (func.lower(CaseStudy.title), CaseStudy.id),
+}
+
+
+def list_query(viewer, f: dict):
+    """Case studies `viewer` may see, filtered by country, language, org_type, theme (through the
+    practices applied), title words (q) and metric, in a LIST_SORTS order; page and API alike."""
+    query = select(CaseStudy).where(visible_clause(viewer))
+    if f.get("country"):
+        query = query.where(CaseStudy.country == f["country"])
+    if f.get("language"):
+        query = query.where(CaseStudy.language == f["language"])
+    if f.get("org_type"):
+        query = query.where(CaseStudy.organization.has(Organization.type == f["org_type"]))
+    if f.get("theme"):
+        themed = (select(case_study_practice.c.case_study_id)
+                  .join(PracticeTheme, PracticeTheme.practice_id == case_study_practice.c.practice_id)
+                  .where(PracticeTheme.theme == f["theme"]))
+        query = query.where(CaseStudy.id.in_(themed))
+    if f.get("q"):
+        query = query.where(CaseStudy.title.ilike(f"%{f['q']}%"))
+    if f.get("metric"):
+        query = query.where(CaseStudy.id.in_(select(Metric.case_study_id).join(MetricDefinition)
+                                             .where(MetricDefinition.slug == f["metric"])))
+    return query.order_by(*LIST_SORTS[f.get("sort") or "newest"]).options(
+        joinedload(CaseStudy.organization), selectinload(CaseStudy.metrics))

@@ -12,10 +12,10 @@ from flask import (
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from marketplace.accounts.models import ORGANIZATION_TYPE_LABELS, Organization
+from marketplace.accounts.models import ORGANIZATION_TYPE_LABELS
 from marketplace.accounts.permissions import (
     can_create_case_study,
     can_edit_case_study,
@@ -35,16 +35,12 @@ from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.i18n import country_choices, language_choices, region_of
 from marketplace.knowledge import revisions
-from marketplace.knowledge.models import THEMES, Practice, PracticeTheme
+from marketplace.knowledge.models import THEMES, Practice
 from marketplace.web import form_error, page_arg, require
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
-SORTS = {
-    "newest": (CaseStudy.published_at.desc(), CaseStudy.id.desc()),
-    "updated": (CaseStudy.updated_at.desc(), CaseStudy.id.desc()),
-    "title": (func.lower(CaseStudy.title), CaseStudy.id),
-}
+SORTS = services.LIST_SORTS
 PER_PAGE = 20
 
 
@@ -66,29 +62,11 @@ def _filters() -> dict:
         "sort": args.get("sort") if args.get("sort") in SORTS else "newest"}
 
 
-def _list_query(f: dict):
-    query = select(CaseStudy).where(services.visible_clause(current_user))
-    if f["country"]:
-        query = query.where(CaseStudy.country == f["country"])
-    if f["language"]:
-        query = query.where(CaseStudy.language == f["language"])
-    if f["org_type"]:
-        query = query.where(CaseStudy.organization.has(Organization.type == f["org_type"]))
-    if f["theme"]:
-        themed = (select(case_study_practice.c.case_study_id)
-                  .join(PracticeTheme, PracticeTheme.practice_id == case_study_practice.c.practice_id)
-                  .where(PracticeTheme.theme == f["theme"]))
-        query = query.where(CaseStudy.id.in_(themed))
-    if f["q"]:
-        query = query.where(CaseStudy.title.ilike(f"%{f['q']}%"))
-    return query.order_by(*SORTS[f["sort"]]).options(
-        joinedload(CaseStudy.organization), selectinload(CaseStudy.metrics))
-
-
 @bp.route("/")
 def index():
     f = _filters()
-    page = db.paginate(_list_query(f), page=page_arg(), per_page=PER_PAGE, error_out=False)
+    page = db.paginate(services.list_query(current_user, f), page=page_arg(), per_page=PER_PAGE,
+                       error_out=False)
     return render_template(
         "cases/index.html", page=page, f=f, countries=country_choices(_("All countries")),
         themes=THEMES, org_types=ORGANIZATION_TYPE_LABELS, languages=language_choices(),

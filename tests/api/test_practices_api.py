@@ -59,3 +59,14 @@ def test_case_studies(client, make_case_study):
     make_case_study(title="Draft case", status="draft")
     titles = [c["title"] for c in client.get("/api/v1/case-studies").json["items"]]
     assert titles == ["Visible case"]
+
+
+def test_case_study_filters_match_the_page(client, make_case_study, make_practice):
+    health = make_practice(title="Clinic scorecards", themes=["health"])
+    make_case_study(title="Scorecards in Malawi", country="MW", practice_slugs=[health.slug])
+    make_case_study(title="Budget hearings", country="KE")
+    assert [c["title"] for c in client.get("/api/v1/case-studies?theme=health").json["items"]] == [
+        "Scorecards in Malawi"]
+    assert [c["title"] for c in client.get("/api/v1/case-studies?country=ke").json["items"]] == ["Budget hearings"]
+    assert [c["title"] for c in client.get("/api/v1/case-studies?q=hearing").json["items"]] == ["Budget hearings"]
+    assert client.get("/api/v1/case-studies?sort=best").status_code == 422
