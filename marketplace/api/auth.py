@@ -1,11 +1,15 @@
 """Who is calling: a Bearer token (with scopes) or nobody. The API never reads cookies."""
 
+from datetime import timedelta
+
 from flask import g, request
 from flask_babel import gettext as _
 
 from marketplace.api.problems import ApiProblem
 from marketplace.api.tokens import resolve_bearer
 from marketplace.database import utcnow
+
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 def current_token():
@@ -14,9 +18,14 @@ def current_token():
         if request.headers.get("Authorization") and g.api_token is None:
             raise ApiProblem(401, "Unauthorized", _("The token is invalid or revoked."),
                              headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
-        if g.api_token is not None:
+        if g.api_token is not None and _stale(g.api_token.last_used_at):
             g.api_token.last_used_at = utcnow()
     return g.api_token
+
+
+def _stale(last_used_at) -> bool:
+    """Record use at most once a minute: not a database write on every API request."""
+    return last_used_at is None or utcnow() - last_used_at > LAST_USED_RESOLUTION
 
 
 def viewer():

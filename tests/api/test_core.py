@@ -94,3 +94,13 @@ def test_docs_page_uses_vendored_assets(client):
 def test_ids_too_large_for_the_database_are_404_everywhere(client):
     assert client.get("/api/v1/profiles/9223372036854775808").status_code == 404
     assert client.get("/people/9223372036854775808").status_code == 404
+
+
+def test_token_use_is_recorded_at_most_once_a_minute(client, make_user):
+    headers = make_token(make_user())
+    client.get("/api/v1/me", headers=headers)
+    first = db.session.scalar(select(ApiToken.last_used_at))
+    assert first is not None
+    client.get("/api/v1/me", headers=headers)
+    db.session.expire_all()
+    assert db.session.scalar(select(ApiToken.last_used_at)) == first
