@@ -88,7 +88,7 @@ def test_private_community_join_by_invitation(app, client, auth, make_user, make
 def test_roles_and_member_removal(app, client, auth, make_user, make_community):
     owner = make_user(email="owner@example.org")
     bo = make_user(email="bo@example.org", name="Bo")
-    cy = make_user(email="cy@example.org", name="Cy")
+    cy = make_user(email="cy@example.org", name="Cyrus Okafor")
     community = make_community(owner=owner, members=[bo, cy])
     auth.login("bo@example.org")
     assert client.post(f"/communities/{community.slug}/members/{cy.id}/remove").status_code == 403
@@ -99,7 +99,7 @@ def test_roles_and_member_removal(app, client, auth, make_user, make_community):
     auth.login("bo@example.org")
     assert client.post(f"/communities/{community.slug}/members/{cy.id}/remove").status_code == 302
     members = client.get(f"/communities/{community.slug}/members").get_data(True)
-    assert "Cy" not in members
+    assert "Cyrus Okafor" not in members  # a short name could appear inside the CSRF token
     log = client.get(f"/communities/{community.slug}/moderation").get_data(True)
     assert "community.member.remove" in log and "community.member.role" in log
 
