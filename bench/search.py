@@ -19,6 +19,7 @@ import json
 import os
 import random
 import re
+import resource
 import sqlite3
 import statistics
 import subprocess
@@ -137,7 +138,10 @@ def build_index(app) -> dict:
     index_dir = Path(app.config["SEARCH_INDEX_DIR"])
     size = sum(p.stat().st_size for p in index_dir.rglob("*") if p.is_file())
     return {"documents": n, "seconds": round(seconds, 1), "docs_per_s": round(n / seconds),
-            "index_mb": round(size / 2**20, 1), "builder_peak_rss_mb": round(rss_mb()[1])}
+            "index_mb": round(size / 2**20, 1), "builder_peak_rss_mb": round(rss_mb()[1]),
+            "segments": len(list(index_dir.rglob("*.seg"))),
+            # the rebuild's worker processes (largest of them), from the kernel's accounting
+            "worker_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)}
 
 
 # --- queries ----------------------------------------------------------------------------------

@@ -29,22 +29,25 @@ Design decisions (numbers from issue 4, measured on this kind of machine):
   title and a short stored excerpt (summary + first 1,200 characters) are scanned with a regex,
   each word stemmed through a cached stemmer and compared with the query's terms; everything is
   escaped and only <mark> is markup.
-* The total and the facet counts come from a bitmask of every matching document, built from
-  per-term posting bitmasks with integer AND/OR (cached per segment for facet terms), never
-  from the page of 10, which is scored separately with Whoosh's block-max skipping.
+* Matching and ranking run over whole posting lists with numpy (search/ranking.py): each
+  term's postings are read once per query, a block at a time, and every node of the query
+  tree becomes a boolean array (matches) and a float array (Whoosh's BM25F scores, title x3,
+  combined as its matchers combine them), so the ranking is Whoosh's, computed for every match
+  at array speed instead of ~10 µs per document in Python. The total, the facet counts
+  (popcounts against per-segment term bitmasks) and the page come from the same arrays.
+* Posting blocks are stored as raw arrays (search/codec.py: uint32 document numbers, float32
+  weights, uint16 positions), larger (512 postings) and uncompressed, so numpy reads a block
+  with a few calls instead of unpickling an object per posting; `text` and `title_terms` keep
+  positions for phrases. A rebuild of 5,000+ documents runs in one process per CPU, each
+  indexing slices of 10,000 rows into a segment of its own, in memory (search/rebuild.py).
 * Languages: text is stemmed *before* Whoosh with the document's language stemmer (English,
-  French, Spanish snowball; others unstemmed) and accent-folded, into one `text` and one
-  `title_terms` field (title boosted x3). A query word expands to its (usually one or two)
-  distinct stems across the languages, a phrase to one phrase per language, so "évaluations"
-  finds "évaluation". Per-language fields made every word eight field lookups; see
-  docs/benchmarks.md "## Search".
-* Relevance is BM25F (title x3); past 2,000 matches it is tiered (every query word in the
-  title, some word in the title, the rest), so only the tier the page reaches is scored —
-  Whoosh scores in Python at ~10 µs per document.
+  French, Spanish snowball; others unstemmed) and accent-folded. A query word expands to its
+  (usually one or two) distinct stems across the languages, a phrase to one phrase per
+  language, so "évaluations" finds "évaluation". Per-language fields made every word eight
+  field lookups; see docs/benchmarks.md "## Search".
 * Visibility: public documents carry "public"; others carry "restricted" plus
-  "community:<id>" or "draft user:<id>…". Every query masks the restricted documents the
-  viewer has no token for, as an AndNot query (Whoosh's `mask=` would disable block-max
-  skipping); totals and facets subtract the same documents from the bitmask.
+  "community:<id>" or "draft user:<id>…". Every query removes the restricted documents the
+  viewer has no token for from the match array before anything is counted or shown.
 * The index lives in SEARCH_INDEX_DIR/gen-*/ with a CURRENT pointer file swapped atomically;
   if it is missing or unreadable, search says it is being rebuilt and other pages never notice.
 """
@@ -66,7 +69,7 @@ def upsert(doc: dict) -> None:
     with storage.indexer_lock(10.0) as held:
         if not held:
             raise TimeoutError("search indexer lock busy")
-        writer = storage.open_index().writer(timeout=5.0)
+        writer = storage.writer(storage.open_index(), timeout=5.0)
         writer.update_document(**indexer.fields(doc))
         writer.commit(merge=False)
 
@@ -77,6 +80,6 @@ def delete(doc_id: str) -> None:
     with storage.indexer_lock(10.0) as held:
         if not held:
             raise TimeoutError("search indexer lock busy")
-        writer = storage.open_index().writer(timeout=5.0)
+        writer = storage.writer(storage.open_index(), timeout=5.0)
         writer.delete_by_term("doc_id", doc_id)
         writer.commit(merge=False)

@@ -8,6 +8,7 @@ database in its own session and writes one Whoosh commit without a merge.
 
 import atexit
 import logging
+import os
 import re
 import threading
 import time
@@ -217,7 +218,7 @@ def _apply(s: Session, ix, doc_ids) -> int:
     # End the read transaction: on SQLite, upgrading it to the outbox DELETE below fails at
     # once ("database is locked") if another connection wrote in between.
     s.rollback()
-    writer = ix.writer(timeout=5.0)
+    writer = storage.writer(ix, timeout=5.0)
     try:
         for doc_id in (d for d, doc in docs.items() if doc is None):
             writer.delete_by_term("doc_id", doc_id)
@@ -287,26 +288,51 @@ def fields(doc: dict) -> dict:
 
 def iter_docs(progress: Callable[[int], None] | None = None) -> Iterator[dict]:
     """Every document the database says should be in the index."""
-    for kind in documents.KINDS.values():
+    for name in documents.KINDS:
+        yield from kind_docs(name, progress=progress)
+
+
+def kind_docs(name: str, first: int = 0, last: int | None = None,
+              progress: Callable[[int], None] | None = None) -> Iterator[dict]:
+    """The documents of one kind whose row ids are in first..last (all by default)."""
+    kind = documents.KINDS[name]
+    model = kind.model_class()
+    if model is None:
+        return
+    after = first - 1
+    while True:
+        with Session(db.engine) as s:
+            stmt = select(model).where(model.id > after).order_by(model.id).limit(BATCH)
+            if last is not None:
+                stmt = stmt.where(model.id <= last)
+            if kind.where:
+                stmt = stmt.where(kind.where(model))
+            objs = s.scalars(stmt.options(*kind.options(model))).all()
+            if not objs:
+                return
+            for obj in objs:
+                doc = kind.build(obj)
+                if doc is not None:
+                    yield doc
+            after = objs[-1].id
+            if progress:
+                progress(len(objs))
+
+
+def row_ranges(size: int) -> Iterator[tuple[str, int, int, int]]:
+    """(kind, first id, last id, rows) slices of about `size` indexed rows, covering them all."""
+    for name, kind in documents.KINDS.items():
         model = kind.model_class()
         if model is None:
             continue
-        last = 0
-        while True:
-            with Session(db.engine) as s:
-                stmt = select(model).where(model.id > last).order_by(model.id).limit(BATCH)
-                if kind.where:
-                    stmt = stmt.where(kind.where(model))
-                objs = s.scalars(stmt.options(*kind.options(model))).all()
-                if not objs:
-                    break
-                for obj in objs:
-                    doc = kind.build(obj)
-                    if doc is not None:
-                        yield doc
-                last = objs[-1].id
-                if progress:
-                    progress(len(objs))
+        stmt = select(model.id).order_by(model.id)
+        if kind.where:
+            stmt = stmt.where(kind.where(model))
+        with Session(db.engine) as s:
+            ids = list(s.scalars(stmt))
+        for i in range(0, len(ids), size):
+            chunk = ids[i:i + size]
+            yield name, chunk[0], chunk[-1], len(chunk)
 
 
 def count_rows() -> int:
@@ -333,8 +359,21 @@ def reindex(progress: Callable[[int], None] | None = None, lock_timeout: float =
 
 
 def _rebuild_locked(progress: Callable[[int], None] | None = None) -> int:
+    from marketplace.search import rebuild
+
     path, ix = storage.new_generation()
-    writer = ix.writer(limitmb=current_app.config.get("SEARCH_WRITER_MB", 128))
+    config = current_app.config
+    procs = config.get("SEARCH_REINDEX_PROCS") or os.cpu_count() or 1
+    if procs > 1 and count_rows() >= config.get("SEARCH_PARALLEL_REBUILD_MIN", 5_000):
+        n = rebuild.in_processes(ix, procs, progress)
+    else:
+        n = _rebuild_in_process(ix, progress)
+    storage.make_live(path)
+    return n
+
+
+def _rebuild_in_process(ix, progress: Callable[[int], None] | None) -> int:
+    writer = storage.writer(ix, limitmb=current_app.config.get("SEARCH_WRITER_MB", 128))
     n = 0
     try:
         for doc in iter_docs(progress):
@@ -344,7 +383,6 @@ def _rebuild_locked(progress: Callable[[int], None] | None = None) -> int:
         writer.cancel()
         raise
     writer.commit(optimize=True)
-    storage.make_live(path)
     return n
 
 
@@ -404,4 +442,4 @@ def optimize() -> None:
     with storage.indexer_lock(600.0) as held:
         if not held:
             raise TimeoutError("another process holds the search indexer lock")
-        storage.open_index().optimize()
+        storage.writer(storage.open_index(), timeout=5.0).commit(optimize=True)

@@ -6,15 +6,25 @@ and one `title_terms` field hold every language, and a query word becomes at mos
 (one per language, usually the same) against those two fields — instead of one term per
 language-specific field, which made every query eight times the work. "évaluations" and
 "évaluation" both become "evalu".
+
+`text` and `title_terms` keep each term's positions as a raw uint16 array (TermPositions), in
+posting blocks stored as raw arrays (search/codec.py) that numpy reads a block at a time. The
+format takes the prestemmed, space-separated text directly instead of running Whoosh's token
+pipeline word by word.
 """
 
 import re
+from array import array
+from collections import defaultdict
 from functools import lru_cache
 
 from whoosh import fields
 from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer
+from whoosh.formats import Format
 from whoosh.lang import stemmer_for_language, stopwords_for_language
 from whoosh.support.charset import accent_map
+
+from marketplace.search.codec import Codec
 
 STEMMED = ("en", "fr", "es")
 LANGS = (*STEMMED, "any")
@@ -58,6 +68,49 @@ def variants(word: str) -> list[str]:
     return list(dict.fromkeys(stem(lang, word) for lang in LANGS))
 
 
+# Bigger, uncompressed posting blocks: fewer blocks to read per common word.
+CODEC_ARGS = {"blocklimit": 512, "compression": 0}
+MAX_POSITION = 0xFFFF  # positions are stored as uint16; words past this one are not indexed
+
+
+def codec() -> Codec:
+    return Codec(**CODEC_ARGS)
+
+
+class TermPositions(Format):
+    """Positions of the terms of prestemmed, space-separated text, as raw uint16 arrays."""
+
+    def __init__(self, field_boost: float = 1.0, **options):
+        self.field_boost = field_boost
+        self.options = options
+
+    def word_values(self, value, analyzer, **kwargs):
+        boost = self.field_boost
+        positions = defaultdict(list)
+        for pos, word in enumerate(value.split()[:MAX_POSITION + 1]):
+            positions[word].append(pos)
+        for word, found in positions.items():
+            yield word, len(found), len(found) * boost, array("H", found).tobytes()
+
+    def decode_positions(self, valuestring: bytes) -> list[int]:
+        return list(array("H", valuestring))
+
+    def decode_position_boosts(self, valuestring: bytes) -> list[tuple[int, float]]:
+        return [(pos, 1.0) for pos in array("H", valuestring)]
+
+    def decode_frequency(self, valuestring: bytes) -> int:
+        return len(valuestring) // 2
+
+    def decode_weight(self, valuestring: bytes) -> float:
+        return len(valuestring) // 2 * self.field_boost
+
+
+def _prestemmed(fmt: Format) -> fields.TEXT:
+    field = fields.TEXT(analyzer=_PRESTEMMED)
+    field.format = fmt
+    return field
+
+
 def plain_analyzer():
     return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
 
@@ -82,8 +135,8 @@ def build_schema() -> fields.Schema:
         words=fields.TEXT(analyzer=plain_analyzer(), phrase=False),
         # Plain words of titles, summaries and tags for "did you mean".
         spell=fields.TEXT(analyzer=plain_analyzer(), phrase=False),
-        title_terms=fields.TEXT(analyzer=_PRESTEMMED, field_boost=TITLE_BOOST),
-        text=fields.TEXT(analyzer=_PRESTEMMED),
+        title_terms=_prestemmed(TermPositions(field_boost=TITLE_BOOST)),
+        text=_prestemmed(TermPositions()),
         title=fields.STORED(),
         summary=fields.STORED(),
         excerpt=fields.STORED(),
@@ -98,3 +151,9 @@ def parse_schema() -> fields.Schema:
     schema = build_schema()
     schema.add("q", fields.TEXT(analyzer=RegexTokenizer() | LowercaseFilter()))
     return schema
+
+
+def fingerprint(schema: fields.Schema) -> list[tuple[str, str, str]]:
+    """What an index must match to be read by this code: field names, types and formats."""
+    return sorted((name, type(field).__name__, type(field.format).__name__)
+                  for name, field in schema.items())

@@ -3,11 +3,12 @@
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
 from markupsafe import Markup, escape
 from whoosh import query as Q
 from whoosh.qparser import FieldAliasPlugin, QueryParser
 
-from marketplace.search import storage
+from marketplace.search import ranking, storage
 from marketplace.search.schema import (
     FACETS,
     LANGS,
@@ -172,182 +173,61 @@ def query(text: str, filters: dict | None = None, viewer=None, page: int = 1,
 
 def _query(s, text: str, filters, viewer, page: int, sort: str, facets: bool) -> Page:
     q = parse(text) if text else Q.Every()
+    ev = ranking.Evaluator(s)
+    # Every matching document the viewer may read: the total, the facet counts and the page
+    # all come from these arrays.
+    matched, scores = ev.evaluate(q, score=sort == "relevance")
     fq = filter_query(filters or {})
-    hidden_q = mask_for(viewer)
-    hidden = list(s.docs_for_query(hidden_q))
-    hidden_q = hidden_q if hidden else None
-    if _has_phrase(q):
-        # Phrases are checked position by position: do it once, scoring every match.
-        results = s.search(q, limit=None, mask=set(hidden), filter=fq, **_sorting(sort))
-        matched, ranked = _bitmask(results.docs(), s.doc_count_all()), results
-    else:
-        # Every matching document the viewer may read, as a bitmask: the total and the facet
-        # counts come from it; only the page is scored.
-        matched = _without(_matches(s, q if fq is None else Q.And([q, fq])), hidden)
-        ranked = None
-    total = matched.bit_count()
+    if fq is not None:
+        matched &= ev.match(fq)
+    matched &= ~ev.match(mask_for(viewer))
+    total = int(np.count_nonzero(matched))
     pages = max(1, -(-total // PER_PAGE))
     page = min(max(1, page), pages)
     start, end = (page - 1) * PER_PAGE, page * PER_PAGE
-    hits = (ranked[start:end] if ranked is not None
-            else _ranked_page(s, q, fq, hidden_q, start, end, sort, matched))
-    # Whatever the query tree did, a document the viewer may not read is never shown.
-    hidden_set = set(hidden)
-    hits = [h for h in hits if h.docnum not in hidden_set]
+    docnums = _ranked(s, matched, scores, sort, end)[start:end]
     terms = _highlight_terms(q) if text else set()
     out = Page(total=total, page=page, pages=pages if total else 0,
-               hits=[_hit(h, terms) for h in hits])
+               hits=[_hit(s.stored_fields(int(n)), terms) for n in docnums])
     if facets:
-        out.facets = facet_counts(s, matched)
+        out.facets = facet_counts(s, _bitmask_of(matched))
     if text and total < 3:
         out.suggestion = did_you_mean(s, text)
     return out
 
 
-FULL_SCORE_LIMIT = 2000
+def _ranked(s, matched: np.ndarray, scores: np.ndarray | None, sort: str, end: int) -> np.ndarray:
+    """The first `end` matching document numbers: by score (ties by document number, as
+    Whoosh orders them), or by a sort column, highest first."""
+    docnums = np.flatnonzero(matched)
+    if SORTS.get(sort):
+        key = _column(s, SORTS[sort])[docnums]
+        return docnums[np.lexsort((-docnums, -key))][:end]  # Whoosh's reverse sort
+    if scores is None:
+        return docnums[:end]
+    key = scores[docnums]
+    if len(docnums) > end:  # keep every document tied with the last one on the page
+        cut = np.partition(key, len(key) - end)[len(key) - end]
+        docnums, key = docnums[key >= cut], key[key >= cut]
+    return docnums[np.lexsort((docnums, -key))][:end]
 
 
-def _ranked_page(s, q, fq, hidden_q, start: int, end: int, sort: str, matched: int):
-    """Hits start..end by relevance (or a sort column).
-
-    Whoosh scores every matching document in Python (~10 µs each), so a query matching tens of
-    thousands would take hundreds of ms. Past FULL_SCORE_LIMIT matches, relevance is tiered:
-    (1) documents whose title holds every query word, ranked by the title-only query; (2) those
-    whose title holds some query word, ranked by the full query driven by the (short) title
-    postings; (3) the rest by the full query. A tier is only scored if the page reaches it.
-    Exclusions are expressed as queries, not Whoosh's `mask`, which disables block skipping.
-    """
-    kwargs = {"filter": fq, **_sorting(sort)}
-
-    def visible(x):
-        return Q.AndNot(x, hidden_q) if hidden_q is not None else x
-
-    if sort != "relevance" or matched.bit_count() <= FULL_SCORE_LIMIT:
-        return s.search(visible(q), limit=end, **kwargs)[start:end]
-    q_title = _title_only(q)
-    t1 = _matches(s, q_title) & matched
-    any_title = _title_any(q)
-    if any_title is None:
-        tiers = [(q_title, t1), (Q.AndNot(q, q_title), matched & ~t1)]
-    else:
-        t2 = _matches(s, any_title) & matched & ~t1
-        tiers = [(q_title, t1), (Q.AndNot(Q.And([any_title, q]), q_title), t2),
-                 (Q.AndNot(q, any_title), matched & ~t1 & ~t2)]
-    hits, offset = [], 0
-    for tier_q, tier in tiers:
-        n = tier.bit_count()
-        if n and start < offset + n:
-            found = s.search(visible(tier_q), limit=min(end - offset, n), **kwargs)
-            hits += found[max(0, start - offset):end - offset]
-        if end <= offset + n:
-            break
-        offset += n
-    return hits
+def _column(s, fieldname: str) -> np.ndarray:
+    """A sortable field's values for every document, cached on the (pooled) searcher."""
+    cache = getattr(s, "_mp_columns", None)
+    if cache is None:
+        cache = s._mp_columns = {}
+    if fieldname not in cache:
+        values = np.zeros(s.doc_count_all())
+        for reader, offset in s.reader().leaf_readers():
+            column = reader.column_reader(fieldname, translate=False)
+            values[offset:offset + reader.doc_count_all()] = list(column)
+        cache[fieldname] = values
+    return cache[fieldname]
 
 
-def _title_any(q: Q.Query) -> Q.Query | None:
-    """Any of the query's free words in a title (words under NOT left out)."""
-    leaves = [leaf for leaf in _positive_leaves(q) if getattr(leaf, "fieldname", None) == TITLE]
-    return Q.Or(leaves) if leaves else None
-
-
-def _positive_leaves(node: Q.Query):
-    if isinstance(node, Q.AndNot):
-        yield from _positive_leaves(node.a)
-    elif isinstance(node, Q.Not):
-        return
-    elif node.is_leaf():
-        yield node
-    else:
-        for child in node.children():
-            yield from _positive_leaves(child)
-
-
-def _sorting(sort: str) -> dict:
-    return {"sortedby": SORTS[sort], "reverse": True} if SORTS.get(sort) else {}
-
-
-def _has_phrase(q: Q.Query) -> bool:
-    return any(isinstance(leaf, Q.Phrase) for leaf in q.leaves()) or isinstance(q, Q.Phrase)
-
-
-def _title_only(node: Q.Query) -> Q.Query:
-    """The query with free words matched in titles only (exclusions keep matching bodies)."""
-    if isinstance(node, Q.AndNot):
-        return Q.AndNot(_title_only(node.a), node.b)
-    if isinstance(node, Q.Not):
-        return node
-    if node.is_leaf():
-        return Q.NullQuery if getattr(node, "fieldname", None) == TEXT else node
-    return node.apply(_title_only).normalize()
-
-
-def _without(mask: int, docnums: list[int]) -> int:
-    for docnum in docnums:
-        mask &= ~(1 << docnum)
-    return mask
-
-
-def _matches(s, q: Q.Query) -> int:
-    """Bitmask of the documents matching q (deleted ones excluded), combining per-term
-    posting bitmasks with integer operations where the query tree allows it."""
-    size = s.doc_count_all()
-    if isinstance(q, Q.Term):
-        return _postings_mask(s, q.fieldname, q.text, size)
-    if isinstance(q, Q.Or):
-        out = 0
-        for sub in q.subqueries:
-            out |= _matches(s, sub)
-        return out
-    if isinstance(q, Q.And):
-        out = None
-        for sub in q.subqueries:
-            m = _matches(s, sub)
-            out = m if out is None else out & m
-            if not out:
-                return 0
-        return out or 0
-    if isinstance(q, Q.AndNot):
-        return _matches(s, q.a) & ~_matches(s, q.b)
-    if isinstance(q, Q.Every):
-        return _bitmask(s.reader().all_doc_ids(), size)
-    return _bitmask(s.docs_for_query(q), size)
-
-
-def _postings_mask(s, fieldname: str, text, size: int) -> int:
-    reader = s.reader()
-    btext = text if isinstance(text, bytes) else s.schema[fieldname].to_bytes(text)
-    if (fieldname, btext) not in reader:
-        return 0
-    mask = _bitmask(_posting_ids(s, fieldname, btext), size)
-    if reader.has_deletions():
-        for docnum in _deleted(s):
-            mask &= ~(1 << docnum)
-    return mask
-
-
-def _posting_ids(s, fieldname: str, btext: bytes):
-    """Document numbers of a term, a block at a time (Whoosh's all_ids() goes one by one)."""
-    for reader, offset in s.reader().leaf_readers():
-        if (fieldname, btext) not in reader:
-            continue
-        m = reader.postings(fieldname, btext)
-        if not hasattr(m, "_read_ids"):  # not a W3 leaf matcher: the slow, general way
-            yield from (n + offset for n in m.all_ids())
-            continue
-        while m.is_active():
-            if m._ids is None:
-                m._read_ids()
-            yield from (n + offset for n in m._ids[m._i:]) if offset else m._ids[m._i:]
-            m._next_block()
-
-
-def _deleted(s) -> list[int]:
-    cached = getattr(s, "_mp_deleted", None)
-    if cached is None:
-        cached = [n for n in range(s.doc_count_all()) if s.reader().is_deleted(n)]
-        s._mp_deleted = cached
-    return cached
+def _bitmask_of(matched: np.ndarray) -> int:
+    return int.from_bytes(np.packbits(matched, bitorder="little").tobytes(), "little")
 
 
 def _highlight_terms(q: Q.Query) -> set[str]:
@@ -397,8 +277,7 @@ def _matches_term(word: str, lang: str, terms: set[str], prefixes: tuple[str, ..
     return term in terms or (bool(prefixes) and fold(word).startswith(prefixes))
 
 
-def _hit(hit, terms: set[str]) -> Hit:
-    f = hit.fields()
+def _hit(f: dict, terms: set[str]) -> Hit:
     lang = field_lang(f.get("language"))
     excerpt = " ".join(x for x in (f.get("summary", ""), f.get("excerpt", "")) if x)
     return Hit(

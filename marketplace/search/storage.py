@@ -21,7 +21,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.reading import EmptyReader, MultiReader, SegmentReader
 from whoosh.searching import Searcher
 
-from marketplace.search.schema import build_schema
+from marketplace.search.schema import build_schema, codec, fingerprint
 
 log = logging.getLogger(__name__)
 POINTER = "CURRENT"
@@ -50,9 +50,28 @@ def open_index(base: Path | None = None):
     if path is None:
         raise IndexUnavailable(str(base))
     try:
-        return FileStorage(str(path), supports_mmap=False).open_index()
+        ix = FileStorage(str(path), supports_mmap=False).open_index()
     except Exception as err:  # whoosh raises many kinds of errors on a damaged index
         raise IndexUnavailable(f"{path}: {err}") from err
+    _check_schema(path, ix.schema)
+    return ix
+
+
+_SCHEMA = fingerprint(build_schema())
+
+
+def _check_schema(path: Path, schema) -> None:
+    """An index built by an older version of this code must be rebuilt, not misread."""
+    if fingerprint(schema) != _SCHEMA:
+        raise IndexUnavailable(f"{path}: built with another schema; rebuild it")
+
+
+def writer(ix, procs: int = 1, **kwargs):
+    """A writer with this package's codec; procs > 1 indexes in that many processes, each
+    writing its own segment (no final merge)."""
+    if procs > 1:
+        return ix.writer(procs=procs, multisegment=True, codec=codec(), **kwargs)
+    return ix.writer(codec=codec(), **kwargs)
 
 
 def is_available() -> bool:
@@ -187,6 +206,7 @@ def _open_searcher(path: Path, reuse=None):
     """
     try:
         ix = FileStorage(str(path), supports_mmap=False).open_index()
+        _check_schema(path, ix.schema)
         generation = ix.latest_generation()
         reusable = {}
         if reuse is not None:

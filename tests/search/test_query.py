@@ -77,20 +77,17 @@ def test_header_search_box_and_empty_page(client, indexed):
     assert page.status_code == 200 and "<h1>Search</h1>" in page.get_data(as_text=True)
 
 
-def test_large_result_sets_rank_title_matches_first_and_page_without_gaps(
-        app, make_practice, monkeypatch):
-    from marketplace.search import searching
-
+def test_title_matches_rank_first_and_pages_have_no_gaps(app, make_practice):
     in_title = {make_practice(title=f"Irrigation scheme {n}", summary="farm water").id
                 for n in range(12)}
     in_body = {make_practice(title=f"Farm plan {n}", summary=f"irrigation {n}").id
                for n in range(11)}
-    monkeypatch.setattr(searching, "FULL_SCORE_LIMIT", 3)  # force the tiered path
     pages = [search.query("irrigation", page=n) for n in (1, 2, 3)]
     ids = [int(h.doc_id.split(":")[1]) for p in pages for h in p.hits]
     assert pages[0].total == 23 and len(ids) == 23 and len(set(ids)) == 23
     assert set(ids[:12]) == in_title and set(ids[12:]) == in_body
     assert search.query("irrigation NOT farm").total == 0
+    assert search.query("irrigation", page=9).page == 3  # past the end: the last page
 
 
 def test_projects_and_events_appear_once_open(app, make_project, make_user):
@@ -108,15 +105,26 @@ def test_projects_and_events_appear_once_open(app, make_project, make_user):
     assert [(h.doc_id, h.kind) for h in page.hits] == [(f"project:{event.id}", "event")]
 
 
-def test_tiers_for_two_words_keep_every_match_once(app, make_practice, monkeypatch):
-    from marketplace.search import searching
-
+def test_two_words_rank_titles_holding_both_then_one_then_none(app, make_practice):
     both = {make_practice(title=f"Rural water tariffs {n}").id for n in range(4)}
     one = {make_practice(title=f"Water kiosks {n}", summary="tariffs").id for n in range(5)}
     neither = {make_practice(title=f"Kiosk plan {n}", summary="water tariffs").id
                for n in range(6)}
-    monkeypatch.setattr(searching, "FULL_SCORE_LIMIT", 3)
     ids = [int(h.doc_id.split(":")[1])
            for n in (1, 2) for h in search.query("water tariffs", page=n).hits]
     assert len(ids) == 15 and set(ids[:4]) == both and set(ids[4:9]) == one
     assert set(ids[9:]) == neither
+
+
+def test_phrases_match_words_in_order_and_next_to_each_other(app, make_practice):
+    exact = make_practice(title="Open budget portal", summary="The citizens budget was published")
+    apart = make_practice(title="Budget for citizens", summary="Citizens asked for a budget")
+    reversed_ = make_practice(title="Portal budget open", summary="budget citizens")
+    assert [h.doc_id for h in search.query('"open budget"').hits] == [f"practice:{exact.id}"]
+    # Stop words are not indexed, so "citizens' budget" and "citizens budget" are one phrase.
+    assert {h.doc_id for h in search.query('"citizens budget"').hits} == {f"practice:{exact.id}"}
+    assert [h.doc_id for h in search.query('"budget open"').hits] == [f"practice:{reversed_.id}"]
+    assert search.query('"budget citizens" portal').total == 1
+    assert {h.doc_id for h in search.query('"citizens budget"~3').hits} == {
+        f"practice:{exact.id}", f"practice:{apart.id}"}
+    assert "<mark>budget</mark>" in str(search.query('"open budget"').hits[0].title).lower()
