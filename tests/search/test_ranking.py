@@ -7,8 +7,11 @@ import pytest
 
 from marketplace.search import ranking, searching, storage
 
-WORDS = ["budget", "water", "tariff", "school", "clinic", "audit", "council", "village", "record", "open", "portal", "health", "citizens", "participatory", "monitoring", "procurement", "complaints", "road", "market", "transparency"]
-FRENCH = ["budget", "eau", "tarif", "école", "clinique", "audit", "conseil", "village", "registre", "ouvert", "portail"]
+WORDS = ["budget", "water", "tariff", "school", "clinic", "audit", "council", "village", "record",
+         "open", "portal", "health", "citizens", "participatory", "monitoring", "procurement",
+         "complaints", "road", "market", "transparency"]
+FRENCH = ["budget", "eau", "tarif", "école", "clinique", "audit", "conseil", "village", "registre",
+          "ouvert", "portail"]
 PHRASE = " Citizens' participatory monitoring of the open budget, by the village council."
 QUERIES = [
     "water", "budget", "école", "water tariff", "open budget portal", "water OR clinic",
