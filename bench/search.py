@@ -149,9 +149,11 @@ def build_index(app) -> dict:
 
 def query_sets(real: list[dict], rng: random.Random) -> dict[str, list]:
     text = " ".join(d["title"] + " " + d["body"] for d in real).lower()
-    from marketplace.search.schema import STOP_WORDS
+    from marketplace.search.schema import STOP
 
-    words = [w for w in re.findall(r"[a-z]{4,}", text) if w not in STOP_WORDS]
+    stop_words = frozenset().union(*STOP.values())
+
+    words = [w for w in re.findall(r"[a-z]{4,}", text) if w not in stop_words]
     freq: dict[str, int] = {}
     for w in words:
         freq[w] = freq.get(w, 0) + 1

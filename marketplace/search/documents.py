@@ -49,11 +49,16 @@ class Kind:
     options: Callable[[Any], list] = field(default=lambda model: [])  # eager loads for reindex
 
     def model_class(self):
-        module, _, name = self.model.partition(":")
-        try:
-            return getattr(importlib.import_module(module), name)
-        except (ImportError, AttributeError):
-            return None  # that feature is not installed (yet)
+        return import_model(self.model)
+
+
+def import_model(path: str):
+    """The model class named "package.module:Class", or None if that feature is not installed."""
+    module, _, name = path.partition(":")
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):
+        return None
 
 
 def doc(kind: str, id: int, *, title: str, visibility: str, url: tuple[str, dict],
@@ -212,6 +217,42 @@ def _thread_docs(t) -> list[str]:
     return [f"post:{i}" for i in ids.scalars()]
 
 
+def _user_docs(u) -> list[str]:
+    """A member's name is the `author` of what they wrote: a new name or a deleted account
+    re-indexes their practices, case studies, threads, replies and projects."""
+    from sqlalchemy import inspect, or_, select
+
+    state = inspect(u)
+    if state.deleted or not (state.attrs.display_name.history.has_changes()
+                             or state.attrs.is_deleted.history.has_changes()):
+        return []
+    conn, out = state.session.connection(), []
+    for kind, model_path, *authorship in _AUTHORED:
+        model = import_model(model_path)
+        if model is None:
+            continue
+        clauses = [model.__table__.c[authorship[0]] == u.id]
+        if len(authorship) > 1:  # (link table, its document column, its user column)
+            table = model.metadata.tables[authorship[1]]
+            clauses.append(model.id.in_(select(table.c[authorship[2]])
+                                        .where(table.c[authorship[3]] == u.id)))
+        ids = conn.execute(select(model.id).where(or_(*clauses))).scalars()
+        out += [f"{kind}:{i}" for i in ids]
+    return out
+
+
+# kind, model, author column[, link table, its document column, its user column]
+_AUTHORED = [
+    ("practice", "marketplace.knowledge.models:Practice", "owner_id",
+     "practice_author", "practice_id", "user_id"),
+    ("case", "marketplace.cases.models:CaseStudy", "owner_id",
+     "case_study_author", "case_study_id", "user_id"),
+    ("thread", "marketplace.forums.models:Thread", "author_id"),
+    ("post", "marketplace.forums.models:Post", "author_id"),
+    ("project", "marketplace.projects.models:Project", "owner_id"),
+]
+
+
 def _not_deleted(User):
     return User.is_deleted.is_(False)
 
@@ -245,6 +286,7 @@ RELATED: dict[str, Callable[[Any], Iterable[str]]] = {
     "marketplace.communities.models:Community": _community_docs,
     "marketplace.forums.models:Thread": _thread_docs,
     "marketplace.forums.models:Post": lambda p: [f"thread:{p.thread_id}"] if p.number == 1 else [],
+    "marketplace.accounts.models:User": _user_docs,
 }
 
 

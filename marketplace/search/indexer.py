@@ -7,6 +7,7 @@ database in its own session and writes one Whoosh commit without a merge.
 """
 
 import atexit
+import hashlib
 import logging
 import os
 import re
@@ -30,6 +31,7 @@ BATCH = 500
 EXCERPT_CHARS = 1200
 MAX_TEXT_CHARS = 20_000  # what is indexed of a very long body
 MAX_SEGMENTS = 12  # past this many segments a drain also merges the small ones
+RETRY_SECONDS = 30  # a background drain that failed tries again this often
 # Column changes that never alter a document (a sign-in must not queue a reindex).
 IGNORED_ATTRS = {"last_login_at", "updated_at", "password_hash", "session_token"}
 
@@ -149,14 +151,18 @@ class _Drainer:
         self.event.set()
 
     def _run(self) -> None:
+        failed = False
         while True:
-            self.event.wait()
+            # After a failure, try again on the next commit or in RETRY_SECONDS, whichever first.
+            self.event.wait(timeout=RETRY_SECONDS if failed else None)
             self.event.clear()
             try:
                 with self.app.app_context():
                     drain(lock_timeout=0)
+                failed = False
             except Exception:
-                log.exception("search: draining the outbox failed; the worker will retry")
+                log.exception("search: draining the outbox failed; retrying in %ss", RETRY_SECONDS)
+                failed = True
 
 
 _drainers: dict[int, _Drainer] = {}
@@ -280,7 +286,15 @@ def fields(doc: dict) -> dict:
     }
     if doc["date"] is not None:
         out["date"] = doc["date"].replace(tzinfo=None)
+    out["digest"] = digest(out)
     return out
+
+
+def digest(indexed: dict) -> str:
+    """A fingerprint of everything a document was indexed with: `check` compares it with what
+    the database says now, so any stale field shows, not only a stale title."""
+    content = repr(sorted((k, v) for k, v in indexed.items() if k != "digest"))
+    return hashlib.blake2b(content.encode(), digest_size=12).hexdigest()
 
 
 # --- rebuild, check, optimize ---------------------------------------------------------------
@@ -353,17 +367,19 @@ def reindex(progress: Callable[[int], None] | None = None, lock_timeout: float =
     with storage.indexer_lock(lock_timeout) as held:
         if not held:
             raise TimeoutError("another process holds the search indexer lock")
-        n = _rebuild_locked(progress)
+        n = _rebuild_locked(progress, parallel=True)
         _drain_locked()
     return n
 
 
-def _rebuild_locked(progress: Callable[[int], None] | None = None) -> int:
+def _rebuild_locked(progress: Callable[[int], None] | None = None, parallel: bool = False) -> int:
+    """Rebuild into a new generation. `parallel` (reindex only) may fork worker processes; a
+    rebuild started by the drainer thread never forks from a multi-threaded process."""
     from marketplace.search import rebuild
 
     path, ix = storage.new_generation()
     config = current_app.config
-    procs = config.get("SEARCH_REINDEX_PROCS") or os.cpu_count() or 1
+    procs = (config.get("SEARCH_REINDEX_PROCS") or os.cpu_count() or 1) if parallel else 1
     if procs > 1 and count_rows() >= config.get("SEARCH_PARALLEL_REBUILD_MIN", 5_000):
         n = rebuild.in_processes(ix, procs, progress)
     else:
@@ -386,14 +402,18 @@ def _rebuild_in_process(ix, progress: Callable[[int], None] | None) -> int:
     return n
 
 
-def wait_until_indexed(timeout: float = 30.0) -> bool:
-    """Block until every committed change is searchable (tests, CLI). False on timeout."""
+def wait_until_indexed(timeout: float = 30.0, rebuild: bool = True) -> bool:
+    """Block until every committed change is searchable (tests, CLI). False on timeout.
+    A missing index is rebuilt first, unless `rebuild` is False (then it raises
+    storage.IndexUnavailable)."""
     deadline = time.monotonic() + timeout
     while True:
         remaining = max(0.0, deadline - time.monotonic())
         with storage.indexer_lock(remaining) as held:
             if held:
                 if not storage.is_available():
+                    if not rebuild:
+                        raise storage.IndexUnavailable(str(storage.root()))
                     _rebuild_locked()
                 _drain_locked()
                 if not pending():
@@ -402,40 +422,21 @@ def wait_until_indexed(timeout: float = 30.0) -> bool:
             return False
 
 
-def indexed_docs() -> dict[str, tuple]:
-    with storage.searcher() as s:
-        return {f["doc_id"]: (f.get("title"),) for f in s.reader().all_stored_fields()}
-
-
 def check() -> dict[str, list[str]]:
-    """Compare the index with the database: documents missing, extra, or out of date."""
-    wait_until_indexed()
-    actual = indexed_docs()
-    visibility = _indexed_visibility()
-    missing, stale = [], []
-    expected = set()
+    """Compare the index with the database: documents missing, extra, or out of date (any
+    indexed field). Raises storage.IndexUnavailable when there is no index: it never rebuilds."""
+    wait_until_indexed(rebuild=False)
+    with storage.searcher() as s:
+        actual = {f["doc_id"]: f.get("digest") for f in s.reader().all_stored_fields()}
+    missing, stale, expected = [], [], set()
     for doc in iter_docs():
         expected.add(doc["doc_id"])
         if doc["doc_id"] not in actual:
             missing.append(doc["doc_id"])
-        elif (actual[doc["doc_id"]] != (doc["title"],)
-              or visibility.get(doc["doc_id"]) != set(visibility_tokens(doc["visibility"]))):
+        elif actual[doc["doc_id"]] != fields(doc)["digest"]:
             stale.append(doc["doc_id"])
     extra = sorted(set(actual) - expected)
     return {"missing": sorted(missing), "extra": extra, "stale": sorted(stale)}
-
-
-def _indexed_visibility() -> dict[str, set[str]]:
-    """doc_id -> visibility tokens, read from the index's postings (the field is not stored)."""
-    with storage.searcher() as s:
-        reader = s.reader()
-        tokens: dict[int, list[str]] = {}
-        for token in reader.lexicon("visibility"):
-            text = token.decode()
-            for docnum in reader.postings("visibility", token).all_ids():
-                tokens.setdefault(docnum, []).append(text)
-        return {reader.stored_fields(n)["doc_id"]: set(tokens.get(n, []))
-                for n in reader.all_doc_ids()}
 
 
 def optimize() -> None:

@@ -31,9 +31,14 @@ LANGS = (*STEMMED, "any")
 TITLE_BOOST = 3.0
 TITLE, TEXT = "title_terms", "text"
 FACETS = ("kind", "countries", "themes", "org_type", "language")
-# One stop list for every language: a stop word in one language dropped from queries but kept
-# in another would make AND queries fail.
-STOP_WORDS = frozenset().union(*(stopwords_for_language(lang) for lang in STEMMED))
+# Each document drops the stop words of its own language only ("son", "sea", "ai" are words in
+# English); other languages keep every word. A query word that is a stop word in some of the
+# languages is not required of those languages' documents (searching.parse).
+STOP = {lang: frozenset(stopwords_for_language(lang)) for lang in STEMMED} | {"any": frozenset()}
+# Stop words in every stemmed language are dropped from queries altogether.
+COMMON_STOP_WORDS = frozenset.intersection(*(STOP[lang] for lang in STEMMED))
+# Bumped when what a document's text becomes changes, so old indexes are rebuilt.
+ANALYSIS_VERSION = 2
 WORD = re.compile(r"\w+", re.UNICODE)
 _STEMMERS = {lang: stemmer_for_language(lang) for lang in STEMMED}
 
@@ -55,7 +60,8 @@ def stem(lang: str, word: str) -> str:
 
 
 def terms(text: str, lang: str) -> list[str]:
-    return [stem(lang, w) for w in WORD.findall(text.lower()) if w not in STOP_WORDS]
+    stop = STOP[lang]
+    return [stem(lang, w) for w in WORD.findall(text.lower()) if w not in stop]
 
 
 def prestem(text: str, language: str | None) -> str:
@@ -63,9 +69,15 @@ def prestem(text: str, language: str | None) -> str:
 
 
 def variants(word: str) -> list[str]:
-    """The distinct index terms a query word may have in a document of any language."""
+    """The distinct index terms a query word may have in documents of the languages that do
+    not drop it as a stop word."""
     word = word.lower()
-    return list(dict.fromkeys(stem(lang, word) for lang in LANGS))
+    return list(dict.fromkeys(stem(lang, word) for lang in LANGS if word not in STOP[lang]))
+
+
+def stop_languages(word: str) -> list[str]:
+    """The languages whose documents drop this word."""
+    return [lang for lang in STEMMED if word.lower() in STOP[lang]]
 
 
 # Bigger, uncompressed posting blocks: fewer blocks to read per common word.
@@ -141,6 +153,7 @@ def build_schema() -> fields.Schema:
         summary=fields.STORED(),
         excerpt=fields.STORED(),
         url=fields.STORED(),
+        digest=fields.STORED(),  # of everything indexed (indexer.digest), for `search check`
         date=fields.DATETIME(stored=True, sortable=True),
         endorsements=fields.NUMERIC(stored=True, sortable=True),
     )

@@ -1,6 +1,7 @@
 """Reading the index: permission-aware queries, facets, snippets, suggestions, "did you mean"."""
 
 import re
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -10,9 +11,10 @@ from whoosh.qparser import FieldAliasPlugin, QueryParser
 
 from marketplace.search import ranking, storage
 from marketplace.search.schema import (
+    COMMON_STOP_WORDS,
     FACETS,
     LANGS,
-    STOP_WORDS,
+    STOP,
     TEXT,
     TITLE,
     WORD,
@@ -21,6 +23,7 @@ from marketplace.search.schema import (
     parse_schema,
     plain_analyzer,
     stem,
+    stop_languages,
     variants,
 )
 
@@ -137,26 +140,46 @@ def _expand(node: Q.Query) -> Q.Query:
             text = fold(node.text.lower())
             return Q.Or([type(node)(f, text) for f in (TITLE, TEXT)])
         return Q.NullQuery
+    if type(node) is Q.And:
+        return Q.And([_optional_for_stop_languages(child) for child in node.subqueries])
     return node.apply(_expand) if not node.is_leaf() else node
 
 
+def _optional_for_stop_languages(node: Q.Query) -> Q.Query:
+    """In "AI ethics", documents in French (where "ai" is a stop word, never indexed) need only
+    "ethics": a word is not required of the languages that drop it (matched at zero score)."""
+    expanded = _expand(node)
+    if not (type(node) is Q.Term and node.fieldname == "q" and expanded is not Q.NullQuery):
+        return expanded
+    langs = stop_languages(node.text)
+    if not langs:
+        return expanded
+    return Q.Or([expanded, *(Q.Term("language", lang, boost=0.0) for lang in langs)])
+
+
 def _term(word: str, boost: float = 1.0) -> Q.Query:
-    if word.lower() in STOP_WORDS:
+    if word.lower() in COMMON_STOP_WORDS:
         return Q.NullQuery
     return Q.Or([Q.Term(f, t, boost=boost) for f in (TITLE, TEXT) for t in variants(word)])
 
 
 def _phrase(words: list[str], slop: int, boost: float) -> Q.Query:
-    words = [w.lower() for w in words if w.lower() not in STOP_WORDS]
-    if len(words) < 2:
-        return _term(words[0], boost) if words else Q.NullQuery
-    forms = dict.fromkeys(tuple(stem(lang, w) for w in words) for lang in LANGS)
-    return Q.Or([Q.Phrase(f, list(form), slop=slop, boost=boost)
-                 for f in (TITLE, TEXT) for form in forms])
+    """One phrase per language, without that language's stop words (as its documents were
+    indexed); a language left with one word searches that word."""
+    words = [w.lower() for w in words]
+    forms = dict.fromkeys(tuple(stem(lang, w) for w in words if w not in STOP[lang])
+                          for lang in LANGS)
+    alternatives = []
+    for form in (f for f in forms if f):
+        if len(form) == 1:
+            alternatives += [Q.Term(f, form[0], boost=boost) for f in (TITLE, TEXT)]
+        else:
+            alternatives += [Q.Phrase(f, list(form), slop=slop, boost=boost) for f in (TITLE, TEXT)]
+    return Q.Or(alternatives) if alternatives else Q.NullQuery
 
 
 def filter_query(filters: dict[str, str]):
-    terms = [Q.Term(FILTERS[k], v.lower() if k == "country" else v)
+    terms = [Q.Term(FILTERS[k], v.lower() if k in ("country", "language", "region") else v)
              for k, v in sorted(filters.items()) if k in FILTERS and v]
     return Q.And(terms) if terms else None
 
@@ -180,7 +203,8 @@ def _query(s, text: str, filters, viewer, page: int, sort: str, facets: bool) ->
     fq = filter_query(filters or {})
     if fq is not None:
         matched &= ev.match(fq)
-    matched &= ~ev.match(mask_for(viewer))
+    hidden = ev.match(mask_for(viewer))
+    matched &= ~hidden
     total = int(np.count_nonzero(matched))
     pages = max(1, -(-total // PER_PAGE))
     page = min(max(1, page), pages)
@@ -192,7 +216,9 @@ def _query(s, text: str, filters, viewer, page: int, sort: str, facets: bool) ->
     if facets:
         out.facets = facet_counts(s, _bitmask_of(matched))
     if text and total < 3:
-        out.suggestion = did_you_mean(s, text)
+        # Only words this viewer could find: a draft's or a private post's words stay unknown.
+        out.suggestion = did_you_mean(
+            s, text, lambda word: bool((ev.match(Q.Term("spell", word)) & ~hidden).any()))
     return out
 
 
@@ -203,8 +229,9 @@ def _ranked(s, matched: np.ndarray, scores: np.ndarray | None, sort: str, end: i
     if SORTS.get(sort):
         key = _column(s, SORTS[sort])[docnums]
         return docnums[np.lexsort((-docnums, -key))][:end]  # Whoosh's reverse sort
-    if scores is None:
-        return docnums[:end]
+    if scores is None:  # nothing to rank by (an empty query): newest first
+        key = _column(s, SORTS["newest"])[docnums]
+        return docnums[np.lexsort((-docnums, -key))][:end]
     key = scores[docnums]
     if len(docnums) > end:  # keep every document tied with the last one on the page
         cut = np.partition(key, len(key) - end)[len(key) - end]
@@ -220,6 +247,8 @@ def _column(s, fieldname: str) -> np.ndarray:
     if fieldname not in cache:
         values = np.zeros(s.doc_count_all())
         for reader, offset in s.reader().leaf_readers():
+            if not reader.doc_count_all() or not reader.has_column(fieldname):
+                continue
             column = reader.column_reader(fieldname, translate=False)
             values[offset:offset + reader.doc_count_all()] = list(column)
         cache[fieldname] = values
@@ -271,7 +300,7 @@ def mark(text: str, terms: set[str], lang: str, chars: int = 240, whole: bool = 
 
 
 def _matches_term(word: str, lang: str, terms: set[str], prefixes: tuple[str, ...]) -> bool:
-    if word in STOP_WORDS:
+    if word in STOP[lang]:
         return False
     term = stem(lang, word)
     return term in terms or (bool(prefixes) and fold(word).startswith(prefixes))
@@ -309,6 +338,7 @@ def _bitmask(docnums, size: int) -> int:
 
 
 _segment_masks: dict[tuple[str, str], dict[str, int]] = {}
+_segment_masks_lock = threading.Lock()
 
 
 def _term_masks(s) -> dict[str, dict[str, int]]:
@@ -327,14 +357,15 @@ def _term_masks(s) -> dict[str, dict[str, int]]:
             else:
                 key = (seg.segment_id(), fieldname)
                 live.add(key)
-                if key not in _segment_masks:
-                    _segment_masks[key] = _leaf_masks(reader, fieldname)
-                leaf = _segment_masks[key]
+                leaf = _segment_masks.get(key)
+                if leaf is None:
+                    leaf = _segment_masks[key] = _leaf_masks(reader, fieldname)
             for term, m in leaf.items():
                 out[fieldname][term] = out[fieldname].get(term, 0) | (m << offset)
-    for key in set(_segment_masks) - live:
-        if len(_segment_masks) > 20 * len(FACETS):
-            del _segment_masks[key]
+    with _segment_masks_lock:  # threads of one worker share the cache
+        for key in [k for k in _segment_masks if k not in live]:
+            if len(_segment_masks) > 20 * len(FACETS):
+                _segment_masks.pop(key, None)
     s._mp_facet_masks = out
     return out
 
@@ -355,8 +386,9 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
 
 
-def did_you_mean(s, text: str) -> str | None:
-    """The query with each unknown word replaced by the closest title/summary word."""
+def did_you_mean(s, text: str, visible=lambda word: True) -> str | None:
+    """The query with each unknown word replaced by the closest title/summary word for which
+    `visible(word)` holds."""
     reader = s.reader()
     corrector = s.corrector("spell")
     fold = plain_analyzer()
@@ -370,11 +402,12 @@ def did_you_mean(s, text: str) -> str | None:
             return word
         if reader.doc_frequency("spell", folded[0]) or m.string[m.end():m.end() + 1] == ":":
             return word
-        best = corrector.suggest(folded[0], limit=1, maxdist=2, prefix=1)
-        if not best:
+        best = next((w for w in corrector.suggest(folded[0], limit=5, maxdist=2, prefix=1)
+                     if visible(w)), None)
+        if best is None:
             return word
         changed = True
-        return best[0]
+        return best
 
     corrected = _WORD.sub(fix, text)
     return corrected if changed and corrected != text else None

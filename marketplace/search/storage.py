@@ -21,7 +21,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.reading import EmptyReader, MultiReader, SegmentReader
 from whoosh.searching import Searcher
 
-from marketplace.search.schema import build_schema, codec, fingerprint
+from marketplace.search.schema import ANALYSIS_VERSION, build_schema, codec, fingerprint
 
 log = logging.getLogger(__name__)
 POINTER = "CURRENT"
@@ -57,13 +57,20 @@ def open_index(base: Path | None = None):
     return ix
 
 
+ANALYSIS_FILE = "ANALYSIS"
+
+
 _SCHEMA = fingerprint(build_schema())
 
 
 def _check_schema(path: Path, schema) -> None:
     """An index built by an older version of this code must be rebuilt, not misread."""
-    if fingerprint(schema) != _SCHEMA:
-        raise IndexUnavailable(f"{path}: built with another schema; rebuild it")
+    try:
+        analysis = (path / ANALYSIS_FILE).read_text().strip()
+    except OSError:
+        analysis = None
+    if fingerprint(schema) != _SCHEMA or analysis != str(ANALYSIS_VERSION):
+        raise IndexUnavailable(f"{path}: built with another schema or analysis; rebuild it")
 
 
 def writer(ix, procs: int = 1, **kwargs):
@@ -88,6 +95,7 @@ def new_generation(base: Path | None = None):
     base.mkdir(parents=True, exist_ok=True)
     path = base / f"gen-{time.time_ns()}"
     path.mkdir()
+    (path / ANALYSIS_FILE).write_text(str(ANALYSIS_VERSION))
     return path, FileStorage(str(path), supports_mmap=False).create_index(build_schema())
 
 

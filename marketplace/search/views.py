@@ -97,4 +97,6 @@ def search_facet_label(fieldname: str, value: str) -> str:
         except ImportError:
             return value
         return str(THEMES.get(value, value))
+    if fieldname == "region":
+        return i18n.region_name(value)
     return value

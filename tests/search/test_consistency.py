@@ -151,3 +151,67 @@ def test_check_command_reports_drift_and_reindex_repairs_it(app, make_practice, 
     assert runner.invoke(args=["search", "check"]).exit_code == 0
     assert runner.invoke(args=["search", "reindex", "--if-needed"]).output.startswith(
         "search index: present")
+
+
+def test_check_sees_any_stale_field_and_never_rebuilds_a_missing_index(app, make_practice, indexed):
+    from sqlalchemy import update
+
+    from marketplace.knowledge.models import Practice
+    from marketplace.search import storage
+
+    practice = make_practice(title="Grievance redress hotline", summary="Calls answered in a day")
+    indexed()
+    # A change the outbox never saw (a Core UPDATE fires no ORM flush events).
+    db.session.execute(update(Practice).where(Practice.id == practice.id).values(summary="Calls"))
+    db.session.commit()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["search", "check"])
+    assert result.exit_code == 1 and f"stale (1): practice:{practice.id}" in result.output
+
+    shutil.rmtree(storage.root())
+    result = runner.invoke(args=["search", "check"])
+    assert result.exit_code == 1 and "no search index" in result.output
+    assert not storage.is_available()  # check reported it; it did not quietly rebuild it
+
+
+def test_renaming_or_deleting_a_member_reindexes_what_they_wrote(app, make_user, make_practice,
+                                                                  search_results):
+    author = make_user(name="Wanjiru Kamau")
+    practice = make_practice(owner=author, title="Community water committees")
+    coauthored = make_practice(title="Borehole maintenance")
+    from marketplace.knowledge import services
+
+    services.set_coauthors(coauthored, [author.id])
+    db.session.commit()
+    assert set(search_results("author:wanjiru")) >= {f"practice:{practice.id}",
+                                                     f"practice:{coauthored.id}"}
+    author.display_name = "Wanjiru Otieno"
+    db.session.commit()
+    assert search_results("author:kamau") == []
+    assert f"practice:{coauthored.id}" in search_results("author:otieno")
+    author.is_deleted = True
+    db.session.commit()
+    assert search_results("author:otieno") == []
+    assert search.check() == {"missing": [], "extra": [], "stale": []}
+
+
+def test_background_drainer_retries_a_failed_drain_without_a_new_commit(app, monkeypatch):
+    import atexit
+    import threading
+
+    calls, done = [], threading.Event()
+    real = indexer.drain
+
+    def flaky(lock_timeout=0.0):
+        calls.append(lock_timeout)
+        if len(calls) == 1:
+            raise OSError("disk full")
+        done.set()
+        return real(lock_timeout)
+
+    monkeypatch.setattr(indexer, "drain", flaky)
+    monkeypatch.setattr(indexer, "RETRY_SECONDS", 0.05)
+    drainer = indexer._Drainer(app)
+    atexit.unregister(drainer.flush)  # this app's database is gone when the run ends
+    drainer.wake()
+    assert done.wait(5) and len(calls) == 2

@@ -97,3 +97,12 @@ def test_every_ordering_keeps_drafts_hidden(world, sort):
         assert page.total == 1 and ids.isdisjoint({world["draft"], world["thread"], world["reply"]})
     page = search.query("kiosks OR zanzibar", viewer=world["author"], sort=sort)
     assert world["draft"] in {h.doc_id for h in page.hits} and page.total == 2
+
+
+def test_did_you_mean_offers_only_words_the_viewer_could_find(world, client):
+    assert search.query("secrte", viewer=None).suggestion is None  # only in a draft
+    assert search.query("confidentail", viewer=world["outsider"]).suggestion is None  # private
+    assert "confidential" not in client.get("/search?q=confidentail").get_data(as_text=True)
+    assert search.query("secrte", viewer=world["author"]).suggestion == "secret"
+    assert search.query("confidentail", viewer=world["member"]).suggestion == "confidential"
+    assert search.query("zanzibr", viewer=None).suggestion == "zanzibar"

@@ -59,7 +59,7 @@ def test_most_endorsed_first(app, make_practice, make_user):
 def test_did_you_mean_on_the_page_and_suggestions_as_you_type(app, client, make_practice):
     make_practice(title="Participatory budgeting")
     html = client.get("/search?q=participatroy").get_data(as_text=True)
-    assert "Did you mean" in html and 'href="/search?q=participatory"' in html
+    assert "Did you mean" in html and 'href="/search?q=participatory&amp;sort=relevance"' in html
 
     data = client.get("/search/suggest?q=partic").get_json()
     assert [s["title"] for s in data["suggestions"]] == ["Participatory budgeting"]
@@ -128,3 +128,20 @@ def test_phrases_match_words_in_order_and_next_to_each_other(app, make_practice)
     assert {h.doc_id for h in search.query('"citizens budget"~3').hits} == {
         f"practice:{exact.id}", f"practice:{apart.id}"}
     assert "<mark>budget</mark>" in str(search.query('"open budget"').hits[0].title).lower()
+
+
+def test_words_that_are_stop_words_only_in_other_languages_are_searchable(app, make_practice):
+    ai_en = make_practice(title="AI for budget forecasting", language="en")
+    fr = make_practice(title="Budget participatif", summary="Il a publié son budget", language="fr")
+    es = make_practice(title="Budget del municipio", language="es")
+    plain_en = make_practice(title="Budget hearings", language="en")
+    sea = make_practice(title="Sea level monitoring", language="en")
+    ids = lambda q: {h.doc_id for h in search.query(q).hits}  # noqa: E731
+    assert ids("AI") == {f"practice:{ai_en.id}"}  # "ai" is a French stop word, not an English one
+    assert ids("sea") == {f"practice:{sea.id}"}  # a Spanish stop word
+    # French documents never index "ai", so they need only the other words; the rest need both.
+    assert ids("AI budget") == {f"practice:{ai_en.id}", f"practice:{fr.id}"}
+    assert f"practice:{es.id}" not in ids("AI budget")
+    assert ids("son") == set()  # a stop word in French and Spanish: not every such document
+    assert search.query('"sea level"').total == 1
+    assert not {f"practice:{ai_en.id}", f"practice:{plain_en.id}"} & ids("the")  # English drops it
