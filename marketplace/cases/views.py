@@ -9,7 +9,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -33,7 +32,7 @@ from marketplace.cases.forms import (
 from marketplace.cases.models import SECTION_LABELS, SECTIONS, CaseStudy, case_study_practice
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from marketplace.i18n import country_choices, language_choices, region_of
+from marketplace.i18n import country_choices, format_number, language_choices, region_of
 from marketplace.knowledge import revisions
 from marketplace.knowledge.models import THEMES, Practice
 from marketplace.web import form_error, page_arg, require
@@ -194,7 +193,7 @@ def _practice_cases():
 @bp.app_template_filter("signed")
 def _signed(value: float) -> str:
     """A change with its sign, in the reader's locale: +1.5, −2, 0."""
-    return format_decimal(value, format="+#,##0.##;-#,##0.##")
+    return format_number(value, "+#,##0.##;-#,##0.##")
 
 
 @bp.app_template_filter("region_code")
