@@ -12,7 +12,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from marketplace.accounts.models import ORGANIZATION_TYPE_LABELS
 from marketplace.accounts.permissions import (
@@ -180,7 +180,8 @@ def _practice_cases():
 
     def case_studies_for(practice: Practice) -> list[CaseStudy]:
         return db.session.scalars(
-            select(CaseStudy)
+            select(CaseStudy).options(load_only(CaseStudy.slug, CaseStudy.title,
+                                                CaseStudy.country, CaseStudy.status))
             .join(case_study_practice, case_study_practice.c.case_study_id == CaseStudy.id)
             .where(case_study_practice.c.practice_id == practice.id,
                    services.visible_clause(current_user))

@@ -8,6 +8,7 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, literal, or_, select, update
+from sqlalchemy.orm import load_only
 
 from marketplace.accounts.models import Organization, User
 from marketplace.accounts.services import parse_tags, unique_slug
@@ -123,13 +124,16 @@ def _url(value: str | None) -> str | None:
     return value
 
 
-def practice_data(practice: Practice) -> dict:
-    """The snapshot of a practice's editable fields, as stored in a revision."""
+def practice_data(practice: Practice, related: dict | None = None) -> dict:
+    """The snapshot of a practice's editable fields, as stored in a revision. `related` gives
+    countries, themes, tags and organizations (ids) already read, instead of the relationships."""
     data = revisions.snapshot(practice, SCALAR_FIELDS)
     data.update({s: getattr(practice, f"{s}_source") for s in SECTIONS})
-    data.update(countries=practice.country_codes, themes=practice.theme_slugs,
-                tags=practice.tag_names,
-                organizations=[link.organization_id for link in practice.organization_links])
+    if related is None:
+        related = {"countries": practice.country_codes, "themes": practice.theme_slugs,
+                   "tags": practice.tag_names,
+                   "organizations": [link.organization_id for link in practice.organization_links]}
+    data.update(related)
     return data
 
 
@@ -401,6 +405,11 @@ def adapt_practice(parent: Practice, user: User, country: str, context: str,
                            parent=parent)
 
 
+# Lineage lists show titles and countries: loading every node's Markdown columns cost more.
+_LINEAGE = load_only(Practice.parent_id, Practice.slug, Practice.title, Practice.status,
+                     Practice.adaptation_country, Practice.adaptation_count)
+
+
 def ancestors(practice: Practice, viewer=None) -> list[Practice]:
     """The chain from the root down to the parent of `practice` that `viewer` may see (one
     query)."""
@@ -412,7 +421,7 @@ def ancestors(practice: Practice, viewer=None) -> list[Practice]:
                       .where(Practice.id == up.c.parent_id, up.c.depth < 50))
     return list(db.session.scalars(
         select(Practice).join(up, Practice.id == up.c.id).where(visible_clause(viewer))
-        .order_by(up.c.depth.desc())))
+        .options(_LINEAGE).order_by(up.c.depth.desc())))
 
 
 def descendants(root_id: int, viewer=None) -> list[Practice]:
@@ -424,7 +433,7 @@ def descendants(root_id: int, viewer=None) -> list[Practice]:
                           .where(Practice.parent_id == down.c.id, down.c.depth < 50))
     return list(db.session.scalars(
         select(Practice).join(down, Practice.id == down.c.id).where(visible_clause(viewer))
-        .order_by(Practice.id)))
+        .options(_LINEAGE).order_by(Practice.id)))
 
 
 # --- endorsements ---------------------------------------------------------------------------

@@ -41,18 +41,20 @@ from marketplace.web import form_error, page_arg, require
 bp = Blueprint("knowledge", __name__, url_prefix="/practices")
 
 
-def _get(slug: str, *, full: bool = False) -> Practice:
-    """The practice, or 404 when missing or a draft the viewer may not see."""
-    query = select(Practice).where(Practice.slug == slug)
-    if full:
-        query = query.options(
-            selectinload(Practice.countries), selectinload(Practice.themes),
-            selectinload(Practice.tags), joinedload(Practice.owner).lazyload(User.roles),
-            joinedload(Practice.parent), joinedload(Practice.current_revision),
-            selectinload(Practice.organization_links).joinedload(PracticeOrganization.organization),
-            selectinload(Practice.coauthor_links).joinedload(PracticeAuthor.user),
-        )
-    practice = db.session.scalar(query)
+# What the edit, suggest and adapt forms read: the practice with its relationships.
+_FULL = (
+    selectinload(Practice.countries), selectinload(Practice.themes), selectinload(Practice.tags),
+    joinedload(Practice.owner).lazyload(User.roles), joinedload(Practice.parent),
+    joinedload(Practice.current_revision),
+    selectinload(Practice.organization_links).joinedload(PracticeOrganization.organization),
+    selectinload(Practice.coauthor_links).joinedload(PracticeAuthor.user),
+)
+
+
+def _get(slug: str, *options) -> Practice:
+    """The practice (loaded with `options`), or 404 when missing or a draft the viewer may not
+    see."""
+    practice = db.session.scalar(select(Practice).where(Practice.slug == slug).options(*options))
     if practice is None or not can_view_practice(current_user, practice):
         abort(404)
     return practice
@@ -80,7 +82,7 @@ def index():
     form = FilterForm(request.args)
     page = queries.browse(current_user, form, page_arg())
     return render_template("knowledge/index.html", page=page, form=form,
-                           labels=queries.card_labels())
+                           labels=queries.labels())
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -104,9 +106,11 @@ def create():
 
 @bp.route("/<slug>")
 def show(slug):
-    practice = _get(slug, full=True)
-    return render_template("knowledge/show.html", **queries.page_context(practice, current_user),
-                           endorse_form=EndorseForm(), confirm_form=ConfirmForm())
+    practice = _get(slug, *queries.PAGE_OPTIONS)
+    page = queries.page_context(practice, current_user)
+    return render_template("knowledge/show.html", **page,
+                           endorse_form=EndorseForm() if page["can_endorse"] else None,
+                           confirm_form=ConfirmForm() if current_user.is_authenticated else None)
 
 
 def _practice_form(practice: Practice, mode: str):
@@ -131,7 +135,7 @@ def _manages_coauthors(practice: Practice) -> bool:
 @bp.route("/<slug>/edit", methods=["GET", "POST"])
 @login_required
 def edit(slug):
-    practice = _get(slug, full=True)
+    practice = _get(slug, *_FULL)
     require(can_edit_practice(current_user, practice))
     form, ctx, response = _practice_form(practice, "edit")
     if response:
@@ -151,7 +155,7 @@ def edit(slug):
 @bp.route("/<slug>/suggest", methods=["GET", "POST"])
 @login_required
 def suggest(slug):
-    practice = _get(slug, full=True)
+    practice = _get(slug, *_FULL)
     require(can_suggest_edit(current_user, practice))
     form, ctx, response = _practice_form(practice, "suggest")
     if response:
@@ -232,7 +236,7 @@ def revert(slug, number):
 @bp.route("/<slug>/suggestions")
 @login_required
 def suggestions(slug):
-    practice = _get(slug, full=True)
+    practice = _get(slug, *_FULL)
     require(can_edit_practice(current_user, practice))
     return render_template("knowledge/suggestions.html", practice=practice,
                            items=queries.suggestions_with_diffs(practice),
@@ -281,7 +285,7 @@ def reject_suggestion(slug, suggestion_id):
 @bp.route("/<slug>/adapt", methods=["GET", "POST"])
 @login_required
 def adapt(slug):
-    parent = _get(slug, full=True)
+    parent = _get(slug, *_FULL)
     require(can_adapt_practice(current_user, parent))
     form = AdaptForm()
     if not form.validate_on_submit():
