@@ -1,7 +1,5 @@
 """Benchmarks: the metric definitions (curated by moderators) and one comparison page each."""
 
-from dataclasses import dataclass
-
 from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -15,7 +13,7 @@ from marketplace.cases.models import CaseStudy, Metric, MetricDefinition
 from marketplace.cases.views import save_and_show
 from marketplace.extensions import db
 from marketplace.i18n import REGION_LABELS, country_name, region_of
-from marketplace.web import page_arg, require
+from marketplace.web import ListPage, page_arg, require
 
 bp = Blueprint("benchmarks", __name__, url_prefix="/benchmarks")
 TABLE_ROWS = 50
@@ -47,25 +45,6 @@ def _benchmark_filters(points: list[benchmark.Point]) -> dict:
         "countries": sorted({p.country for p in points if p.country}, key=country_name),
         "regions": [r for r in REGION_LABELS if any(region_of(p.country) == r for p in points)],
     }
-
-
-@dataclass
-class ListPage:
-    """One page of an in-memory list, shaped for the forms.pagination macro."""
-
-    items: list
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    has_prev = property(lambda self: self.page > 1)
-    has_next = property(lambda self: self.page < self.pages)
-    prev_num = property(lambda self: self.page - 1)
-    next_num = property(lambda self: self.page + 1)
 
 
 def _table_page(ranked: list, highlight: int | None) -> ListPage:

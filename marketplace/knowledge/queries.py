@@ -8,7 +8,17 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from flask_babel import get_locale
-from sqlalchemy import Integer, String, cast, func, literal_column, null, select, union_all
+from sqlalchemy import (
+    Integer,
+    String,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.accounts.models import ORGANIZATION_TYPE_LABELS, Organization, User
@@ -38,6 +48,7 @@ from marketplace.knowledge.models import (
     Status,
     SuggestionStatus,
 )
+from marketplace.web import ListPage
 
 PER_PAGE = 20
 RECENT_ENDORSEMENTS = 10
@@ -48,15 +59,49 @@ PAGE_OPTIONS = (
 )
 
 
-def browse(viewer, form, page: int):
-    """A page of practices the viewer may see, filtered and sorted by the FilterForm."""
-    query = browse_query(viewer, {f.name: f.data for f in form if f.data})
-    return db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
+def browse(viewer, form, page: int) -> ListPage:
+    """A page of practices the viewer may see, filtered and sorted by the FilterForm, as Cards
+    (columns, not entities: a card shows none of the Markdown)."""
+    query = _browse_select(viewer, {f.name: f.data for f in form if f.data})
+    total = db.session.scalar(query.with_only_columns(func.count()).order_by(None))
+    rows = db.session.execute(query.with_only_columns(*_CARD_COLUMNS)
+                              .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    facts = practice_facts(*(r.id for r in rows), query=_CARD_FACTS) if rows else {}
+    cards = [Card(**r._asdict(), countries=facts[r.id].countries, themes=facts[r.id].themes)
+             for r in rows]
+    return ListPage(cards, page, PER_PAGE, total)
+
+
+@dataclass(frozen=True)
+class Card:
+    """A practice as a list shows it (templates/knowledge/_card.html)."""
+
+    id: int
+    slug: str
+    title: str
+    summary: str
+    level: str
+    status: str
+    parent_id: int | None
+    endorsement_count: int
+    adaptation_count: int
+    countries: list[str]
+    themes: list[str]
+
+
+_CARD_COLUMNS = (Practice.id, Practice.slug, Practice.title, Practice.summary, Practice.level,
+                 Practice.status, Practice.parent_id, Practice.endorsement_count,
+                 Practice.adaptation_count)
 
 
 def browse_query(viewer, args: dict):
     """The browse query for filter arguments (country, theme, org_type, level, language, status,
-    sort); shared by the practices page and the JSON API."""
+    sort), with countries and themes; the JSON API's list."""
+    return _browse_select(viewer, args).options(selectinload(Practice.countries),
+                                                selectinload(Practice.themes))
+
+
+def _browse_select(viewer, args: dict):
     status = args.get("status") if args.get("status") in ("draft", "archived") else "published"
     query = select(Practice).where(Practice.status == status)
     if status == "draft":  # published and archived practices are public
@@ -71,8 +116,7 @@ def browse_query(viewer, args: dict):
         order = (Practice.published_at.desc(), Practice.id.desc())
     else:
         order = (Practice.id.desc(),)
-    return query.order_by(*order).options(selectinload(Practice.countries),
-                                          selectinload(Practice.themes))
+    return query.order_by(*order)
 
 
 def _filter(query, args: dict):
@@ -141,24 +185,33 @@ class Facts:
                 "organizations": [o.id for o in self.organizations]}
 
 
-def practice_facts(*practice_ids: int) -> dict[int, Facts]:
+def _facts_branch(kind: str, link, a, id_=cast(null(), Integer), b=cast(null(), String),
+                  c=cast(null(), String)):  # typed NULLs: PostgreSQL matches UNION column types
+    return select(literal_column(f"'{kind}'").label("kind"), link.practice_id, id_.label("id"),
+                  a.label("a"), b.label("b"), c.label("c")) \
+        .where(link.practice_id.in_(bindparam("ids", expanding=True)))
+
+
+# (kind, practice_id, id, a, b, c) rows for the practices in :ids; built once, since building
+# these statements cost more than running them.
+_FACTS = {
+    "countries": _facts_branch("countries", PracticeCountry, PracticeCountry.country),
+    "themes": _facts_branch("themes", PracticeTheme, PracticeTheme.theme),
+    "tags": _facts_branch("tags", PracticeTag, PracticeTag.tag),
+    "organizations": _facts_branch("organizations", PracticeOrganization, Organization.slug,
+                                   Organization.id, Organization.name, Organization.type)
+    .join_from(PracticeOrganization, Organization),
+    "coauthors": _facts_branch("coauthors", PracticeAuthor, User.display_name, User.id)
+    .join_from(PracticeAuthor, User),
+}
+_PAGE_FACTS = union_all(*_FACTS.values())
+_CARD_FACTS = union_all(_FACTS["countries"], _FACTS["themes"])
+
+
+def practice_facts(*practice_ids: int, query=_PAGE_FACTS) -> dict[int, Facts]:
     """Facts for each practice, in one plain query: five relationship loads cost ~1 ms of ORM
     work on the practice page."""
-    def branch(kind, link, a, id_=cast(null(), Integer), b=cast(null(), String),
-               c=cast(null(), String)):  # typed NULLs: PostgreSQL matches UNION column types
-        return select(literal_column(f"'{kind}'").label("kind"), link.practice_id,
-                      id_.label("id"), a.label("a"), b.label("b"), c.label("c")) \
-            .where(link.practice_id.in_(practice_ids))
-
-    rows = db.session.execute(union_all(
-        branch("countries", PracticeCountry, PracticeCountry.country),
-        branch("themes", PracticeTheme, PracticeTheme.theme),
-        branch("tags", PracticeTag, PracticeTag.tag),
-        branch("organizations", PracticeOrganization, Organization.slug, Organization.id,
-               Organization.name, Organization.type).join_from(PracticeOrganization, Organization),
-        branch("coauthors", PracticeAuthor, User.display_name, User.id)
-        .join_from(PracticeAuthor, User),
-    )).all()
+    rows = db.session.execute(query, {"ids": list(practice_ids)}).all()
     out = {i: Facts() for i in practice_ids}
     for row in sorted(rows, key=lambda r: (r.id or 0, r.a)):
         facts = out[row.practice_id]
