@@ -1,5 +1,6 @@
 """Locale selection and localized names for ISO countries, regions and languages."""
 
+from collections.abc import Mapping
 from functools import lru_cache
 
 import pycountry
@@ -47,8 +48,28 @@ def select_locale() -> str:
     return request.accept_languages.best_match(languages) or languages[0]
 
 
+def request_locale() -> Locale:
+    """Flask-Babel's locale selector: select_locale()'s choice as one shared Locale object per
+    language, so that the per-locale caches below find it by identity (Locale.__eq__ is slow)."""
+    return _shared_locale(select_locale())
+
+
+@lru_cache(maxsize=16)
+def _shared_locale(code: str) -> Locale:
+    return Locale.parse(code)
+
+
+_DEFAULT_LOCALE = Locale("en")
+
+
 def _locale() -> Locale:
-    return get_locale() or Locale("en")
+    """get_locale(), reading Flask-Babel's per-request slot directly once it is set (a page of
+    country names and figures asks hundreds of times)."""
+    try:
+        locale = g._flask_babel.babel_locale
+    except (AttributeError, RuntimeError):  # not chosen yet in this request; no app context
+        locale = None
+    return locale or get_locale() or _DEFAULT_LOCALE
 
 
 def translations():
@@ -74,6 +95,22 @@ def install_jinja_gettext(env) -> None:
         npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
+
+
+_TRANSLATED: dict[tuple[int, Locale], tuple[Mapping, dict]] = {}
+
+
+def translated(labels: Mapping) -> dict:
+    """A module-level {key: lazy_gettext(…)} mapping in the request's language, translated once
+    per locale (the catalogs never change while a process runs): a LazyString is looked up
+    again each time a template prints it (~6 µs)."""
+    locale = _locale()
+    hit = _TRANSLATED.get((id(labels), locale))
+    if hit is None or hit[0] is not labels:
+        if len(_TRANSLATED) > 256:  # only module-level constants belong here; stay bounded
+            _TRANSLATED.clear()
+        hit = _TRANSLATED[id(labels), locale] = (labels, {k: str(v) for k, v in labels.items()})
+    return hit[1]
 
 
 @lru_cache(maxsize=8)

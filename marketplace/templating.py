@@ -30,7 +30,5 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _globals():
-        from marketplace.accounts.forms import LanguageForm
-
-        lang_form = LanguageForm(formdata=None, next=request.full_path.rstrip("?"))
-        return {"language_form": lang_form, "site_name": app.config["SITE_NAME"]}
+        return {"language_choices": i18n.ui_language_choices(),
+                "language_next": request.full_path.rstrip("?"), "site_name": app.config["SITE_NAME"]}

@@ -12,7 +12,7 @@ from marketplace.cases.forms import MetricDefinitionForm
 from marketplace.cases.models import CaseStudy, Metric, MetricDefinition
 from marketplace.cases.views import save_and_show
 from marketplace.extensions import db
-from marketplace.i18n import REGION_LABELS, country_name, region_of
+from marketplace.i18n import REGION_LABELS, country_name, region_of, translated
 from marketplace.web import ListPage, page_arg, require
 
 bp = Blueprint("benchmarks", __name__, url_prefix="/benchmarks")
@@ -39,11 +39,13 @@ def index():
 
 def _benchmark_filters(points: list[benchmark.Point]) -> dict:
     args = request.args
+    countries = {p.country for p in points if p.country}
+    regions = {region_of(c) for c in countries}
     return {
         "country": args.get("country", ""), "region": args.get("region", ""),
         "org_type": args.get("org_type", ""), "case": args.get("case", ""),
-        "countries": sorted({p.country for p in points if p.country}, key=country_name),
-        "regions": [r for r in REGION_LABELS if any(region_of(p.country) == r for p in points)],
+        "countries": sorted(countries, key=country_name),
+        "regions": [r for r in REGION_LABELS if r in regions],
     }
 
 
@@ -68,8 +70,8 @@ def show(slug):
     return render_template(
         "cases/benchmark.html", definition=definition, n=len(ranked),
         page=_table_page(ranked, highlight), chart=benchmark.bar_chart(shown, highlight),
-        highlight=highlight, f=f, total=len(everyone), org_types=ORGANIZATION_TYPE_LABELS,
-        region_labels=REGION_LABELS, can_manage=can_manage_metric_definitions(current_user))
+        highlight=highlight, f=f, total=len(everyone), org_types=translated(ORGANIZATION_TYPE_LABELS),
+        region_labels=translated(REGION_LABELS), can_manage=can_manage_metric_definitions(current_user))
 
 
 def _definition_form(form, definition, status=200):
