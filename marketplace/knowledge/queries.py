@@ -5,9 +5,7 @@ adaptations (tests/knowledge/test_queries.py counts them).
 """
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 
-from flask_babel import get_locale
 from sqlalchemy import (
     Integer,
     String,
@@ -29,6 +27,7 @@ from marketplace.accounts.permissions import (
     is_signed_in,
 )
 from marketplace.extensions import db
+from marketplace.i18n import translated
 from marketplace.knowledge import services
 from marketplace.knowledge.models import (
     ENDORSEMENT_LABELS,
@@ -52,8 +51,9 @@ from marketplace.web import ListPage
 
 PER_PAGE = 20
 RECENT_ENDORSEMENTS = 10
-# The practice page's own row and its many-to-one neighbours; page_context() reads the rest.
-PAGE_OPTIONS = (
+# The practice page's own row (:slug) and its many-to-one neighbours; page_context() reads
+# the rest.
+PAGE_QUERY = select(Practice).where(Practice.slug == bindparam("slug")).options(
     joinedload(Practice.owner).lazyload(User.roles), joinedload(Practice.parent),
     joinedload(Practice.current_revision).load_only(Revision.number),
 )
@@ -245,15 +245,27 @@ def _changes(parent: Practice, practice: Practice, facts: dict[int, Facts]) -> l
     return [d for d in services.diff(old, new) if d.changed]
 
 
+# The practice page's statements are built once, with :practice_id as a parameter: building
+# them cost about as much as running them.
+_RECENT_ENDORSEMENTS = (
+    select(Endorsement.user_id, User.display_name.label("name"), Endorsement.kind,
+           Endorsement.comment)
+    .join(User, Endorsement.user_id == User.id)
+    .where(Endorsement.practice_id == bindparam("practice_id"))
+    .order_by(Endorsement.created_at.desc(), Endorsement.id.desc())
+    .limit(RECENT_ENDORSEMENTS)
+)
+_ADAPTATION_COUNTRIES = (
+    select(Practice.adaptation_country).distinct()
+    .where(Practice.parent_id == bindparam("practice_id"),
+           Practice.status == Status.PUBLISHED.value, Practice.adaptation_country.is_not(None))
+    .order_by(Practice.adaptation_country)
+)
+
+
 def _recent_endorsements(practice: Practice) -> list:
     """The latest endorsements as rows: user_id, name, kind, comment."""
-    return db.session.execute(
-        select(Endorsement.user_id, User.display_name.label("name"), Endorsement.kind,
-               Endorsement.comment)
-        .join(User, Endorsement.user_id == User.id)
-        .where(Endorsement.practice_id == practice.id)
-        .order_by(Endorsement.created_at.desc(), Endorsement.id.desc())
-        .limit(RECENT_ENDORSEMENTS)).all()
+    return db.session.execute(_RECENT_ENDORSEMENTS, {"practice_id": practice.id}).all()
 
 
 def _my_endorsement(practice: Practice, viewer) -> Endorsement | None:
@@ -266,11 +278,7 @@ def _my_endorsement(practice: Practice, viewer) -> Endorsement | None:
 def _adaptation_countries(practice: Practice) -> list[str]:
     if not practice.adaptation_count:
         return []
-    return list(db.session.scalars(
-        select(Practice.adaptation_country).distinct()
-        .where(Practice.parent_id == practice.id, Practice.status == Status.PUBLISHED.value,
-               Practice.adaptation_country.is_not(None))
-        .order_by(Practice.adaptation_country)))
+    return list(db.session.scalars(_ADAPTATION_COUNTRIES, {"practice_id": practice.id}))
 
 
 def _pending_count(practice: Practice) -> int:
@@ -308,14 +316,7 @@ def suggestions_with_diffs(practice: Practice) -> list[tuple[EditSuggestion, lis
 
 def labels() -> dict:
     """Theme, level, status, organization-type and endorsement labels in the request's
-    language: translated once per locale, since the catalogs never change in a process."""
-    return _labels(str(get_locale()))
-
-
-@lru_cache(maxsize=8)
-def _labels(locale: str) -> dict:
-    return {"themes": {k: str(v) for k, v in THEMES.items()},
-            "levels": {k.value: str(v) for k, v in LEVEL_LABELS.items()},
-            "statuses": {k.value: str(v) for k, v in STATUS_LABELS.items()},
-            "org_types": {k.value: str(v) for k, v in ORGANIZATION_TYPE_LABELS.items()},
-            "endorsements": {k.value: str(v) for k, v in ENDORSEMENT_LABELS.items()}}
+    language (translated once per locale, not once per card or row)."""
+    return {"themes": translated(THEMES), "levels": translated(LEVEL_LABELS),
+            "statuses": translated(STATUS_LABELS), "org_types": translated(ORGANIZATION_TYPE_LABELS),
+            "endorsements": translated(ENDORSEMENT_LABELS)}

@@ -3,7 +3,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms.fields.choices import SelectChoice
 
@@ -41,8 +41,9 @@ from marketplace.web import form_error, page_arg, require
 bp = Blueprint("knowledge", __name__, url_prefix="/practices")
 
 
+_BY_SLUG = select(Practice).where(Practice.slug == bindparam("slug"))
 # What the edit, suggest and adapt forms read: the practice with its relationships.
-_FULL = (
+_FULL = _BY_SLUG.options(
     selectinload(Practice.countries), selectinload(Practice.themes), selectinload(Practice.tags),
     joinedload(Practice.owner).lazyload(User.roles), joinedload(Practice.parent),
     joinedload(Practice.current_revision),
@@ -51,10 +52,10 @@ _FULL = (
 )
 
 
-def _get(slug: str, *options) -> Practice:
-    """The practice (loaded with `options`), or 404 when missing or a draft the viewer may not
-    see."""
-    practice = db.session.scalar(select(Practice).where(Practice.slug == slug).options(*options))
+def _get(slug: str, query=_BY_SLUG) -> Practice:
+    """The practice (`query`: a statement with a :slug parameter), or 404 when missing or a
+    draft the viewer may not see."""
+    practice = db.session.scalar(query, {"slug": slug})
     if practice is None or not can_view_practice(current_user, practice):
         abort(404)
     return practice
@@ -106,7 +107,7 @@ def create():
 
 @bp.route("/<slug>")
 def show(slug):
-    practice = _get(slug, *queries.PAGE_OPTIONS)
+    practice = _get(slug, queries.PAGE_QUERY)
     page = queries.page_context(practice, current_user)
     return render_template("knowledge/show.html", **page,
                            endorse_form=EndorseForm() if page["can_endorse"] else None,
@@ -135,7 +136,7 @@ def _manages_coauthors(practice: Practice) -> bool:
 @bp.route("/<slug>/edit", methods=["GET", "POST"])
 @login_required
 def edit(slug):
-    practice = _get(slug, *_FULL)
+    practice = _get(slug, _FULL)
     require(can_edit_practice(current_user, practice))
     form, ctx, response = _practice_form(practice, "edit")
     if response:
@@ -155,7 +156,7 @@ def edit(slug):
 @bp.route("/<slug>/suggest", methods=["GET", "POST"])
 @login_required
 def suggest(slug):
-    practice = _get(slug, *_FULL)
+    practice = _get(slug, _FULL)
     require(can_suggest_edit(current_user, practice))
     form, ctx, response = _practice_form(practice, "suggest")
     if response:
@@ -236,7 +237,7 @@ def revert(slug, number):
 @bp.route("/<slug>/suggestions")
 @login_required
 def suggestions(slug):
-    practice = _get(slug, *_FULL)
+    practice = _get(slug, _FULL)
     require(can_edit_practice(current_user, practice))
     return render_template("knowledge/suggestions.html", practice=practice,
                            items=queries.suggestions_with_diffs(practice),
@@ -285,7 +286,7 @@ def reject_suggestion(slug, suggestion_id):
 @bp.route("/<slug>/adapt", methods=["GET", "POST"])
 @login_required
 def adapt(slug):
-    parent = _get(slug, *_FULL)
+    parent = _get(slug, _FULL)
     require(can_adapt_practice(current_user, parent))
     form = AdaptForm()
     if not form.validate_on_submit():
