@@ -1,9 +1,9 @@
 """Benchmarks: the metric definitions (curated by moderators) and one comparison page each."""
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from marketplace.accounts.models import ORGANIZATION_TYPE_LABELS
 from marketplace.accounts.permissions import can_manage_metric_definitions
@@ -19,8 +19,11 @@ bp = Blueprint("benchmarks", __name__, url_prefix="/benchmarks")
 TABLE_ROWS = 50
 
 
+_BY_SLUG = select(MetricDefinition).where(MetricDefinition.slug == bindparam("slug"))
+
+
 def _get(slug: str) -> MetricDefinition:
-    return db.first_or_404(select(MetricDefinition).where(MetricDefinition.slug == slug))
+    return db.session.scalar(_BY_SLUG, {"slug": slug}) or abort(404)
 
 
 @bp.route("/")
