@@ -66,9 +66,10 @@ _DEFAULT_LOCALE = Locale("en")
 
 def _locale() -> Locale:
     """get_locale(), reading Flask-Babel's per-request slot directly once it is set (a page of
-    country names and figures asks hundreds of times)."""
+    country names and figures asks hundreds of times). `g` is resolved once: each attribute
+    read through the proxy costs ~1 µs."""
     try:
-        locale = g._flask_babel.babel_locale
+        locale = g._get_current_object()._flask_babel.babel_locale
     except (AttributeError, RuntimeError):  # not chosen yet in this request; no app context
         locale = None
     return locale or get_locale() or _DEFAULT_LOCALE
@@ -79,7 +80,7 @@ def translations():
     call (~5 µs, paid by each `_()` in a template); this keeps the catalog in Flask-Babel's own
     per-request slot, which its refresh() and force_locale() reset."""
     try:
-        ctx = g._flask_babel
+        ctx = g._get_current_object()._flask_babel
     except (AttributeError, RuntimeError):  # first call of the request; no app context
         return get_translations()
     catalog = getattr(ctx, "babel_translations", None)
