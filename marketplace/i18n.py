@@ -64,7 +64,7 @@ def _shared_locale(code: str) -> Locale:
 _DEFAULT_LOCALE = Locale("en")
 
 
-def _locale() -> Locale:
+def current_locale() -> Locale:
     """get_locale(), reading Flask-Babel's per-request slot directly once it is set (a page of
     country names and figures asks hundreds of times). `g` is resolved once: each attribute
     read through the proxy costs ~1 µs."""
@@ -129,7 +129,7 @@ def translated(labels: Mapping) -> dict:
     """A module-level {key: lazy_gettext(…)} mapping in the request's language, translated once
     per locale (the catalogs never change while a process runs): a LazyString is looked up
     again each time a template prints it (~6 µs)."""
-    locale = _locale()
+    locale = current_locale()
     hit = _TRANSLATED.get((id(labels), locale))
     if hit is None or hit[0] is not labels:
         if len(_TRANSLATED) > 256:  # only module-level constants belong here; stay bounded
@@ -159,12 +159,12 @@ def country_name(code: str | None) -> str:
     if not code:
         return ""
     code = code.upper()
-    locale = _locale()
+    locale = current_locale()
     return _country_names(locale).get(code) or locale.territories.get(code) or code
 
 
 def country_choices(blank: str | None = None) -> list[tuple[str, str]]:
-    choices = sorted(_country_names(_locale()).items(), key=lambda c: c[1])
+    choices = sorted(_country_names(current_locale()).items(), key=lambda c: c[1])
     return ([("", blank)] if blank is not None else []) + choices
 
 
@@ -206,7 +206,7 @@ def _language_names(locale: Locale) -> dict[str, str]:
 def language_name(code: str | None) -> str:
     if not code:
         return ""
-    locale = _locale()
+    locale = current_locale()
     return (_language_names(locale).get(code.lower()) or locale.languages.get(code.lower())
             or code)
 
@@ -238,7 +238,7 @@ def _format_number(value, format: str | None, locale: Locale) -> str:
 def format_number(value, format: str | None = None) -> str:
     """flask_babel.format_decimal, memoised: a number's text in a locale never changes, and a
     page of figures (the benchmark table and chart) formats the same values again and again."""
-    return _format_number(value, format, _locale())
+    return _format_number(value, format, current_locale())
 
 
 # WTForms' own messages ("This field is required.") in the request's language. Flask-WTF loads

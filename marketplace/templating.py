@@ -1,7 +1,7 @@
 """Jinja filters and globals shared by every template."""
 
 from flask import Flask, request
-from flask_babel import format_date, format_datetime, format_timedelta, get_locale
+from flask_babel import format_date, format_datetime, format_timedelta
 
 from marketplace import i18n
 from marketplace.database import utcnow
@@ -23,7 +23,7 @@ def init_app(app: Flask) -> None:
         number=i18n.format_number,
         ago=_ago,
     )
-    app.jinja_env.globals.update(get_locale=get_locale)
+    app.jinja_env.globals.update(get_locale=i18n.current_locale)
     app.before_request(i18n.preload_wtforms_translations)
     app.jinja_env.add_extension("jinja2.ext.i18n")  # {% trans %} blocks in templates
     i18n.install_jinja_gettext(app.jinja_env)
