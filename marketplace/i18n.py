@@ -237,8 +237,12 @@ def _format_number(value, format: str | None, locale: Locale) -> str:
 
 def format_number(value, format: str | None = None) -> str:
     """flask_babel.format_decimal, memoised: a number's text in a locale never changes, and a
-    page of figures (the benchmark table and chart) formats the same values again and again."""
-    return _format_number(value, format, current_locale())
+    page of figures (the benchmark table and chart) formats the same values again and again.
+    Zero is not memoised: -0.0 == 0.0, but Babel writes "-0" and "0"."""
+    locale = current_locale()
+    if not value:
+        return _number_pattern(locale, format).apply(value, locale)
+    return _format_number(value, format, locale)
 
 
 # WTForms' own messages ("This field is required.") in the request's language. Flask-WTF loads
