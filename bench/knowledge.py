@@ -381,7 +381,7 @@ What changed on 2026-12-05 and what it bought. Before, on an idle machine, the w
 request was 5.6 ms (median) for the practice page, 8.1 ms for the list and 8.4 ms for the
 benchmark page (req/s 22%, 15% and 16% of the bare page's; list p95 17.3 ms). Instructions per
 request, counted with valgrind in-process (deterministic, unlike times on this shared machine):
-practice page 34.0 -> 13.9 M, list 56.2 -> 25.8 M, benchmark page 75.5 -> 39.6 M, the 404 page
+practice page 34.0 -> 13.9 M, list 56.2 -> 25.8 M, benchmark page 75.5 -> 38.8 M, the 404 page
 (the floor every templated page pays) 9.1 -> 5.4 M. The steps, in the order they helped:
 
 - Statements and ORM work, not SQL: the practice page's SQL took ~0.2 ms of its ~6 ms. Its
