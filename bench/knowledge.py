@@ -412,10 +412,12 @@ practice page 34.0 -> 13.9 M, list 56.2 -> 25.8 M, benchmark page 75.5 -> 38.8 M
 Where the time goes now (in-process profiles): the request floor is ~0.6 ms (Flask, the session
 and CSRF cookies, Flask-Limiter, the layout with ~20 url_for and ~25 translated strings); each
 ORM query costs ~0.1 ms of Python beyond SQLite; url_for costs ~4 us a link in a template (20
-cards, 50 benchmark rows). The benchmark page stays the heaviest: 200 peers read and ranked,
-then 50 table rows and a 40-bar chart, about a thousand escaped values and 280 formatted
-figures. Wall-clock times still depend on the load other processes put on the 2 cores: read
-the CPU columns and the load average with them."""
+cards, 50 benchmark rows). The benchmark page stays the heaviest and only just clears the
+requests/s target (30-32% of the bare page in the quieter runs of 2026-12-05): 200 peers read
+and ranked, then 50 table rows and a 40-bar chart, about a thousand escaped values and 280
+formatted figures; 50 url_for calls and the frozen Point dataclasses are the next ~0.3 ms.
+Wall-clock times still depend on the load other processes put on the 2 cores: read the CPU
+columns and the load average with them."""
 
 
 def _write_docs(report: str) -> None:
