@@ -375,28 +375,49 @@ def _report(results: dict, args) -> str:
     return "\n".join(lines) + "\n"
 
 
-# Kept with the numbers in docs/benchmarks.md (written from measurements on 2026-11-26).
+# Kept with the numbers in docs/benchmarks.md (written from measurements on 2026-12-05).
 ANALYSIS = """\
-Why the targets are not met. Every run on 2026-11-26 had a load average of 9-15 on the 2 cores
-(other test suites and benchmarks), which inflates wall-clock server time several-fold for any
-request longer than a scheduler slice, while the bare page (under 2 ms of CPU) mostly fits in
-one; the CPU columns are the fairer comparison, and wall times need a re-run on an idle machine
-before anyone quotes them. In CPU time the practice and list pages cost 11-15 ms against ~3 ms
-for any templated page of the app (login page, 404: base layout, session, CSRF, Babel) and
-~1.8 ms for the bare page, so even on an idle machine the p95 targets and the 30% req/s ratio
-would be missed by a small factor.
+What changed on 2026-12-05 and what it bought. Before, on an idle machine, the worker's CPU per
+request was 5.6 ms (median) for the practice page, 8.1 ms for the list and 8.4 ms for the
+benchmark page (req/s 22%, 15% and 16% of the bare page's; list p95 17.3 ms). Instructions per
+request, counted with valgrind in-process (deterministic, unlike times on this shared machine):
+practice page 34.0 -> 13.9 M, list 56.2 -> 25.8 M, benchmark page 75.5 -> 38.8 M, the 404 page
+(the floor every templated page pays) 9.1 -> 5.4 M. The steps, in the order they helped:
 
-Done while measuring: practice page from 13 to 10 queries, constant in revisions, endorsements
-and adaptations (tests/knowledge/test_queries.py); a composite `(parent_id, status)` index (the
-"adapted in N countries" query took 54 ms because SQLite picked a status index: now 0.03 ms);
-IN-subquery filters so the page count reads the index once; the ~430 country and language
-filter options built once per locale (WTForms rendered them one by one: ~8 ms a list page);
-list-card labels translated once per page. Where the rest goes: ~0.5 ms of ORM overhead per
-query (10 on the practice page), per-card translated counts and country names, the ~3 ms layout
-floor, and the case-studies box that marketplace.cases adds to the practice page (1 query,
-~1 ms). Next steps if the targets must hold: denormalise countries and themes onto the practice
-row for lists, and render the practice page's facts from the current revision snapshot, which
-is already loaded."""
+- Statements and ORM work, not SQL: the practice page's SQL took ~0.2 ms of its ~6 ms. Its
+  countries, themes, tags, organizations and co-authors come from one UNION ALL of plain
+  columns (five selectinloads cost ~0.22 ms of ORM work each), endorsements as rows, lineage
+  nodes with load_only: 10 -> 6 queries (an adaptation 16 -> 8). The list selects the nine
+  columns a card shows instead of 20 full rows with ten Markdown columns each, then countries
+  and themes in one query (4 -> 3). Building a select with loader options or a recursive CTE
+  cost about as much as running it (60-130 us), so these statements are built once at import
+  and run with parameters.
+- Indexes (migration 331ada02c469): the list's count for level=local&language=fr read ~9,500
+  practice rows past their Markdown columns (4.8 ms on SQLite); (status, level, language) and
+  (language, status) answer it from the index (0.005 ms). (status, id) lets a count probe the
+  ids that an IN (country, theme, organization type) subquery returns instead of scanning every
+  published practice, and (value, practice_id) indexes cover those subqueries: SQL for the ten
+  list URLs 1.7 -> 0.7 ms on average.
+- Translation and formatting, paid by every page: Flask-Babel resolved the locale through three
+  context lookups for each _() in a template (~5 us) and format_decimal re-parsed its pattern
+  for each number (~7 us, ~280 figures on the benchmark page); every read through Flask's `g`
+  proxy cost ~1 us. Templates now read the request's catalog once, the locale is one shared
+  object read from Flask-Babel's slot, numbers go through a per-locale memo, country names and
+  lazy labels (themes, levels, statuses, organization types) are translated once per locale.
+- Templates: the footer's language form is written out instead of a WTForms form built and
+  rendered on every page (~0.1 ms); the practice page builds its forms only for readers who can
+  use them; the list's cards are inline (an include per card cost more than the card), and
+  their counts are plurals. Benchmark page: one pass over the sorted keys ranks the peers.
+
+Where the time goes now (in-process profiles): the request floor is ~0.6 ms (Flask, the session
+and CSRF cookies, Flask-Limiter, the layout with ~20 url_for and ~25 translated strings); each
+ORM query costs ~0.1 ms of Python beyond SQLite; url_for costs ~4 us a link in a template (20
+cards, 50 benchmark rows). The benchmark page stays the heaviest and only just clears the
+requests/s target (30-32% of the bare page in the quieter runs of 2026-12-05): 200 peers read
+and ranked, then 50 table rows and a 40-bar chart, about a thousand escaped values and 280
+formatted figures; 50 url_for calls and the frozen Point dataclasses are the next ~0.3 ms.
+Wall-clock times still depend on the load other processes put on the 2 cores: read the CPU
+columns and the load average with them."""
 
 
 def _write_docs(report: str) -> None:

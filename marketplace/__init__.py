@@ -38,7 +38,7 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "marketplace" / "migrations"),
                      render_as_batch=True)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=i18n.select_locale)
+    babel.init_app(app, locale_selector=i18n.request_locale)
     security.init_limiter(app)
     login_manager.init_app(app)
     auth.configure(login_manager)

@@ -1,14 +1,18 @@
 """Locale selection and localized names for ISO countries, regions and languages."""
 
+from collections.abc import Mapping
 from functools import lru_cache
 
 import pycountry
 from babel import Locale
 from babel.core import get_global
-from flask import current_app, has_request_context, request
-from flask_babel import get_locale
+from babel.numbers import parse_pattern
+from flask import current_app, g, has_request_context, request
+from flask_babel import get_locale, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from jinja2 import pass_context
+from markupsafe import Markup
 
 LOCALE_COOKIE = "lang"
 
@@ -46,8 +50,92 @@ def select_locale() -> str:
     return request.accept_languages.best_match(languages) or languages[0]
 
 
-def _locale() -> Locale:
-    return get_locale() or Locale("en")
+def request_locale() -> Locale:
+    """Flask-Babel's locale selector: select_locale()'s choice as one shared Locale object per
+    language, so that the per-locale caches below find it by identity (Locale.__eq__ is slow)."""
+    return _shared_locale(select_locale())
+
+
+@lru_cache(maxsize=16)
+def _shared_locale(code: str) -> Locale:
+    return Locale.parse(code)
+
+
+_DEFAULT_LOCALE = Locale("en")
+
+
+def current_locale() -> Locale:
+    """get_locale(), reading Flask-Babel's per-request slot directly once it is set (a page of
+    country names and figures asks hundreds of times). `g` is resolved once: each attribute
+    read through the proxy costs ~1 µs."""
+    try:
+        locale = g._get_current_object()._flask_babel.babel_locale
+    except (AttributeError, RuntimeError):  # not chosen yet in this request; no app context
+        locale = None
+    return locale or get_locale() or _DEFAULT_LOCALE
+
+
+def translations():
+    """The request's catalog. Flask-Babel's get_translations() looks the locale up again on every
+    call (~5 µs, paid by each `_()` in a template); this keeps the catalog in Flask-Babel's own
+    per-request slot, which its refresh() and force_locale() reset."""
+    try:
+        ctx = g._get_current_object()._flask_babel
+    except (AttributeError, RuntimeError):  # first call of the request; no app context
+        return get_translations()
+    catalog = getattr(ctx, "babel_translations", None)
+    if catalog is None:
+        catalog = ctx.babel_translations = get_translations()
+    return catalog
+
+
+def install_jinja_gettext(env) -> None:
+    """`_()`, `gettext()` and `ngettext()` in templates: Jinja's newstyle callables (autoescaped,
+    always %-formatted) reading the catalog through translations(), and without Markup's
+    escaping helper when every variable is a number (~5 µs less per call, ~70 calls a page)."""
+    env.install_gettext_callables(
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
+    env.globals.update(_=_jinja_gettext, gettext=_jinja_gettext, ngettext=_jinja_ngettext)
+
+
+@pass_context
+def _jinja_gettext(context, string: str, /, **variables) -> str:
+    return _interpolate(translations().ugettext(string), variables, context)
+
+
+@pass_context
+def _jinja_ngettext(context, singular: str, plural: str, num: int, /, **variables) -> str:
+    variables.setdefault("num", num)
+    return _interpolate(translations().ungettext(singular, plural, num), variables, context)
+
+
+def _interpolate(message: str, variables: dict, context) -> str:
+    if not context.eval_ctx.autoescape:
+        return message % variables
+    if all(isinstance(v, int | float) for v in variables.values()):  # nothing to escape
+        return Markup(message % variables)
+    return Markup(message) % variables
+
+
+_TRANSLATED: dict[tuple[int, Locale], tuple[Mapping, dict]] = {}
+
+
+def translated(labels: Mapping) -> dict:
+    """A module-level {key: lazy_gettext(…)} mapping in the request's language, translated once
+    per locale (the catalogs never change while a process runs): a LazyString is looked up
+    again each time a template prints it (~6 µs)."""
+    locale = current_locale()
+    hit = _TRANSLATED.get((id(labels), locale))
+    if hit is None or hit[0] is not labels:
+        if len(_TRANSLATED) > 256:  # only module-level constants belong here; stay bounded
+            _TRANSLATED.clear()
+        hit = _TRANSLATED[id(labels), locale] = (labels, {k: str(v) for k, v in labels.items()})
+    return hit[1]
 
 
 @lru_cache(maxsize=8)
@@ -59,24 +147,24 @@ def is_country(code: str | None) -> bool:
     return bool(code) and code.upper() in _country_codes()
 
 
+@lru_cache(maxsize=16)
+def _country_names(locale: Locale) -> dict[str, str]:
+    """Every ISO country's name in `locale` (CLDR's, else pycountry's English one)."""
+    names = locale.territories
+    return {code: names.get(code) or pycountry.countries.get(alpha_2=code).name
+            for code in _country_codes()}
+
+
 def country_name(code: str | None) -> str:
     if not code:
         return ""
     code = code.upper()
-    name = _locale().territories.get(code)
-    if name:
-        return name
-    country = pycountry.countries.get(alpha_2=code)
-    return country.name if country else code
+    locale = current_locale()
+    return _country_names(locale).get(code) or locale.territories.get(code) or code
 
 
 def country_choices(blank: str | None = None) -> list[tuple[str, str]]:
-    names = _locale().territories
-    choices = sorted(
-        ((code, names.get(code) or pycountry.countries.get(alpha_2=code).name)
-         for code in _country_codes()),
-        key=lambda c: c[1],
-    )
+    choices = sorted(_country_names(current_locale()).items(), key=lambda c: c[1])
     return ([("", blank)] if blank is not None else []) + choices
 
 
@@ -107,14 +195,20 @@ def is_language(code: str | None) -> bool:
     return bool(code) and code.lower() in _language_codes()
 
 
+@lru_cache(maxsize=16)
+def _language_names(locale: Locale) -> dict[str, str]:
+    """Every ISO 639-1 language's name in `locale` (CLDR's, else pycountry's English one)."""
+    names = locale.languages
+    return {code: names.get(code) or pycountry.languages.get(alpha_2=code).name
+            for code in _language_codes()}
+
+
 def language_name(code: str | None) -> str:
     if not code:
         return ""
-    name = _locale().languages.get(code.lower())
-    if name:
-        return name
-    lang = pycountry.languages.get(alpha_2=code.lower())
-    return lang.name if lang else code
+    locale = current_locale()
+    return (_language_names(locale).get(code.lower()) or locale.languages.get(code.lower())
+            or code)
 
 
 def language_choices() -> list[tuple[str, str]]:
@@ -123,8 +217,32 @@ def language_choices() -> list[tuple[str, str]]:
 
 def ui_language_choices() -> list[tuple[str, str]]:
     """The interface languages, each named in itself."""
-    return [(c, Locale.parse(c).get_display_name(c).capitalize())
-            for c in current_app.config["LANGUAGES"]]
+    return _ui_language_choices(tuple(current_app.config["LANGUAGES"]))
+
+
+@lru_cache(maxsize=8)
+def _ui_language_choices(codes: tuple[str, ...]) -> list[tuple[str, str]]:
+    return [(c, Locale.parse(c).get_display_name(c).capitalize()) for c in codes]
+
+
+@lru_cache(maxsize=64)
+def _number_pattern(locale: Locale, format: str | None):
+    return parse_pattern(format if format is not None else locale.decimal_formats[None])
+
+
+@lru_cache(maxsize=8192, typed=True)
+def _format_number(value, format: str | None, locale: Locale) -> str:
+    return _number_pattern(locale, format).apply(value, locale)
+
+
+def format_number(value, format: str | None = None) -> str:
+    """flask_babel.format_decimal, memoised: a number's text in a locale never changes, and a
+    page of figures (the benchmark table and chart) formats the same values again and again.
+    Zero is not memoised: -0.0 == 0.0, but Babel writes "-0" and "0"."""
+    locale = current_locale()
+    if not value:
+        return _number_pattern(locale, format).apply(value, locale)
+    return _format_number(value, format, locale)
 
 
 # WTForms' own messages ("This field is required.") in the request's language. Flask-WTF loads

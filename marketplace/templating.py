@@ -1,7 +1,7 @@
 """Jinja filters and globals shared by every template."""
 
 from flask import Flask, request
-from flask_babel import format_date, format_datetime, format_decimal, format_timedelta, get_locale
+from flask_babel import format_date, format_datetime, format_timedelta
 
 from marketplace import i18n
 from marketplace.database import utcnow
@@ -20,16 +20,15 @@ def init_app(app: Flask) -> None:
         language=i18n.language_name,
         datetime=format_datetime,
         date=format_date,
-        number=format_decimal,
+        number=i18n.format_number,
         ago=_ago,
     )
-    app.jinja_env.globals.update(get_locale=get_locale)
+    app.jinja_env.globals.update(get_locale=i18n.current_locale)
     app.before_request(i18n.preload_wtforms_translations)
     app.jinja_env.add_extension("jinja2.ext.i18n")  # {% trans %} blocks in templates
+    i18n.install_jinja_gettext(app.jinja_env)
 
     @app.context_processor
     def _globals():
-        from marketplace.accounts.forms import LanguageForm
-
-        lang_form = LanguageForm(formdata=None, next=request.full_path.rstrip("?"))
-        return {"language_form": lang_form, "site_name": app.config["SITE_NAME"]}
+        return {"language_choices": i18n.ui_language_choices(),
+                "language_next": request.full_path.rstrip("?"), "site_name": app.config["SITE_NAME"]}

@@ -1,5 +1,6 @@
 """Small helpers shared by views: error mapping, safe redirects, pagination."""
 
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask import abort, render_template, request
@@ -50,3 +51,23 @@ def page_arg() -> int:
         return max(1, int(request.args.get("page", 1)))
     except ValueError:
         return 1
+
+
+@dataclass
+class ListPage:
+    """One page of items, shaped for the forms.pagination macro (like Flask-SQLAlchemy's
+    Pagination, for pages that build their items themselves)."""
+
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    has_prev = property(lambda self: self.page > 1)
+    has_next = property(lambda self: self.page < self.pages)
+    prev_num = property(lambda self: self.page - 1)
+    next_num = property(lambda self: self.page + 1)

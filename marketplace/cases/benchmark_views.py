@@ -1,11 +1,9 @@
 """Benchmarks: the metric definitions (curated by moderators) and one comparison page each."""
 
-from dataclasses import dataclass
-
-from flask import Blueprint, render_template, request
+from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from marketplace.accounts.models import ORGANIZATION_TYPE_LABELS
 from marketplace.accounts.permissions import can_manage_metric_definitions
@@ -14,15 +12,18 @@ from marketplace.cases.forms import MetricDefinitionForm
 from marketplace.cases.models import CaseStudy, Metric, MetricDefinition
 from marketplace.cases.views import save_and_show
 from marketplace.extensions import db
-from marketplace.i18n import REGION_LABELS, country_name, region_of
-from marketplace.web import page_arg, require
+from marketplace.i18n import REGION_LABELS, country_name, region_of, translated
+from marketplace.web import ListPage, page_arg, require
 
 bp = Blueprint("benchmarks", __name__, url_prefix="/benchmarks")
 TABLE_ROWS = 50
 
 
+_BY_SLUG = select(MetricDefinition).where(MetricDefinition.slug == bindparam("slug"))
+
+
 def _get(slug: str) -> MetricDefinition:
-    return db.first_or_404(select(MetricDefinition).where(MetricDefinition.slug == slug))
+    return db.session.scalar(_BY_SLUG, {"slug": slug}) or abort(404)
 
 
 @bp.route("/")
@@ -41,31 +42,14 @@ def index():
 
 def _benchmark_filters(points: list[benchmark.Point]) -> dict:
     args = request.args
+    countries = {p.country for p in points if p.country}
+    regions = {region_of(c) for c in countries}
     return {
         "country": args.get("country", ""), "region": args.get("region", ""),
         "org_type": args.get("org_type", ""), "case": args.get("case", ""),
-        "countries": sorted({p.country for p in points if p.country}, key=country_name),
-        "regions": [r for r in REGION_LABELS if any(region_of(p.country) == r for p in points)],
+        "countries": sorted(countries, key=country_name),
+        "regions": [r for r in REGION_LABELS if r in regions],
     }
-
-
-@dataclass
-class ListPage:
-    """One page of an in-memory list, shaped for the forms.pagination macro."""
-
-    items: list
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    has_prev = property(lambda self: self.page > 1)
-    has_next = property(lambda self: self.page < self.pages)
-    prev_num = property(lambda self: self.page - 1)
-    next_num = property(lambda self: self.page + 1)
 
 
 def _table_page(ranked: list, highlight: int | None) -> ListPage:
@@ -89,8 +73,8 @@ def show(slug):
     return render_template(
         "cases/benchmark.html", definition=definition, n=len(ranked),
         page=_table_page(ranked, highlight), chart=benchmark.bar_chart(shown, highlight),
-        highlight=highlight, f=f, total=len(everyone), org_types=ORGANIZATION_TYPE_LABELS,
-        region_labels=REGION_LABELS, can_manage=can_manage_metric_definitions(current_user))
+        highlight=highlight, f=f, total=len(everyone), org_types=translated(ORGANIZATION_TYPE_LABELS),
+        region_labels=translated(REGION_LABELS), can_manage=can_manage_metric_definitions(current_user))
 
 
 def _definition_form(form, definition, status=200):

@@ -9,11 +9,10 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from marketplace.accounts.models import ORGANIZATION_TYPE_LABELS
 from marketplace.accounts.permissions import (
@@ -33,7 +32,7 @@ from marketplace.cases.forms import (
 from marketplace.cases.models import SECTION_LABELS, SECTIONS, CaseStudy, case_study_practice
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from marketplace.i18n import country_choices, language_choices, region_of
+from marketplace.i18n import country_choices, format_number, language_choices, region_of
 from marketplace.knowledge import revisions
 from marketplace.knowledge.models import THEMES, Practice
 from marketplace.web import form_error, page_arg, require
@@ -175,18 +174,24 @@ def revert(slug, number):
     return redirect(url_for(".show", slug=slug))
 
 
+# Built once (:practice_id); building it cost as much as running it.
+_PRACTICE_CASES = (
+    select(CaseStudy)
+    .options(load_only(CaseStudy.slug, CaseStudy.title, CaseStudy.country, CaseStudy.status))
+    .join(case_study_practice, case_study_practice.c.case_study_id == CaseStudy.id)
+    .where(case_study_practice.c.practice_id == bindparam("practice_id"))
+    .order_by(CaseStudy.published_at.desc(), CaseStudy.id.desc())
+    .limit(20)
+)
+
+
 @bp.app_context_processor
 def _practice_cases():
     """`case_studies_for(practice)` for templates/cases/_for_practice.html (one query)."""
 
     def case_studies_for(practice: Practice) -> list[CaseStudy]:
-        return db.session.scalars(
-            select(CaseStudy)
-            .join(case_study_practice, case_study_practice.c.case_study_id == CaseStudy.id)
-            .where(case_study_practice.c.practice_id == practice.id,
-                   services.visible_clause(current_user))
-            .order_by(CaseStudy.published_at.desc(), CaseStudy.id.desc())
-            .limit(20)).all()
+        return db.session.scalars(_PRACTICE_CASES.where(services.visible_clause(current_user)),
+                                  {"practice_id": practice.id}).all()
 
     return {"case_studies_for": case_studies_for}
 
@@ -194,7 +199,7 @@ def _practice_cases():
 @bp.app_template_filter("signed")
 def _signed(value: float) -> str:
     """A change with its sign, in the reader's locale: +1.5, −2, 0."""
-    return format_decimal(value, format="+#,##0.##;-#,##0.##")
+    return format_number(value, "+#,##0.##;-#,##0.##")
 
 
 @bp.app_template_filter("region_code")

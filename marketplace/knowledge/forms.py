@@ -2,7 +2,6 @@
 
 from functools import lru_cache
 
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
@@ -20,7 +19,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from marketplace.accounts.models import ORGANIZATION_TYPE_LABELS, Organization
 from marketplace.extensions import db
-from marketplace.i18n import country_choices, language_choices
+from marketplace.i18n import country_choices, current_locale, language_choices
 from marketplace.knowledge.models import (
     ENDORSEMENT_LABELS,
     LEVEL_LABELS,
@@ -143,7 +142,7 @@ class FilterForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         any_ = str(_l("Any"))
-        locale = str(get_locale())
+        locale = str(current_locale())
         self.country.choices = list(_filter_choices("country", locale))
         self.theme.choices = _choices([("", any_), *THEMES.items()])
         self.level.choices = _choices([("", any_), *LEVEL_LABELS.items()])
@@ -154,7 +153,7 @@ class FilterForm(FlaskForm):
     def options(self, field) -> Markup:
         """The field's <option>s as HTML (every value and label escaped), the current one
         selected; built once per field and locale."""
-        key = (field.name, str(get_locale()), len(field.choices))
+        key = (field.name, str(current_locale()), len(field.choices))
         html = _OPTIONS_HTML.get(key)
         if html is None:  # the filter choices depend only on the field and the locale
             html = _OPTIONS_HTML[key] = "".join(

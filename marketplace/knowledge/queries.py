@@ -4,10 +4,24 @@ Each page runs a fixed number of queries whatever the number of revisions, endor
 adaptations (tests/knowledge/test_queries.py counts them).
 """
 
-from sqlalchemy import func, select
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from sqlalchemy import (
+    Integer,
+    String,
+    bindparam,
+    cast,
+    column,
+    func,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import joinedload, selectinload
 
-from marketplace.accounts.models import Organization, User
+from marketplace.accounts.models import ORGANIZATION_TYPE_LABELS, Organization, User
 from marketplace.accounts.permissions import (
     can_edit_practice,
     can_endorse_practice,
@@ -15,8 +29,10 @@ from marketplace.accounts.permissions import (
     is_signed_in,
 )
 from marketplace.extensions import db
+from marketplace.i18n import translated
 from marketplace.knowledge import services
 from marketplace.knowledge.models import (
+    ENDORSEMENT_LABELS,
     LEVEL_LABELS,
     SECTION_LABELS,
     STATUS_LABELS,
@@ -24,26 +40,69 @@ from marketplace.knowledge.models import (
     EditSuggestion,
     Endorsement,
     Practice,
+    PracticeAuthor,
     PracticeCountry,
     PracticeOrganization,
+    PracticeTag,
     PracticeTheme,
+    Revision,
     Status,
     SuggestionStatus,
 )
+from marketplace.web import ListPage
 
 PER_PAGE = 20
 RECENT_ENDORSEMENTS = 10
+# The practice page's own row (:slug) and its many-to-one neighbours; page_context() reads
+# the rest.
+PAGE_QUERY = select(Practice).where(Practice.slug == bindparam("slug")).options(
+    joinedload(Practice.owner).lazyload(User.roles), joinedload(Practice.parent),
+    joinedload(Practice.current_revision).load_only(Revision.number),
+)
 
 
-def browse(viewer, form, page: int):
-    """A page of practices the viewer may see, filtered and sorted by the FilterForm."""
-    query = browse_query(viewer, {f.name: f.data for f in form if f.data})
-    return db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
+def browse(viewer, form, page: int) -> ListPage:
+    """A page of practices the viewer may see, filtered and sorted by the FilterForm, as Cards
+    (columns, not entities: a card shows none of the Markdown)."""
+    query = _browse_select(viewer, {f.name: f.data for f in form if f.data})
+    total = db.session.scalar(query.with_only_columns(func.count()).order_by(None))
+    rows = db.session.execute(query.with_only_columns(*_CARD_COLUMNS)
+                              .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    facts = practice_facts(*(r.id for r in rows), query=_CARD_FACTS) if rows else {}
+    cards = [Card(*row, facts[row.id].countries, facts[row.id].themes) for row in rows]
+    return ListPage(cards, page, PER_PAGE, total)
+
+
+class Card(NamedTuple):
+    """A practice as a list shows it (templates/knowledge/index.html): _CARD_COLUMNS, then
+    countries and themes."""
+
+    id: int
+    slug: str
+    title: str
+    summary: str
+    level: str
+    status: str
+    parent_id: int | None
+    endorsement_count: int
+    adaptation_count: int
+    countries: list[str]
+    themes: list[str]
+
+
+_CARD_COLUMNS = (Practice.id, Practice.slug, Practice.title, Practice.summary, Practice.level,
+                 Practice.status, Practice.parent_id, Practice.endorsement_count,
+                 Practice.adaptation_count)
 
 
 def browse_query(viewer, args: dict):
     """The browse query for filter arguments (country, theme, org_type, level, language, status,
-    sort); shared by the practices page and the JSON API."""
+    sort), with countries and themes; the JSON API's list."""
+    return _browse_select(viewer, args).options(selectinload(Practice.countries),
+                                                selectinload(Practice.themes))
+
+
+def _browse_select(viewer, args: dict):
     status = args.get("status") if args.get("status") in ("draft", "archived") else "published"
     query = select(Practice).where(Practice.status == status)
     if status == "draft":  # published and archived practices are public
@@ -58,8 +117,7 @@ def browse_query(viewer, args: dict):
         order = (Practice.published_at.desc(), Practice.id.desc())
     else:
         order = (Practice.id.desc(),)
-    return query.order_by(*order).options(selectinload(Practice.countries),
-                                          selectinload(Practice.themes))
+    return query.order_by(*order)
 
 
 def _filter(query, args: dict):
@@ -88,31 +146,129 @@ def page_context(practice: Practice, viewer) -> dict:
     root = ancestry[0] if ancestry else practice
     # Anonymous readers see no tree under a root without published adaptations: skip the query.
     has_tree = ancestry or root.adaptation_count or is_signed_in(viewer)
-    lineage = _tree(root, viewer) if has_tree else []
     parent = practice.parent if practice.parent and can_view_practice(viewer, practice.parent) \
         else None
+    facts = practice_facts(practice.id, *([parent.id] if parent else []))
+    can_edit = can_edit_practice(viewer, practice)
     return {
         "practice": practice,
         "current_revision": practice.current_revision,
-        "endorsements": db.session.scalars(
-            select(Endorsement).where(Endorsement.practice_id == practice.id)
-            .options(joinedload(Endorsement.user).lazyload(User.roles))
-            .order_by(Endorsement.created_at.desc(), Endorsement.id.desc())
-            .limit(RECENT_ENDORSEMENTS)).all(),
+        "facts": facts[practice.id],
+        "endorsements": _recent_endorsements(practice),
         "my_endorsement": _my_endorsement(practice, viewer),
         "adaptation_countries": _adaptation_countries(practice),
         "ancestry": ancestry,
-        "lineage": lineage,
+        "lineage": _tree(root, viewer) if has_tree else [],
         "parent": parent,
-        "parent_diff": [d for d in services.diff(services.practice_data(parent),
-                                                 services.practice_data(practice)) if d.changed]
-        if parent else [],
-        "pending_suggestions": _pending_count(practice) if can_edit_practice(viewer, practice)
-        else 0,
-        "can_edit": can_edit_practice(viewer, practice),
+        "parent_diff": _changes(parent, practice, facts) if parent else [],
+        "pending_suggestions": _pending_count(practice) if can_edit else 0,
+        "can_edit": can_edit,
         "can_endorse": can_endorse_practice(viewer, practice),
         "sections": list(SECTION_LABELS.items()),
+        "labels": labels(),
     }
+
+
+@dataclass
+class Facts:
+    """A practice's countries, themes, tags, organizations (rows: id, slug, name, type) and
+    co-authors (rows: id, name), in the order of the Practice relationships."""
+
+    countries: list[str] = field(default_factory=list)
+    themes: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    organizations: list = field(default_factory=list)
+    coauthors: list = field(default_factory=list)
+
+    def snapshot(self) -> dict:
+        """The related fields of services.practice_data()."""
+        return {"countries": self.countries, "themes": self.themes, "tags": self.tags,
+                "organizations": [o.id for o in self.organizations]}
+
+
+def _facts_branch(kind: str, link, a, id_=cast(null(), Integer), b=cast(null(), String),
+                  c=cast(null(), String)):  # typed NULLs: PostgreSQL matches UNION column types
+    return select(literal_column(f"'{kind}'").label("kind"), link.practice_id, id_.label("id"),
+                  a.label("a"), b.label("b"), c.label("c")) \
+        .where(link.practice_id.in_(bindparam("ids", expanding=True)))
+
+
+# (kind, practice_id, id, a, b, c) rows for the practices in :ids; built once, since building
+# these statements cost more than running them.
+_FACTS = {
+    "countries": _facts_branch("countries", PracticeCountry, PracticeCountry.country),
+    "themes": _facts_branch("themes", PracticeTheme, PracticeTheme.theme),
+    "tags": _facts_branch("tags", PracticeTag, PracticeTag.tag),
+    "organizations": _facts_branch("organizations", PracticeOrganization, Organization.slug,
+                                   Organization.id, Organization.name, Organization.type)
+    .join_from(PracticeOrganization, Organization),
+    "coauthors": _facts_branch("coauthors", PracticeAuthor, User.display_name, User.id)
+    .join_from(PracticeAuthor, User),
+}
+# In the order of the Practice relationships: codes, slugs and tags by value, organizations
+# and co-authors by id (in the database's collation, as the relationships sorted them).
+_FACTS_ORDER = (column("kind"), column("id"), column("a"))
+_PAGE_FACTS = union_all(*_FACTS.values()).order_by(*_FACTS_ORDER)
+_CARD_FACTS = union_all(_FACTS["countries"], _FACTS["themes"]).order_by(*_FACTS_ORDER)
+
+
+def practice_facts(*practice_ids: int, query=_PAGE_FACTS) -> dict[int, Facts]:
+    """Facts for each practice, in one plain query: five relationship loads cost ~1 ms of ORM
+    work on the practice page."""
+    out = {i: Facts() for i in practice_ids}
+    for kind, practice_id, id_, a, b, c in db.session.execute(query, {"ids": list(practice_ids)}).all():
+        facts = out[practice_id]
+        if kind == "organizations":
+            facts.organizations.append(_Organization(id_, a, b, c))
+        elif kind == "coauthors":
+            facts.coauthors.append(_Person(id_, a))
+        else:
+            getattr(facts, kind).append(a)
+    return out
+
+
+@dataclass(frozen=True)
+class _Organization:
+    id: int
+    slug: str
+    name: str
+    type: str
+
+
+@dataclass(frozen=True)
+class _Person:
+    id: int
+    name: str
+
+
+def _changes(parent: Practice, practice: Practice, facts: dict[int, Facts]) -> list:
+    """What an adaptation changed from its parent (the fields that differ)."""
+    old = services.practice_data(parent, related=facts[parent.id].snapshot())
+    new = services.practice_data(practice, related=facts[practice.id].snapshot())
+    return [d for d in services.diff(old, new) if d.changed]
+
+
+# The practice page's statements are built once, with :practice_id as a parameter: building
+# them cost about as much as running them.
+_RECENT_ENDORSEMENTS = (
+    select(Endorsement.user_id, User.display_name.label("name"), Endorsement.kind,
+           Endorsement.comment)
+    .join(User, Endorsement.user_id == User.id)
+    .where(Endorsement.practice_id == bindparam("practice_id"))
+    .order_by(Endorsement.created_at.desc(), Endorsement.id.desc())
+    .limit(RECENT_ENDORSEMENTS)
+)
+_ADAPTATION_COUNTRIES = (
+    select(Practice.adaptation_country).distinct()
+    .where(Practice.parent_id == bindparam("practice_id"),
+           Practice.status == Status.PUBLISHED.value, Practice.adaptation_country.is_not(None))
+    .order_by(Practice.adaptation_country)
+)
+
+
+def _recent_endorsements(practice: Practice) -> list:
+    """The latest endorsements as rows: user_id, name, kind, comment."""
+    return db.session.execute(_RECENT_ENDORSEMENTS, {"practice_id": practice.id}).all()
 
 
 def _my_endorsement(practice: Practice, viewer) -> Endorsement | None:
@@ -125,11 +281,7 @@ def _my_endorsement(practice: Practice, viewer) -> Endorsement | None:
 def _adaptation_countries(practice: Practice) -> list[str]:
     if not practice.adaptation_count:
         return []
-    return list(db.session.scalars(
-        select(Practice.adaptation_country).distinct()
-        .where(Practice.parent_id == practice.id, Practice.status == Status.PUBLISHED.value,
-               Practice.adaptation_country.is_not(None))
-        .order_by(Practice.adaptation_country)))
+    return list(db.session.scalars(_ADAPTATION_COUNTRIES, {"practice_id": practice.id}))
 
 
 def _pending_count(practice: Practice) -> int:
@@ -165,8 +317,9 @@ def suggestions_with_diffs(practice: Practice) -> list[tuple[EditSuggestion, lis
             for s in items]
 
 
-def card_labels() -> dict:
-    """Theme, level and status labels translated once per page, not once per card."""
-    return {"themes": {k: str(v) for k, v in THEMES.items()},
-            "levels": {k.value: str(v) for k, v in LEVEL_LABELS.items()},
-            "statuses": {k.value: str(v) for k, v in STATUS_LABELS.items()}}
+def labels() -> dict:
+    """Theme, level, status, organization-type and endorsement labels in the request's
+    language (translated once per locale, not once per card or row)."""
+    return {"themes": translated(THEMES), "levels": translated(LEVEL_LABELS),
+            "statuses": translated(STATUS_LABELS), "org_types": translated(ORGANIZATION_TYPE_LABELS),
+            "endorsements": translated(ENDORSEMENT_LABELS)}

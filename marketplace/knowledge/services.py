@@ -7,7 +7,8 @@ edits, adaptations and endorsements. Services add and flush; the caller commits.
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, literal, or_, select, update
+from sqlalchemy import bindparam, func, literal, or_, select, update
+from sqlalchemy.orm import load_only
 
 from marketplace.accounts.models import Organization, User
 from marketplace.accounts.services import parse_tags, unique_slug
@@ -123,13 +124,16 @@ def _url(value: str | None) -> str | None:
     return value
 
 
-def practice_data(practice: Practice) -> dict:
-    """The snapshot of a practice's editable fields, as stored in a revision."""
+def practice_data(practice: Practice, related: dict | None = None) -> dict:
+    """The snapshot of a practice's editable fields, as stored in a revision. `related` gives
+    countries, themes, tags and organizations (ids) already read, instead of the relationships."""
     data = revisions.snapshot(practice, SCALAR_FIELDS)
     data.update({s: getattr(practice, f"{s}_source") for s in SECTIONS})
-    data.update(countries=practice.country_codes, themes=practice.theme_slugs,
-                tags=practice.tag_names,
-                organizations=[link.organization_id for link in practice.organization_links])
+    if related is None:
+        related = {"countries": practice.country_codes, "themes": practice.theme_slugs,
+                   "tags": practice.tag_names,
+                   "organizations": [link.organization_id for link in practice.organization_links]}
+    data.update(related)
     return data
 
 
@@ -401,30 +405,42 @@ def adapt_practice(parent: Practice, user: User, country: str, context: str,
                            parent=parent)
 
 
+# Lineage lists show titles and countries: loading every node's Markdown columns cost more.
+_LINEAGE = load_only(Practice.parent_id, Practice.slug, Practice.title, Practice.status,
+                     Practice.adaptation_country, Practice.adaptation_count)
+
+
+def _lineage_query(start, step, order):
+    """Practices reached from the rows matching `start` by repeating `step(cte)`, in
+    `order(cte)`: a recursive CTE, built once (building it cost more than running it)."""
+    cte = select(Practice.id, Practice.parent_id, literal(0).label("depth")) \
+        .where(start).cte(recursive=True)
+    cte = cte.union_all(select(Practice.id, Practice.parent_id, cte.c.depth + 1)
+                        .where(step(cte), cte.c.depth < 50))
+    return select(Practice).join(cte, Practice.id == cte.c.id).options(_LINEAGE) \
+        .order_by(order(cte))
+
+
+_ANCESTORS = _lineage_query(Practice.id == bindparam("start"),
+                            lambda up: Practice.id == up.c.parent_id, lambda up: up.c.depth.desc())
+_DESCENDANTS = _lineage_query(Practice.parent_id == bindparam("start"),
+                              lambda down: Practice.parent_id == down.c.id, lambda down: Practice.id)
+
+
 def ancestors(practice: Practice, viewer=None) -> list[Practice]:
     """The chain from the root down to the parent of `practice` that `viewer` may see (one
     query)."""
     if practice.parent_id is None:
         return []
-    up = select(Practice.id, Practice.parent_id, literal(0).label("depth")) \
-        .where(Practice.id == practice.parent_id).cte(recursive=True)
-    up = up.union_all(select(Practice.id, Practice.parent_id, (up.c.depth + 1))
-                      .where(Practice.id == up.c.parent_id, up.c.depth < 50))
-    return list(db.session.scalars(
-        select(Practice).join(up, Practice.id == up.c.id).where(visible_clause(viewer))
-        .order_by(up.c.depth.desc())))
+    return list(db.session.scalars(_ANCESTORS.where(visible_clause(viewer)),
+                                   {"start": practice.parent_id}))
 
 
 def descendants(root_id: int, viewer=None) -> list[Practice]:
     """Every practice adapted (transitively) from `root_id` that `viewer` may see (one query).
     A draft's own adaptations stay listed under it only for those who see the draft."""
-    down = select(Practice.id, literal(0).label("depth")) \
-        .where(Practice.parent_id == root_id).cte(recursive=True)
-    down = down.union_all(select(Practice.id, down.c.depth + 1)
-                          .where(Practice.parent_id == down.c.id, down.c.depth < 50))
-    return list(db.session.scalars(
-        select(Practice).join(down, Practice.id == down.c.id).where(visible_clause(viewer))
-        .order_by(Practice.id)))
+    return list(db.session.scalars(_DESCENDANTS.where(visible_clause(viewer)),
+                                   {"start": root_id}))
 
 
 # --- endorsements ---------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms.fields.choices import SelectChoice
 
@@ -41,18 +41,21 @@ from marketplace.web import form_error, page_arg, require
 bp = Blueprint("knowledge", __name__, url_prefix="/practices")
 
 
-def _get(slug: str, *, full: bool = False) -> Practice:
-    """The practice, or 404 when missing or a draft the viewer may not see."""
-    query = select(Practice).where(Practice.slug == slug)
-    if full:
-        query = query.options(
-            selectinload(Practice.countries), selectinload(Practice.themes),
-            selectinload(Practice.tags), joinedload(Practice.owner).lazyload(User.roles),
-            joinedload(Practice.parent), joinedload(Practice.current_revision),
-            selectinload(Practice.organization_links).joinedload(PracticeOrganization.organization),
-            selectinload(Practice.coauthor_links).joinedload(PracticeAuthor.user),
-        )
-    practice = db.session.scalar(query)
+_BY_SLUG = select(Practice).where(Practice.slug == bindparam("slug"))
+# What the edit, suggest and adapt forms read: the practice with its relationships.
+_FULL = _BY_SLUG.options(
+    selectinload(Practice.countries), selectinload(Practice.themes), selectinload(Practice.tags),
+    joinedload(Practice.owner).lazyload(User.roles), joinedload(Practice.parent),
+    joinedload(Practice.current_revision),
+    selectinload(Practice.organization_links).joinedload(PracticeOrganization.organization),
+    selectinload(Practice.coauthor_links).joinedload(PracticeAuthor.user),
+)
+
+
+def _get(slug: str, query=_BY_SLUG) -> Practice:
+    """The practice (`query`: a statement with a :slug parameter), or 404 when missing or a
+    draft the viewer may not see."""
+    practice = db.session.scalar(query, {"slug": slug})
     if practice is None or not can_view_practice(current_user, practice):
         abort(404)
     return practice
@@ -80,7 +83,7 @@ def index():
     form = FilterForm(request.args)
     page = queries.browse(current_user, form, page_arg())
     return render_template("knowledge/index.html", page=page, form=form,
-                           labels=queries.card_labels())
+                           labels=queries.labels())
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -104,9 +107,11 @@ def create():
 
 @bp.route("/<slug>")
 def show(slug):
-    practice = _get(slug, full=True)
-    return render_template("knowledge/show.html", **queries.page_context(practice, current_user),
-                           endorse_form=EndorseForm(), confirm_form=ConfirmForm())
+    practice = _get(slug, queries.PAGE_QUERY)
+    page = queries.page_context(practice, current_user)
+    return render_template("knowledge/show.html", **page,
+                           endorse_form=EndorseForm() if page["can_endorse"] else None,
+                           confirm_form=ConfirmForm() if current_user.is_authenticated else None)
 
 
 def _practice_form(practice: Practice, mode: str):
@@ -131,7 +136,7 @@ def _manages_coauthors(practice: Practice) -> bool:
 @bp.route("/<slug>/edit", methods=["GET", "POST"])
 @login_required
 def edit(slug):
-    practice = _get(slug, full=True)
+    practice = _get(slug, _FULL)
     require(can_edit_practice(current_user, practice))
     form, ctx, response = _practice_form(practice, "edit")
     if response:
@@ -151,7 +156,7 @@ def edit(slug):
 @bp.route("/<slug>/suggest", methods=["GET", "POST"])
 @login_required
 def suggest(slug):
-    practice = _get(slug, full=True)
+    practice = _get(slug, _FULL)
     require(can_suggest_edit(current_user, practice))
     form, ctx, response = _practice_form(practice, "suggest")
     if response:
@@ -232,7 +237,7 @@ def revert(slug, number):
 @bp.route("/<slug>/suggestions")
 @login_required
 def suggestions(slug):
-    practice = _get(slug, full=True)
+    practice = _get(slug, _FULL)
     require(can_edit_practice(current_user, practice))
     return render_template("knowledge/suggestions.html", practice=practice,
                            items=queries.suggestions_with_diffs(practice),
@@ -281,7 +286,7 @@ def reject_suggestion(slug, suggestion_id):
 @bp.route("/<slug>/adapt", methods=["GET", "POST"])
 @login_required
 def adapt(slug):
-    parent = _get(slug, full=True)
+    parent = _get(slug, _FULL)
     require(can_adapt_practice(current_user, parent))
     form = AdaptForm()
     if not form.validate_on_submit():
