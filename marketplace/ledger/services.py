@@ -5,6 +5,7 @@ from collections import defaultdict
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from marketplace.database import as_loaded, with_defaults
 from marketplace.extensions import db
 from marketplace.ledger.models import (
     AccountKind,
@@ -13,6 +14,9 @@ from marketplace.ledger.models import (
     LedgerTransaction,
     TransactionKind,
 )
+
+_GROUP = LedgerTransaction.__table__
+_ENTRY = LedgerEntry.__table__
 
 
 class UnbalancedGroup(ValueError):
@@ -68,19 +72,20 @@ def post(kind: TransactionKind, legs: list[tuple[LedgerAccount, int]], *, refere
     """Post one balanced group. `reference` is unique: posting it twice fails (IntegrityError).
 
     Callers serialise their own retries (a guarded UPDATE or a row lock) before posting, so the
-    unique constraint is the last line of defence, not the control flow.
+    unique constraint is the last line of defence, not the control flow. Two INSERTs (the group
+    RETURNING its id, then every leg in one statement) without the unit of work: ledger rows are
+    never updated, so nothing needs tracking; `entries` loads when read.
     """
     _check_balanced(legs)
-    group = LedgerTransaction(kind=kind.value, reference=reference, project_id=project_id,
-                              memo=memo, created_by_id=actor_id,
-                              reverses_id=reverses.id if reverses is not None else None)
-    group.entries = [
-        LedgerEntry(account=account, amount_minor=amount, currency=account.currency)
-        for account, amount in legs
-    ]
-    db.session.add(group)
-    db.session.flush()
-    return group
+    db.session.flush()  # Core statements do not autoflush: pending accounts go first
+    row = with_defaults(LedgerTransaction, dict(
+        kind=kind.value, reference=reference, project_id=project_id, memo=memo, created_by_id=actor_id,
+        reverses_id=reverses.id if reverses is not None else None))
+    row["id"] = db.session.execute(_GROUP.insert().returning(_GROUP.c.id), row).scalar_one()
+    db.session.execute(_ENTRY.insert().values([
+        {"transaction_id": row["id"], "account_id": account.id, "amount_minor": amount,
+         "currency": account.currency} for account, amount in legs]))
+    return as_loaded(db.session, LedgerTransaction, row)
 
 
 def _check_balanced(legs: list[tuple[LedgerAccount, int]]) -> None:
