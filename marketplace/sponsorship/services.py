@@ -68,8 +68,11 @@ def save_donor_profile(user: User, *, kind: str, organization: Organization | No
     return profile
 
 
+_PROFILE = select(DonorProfile).where(DonorProfile.user_id == bindparam("user_id"))
+
+
 def donor_profile(user: User) -> DonorProfile | None:
-    return db.session.scalar(select(DonorProfile).where(DonorProfile.user_id == user.id))
+    return db.session.scalar(_PROFILE, {"user_id": user.id})
 
 
 # --- pledges ----------------------------------------------------------------------------------
@@ -122,13 +125,17 @@ def record_pledge(donor: User, project: Project, amount_text: str, *, idempotenc
     return pledge, True
 
 
+# INSERT … ON CONFLICT (donor_id, idempotency_key) DO NOTHING RETURNING id, per dialect.
+_INSERT_PLEDGE = {
+    name: insert(PLEDGE).on_conflict_do_nothing(index_elements=["donor_id", "idempotency_key"])
+    .returning(PLEDGE.c.id) for name, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
+
+
 def _insert_pledge(values: dict) -> Pledge | None:
-    """INSERT … ON CONFLICT (donor_id, idempotency_key) DO NOTHING: the new pledge, or None."""
-    dialect_insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    """The new pledge, or None when this donor already used this idempotency key."""
     row = with_defaults(Pledge, values)
-    row["id"] = db.session.execute(
-        dialect_insert(PLEDGE).on_conflict_do_nothing(index_elements=["donor_id", "idempotency_key"])
-        .returning(PLEDGE.c.id), row).scalar()
+    row["id"] = db.session.execute(_INSERT_PLEDGE[db.engine.dialect.name], row).scalar()
     return as_loaded(db.session, Pledge, row) if row["id"] is not None else None
 
 
@@ -184,17 +191,19 @@ def _give_back_room(project_id: int, amount: int) -> None:
                            .values(raised_minor=PROJECT.c.raised_minor - amount))
 
 
+_MOVE_PLEDGE = update(PLEDGE).where(PLEDGE.c.id == bindparam("pledge_id"),
+                                    PLEDGE.c.status == bindparam("expected"))
+
+
 def _set_status(pledge: Pledge, new: PledgeStatus, *, expected: PledgeStatus, **values) -> None:
     """Move a pledge between states with a guarded UPDATE, so two hosts cannot both do it."""
     db.session.flush()
-    result = db.session.execute(
-        update(PLEDGE).where(PLEDGE.c.id == pledge.id, PLEDGE.c.status == expected.value)
-        .values(status=new.value, **values)
-    )
+    values["status"] = new.value
+    result = db.session.execute(_MOVE_PLEDGE, {"pledge_id": pledge.id, "expected": expected.value, **values})
     if result.rowcount != 1:
         db.session.expire(pledge)
         raise Conflict(_("This pledge is already %(status)s.", status=pledge.status_label))
-    for key, value in {"status": new.value, **values}.items():
+    for key, value in values.items():
         set_committed_value(pledge, key, value)
 
 
