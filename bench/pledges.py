@@ -97,6 +97,21 @@ def client(url: str, donor_id: int, project_ids: list[int], attempts: int, start
     out.put((accepted, refused, cpu, last_accept))
 
 
+def machine_ticks() -> tuple[int, int] | None:
+    """(busy, total) CPU ticks of the whole machine, every process (Linux /proc/stat)."""
+    try:
+        ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    return sum(ticks) - ticks[3] - ticks[4], sum(ticks)  # minus idle and iowait
+
+
+def busy_share(before: tuple[int, int] | None, after: tuple[int, int] | None) -> str:
+    if not before or not after or after[1] <= before[1]:
+        return "unknown"
+    return f"{(after[0] - before[0]) / (after[1] - before[1]):.0%} of {os.cpu_count()} cores"
+
+
 def verify(url: str) -> list[str]:
     from sqlalchemy import func, select
 
@@ -130,16 +145,17 @@ def main() -> int:
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
     donor_ids, project_ids = setup(url, args.clients, args.projects)
     ctx = mp.get_context("spawn")
-    start, out = ctx.Event(), ctx.Queue()
+    # Every client builds its app and loads its donor, then waits here: the clock starts when all
+    # are ready (8 app builds take several seconds of CPU on 2 cores; a fixed sleep was too short).
+    start, out = ctx.Barrier(len(donor_ids) + 1), ctx.Queue()
     procs = [ctx.Process(target=client, args=(url, d, project_ids, args.attempts, start, out))
              for d in donor_ids]
     for p in procs:
         p.start()
-    time.sleep(3)  # let every client build its app before the clock starts
-    began = time.perf_counter()
-    start.set()
+    start.wait(timeout=300)  # a client that failed to start breaks the barrier
+    began, ticks_before = time.perf_counter(), machine_ticks()
     results = [out.get() for _ in procs]
-    elapsed = time.perf_counter() - began
+    elapsed, ticks_after = time.perf_counter() - began, machine_ticks()
     for p in procs:
         p.join()
     accepted, refused = sum(r[0] for r in results), sum(r[1] for r in results)
@@ -151,8 +167,9 @@ def main() -> int:
     print(f"accepted: {accepted} in {window:.2f}s while projects had room ({accepted / window:.0f}/s); "
           f"refused (goal reached): {refused}; all attempts: {(accepted + refused) / elapsed:.0f}/s")
     cpu_ms = sum(r[2] for r in results) / (accepted + refused) * 1000
-    print(f"client CPU per attempt: {cpu_ms:.1f} ms; load average at the end: "
-          f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"client CPU per attempt: {cpu_ms:.1f} ms; machine CPU busy during the run (every process): "
+          f"{busy_share(ticks_before, ticks_after)}; load average at the end: {load}")
     found = verify(url)
     for line in found:
         print("VIOLATION:", line)

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, make_transient_to_detached, mapped_column, registry
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -50,6 +50,33 @@ class Base(DeclarativeBase):
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+def with_defaults(model, values: dict) -> dict:
+    """`values` plus every other column's Python-side default (None without one), for Core inserts."""
+    row = {}
+    for column in model.__table__.columns:
+        if column.key in values:
+            row[column.key] = values[column.key]
+        elif column.default is None or column.default.is_sequence:
+            if not column.primary_key:
+                row[column.key] = None
+        elif column.default.is_callable:
+            row[column.key] = column.default.arg(None)
+        else:
+            row[column.key] = column.default.arg
+    return row
+
+
+def as_loaded(session: Session, model, row: dict):
+    """The ORM object for a row just written with Core, as if loaded: no SELECT, no flush.
+
+    `row` holds every column (see with_defaults) and the primary key from RETURNING.
+    """
+    obj = model(**row)
+    make_transient_to_detached(obj)
+    session.add(obj)
+    return obj
 
 
 @event.listens_for(Engine, "connect")

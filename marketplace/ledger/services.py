@@ -2,9 +2,10 @@
 
 from collections import defaultdict
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
+from marketplace.database import as_loaded, with_defaults
 from marketplace.extensions import db
 from marketplace.ledger.models import (
     AccountKind,
@@ -13,6 +14,13 @@ from marketplace.ledger.models import (
     LedgerTransaction,
     TransactionKind,
 )
+
+_GROUP = LedgerTransaction.__table__
+_ENTRY = LedgerEntry.__table__
+_ACCOUNTS_BY_KEY = select(LedgerAccount).where(LedgerAccount.key.in_(bindparam("keys", expanding=True)))
+_INSERT_GROUP = _GROUP.insert().returning(_GROUP.c.id)
+# RETURNING makes SQLAlchemy send the legs as one cached multi-row INSERT ("insertmanyvalues").
+_INSERT_ENTRIES = _ENTRY.insert().returning(_ENTRY.c.id)
 
 
 class UnbalancedGroup(ValueError):
@@ -45,7 +53,7 @@ def contribution_accounts(user_id: int, project_id: int, currency: str) -> tuple
     """(donor account, project escrow) in one query when both exist (the common case)."""
     keys = [account_key(AccountKind.DONOR, currency, user_id=user_id),
             account_key(AccountKind.PROJECT_ESCROW, currency, project_id=project_id)]
-    found = {a.key: a for a in db.session.scalars(select(LedgerAccount).where(LedgerAccount.key.in_(keys)))}
+    found = {a.key: a for a in db.session.scalars(_ACCOUNTS_BY_KEY, {"keys": keys})}
     return (found.get(keys[0]) or donor_account(user_id, currency),
             found.get(keys[1]) or escrow_account(project_id, currency))
 
@@ -68,19 +76,20 @@ def post(kind: TransactionKind, legs: list[tuple[LedgerAccount, int]], *, refere
     """Post one balanced group. `reference` is unique: posting it twice fails (IntegrityError).
 
     Callers serialise their own retries (a guarded UPDATE or a row lock) before posting, so the
-    unique constraint is the last line of defence, not the control flow.
+    unique constraint is the last line of defence, not the control flow. Two INSERTs (the group
+    RETURNING its id, then every leg in one statement) without the unit of work: ledger rows are
+    never updated, so nothing needs tracking; `entries` loads when read.
     """
     _check_balanced(legs)
-    group = LedgerTransaction(kind=kind.value, reference=reference, project_id=project_id,
-                              memo=memo, created_by_id=actor_id,
-                              reverses_id=reverses.id if reverses is not None else None)
-    group.entries = [
-        LedgerEntry(account=account, amount_minor=amount, currency=account.currency)
-        for account, amount in legs
-    ]
-    db.session.add(group)
-    db.session.flush()
-    return group
+    db.session.flush()  # Core statements do not autoflush: pending accounts go first
+    row = with_defaults(LedgerTransaction, dict(
+        kind=kind.value, reference=reference, project_id=project_id, memo=memo, created_by_id=actor_id,
+        reverses_id=reverses.id if reverses is not None else None))
+    row["id"] = db.session.execute(_INSERT_GROUP, row).scalar_one()
+    db.session.execute(_INSERT_ENTRIES, [
+        {"transaction_id": row["id"], "account_id": account.id, "amount_minor": amount,
+         "currency": account.currency} for account, amount in legs])
+    return as_loaded(db.session, LedgerTransaction, row)
 
 
 def _check_balanced(legs: list[tuple[LedgerAccount, int]]) -> None:

@@ -11,14 +11,14 @@ import re
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.attributes import set_committed_value
 
 from marketplace.accounts.models import Organization, Role, User, UserRole
 from marketplace.accounts.services import record_audit
-from marketplace.database import utcnow
+from marketplace.database import as_loaded, utcnow, with_defaults
 from marketplace.errors import Conflict, InvalidInput, PermissionDenied
 from marketplace.extensions import db
 from marketplace.ledger import services as ledger
@@ -68,8 +68,11 @@ def save_donor_profile(user: User, *, kind: str, organization: Organization | No
     return profile
 
 
+_PROFILE = select(DonorProfile).where(DonorProfile.user_id == bindparam("user_id"))
+
+
 def donor_profile(user: User) -> DonorProfile | None:
-    return db.session.scalar(select(DonorProfile).where(DonorProfile.user_id == user.id))
+    return db.session.scalar(_PROFILE, {"user_id": user.id})
 
 
 # --- pledges ----------------------------------------------------------------------------------
@@ -101,17 +104,20 @@ def record_pledge(donor: User, project: Project, amount_text: str, *, idempotenc
     if is_anonymous is None:
         is_anonymous = bool(profile and profile.is_anonymous_by_default)
     print_ = fingerprint(project.id, amount, project.currency, message, is_anonymous)
-    existing = _replay(donor, idempotency_key, print_)
-    if existing is not None:
-        return existing, False
-    _reserve_room(project, amount)
+    # Replays are rare: the room is reserved first and the INSERT's unique key spots a replay
+    # (one round trip fewer than looking it up first); a replay then gives the room back.
+    if not _reserve_room(project, amount):
+        existing = _replay(donor, idempotency_key, print_)
+        if existing is not None:  # the first request got in before the project filled up
+            return existing, False
+        raise _no_room(project)
     pledge = _insert_pledge(dict(
         project_id=project.id, donor_id=donor.id, amount_minor=amount, currency=project.currency,
         message=message, is_anonymous=is_anonymous,
         donor_name="" if is_anonymous else _giving_name(donor, profile),
         provider=payments.provider_name(provider), idempotency_key=idempotency_key,
         request_fingerprint=print_))
-    if pledge is None:  # the same key arrived twice at once and the other request won
+    if pledge is None:  # a replay, or the same key arrived twice at once and the other one won
         _give_back_room(project.id, amount)
         db.session.expire(project, ["raised_minor"])
         return _replay(donor, idempotency_key, print_), False
@@ -119,13 +125,18 @@ def record_pledge(donor: User, project: Project, amount_text: str, *, idempotenc
     return pledge, True
 
 
+# INSERT … ON CONFLICT (donor_id, idempotency_key) DO NOTHING RETURNING id, per dialect.
+_INSERT_PLEDGE = {
+    name: insert(PLEDGE).on_conflict_do_nothing(index_elements=["donor_id", "idempotency_key"])
+    .returning(PLEDGE.c.id) for name, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
+
+
 def _insert_pledge(values: dict) -> Pledge | None:
-    """INSERT … ON CONFLICT (donor_id, idempotency_key) DO NOTHING: the new pledge, or None."""
-    dialect_insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = (dialect_insert(Pledge).values(**values)
-                 .on_conflict_do_nothing(index_elements=["donor_id", "idempotency_key"])
-                 .returning(Pledge))
-    return db.session.scalars(statement).first()
+    """The new pledge, or None when this donor already used this idempotency key."""
+    row = with_defaults(Pledge, values)
+    row["id"] = db.session.execute(_INSERT_PLEDGE[db.engine.dialect.name], row).scalar()
+    return as_loaded(db.session, Pledge, row) if row["id"] is not None else None
 
 
 def _giving_name(donor: User, profile: DonorProfile | None) -> str:
@@ -142,25 +153,28 @@ def _replay(donor: User, key: str, print_: str) -> Pledge | None:
     return existing
 
 
-def _reserve_room(project: Project, amount: int) -> None:
+_RESERVE = (
+    update(PROJECT)
+    .where(PROJECT.c.id == bindparam("project_id"), PROJECT.c.state == ProjectState.OPEN.value,
+           PROJECT.c.raised_minor + bindparam("amount") <= PROJECT.c.goal_minor,
+           or_(PROJECT.c.deadline.is_(None), PROJECT.c.deadline > bindparam("now")))
+    .values(raised_minor=PROJECT.c.raised_minor + bindparam("amount"))
+    .returning(PROJECT.c.raised_minor)
+)
+
+
+def _reserve_room(project: Project, amount: int) -> bool:
     """raised += amount, only if it stays within the goal, the project is open and not past due."""
+    raised = db.session.execute(_RESERVE, {"project_id": project.id, "amount": amount, "now": utcnow()}).scalar()
+    if raised is None:
+        return False
+    set_committed_value(project, "raised_minor", raised)
+    return True
+
+
+def _no_room(project: Project) -> Conflict:
     now = utcnow()
-    raised = db.session.execute(
-        update(PROJECT)
-        .where(PROJECT.c.id == project.id, PROJECT.c.state == ProjectState.OPEN.value,
-               PROJECT.c.raised_minor + amount <= PROJECT.c.goal_minor,
-               or_(PROJECT.c.deadline.is_(None), PROJECT.c.deadline > now))
-        .values(raised_minor=PROJECT.c.raised_minor + amount)
-        .returning(PROJECT.c.raised_minor)
-    ).scalar()
-    if raised is not None:
-        set_committed_value(project, "raised_minor", raised)
-        return
-    db.session.refresh(project)
-    raise _no_room(project, now)
-
-
-def _no_room(project: Project, now: datetime) -> Conflict:
+    db.session.refresh(project, ["state", "deadline", "goal_minor", "raised_minor"])
     if project.state != ProjectState.OPEN or (project.deadline and project.deadline <= now):
         return Conflict(_("This project is no longer accepting pledges."), field="amount")
     left = project.goal_minor - project.raised_minor
@@ -177,17 +191,19 @@ def _give_back_room(project_id: int, amount: int) -> None:
                            .values(raised_minor=PROJECT.c.raised_minor - amount))
 
 
+_MOVE_PLEDGE = update(PLEDGE).where(PLEDGE.c.id == bindparam("pledge_id"),
+                                    PLEDGE.c.status == bindparam("expected"))
+
+
 def _set_status(pledge: Pledge, new: PledgeStatus, *, expected: PledgeStatus, **values) -> None:
     """Move a pledge between states with a guarded UPDATE, so two hosts cannot both do it."""
     db.session.flush()
-    result = db.session.execute(
-        update(PLEDGE).where(PLEDGE.c.id == pledge.id, PLEDGE.c.status == expected.value)
-        .values(status=new.value, **values)
-    )
+    values["status"] = new.value
+    result = db.session.execute(_MOVE_PLEDGE, {"pledge_id": pledge.id, "expected": expected.value, **values})
     if result.rowcount != 1:
         db.session.expire(pledge)
         raise Conflict(_("This pledge is already %(status)s.", status=pledge.status_label))
-    for key, value in {"status": new.value, **values}.items():
+    for key, value in values.items():
         set_committed_value(pledge, key, value)
 
 
@@ -196,26 +212,32 @@ def confirm_pledge(pledge: Pledge, actor: User | None, provider_reference: str =
     """The money arrived: post the contribution (donor -> project escrow). Returns the group.
 
     `just_created`: the pledge was inserted in this same transaction (instant providers), so no
-    one else can see it and the guarded status UPDATE is not needed.
+    one else can see it: one UPDATE after posting instead of a guarded one before and one after.
     """
     values = dict(confirmed_at=utcnow(), confirmed_by_id=actor.id if actor else None,
                   provider_reference=provider_reference[:120])
-    just_created = just_created and pledge.status == PledgeStatus.PLEDGED
-    if not just_created:
-        _set_status(pledge, PledgeStatus.CONFIRMED, expected=PledgeStatus.PLEDGED, **values)
-    donor, escrow = ledger.contribution_accounts(pledge.donor_id, pledge.project_id, pledge.currency)
-    group = ledger.post(TransactionKind.CONTRIBUTION, [(donor, -pledge.amount_minor), (escrow, pledge.amount_minor)],
-                        reference=f"contribution:pledge:{pledge.id}", project_id=pledge.project_id,
-                        actor_id=actor.id if actor else None)
-    for key, value in ({"status": PledgeStatus.CONFIRMED.value, **values} if just_created else {}).items():
-        setattr(pledge, key, value)  # one UPDATE with contribution_id, at the next flush
-    pledge.contribution_id = group.id
+    confirmed, pledged = PledgeStatus.CONFIRMED, PledgeStatus.PLEDGED
+    if just_created and pledge.status == pledged:
+        group, escrow = _post_contribution(pledge, actor)
+        _set_status(pledge, confirmed, expected=pledged, contribution_id=group.id, **values)
+    else:  # the guarded UPDATE first, so two hosts (or a replayed webhook) cannot both post
+        _set_status(pledge, confirmed, expected=pledged, **values)
+        group, escrow = _post_contribution(pledge, actor)
+        _set_status(pledge, confirmed, expected=confirmed, contribution_id=group.id)
     # A just-reserved raised_minor (exact, from RETURNING) below the goal means money received
     # cannot have reached it either: skip the UPDATE on the hot path.
     project = db.session.get(Project, pledge.project_id)
     if not just_created or project.raised_minor >= project.goal_minor:
         _mark_funded_if_goal_met(pledge.project_id, escrow.id)
     return group
+
+
+def _post_contribution(pledge: Pledge, actor: User | None):
+    donor, escrow = ledger.contribution_accounts(pledge.donor_id, pledge.project_id, pledge.currency)
+    group = ledger.post(TransactionKind.CONTRIBUTION, [(donor, -pledge.amount_minor), (escrow, pledge.amount_minor)],
+                        reference=f"contribution:pledge:{pledge.id}", project_id=pledge.project_id,
+                        actor_id=actor.id if actor else None)
+    return group, escrow
 
 
 def cancel_pledge(pledge: Pledge, actor: User | None) -> None:

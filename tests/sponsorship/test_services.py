@@ -93,6 +93,24 @@ def test_idempotency_replay_returns_the_first_pledge(make_open_project, make_don
     assert ledger_clean() == []
 
 
+def test_a_replay_after_the_project_filled_up_returns_the_first_pledge(make_open_project, make_donor,
+                                                                      ledger_clean):
+    project, donor = make_open_project(goal_minor=1_000), make_donor()
+    first, _ = services.record_pledge(donor, project, "10", idempotency_key="key-full-0001", provider="instant")
+    db.session.commit()
+    db.session.refresh(project)
+    assert project.state == "funded"
+    again, created = services.record_pledge(donor, project, "10", idempotency_key="key-full-0001",
+                                            provider="instant")
+    assert (again.id, created) == (first.id, False)
+    with pytest.raises(Conflict, match="already made with a different amount"):
+        services.record_pledge(donor, project, "5", idempotency_key="key-full-0001")
+    db.session.rollback()
+    assert raised(project) == 1_000
+    assert db.session.scalar(select(func.count()).select_from(LedgerTransaction)) == 1
+    assert ledger_clean() == []
+
+
 def test_the_same_key_from_another_donor_is_another_pledge(make_open_project, make_donor):
     project = make_open_project()
     for donor in (make_donor(), make_donor()):
