@@ -64,7 +64,9 @@ def test_pages_on_desktop_and_phone(live_server, browser, monkeypatch, lang):
         page.goto(live_server("/login"))
         page.fill("main input[name=email]", MEMBER)
         page.fill("main input[name=password]", DEMO_PASSWORD)
-        page.locator("main button[type=submit]").click()
+        with page.expect_navigation():
+            page.locator("main button[type=submit]").click()
+        page.locator(".user-nav form button[type=submit]").wait_for()  # signed in
         assert page.locator(".user-nav form button[type=submit]").count() == 1
         assert page.locator("html").get_attribute("lang") == lang
         for width, height in ((1280, 900), (390, 844)):
