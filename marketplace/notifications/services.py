@@ -73,9 +73,10 @@ def _shorten(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def queue_email(recipient: User, subject: str, body: str) -> EmailOutbox:
-    """Queue an email; it is sent after the surrounding transaction commits."""
-    row = EmailOutbox(recipient_id=recipient.id, recipient=recipient.email,
+def queue_email(recipient: User, subject: str, body: str, to: str | None = None) -> EmailOutbox:
+    """Queue an email to the recipient (or to the address `to`, e.g. a new address to confirm);
+    it is sent after the surrounding transaction commits."""
+    row = EmailOutbox(recipient_id=recipient.id, recipient=to or recipient.email,
                       subject=subject[:300], body=body)
     db.session.add(row)
     return row

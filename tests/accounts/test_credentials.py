@@ -9,6 +9,8 @@ from sqlalchemy import select
 from marketplace.accounts.models import AuditEvent, User
 from marketplace.accounts.services import add_organization_member, create_organization
 from marketplace.extensions import db
+from marketplace.notifications.delivery import deliver_pending
+from marketplace.notifications.models import EmailOutbox
 from tests.conftest import PASSWORD
 
 NEW = "orchid-Glacier-tempo-42"
@@ -152,6 +154,44 @@ def test_no_mail_for_unknown_or_suspended_accounts(client, make_user, outbox):
     forgot(client, "nobody@example.org")
     forgot(client, "sus@example.org")
     assert outbox == []
+
+
+@pytest.fixture
+def mail_down(app, monkeypatch):
+    """The mail backend raises, as it does with MAIL_BACKEND=smtp and the server down."""
+    def refuse(msg):
+        raise ConnectionRefusedError("mail server down")
+
+    monkeypatch.setattr("marketplace.mail._capture", refuse)
+    return monkeypatch
+
+
+def test_mail_failure_answers_known_and_unknown_addresses_alike(
+        app, client, make_user, outbox, mail_down, caplog):
+    make_user(email="ana@example.org")
+    known, unknown = forgot(client, "ana@example.org"), forgot(client, "nobody@example.org")
+    assert known.status_code == unknown.status_code == 302
+    assert known.headers["Location"] == unknown.headers["Location"] == "/login"
+    assert known.get_data() == unknown.get_data()
+    row = db.session.scalar(select(EmailOutbox))
+    assert (row.recipient, row.status, row.attempts) == ("ana@example.org", "pending", 1)
+    assert "not sent (attempt 1, now pending)" in caplog.text and "ConnectionRefusedError" in caplog.text
+    mail_down.undo()  # the server is back: the retry delivers the mail and its link works
+    row.next_attempt_at = row.created_at
+    db.session.commit()
+    assert deliver_pending() == 1
+    (message,) = outbox
+    assert reset(client, link_in(message)).headers["Location"].endswith("/login")
+    assert can_log_in(app, "ana@example.org", NEW)
+
+
+def test_mail_failure_does_not_break_an_email_change(client, auth, make_user, mail_down):
+    make_user(email="ana@example.org")
+    auth.login("ana@example.org")
+    response = client.post("/settings/email", data={"email": "ana@new.example", "password": PASSWORD})
+    assert response.status_code == 302
+    row = db.session.scalar(select(EmailOutbox))
+    assert (row.recipient, row.status, row.attempts) == ("ana@new.example", "pending", 1)
 
 
 # --- email change --------------------------------------------------------------------------------
