@@ -46,6 +46,12 @@ def select_locale() -> str:
     return request.accept_languages.best_match(languages) or languages[0]
 
 
+def user_locale(user) -> str:
+    """The language to write to a user in (mail, notifications): their setting, else the default."""
+    languages = current_app.config["LANGUAGES"]
+    return user.locale if user.locale in languages else languages[0]
+
+
 def _locale() -> Locale:
     return get_locale() or Locale("en")
 

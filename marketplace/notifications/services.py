@@ -6,7 +6,7 @@ EmailOutbox row; delivery.py sends queued rows once the transaction commits (or 
 Users are not notified of their own actions.
 """
 
-from flask import current_app, has_request_context, request
+from flask import current_app, has_request_context, render_template, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
@@ -15,6 +15,7 @@ from marketplace.accounts.models import User
 from marketplace.database import utcnow
 from marketplace.errors import InvalidInput
 from marketplace.extensions import db
+from marketplace.i18n import user_locale
 from marketplace.notifications import (
     delivery,  # noqa: F401  (registers the after-commit hook)
     kinds,
@@ -54,7 +55,7 @@ def absolute_link(link: str) -> str:
 
 def _queue_immediate(recipient: User, kind: str, message: str, link: str) -> None:
     site = current_app.config["SITE_NAME"]
-    with force_locale(recipient.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+    with force_locale(user_locale(recipient)):
         subject = _("[%(site)s] %(kind)s: %(message)s", site=site, kind=kinds.label(kind),
                     message=_shorten(message, 80))
         body = "\n\n".join([
@@ -80,6 +81,16 @@ def queue_email(recipient: User, subject: str, body: str, to: str | None = None)
                       subject=subject[:300], body=body)
     db.session.add(row)
     return row
+
+
+def queue_templated_email(recipient: User, subject, template: str, to: str | None = None,
+                          **context) -> EmailOutbox:
+    """Queue `subject` (a lazy_gettext string) and `template` rendered in the recipient's
+    language; the template sees `user` (the recipient) and `context`."""
+    with force_locale(user_locale(recipient)):
+        text = str(subject)
+        body = render_template(template, user=recipient, **context)
+    return queue_email(recipient, text, body, to=to)
 
 
 def preference_for(user: User, kind: str) -> str:
@@ -156,7 +167,7 @@ def queue_digests() -> int:
 
 def _queue_digest(user: User, items: list[Notification]) -> None:
     site = current_app.config["SITE_NAME"]
-    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+    with force_locale(user_locale(user)):
         subject = _("[%(site)s] Your daily digest: %(n)d notifications", site=site, n=len(items))
         lines = [f"- {n.message}\n  {absolute_link(n.link)}" for n in items]
         body = "\n\n".join([_("Hello %(name)s,", name=user.display_name),

@@ -156,6 +156,17 @@ def test_no_mail_for_unknown_or_suspended_accounts(client, make_user, outbox):
     assert outbox == []
 
 
+def test_reset_mail_is_in_the_users_language(client, make_user, outbox):
+    make_user(email="ines@example.org", name="Inès", locale="fr")
+    forgot(client, "ines@example.org")  # asked from a page in English
+    (message,) = outbox
+    assert message["Subject"] == "Réinitialiser votre mot de passe"
+    body = message.get_content()
+    assert "Bonjour Inès," in body
+    assert "Quelqu'un a demandé à réinitialiser le mot de passe de votre compte." in body
+    assert "Someone asked" not in body
+
+
 @pytest.fixture
 def mail_down(app, monkeypatch):
     """The mail backend raises, as it does with MAIL_BACKEND=smtp and the server down."""
@@ -220,6 +231,15 @@ def test_email_change_needs_the_password_and_a_confirmation_from_the_new_address
     assert not can_log_in(app, "ana@example.org", PASSWORD)
     client.post(path)  # a second use finds the old address gone
     assert "This confirmation link is invalid or has expired." in client.get("/").get_data(as_text=True)
+
+
+def test_email_change_mail_is_in_the_users_language(client, auth, make_user, outbox):
+    make_user(email="ana@example.org", locale="es")
+    auth.login("ana@example.org")
+    client.post("/settings/email", data={"email": "ana@new.example", "password": PASSWORD})
+    (message,) = outbox
+    assert message["Subject"] == "Confirme su nueva dirección de correo electrónico"
+    assert "Confirme que esta es su nueva dirección de correo electrónico" in message.get_content()
 
 
 def test_email_change_with_a_wrong_password_is_refused(client, auth, make_user, outbox):
