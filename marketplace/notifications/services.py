@@ -9,6 +9,7 @@ Users are not notified of their own actions.
 from flask import current_app, has_request_context, render_template, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel.speaklater import LazyString
 from sqlalchemy import func, select, update
 
 from marketplace.accounts.models import User
@@ -23,10 +24,14 @@ from marketplace.notifications import (
 from marketplace.notifications.models import EmailOutbox, Notification, NotificationPreference
 
 
-def notify(recipient: User, kind: str, message: str, link: str, actor: User | None = None) -> None:
-    """Add an in-app notification and queue its email per the recipient's preference."""
+def notify(recipient: User, kind: str, message: str | LazyString, link: str,
+           actor: User | None = None) -> None:
+    """Add an in-app notification and queue its email per the recipient's preference.
+    Pass `message` as a lazy_gettext string: it is rendered in the recipient's language."""
     if actor is not None and actor.id == recipient.id:
         return
+    with force_locale(user_locale(recipient)):
+        message = str(message)
     kind = kind if kind in kinds.LABELS else kinds.GENERIC
     mode = preference_for(recipient, kind) if _can_email(recipient) else kinds.OFF
     db.session.add(Notification(

@@ -146,3 +146,24 @@ def test_preferences_page_saves(app, client, auth, pair, outbox):
     notify(ana, kinds.MENTION, "Hidden from email", "/x", actor=bo)
     db.session.commit()
     assert outbox == []
+
+
+def test_notifications_are_written_in_the_recipients_language(
+        app, client, auth, make_user, make_community, make_thread, aged, outbox):
+    ana = aged(make_user(email="ana@example.org", name="Ana Silva", locale="en"))
+    pablo = aged(make_user(email="pablo@example.org", name="Pablo Ruiz", locale="es"))
+    thread = make_thread(make_community(owner=ana, members=[pablo]), ana, title="Budgets")
+    auth.login("pablo@example.org")  # pages in Spanish
+    client.post(f"/threads/{thread.id}/reply", data={"body": "¿Qué opinas, @AnaSilva?"})
+    auth.logout()
+    auth.login("ana@example.org")  # pages in English
+    client.post(f"/threads/{thread.id}/reply", data={"body": "Thanks, @PabloRuiz!"})
+    assert "Pablo Ruiz mentioned you in “Budgets”" in client.get("/notifications/").get_data(True)
+    auth.logout()
+    auth.login("pablo@example.org")
+    assert "Ana Silva le mencionó en “Budgets”" in client.get("/notifications/").get_data(True)
+    to_ana, to_pablo = sorted(outbox, key=lambda m: m["To"])
+    assert to_ana["Subject"] == "[marketplace] Mentions of you: Pablo Ruiz mentioned you in “Budgets”"
+    assert to_ana.get_content().startswith("Hello Ana Silva,")
+    assert to_pablo["Subject"] == "[marketplace] Menciones a usted: Ana Silva le mencionó en “Budgets”"
+    assert to_pablo.get_content().startswith("Hola, Pablo Ruiz:")
