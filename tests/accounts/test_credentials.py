@@ -7,7 +7,7 @@ from itsdangerous import TimestampSigner
 from sqlalchemy import select
 
 from marketplace.accounts.models import AuditEvent, User
-from marketplace.accounts.services import add_organization_member, create_organization
+from marketplace.accounts.services import add_organization_member, create_organization, delete_account
 from marketplace.extensions import db
 from marketplace.notifications.delivery import deliver_pending
 from marketplace.notifications.models import EmailOutbox
@@ -269,6 +269,22 @@ def test_forged_email_confirmation_is_refused(client, make_user):
 
 
 # --- deletion ------------------------------------------------------------------------------------
+
+
+def test_a_deleted_members_name_is_translated_and_not_linked(
+        client, auth, make_user, make_community, make_thread, aged):
+    ana = aged(make_user(email="ana@example.org", name="Ana Lopez"))
+    aged(make_user(email="bo@example.org", name="Bo", locale="fr"))
+    community = make_community(name="Budgets", members=[ana])
+    thread = make_thread(community, ana, title="Open budgets")
+    delete_account(ana, PASSWORD)
+    db.session.commit()
+    auth.login("bo@example.org")  # reads in French
+    for path in (f"/threads/{thread.id}", f"/communities/{community.slug}/",
+                 f"/communities/{community.slug}/members"):
+        page = client.get(path).get_data(as_text=True)
+        assert "utilisateur supprimé" in page, path
+        assert "deleted user" not in page and f'/people/{ana.id}"' not in page, path
 
 
 def test_account_deletion(app, client, auth, make_user):
