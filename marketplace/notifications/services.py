@@ -7,7 +7,7 @@ Users are not notified of their own actions.
 """
 
 from flask import current_app, has_request_context, render_template, request
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel.speaklater import LazyString
 from sqlalchemy import func, select, update
@@ -173,7 +173,8 @@ def queue_digests() -> int:
 def _queue_digest(user: User, items: list[Notification]) -> None:
     site = current_app.config["SITE_NAME"]
     with force_locale(user_locale(user)):
-        subject = _("[%(site)s] Your daily digest: %(n)d notifications", site=site, n=len(items))
+        subject = ngettext("[%(site)s] Your daily digest: %(num)d notification",
+                           "[%(site)s] Your daily digest: %(num)d notifications", len(items), site=site)
         lines = [f"- {n.message}\n  {absolute_link(n.link)}" for n in items]
         body = "\n\n".join([_("Hello %(name)s,", name=user.display_name),
                             _("Here is what happened since your last digest:"),

@@ -73,6 +73,24 @@ def test_digest_batches_into_one_email(app, pair, outbox):
     assert queue_digests() == 0  # a second run sends nothing again
 
 
+@pytest.mark.parametrize("locale, n, subject", [
+    ("en", 1, "[marketplace] Your daily digest: 1 notification"),
+    ("en", 2, "[marketplace] Your daily digest: 2 notifications"),
+    ("fr", 1, "[marketplace] Votre récapitulatif quotidien : 1 notification"),
+    ("es", 2, "[marketplace] Su resumen diario: 2 notificaciones"),
+])
+def test_digest_subject_uses_plural_forms(app, pair, outbox, locale, n, subject):
+    ana, bo = pair
+    ana.locale = locale
+    set_preferences(ana, {kinds.REPLY: kinds.DIGEST})
+    for i in range(n):
+        notify(ana, kinds.REPLY, f"Reply {i}", "/t/1", actor=bo)
+    db.session.commit()
+    queue_digests()
+    db.session.commit()
+    assert [m["Subject"] for m in outbox] == [subject]
+
+
 def test_send_digests_command(app, pair, outbox):
     ana, bo = pair
     set_preferences(ana, {kinds.REPLY: kinds.DIGEST})
