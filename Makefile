@@ -7,6 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 FILE ?= translations-missing.json
+INSTANCE := $(or $(MARKETPLACE_INSTANCE_PATH),instance)
 export FLASK_APP := marketplace:create_app
 
 .PHONY: run test install lint migrate translations-update translations-compile translations-check \
@@ -28,7 +29,7 @@ run: $(STAMP) translations-compile
 	$(BIN)/marketplace db upgrade
 	$(BIN)/marketplace seed-demo --if-empty
 	$(BIN)/marketplace search reindex --if-needed
-	@echo "demo users' password: $$(cat instance/demo-password.txt 2>/dev/null || echo 'see instance/demo-password.txt')"
+	@echo "demo users' password: $${MARKETPLACE_DEMO_PASSWORD:-$$(cat '$(INSTANCE)/demo-password.txt' 2>/dev/null || echo 'see $(INSTANCE)/demo-password.txt')}"
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 # Lint and the whole suite (SQLite; TEST_DATABASE_URL=postgresql://... for PostgreSQL).

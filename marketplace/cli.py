@@ -39,11 +39,15 @@ def init_app(app: Flask) -> None:
 
 
 @click.command("seed-demo")
-@click.option("--if-empty", is_flag=True, help="Only on first run (kept for `make run`).")
+@click.option("--if-empty", is_flag=True,
+              help="Skip when the database already has users that no demo seeding created.")
 def seed_demo(if_empty: bool) -> None:
     """Load demo data; each part runs once, so users' data is never touched or duplicated."""
     from marketplace import demo
 
+    if if_empty and demo.database_has_other_data():
+        click.echo("demo data: skipped, the database already has users (--if-empty)")
+        return
     done = demo.run_all()
     if done:
         click.echo(f"demo data: seeded {', '.join(done)}")

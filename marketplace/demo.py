@@ -47,6 +47,15 @@ def _seeders():
     ]
 
 
+def database_has_other_data() -> bool:
+    """Users exist but no demo seeder ever ran: the database holds real (or test) data."""
+    from marketplace.accounts.models import User
+
+    if db.session.scalar(select(DemoSeed.name).limit(1)) is not None:
+        return False
+    return db.session.scalar(select(User.id).limit(1)) is not None
+
+
 def run_all() -> list[str]:
     done = set(db.session.scalars(select(DemoSeed.name)))
     ran = []

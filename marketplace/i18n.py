@@ -138,6 +138,12 @@ def translated(labels: Mapping) -> dict:
     return hit[1]
 
 
+def user_locale(user) -> str:
+    """The language to write to a user in (mail, notifications): their setting, else the default."""
+    languages = current_app.config["LANGUAGES"]
+    return user.locale if user.locale in languages else languages[0]
+
+
 @lru_cache(maxsize=8)
 def _country_codes() -> tuple[str, ...]:
     return tuple(sorted(c.alpha_2 for c in pycountry.countries))

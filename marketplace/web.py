@@ -37,13 +37,17 @@ def require(allowed: bool) -> None:
     """403 (and an audit entry) when a permission predicate says no."""
     if allowed:
         return
+    audit_refusal("authz.denied", current_user if current_user.is_authenticated else None)
+    abort(403)
+
+
+def audit_refusal(action: str, user, **detail) -> None:
+    """Record a refused request (path, method, IP) in the audit log, and commit it."""
     from marketplace.accounts.services import record_audit
     from marketplace.extensions import db
 
-    user = current_user if current_user.is_authenticated else None
-    record_audit("authz.denied", user, None, client_ip(), path=request.path, method=request.method)
+    record_audit(action, user, None, client_ip(), path=request.path, method=request.method, **detail)
     db.session.commit()
-    abort(403)
 
 
 def page_arg() -> int:

@@ -30,6 +30,7 @@ def test_extraction_finds_template_form_and_view_messages():
     assert "Display name" in keys  # form label, lazy_gettext as _l
     assert "The email or password is not correct." in keys  # view, gettext as _
     assert "Page %(n)d of %(total)d" in keys  # templates/_macros/ (Babel skips "_" folders by default)
+    assert "If you did not ask for this, ignore this message." in keys  # templates/email/*.txt
 
 
 def test_check_reports_a_message_the_catalogs_lack():

@@ -118,3 +118,13 @@ def _flush_prefix(prefix: str) -> None:
     for key in client.scan_iter(f"*{prefix}*"):
         client.delete(key)
     client.close()
+
+
+def test_rate_limit_headers_are_the_ones_the_readme_names(client):
+    from tests.test_docs import ROOT
+
+    sent = sorted(h for h, _value in bad_login(client).headers.items() if "ratelimit" in h.lower())
+    assert sent == ["RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    row = next(line for line in readme if line.startswith("| `MARKETPLACE_RATELIMIT_HEADERS_ENABLED`"))
+    assert all(f"`{name}`" in row for name in sent) and "X-RateLimit" not in row

@@ -4,6 +4,7 @@ import enum
 from datetime import datetime
 from typing import ClassVar
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -105,7 +106,8 @@ class User(TimestampMixin, db.Model):
 
     @property
     def public_name(self) -> str:
-        return self.display_name
+        """The name shown to others; a deleted account's is "deleted user" in the reader's language."""
+        return _("deleted user") if self.is_deleted else self.display_name
 
     @property
     def organizations(self) -> list["Organization"]:

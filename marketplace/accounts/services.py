@@ -29,7 +29,7 @@ from marketplace.extensions import db
 from marketplace.text import render_markdown
 
 MIN_PASSWORD_LENGTH = 10
-DELETED_NAME = "deleted user"
+DELETED_NAME = "deleted user"  # stored in place of the name; pages show User.public_name
 
 
 def hash_password(password: str) -> str:

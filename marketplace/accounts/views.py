@@ -13,6 +13,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -34,7 +35,7 @@ from marketplace.accounts.permissions import can_view_profile
 from marketplace.errors import DomainError
 from marketplace.extensions import db, limiter
 from marketplace.i18n import LOCALE_COOKIE
-from marketplace.mail import send_mail
+from marketplace.notifications.services import queue_templated_email
 from marketplace.web import client_ip, form_error, safe_next
 
 bp = Blueprint("accounts", __name__)
@@ -154,7 +155,8 @@ def forgot_password():
     if user is not None and user.is_active:
         token = services.make_password_reset_token(user)
         link = url_for("accounts.reset_password", token=token, _external=True)
-        send_mail(user.email, _("Reset your password"), render_template("email/reset.txt", user=user, link=link))
+        queue_templated_email(user, _l("Reset your password"), "email/reset.txt", link=link)
+        db.session.commit()  # the outbox sends after commit: a mail failure never shows here
     flash(_("If an account uses that address, we have sent it a link to reset the password."), "info")
     return redirect(url_for("accounts.login"))
 
@@ -189,8 +191,9 @@ def change_email():
     except DomainError as err:
         return form_error(form, err, "accounts/email.html")
     link = url_for("accounts.confirm_email", token=token, _external=True)
-    body = render_template("email/confirm_email.txt", link=link)
-    send_mail(form.email.data, _("Confirm your new email address"), body)
+    queue_templated_email(current_user._get_current_object(), _l("Confirm your new email address"),
+                          "email/confirm_email.txt", to=form.email.data, link=link)
+    db.session.commit()
     flash(_("We have sent a confirmation link to %(email)s.", email=form.email.data), "info")
     return redirect(url_for("accounts.edit_profile"))
 

@@ -67,7 +67,7 @@ def _practices(**where):
                                             .where(PracticeCountry.country == where["country"])))
     for p in db.session.scalars(query):
         url = url_for("knowledge.show", slug=p.slug, _external=True)
-        yield (url, p.title, url, p.updated_at, p.summary, p.owner.display_name if p.owner else None)
+        yield (url, p.title, url, p.updated_at, p.summary, p.owner.public_name if p.owner else None)
 
 
 @bp.get("/practices.atom")
@@ -116,7 +116,7 @@ def community_threads(slug):
             url = url_for("forums.thread", thread_id=t.id, _external=True)
             post = first_posts.get(t.id)
             body = post.body_html if post is not None and post.is_visible else ""
-            yield (url, t.title, url, t.created_at, body, t.author.display_name if t.author else None)
+            yield (url, t.title, url, t.created_at, body, t.author.public_name if t.author else None)
 
     return _feed(url_for(".community_threads", slug=slug, _external=True),
                  _("New threads in %(name)s", name=community.name),
@@ -140,7 +140,7 @@ def project_reports(slug):
         for r in reports:
             yield (f"{page}#report-{r.id}", _("Progress report of %(date)s", date=r.created_at.date().isoformat()),
                    f"{page}#report-{r.id}", r.created_at, r.body_html,
-                   r.author.display_name if r.author else None)
+                   r.author.public_name if r.author else None)
 
     return _feed(url_for(".project_reports", slug=slug, _external=True),
                  _("Progress reports: %(title)s", title=project.title), page, entries())

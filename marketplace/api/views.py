@@ -16,6 +16,7 @@ from marketplace.api.spec import openapi_document, spec
 from marketplace.errors import DomainError
 from marketplace.extensions import csrf, db, limiter
 from marketplace.security import CSP
+from marketplace.web import audit_refusal
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # no cookies are read: the API authenticates with Bearer tokens only
@@ -26,12 +27,28 @@ DEFAULT_PER_PAGE, MAX_PER_PAGE = 20, 100
 
 @bp.errorhandler(ApiProblem)
 def _problem(err: ApiProblem):
+    if err.status in (401, 403):
+        db.session.rollback()
+        _audit_refusal(err.status)
     return problem_response(err.status, err.title, err.detail, err.errors, err.headers)
+
+
+def _audit_refusal(status: int) -> None:
+    """Audit a 403, and a 401 for a token that was sent but is invalid or revoked (a missing
+    token is not recorded). Only the token's id is logged, never the token."""
+    token = g.get("api_token")
+    if status == 403:
+        audit_refusal("authz.denied", token.user if token else None, via="api",
+                      token_id=token.id if token else None)
+    elif token is None and request.headers.get("Authorization"):
+        audit_refusal("auth.token_invalid", None, via="api")
 
 
 @bp.errorhandler(DomainError)
 def _domain_error(err: DomainError):
     db.session.rollback()
+    if err.status == 403:
+        _audit_refusal(403)
     errors = [{"field": err.field, "message": err.message}] if err.field else []
     titles = {403: "Forbidden", 404: "Not Found", 409: "Conflict", 422: "Invalid input"}
     return problem_response(err.status, titles.get(err.status, "Bad Request"), err.message, errors)

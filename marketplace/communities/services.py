@@ -8,6 +8,7 @@ import secrets
 
 from flask import g, has_app_context, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
 
 from marketplace.accounts.models import User
@@ -150,7 +151,7 @@ def request_to_join(community: Community, user: User, message: str = "") -> Join
     db.session.flush()
     link = url_for("communities.requests", slug=community.slug)
     for moderator in moderators_of(community):
-        notify(moderator, kinds.MODERATION, _("%(name)s asks to join %(community)s",
+        notify(moderator, kinds.MODERATION, _l("%(name)s asks to join %(community)s",
                name=user.display_name, community=community.name), link, actor=user)
     return req
 
@@ -165,8 +166,8 @@ def decide_request(moderator: User, req: JoinRequest, approve: bool, ip: str | N
         add_member(community, req.user)
     record_audit(f"community.request.{req.status}", moderator, req.user, ip,
                  community_id=community.id)
-    message = (_("You are now a member of %(community)s", community=community.name) if approve
-               else _("Your request to join %(community)s was declined", community=community.name))
+    message = (_l("You are now a member of %(community)s", community=community.name) if approve
+               else _l("Your request to join %(community)s was declined", community=community.name))
     notify(req.user, kinds.MODERATION, message,
            url_for("communities.show", slug=community.slug), actor=moderator)
 
@@ -208,7 +209,7 @@ def remove_member(moderator: User, community: Community, member: CommunityMember
     user = member.user
     _drop_member(community, member)
     record_audit("community.member.remove", moderator, user, ip, community_id=community.id)
-    notify(user, kinds.MODERATION, _("You were removed from %(community)s",
+    notify(user, kinds.MODERATION, _l("You were removed from %(community)s",
            community=community.name), url_for("communities.index"), actor=moderator)
 
 

@@ -6,6 +6,7 @@ page can list it; the author of a hidden, restored or approved post is notified.
 
 from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from marketplace.accounts.models import User
@@ -39,7 +40,7 @@ def flag_post(reporter: User, post: Post, reason: str) -> Flag:
     db.session.flush()
     link = url_for("moderation.community_queue", slug=thread.community.slug)
     for moderator in moderators_of(thread.community):
-        notify(moderator, kinds.MODERATION, _("A post in “%(title)s” was flagged: %(reason)s",
+        notify(moderator, kinds.MODERATION, _l("A post in “%(title)s” was flagged: %(reason)s",
                title=thread.title, reason=reason[:120]), link, actor=reporter)
     return flag
 
@@ -64,10 +65,10 @@ def hide_post(moderator: User, post: Post, reason: str = "", ip: str | None = No
     _audit("forum.post.hide", moderator, post, thread.community_id, ip, reason=reason[:300],
            thread_id=thread.id)
     if post.author is not None:
-        message = _("A moderator hid your post in “%(title)s”", title=thread.title)
+        message = _l("A moderator hid your post in “%(title)s”", title=thread.title)
         if reason:
-            message = _("A moderator hid your post in “%(title)s”: %(reason)s",
-                        title=thread.title, reason=reason[:200])
+            message = _l("A moderator hid your post in “%(title)s”: %(reason)s",
+                         title=thread.title, reason=reason[:200])
         notify(post.author, kinds.MODERATION, message, post_url(post), actor=moderator)
     db.session.flush()
 
@@ -82,7 +83,7 @@ def restore_post(moderator: User, post: Post, ip: str | None = None) -> None:
         count_thread(thread.category, +1)
     _audit("forum.post.restore", moderator, post, thread.community_id, ip, thread_id=thread.id)
     if post.author is not None:
-        notify(post.author, kinds.MODERATION, _("A moderator restored your post in “%(title)s”",
+        notify(post.author, kinds.MODERATION, _l("A moderator restored your post in “%(title)s”",
                title=thread.title), post_url(post), actor=moderator)
     db.session.flush()
 
@@ -99,7 +100,7 @@ def approve_post(moderator: User, post: Post, ip: str | None = None) -> None:
     _audit("forum.post.approve", moderator, post, thread.community_id, ip, thread_id=thread.id)
     announce_post(post)
     if post.author is not None:
-        notify(post.author, kinds.MODERATION, _("Your post in “%(title)s” was approved",
+        notify(post.author, kinds.MODERATION, _l("Your post in “%(title)s” was approved",
                title=thread.title), post_url(post), actor=moderator)
 
 
@@ -112,7 +113,7 @@ def reject_post(moderator: User, post: Post, ip: str | None = None) -> None:
     _audit("forum.post.reject", moderator, post, post.thread.community_id, ip,
            thread_id=post.thread_id)
     if post.author is not None:
-        notify(post.author, kinds.MODERATION, _("A moderator did not approve your post in "
+        notify(post.author, kinds.MODERATION, _l("A moderator did not approve your post in "
                "“%(title)s”", title=post.thread.title), post_url(post), actor=moderator)
     db.session.flush()
 

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import joinedload
 
@@ -184,12 +185,12 @@ def announce_post(post: Post) -> None:
     link = post_url(post)
     mentioned = mentions.resolve(post.body_source, members_of(thread.community))
     for user in mentioned:
-        notify(user, kinds.MENTION, _("%(name)s mentioned you in “%(title)s”",
+        notify(user, kinds.MENTION, _l("%(name)s mentioned you in “%(title)s”",
                name=author.display_name, title=thread.title), link, actor=author)
     skip = {u.id for u in mentioned} | {post.author_id}
     for user in watchers_of(thread):
         if user.id not in skip:
-            notify(user, kinds.REPLY, _("%(name)s posted in “%(title)s”",
+            notify(user, kinds.REPLY, _l("%(name)s posted in “%(title)s”",
                    name=author.display_name, title=thread.title), link, actor=author)
     db.session.flush()
 
@@ -282,7 +283,7 @@ def accept_answer(user: User, thread: Thread, post: Post) -> None:
     thread.accepted_post_id = post.id
     db.session.flush()
     if post.author is not None:
-        notify(post.author, kinds.ACCEPTED_ANSWER, _("Your answer to “%(title)s” was accepted",
+        notify(post.author, kinds.ACCEPTED_ANSWER, _l("Your answer to “%(title)s” was accepted",
                title=thread.title), post_url(post), actor=user)
 
 

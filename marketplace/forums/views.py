@@ -244,7 +244,7 @@ def _quote(post_id: int | None, thread: Thread) -> str:
     post = db.session.get(Post, post_id) if post_id else None
     if post is None or post.thread_id != thread.id or not post.is_visible:
         return ""
-    name = post.author.display_name if post.author else _("deleted user")
+    name = post.author.public_name if post.author else _("deleted user")
     lines = [_("%(name)s wrote:", name=name)] + post.body_source.splitlines()
     return "\n".join("> " + line for line in lines) + "\n\n"
 

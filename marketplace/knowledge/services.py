@@ -305,7 +305,7 @@ def _notify_adaptation_owners(practice: Practice, actor: User | None) -> None:
     owners = db.session.scalars(select(User).where(User.id.in_(owner_ids))).all()
     for owner in owners:
         notify(owner, kinds.ORIGINAL_CHANGED,
-               _("The original changed since you adapted it: %(title)s", title=practice.title),
+               _l("The original changed since you adapted it: %(title)s", title=practice.title),
                url_for("knowledge.show", slug=practice.slug), actor=actor)
 
 
@@ -323,8 +323,8 @@ def suggest_edit(practice: Practice, user: User, data: dict, message: str = "") 
                                 base_revision_id=practice.current_revision_id)
     db.session.add(suggestion)
     db.session.flush()
-    _notify_authors(practice, user, _("%(name)s suggested an edit to %(title)s",
-                                      name=user.display_name, title=practice.title))
+    _notify_authors(practice, user, _l("%(name)s suggested an edit to %(title)s",
+                                       name=user.display_name, title=practice.title))
     return suggestion
 
 
@@ -354,8 +354,8 @@ def accept_suggestion(suggestion: EditSuggestion, decider: User) -> Revision:
     suggestion.status = SuggestionStatus.ACCEPTED.value
     suggestion.decided_by_id, suggestion.decided_at = decider.id, utcnow()
     revision = _record(practice, suggestion.author, suggestion.message or _("Suggested edit"))
-    _notify_suggester(suggestion, decider, _("Your suggested edit to %(title)s was accepted.",
-                                             title=practice.title))
+    _notify_suggester(suggestion, decider, _l("Your suggested edit to %(title)s was accepted.",
+                                              title=practice.title))
     return revision
 
 
@@ -368,9 +368,9 @@ def reject_suggestion(suggestion: EditSuggestion, decider: User, reason: str) ->
     suggestion.reason = reason[:500]
     suggestion.decided_by_id, suggestion.decided_at = decider.id, utcnow()
     db.session.flush()
-    _notify_suggester(suggestion, decider, _("Your suggested edit to %(title)s was declined: "
-                                             "%(reason)s", title=suggestion.practice.title,
-                                             reason=suggestion.reason))
+    _notify_suggester(suggestion, decider, _l("Your suggested edit to %(title)s was declined: "
+                                              "%(reason)s", title=suggestion.practice.title,
+                                              reason=suggestion.reason))
 
 
 def _notify_suggester(suggestion: EditSuggestion, decider: User, message: str) -> None:

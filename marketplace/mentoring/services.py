@@ -2,6 +2,7 @@
 
 from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -115,8 +116,8 @@ def request_mentorship(mentee: User, mentor: User, *, goal: str, topic: str,
             db.session.flush()
     except IntegrityError:
         raise Conflict(_("You already have an open request or mentorship with this mentor.")) from None
-    notify(mentor, "mentorship", _("%(name)s asks you to be their mentor on “%(topic)s”.",
-                                   name=mentee.display_name, topic=mentorship.topic),
+    notify(mentor, "mentorship", _l("%(name)s asks you to be their mentor on “%(topic)s”.",
+                                    name=mentee.display_name, topic=mentorship.topic),
            _link(mentorship), actor=mentee)
     return mentorship
 
@@ -152,7 +153,7 @@ def accept(mentor: User, mentorship: Mentorship) -> None:
         raise Conflict(_("You have no free mentoring places. Raise your capacity or finish a mentorship."))
     _transition(mentorship, MentorshipState.REQUESTED, state=MentorshipState.ACTIVE.value,
                 accepted_at=utcnow())
-    notify(mentorship.mentee, "mentorship", _("%(name)s accepted to mentor you.", name=mentor.display_name),
+    notify(mentorship.mentee, "mentorship", _l("%(name)s accepted to mentor you.", name=mentor.display_name),
            _link(mentorship), actor=mentor)
 
 
@@ -162,7 +163,7 @@ def decline(mentor: User, mentorship: Mentorship, reason: str) -> None:
     _transition(mentorship, MentorshipState.REQUESTED, state=MentorshipState.DECLINED.value,
                 decline_reason=reason.strip(), ended_at=utcnow())
     notify(mentorship.mentee, "mentorship",
-           _("%(name)s cannot mentor you at the moment.", name=mentor.display_name),
+           _l("%(name)s cannot mentor you at the moment.", name=mentor.display_name),
            _link(mentorship), actor=mentor)
 
 
@@ -187,8 +188,8 @@ def complete(user: User, mentorship: Mentorship, feedback: str, rating: int | No
     )
     leave_feedback(user, mentorship, feedback, rating)
     other = mentorship.mentee if user.id == mentorship.mentor_id else mentorship.mentor
-    notify(other, "mentorship", _("%(name)s ended your mentorship. Please leave your feedback.",
-                                  name=user.display_name), _link(mentorship), actor=user)
+    notify(other, "mentorship", _l("%(name)s ended your mentorship. Please leave your feedback.",
+                                   name=user.display_name), _link(mentorship), actor=user)
 
 
 def leave_feedback(user: User, mentorship: Mentorship, feedback: str, rating: int | None) -> None:
@@ -216,7 +217,7 @@ def post_message(user: User, mentorship: Mentorship, body: str) -> MentorshipMes
     db.session.add(message)
     db.session.flush()
     other = mentorship.mentee if user.id == mentorship.mentor_id else mentorship.mentor
-    notify(other, "mentorship", _("New message from %(name)s in your mentorship.", name=user.display_name),
+    notify(other, "mentorship", _l("New message from %(name)s in your mentorship.", name=user.display_name),
            _link(mentorship), actor=user)
     return message
 

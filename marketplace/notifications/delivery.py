@@ -89,6 +89,8 @@ def _deliver_one(session: Session, row_id: int) -> int:
     except Exception as exc:  # noqa: BLE001  (any transport error: retry later)
         _schedule_retry(row, exc)
         session.commit()
+        current_app.logger.warning("email %d not sent (attempt %d, now %s): %s",
+                                   row.id, row.attempts, row.status, row.last_error)
         return 0
     row.status, row.sent_at, row.attempts = "sent", utcnow(), row.attempts + 1
     session.commit()

@@ -6,15 +6,17 @@ EmailOutbox row; delivery.py sends queued rows once the transaction commits (or 
 Users are not notified of their own actions.
 """
 
-from flask import current_app, has_request_context, request
-from flask_babel import force_locale
+from flask import current_app, has_request_context, render_template, request
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
+from flask_babel.speaklater import LazyString
 from sqlalchemy import func, select, update
 
 from marketplace.accounts.models import User
 from marketplace.database import utcnow
 from marketplace.errors import InvalidInput
 from marketplace.extensions import db
+from marketplace.i18n import user_locale
 from marketplace.notifications import (
     delivery,  # noqa: F401  (registers the after-commit hook)
     kinds,
@@ -22,10 +24,14 @@ from marketplace.notifications import (
 from marketplace.notifications.models import EmailOutbox, Notification, NotificationPreference
 
 
-def notify(recipient: User, kind: str, message: str, link: str, actor: User | None = None) -> None:
-    """Add an in-app notification and queue its email per the recipient's preference."""
+def notify(recipient: User, kind: str, message: str | LazyString, link: str,
+           actor: User | None = None) -> None:
+    """Add an in-app notification and queue its email per the recipient's preference.
+    Pass `message` as a lazy_gettext string: it is rendered in the recipient's language."""
     if actor is not None and actor.id == recipient.id:
         return
+    with force_locale(user_locale(recipient)):
+        message = str(message)
     kind = kind if kind in kinds.LABELS else kinds.GENERIC
     mode = preference_for(recipient, kind) if _can_email(recipient) else kinds.OFF
     db.session.add(Notification(
@@ -54,7 +60,7 @@ def absolute_link(link: str) -> str:
 
 def _queue_immediate(recipient: User, kind: str, message: str, link: str) -> None:
     site = current_app.config["SITE_NAME"]
-    with force_locale(recipient.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+    with force_locale(user_locale(recipient)):
         subject = _("[%(site)s] %(kind)s: %(message)s", site=site, kind=kinds.label(kind),
                     message=_shorten(message, 80))
         body = "\n\n".join([
@@ -73,12 +79,23 @@ def _shorten(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def queue_email(recipient: User, subject: str, body: str) -> EmailOutbox:
-    """Queue an email; it is sent after the surrounding transaction commits."""
-    row = EmailOutbox(recipient_id=recipient.id, recipient=recipient.email,
+def queue_email(recipient: User, subject: str, body: str, to: str | None = None) -> EmailOutbox:
+    """Queue an email to the recipient (or to the address `to`, e.g. a new address to confirm);
+    it is sent after the surrounding transaction commits."""
+    row = EmailOutbox(recipient_id=recipient.id, recipient=to or recipient.email,
                       subject=subject[:300], body=body)
     db.session.add(row)
     return row
+
+
+def queue_templated_email(recipient: User, subject, template: str, to: str | None = None,
+                          **context) -> EmailOutbox:
+    """Queue `subject` (a lazy_gettext string) and `template` rendered in the recipient's
+    language; the template sees `user` (the recipient) and `context`."""
+    with force_locale(user_locale(recipient)):
+        text = str(subject)
+        body = render_template(template, user=recipient, **context)
+    return queue_email(recipient, text, body, to=to)
 
 
 def preference_for(user: User, kind: str) -> str:
@@ -155,8 +172,9 @@ def queue_digests() -> int:
 
 def _queue_digest(user: User, items: list[Notification]) -> None:
     site = current_app.config["SITE_NAME"]
-    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-        subject = _("[%(site)s] Your daily digest: %(n)d notifications", site=site, n=len(items))
+    with force_locale(user_locale(user)):
+        subject = ngettext("[%(site)s] Your daily digest: %(num)d notification",
+                           "[%(site)s] Your daily digest: %(num)d notifications", len(items), site=site)
         lines = [f"- {n.message}\n  {absolute_link(n.link)}" for n in items]
         body = "\n\n".join([_("Hello %(name)s,", name=user.display_name),
                             _("Here is what happened since your last digest:"),

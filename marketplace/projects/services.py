@@ -10,6 +10,7 @@ from datetime import datetime
 
 import pycountry
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from marketplace.accounts.models import User
@@ -176,8 +177,8 @@ def approve_project(moderator: User, project: Project) -> None:
     project.approved_by_id = moderator.id
     project.approved_at = utcnow()
     record_audit("project.approve", moderator, None, None, project_id=project.id)
-    _notify_owner(moderator, project, _("%(title)s is approved and open for pledges.",
-                                        title=project.title))
+    _notify_owner(moderator, project, _l("%(title)s is approved and open for pledges.",
+                                         title=project.title))
     db.session.flush()
 
 
@@ -192,8 +193,8 @@ def reject_project(moderator: User, project: Project, reason: str) -> None:
     project.state = ProjectState.DRAFT.value
     project.review_note = reason.strip()
     record_audit("project.reject", moderator, None, None, project_id=project.id, reason=reason)
-    _notify_owner(moderator, project, _("%(title)s was sent back: %(reason)s",
-                                        title=project.title, reason=project.review_note))
+    _notify_owner(moderator, project, _l("%(title)s was sent back: %(reason)s",
+                                         title=project.title, reason=project.review_note))
     db.session.flush()
 
 
@@ -372,7 +373,7 @@ def _notify_sponsors(author: User, project: Project) -> None:
     from marketplace.notifications.services import notify
 
     link = project_path(project)
-    message = _("New progress report on %(title)s", title=project.title)
+    message = _l("New progress report on %(title)s", title=project.title)
     for donor in sponsors_of(project):
         notify(donor, "progress_report", message, link, actor=author)
 

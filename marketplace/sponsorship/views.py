@@ -5,6 +5,8 @@ import io
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -109,13 +111,18 @@ def pledge(slug):
     return redirect(url_for(".pledge_detail", pledge_id=pledge.id))
 
 
+def _lazy_money(pledge: Pledge) -> LazyString:
+    """The pledge's amount, formatted when the notification is rendered in its recipient's locale."""
+    return LazyString(format_minor, pledge.amount_minor, pledge.currency)
+
+
 def _notify_owner(pledge: Pledge) -> None:
     from marketplace.notifications.services import notify
 
     project = pledge.project
     notify(project.owner, "generic",
-           _("New pledge of %(amount)s to %(title)s", amount=format_minor(pledge.amount_minor, pledge.currency),
-             title=project.title),
+           _l("New pledge of %(amount)s to %(title)s", amount=_lazy_money(pledge),
+              title=project.title),
            url_for("projects.show", slug=project.slug), actor=None if pledge.is_anonymous else pledge.donor)
     db.session.commit()
 
@@ -191,8 +198,8 @@ def _notify_donor(pledge: Pledge) -> None:
     from marketplace.notifications.services import notify
 
     notify(pledge.donor, "generic",
-           _("Your contribution of %(amount)s to %(title)s was received. Your receipt is ready.",
-             amount=format_minor(pledge.amount_minor, pledge.currency), title=pledge.project.title),
+           _l("Your contribution of %(amount)s to %(title)s was received. Your receipt is ready.",
+              amount=_lazy_money(pledge), title=pledge.project.title),
            url_for(".receipt", pledge_id=pledge.id), actor=current_user)
     db.session.commit()
 

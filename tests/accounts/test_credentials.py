@@ -7,8 +7,10 @@ from itsdangerous import TimestampSigner
 from sqlalchemy import select
 
 from marketplace.accounts.models import AuditEvent, User
-from marketplace.accounts.services import add_organization_member, create_organization
+from marketplace.accounts.services import add_organization_member, create_organization, delete_account
 from marketplace.extensions import db
+from marketplace.notifications.delivery import deliver_pending
+from marketplace.notifications.models import EmailOutbox
 from tests.conftest import PASSWORD
 
 NEW = "orchid-Glacier-tempo-42"
@@ -154,6 +156,55 @@ def test_no_mail_for_unknown_or_suspended_accounts(client, make_user, outbox):
     assert outbox == []
 
 
+def test_reset_mail_is_in_the_users_language(client, make_user, outbox):
+    make_user(email="ines@example.org", name="Inès", locale="fr")
+    forgot(client, "ines@example.org")  # asked from a page in English
+    (message,) = outbox
+    assert message["Subject"] == "Réinitialiser votre mot de passe"
+    body = message.get_content()
+    assert "Bonjour Inès," in body
+    assert "Quelqu'un a demandé à réinitialiser le mot de passe de votre compte." in body
+    assert "Someone asked" not in body
+
+
+@pytest.fixture
+def mail_down(app, monkeypatch):
+    """The mail backend raises, as it does with MAIL_BACKEND=smtp and the server down."""
+    def refuse(msg):
+        raise ConnectionRefusedError("mail server down")
+
+    monkeypatch.setattr("marketplace.mail._capture", refuse)
+    return monkeypatch
+
+
+def test_mail_failure_answers_known_and_unknown_addresses_alike(
+        app, client, make_user, outbox, mail_down, caplog):
+    make_user(email="ana@example.org")
+    known, unknown = forgot(client, "ana@example.org"), forgot(client, "nobody@example.org")
+    assert known.status_code == unknown.status_code == 302
+    assert known.headers["Location"] == unknown.headers["Location"] == "/login"
+    assert known.get_data() == unknown.get_data()
+    row = db.session.scalar(select(EmailOutbox))
+    assert (row.recipient, row.status, row.attempts) == ("ana@example.org", "pending", 1)
+    assert "not sent (attempt 1, now pending)" in caplog.text and "ConnectionRefusedError" in caplog.text
+    mail_down.undo()  # the server is back: the retry delivers the mail and its link works
+    row.next_attempt_at = row.created_at
+    db.session.commit()
+    assert deliver_pending() == 1
+    (message,) = outbox
+    assert reset(client, link_in(message)).headers["Location"].endswith("/login")
+    assert can_log_in(app, "ana@example.org", NEW)
+
+
+def test_mail_failure_does_not_break_an_email_change(client, auth, make_user, mail_down):
+    make_user(email="ana@example.org")
+    auth.login("ana@example.org")
+    response = client.post("/settings/email", data={"email": "ana@new.example", "password": PASSWORD})
+    assert response.status_code == 302
+    row = db.session.scalar(select(EmailOutbox))
+    assert (row.recipient, row.status, row.attempts) == ("ana@new.example", "pending", 1)
+
+
 # --- email change --------------------------------------------------------------------------------
 
 
@@ -180,6 +231,15 @@ def test_email_change_needs_the_password_and_a_confirmation_from_the_new_address
     assert not can_log_in(app, "ana@example.org", PASSWORD)
     client.post(path)  # a second use finds the old address gone
     assert "This confirmation link is invalid or has expired." in client.get("/").get_data(as_text=True)
+
+
+def test_email_change_mail_is_in_the_users_language(client, auth, make_user, outbox):
+    make_user(email="ana@example.org", locale="es")
+    auth.login("ana@example.org")
+    client.post("/settings/email", data={"email": "ana@new.example", "password": PASSWORD})
+    (message,) = outbox
+    assert message["Subject"] == "Confirme su nueva dirección de correo electrónico"
+    assert "Confirme que esta es su nueva dirección de correo electrónico" in message.get_content()
 
 
 def test_email_change_with_a_wrong_password_is_refused(client, auth, make_user, outbox):
@@ -209,6 +269,22 @@ def test_forged_email_confirmation_is_refused(client, make_user):
 
 
 # --- deletion ------------------------------------------------------------------------------------
+
+
+def test_a_deleted_members_name_is_translated_and_not_linked(
+        client, auth, make_user, make_community, make_thread, aged):
+    ana = aged(make_user(email="ana@example.org", name="Ana Lopez"))
+    aged(make_user(email="bo@example.org", name="Bo", locale="fr"))
+    community = make_community(name="Budgets", members=[ana])
+    thread = make_thread(community, ana, title="Open budgets")
+    delete_account(ana, PASSWORD)
+    db.session.commit()
+    auth.login("bo@example.org")  # reads in French
+    for path in (f"/threads/{thread.id}", f"/communities/{community.slug}/",
+                 f"/communities/{community.slug}/members"):
+        page = client.get(path).get_data(as_text=True)
+        assert "utilisateur supprimé" in page, path
+        assert "deleted user" not in page and f'/people/{ana.id}"' not in page, path
 
 
 def test_account_deletion(app, client, auth, make_user):

@@ -57,3 +57,46 @@ def test_ties_are_broken_by_mentor_id(app, mentee):
     a = Profile(user_id=9, country=None, languages=[], org_types=set(), org_size=0, tags=["x"])
     b = Profile(user_id=5, country=None, languages=[], org_types=set(), org_size=0, tags=["x"])
     assert [s.mentor_id for s in matching.rank("x", None, mentee, [(a, offer()), (b, offer())])] == [5, 9]
+
+
+# --- the same order on /mentoring/find, from mentors in the database ---------------------------
+
+DEFAULTS = {"topics": "participatory budgeting", "country": "BR", "languages": ["pt"], "active": 0}
+# Two mentors alike but for one part of the score; the better one signs up second, so that the
+# tie-break by id would put it last. Expected "Match" percentages from the documented formula.
+CASES = {
+    "topic": ({"topics": "municipal budgeting"}, {}, 30, 60),  # 0.45 × 1/3 + 0.15 vs 0.45 + 0.15
+    "language": ({}, {"languages": ["pt", "en"]}, 60, 70),  # shares English: + 0.20 × 0.5
+    "context": ({}, {"country": "KE", "organization": True}, 60, 80),  # country, type, size: + 0.20
+    "capacity": ({"active": 3}, {}, 49, 60),  # 1 of 4 places free: 0.15 × 0.25 instead of 0.15
+}
+
+
+def _mentor(make_user, name, mentee_org, topics, country, languages, active, organization=False):
+    from marketplace.accounts.services import add_organization_member
+    from marketplace.extensions import db
+    from marketplace.mentoring import services
+
+    user = make_user(name=name, country=country, languages=languages)
+    offer = services.save_offer(user, topics=topics, languages=languages, capacity=4,
+                                availability="", is_open=True)
+    offer.active_count = active
+    if organization:
+        add_organization_member(mentee_org, user)
+    db.session.commit()
+    return user
+
+
+@pytest.mark.parametrize("part", CASES)
+def test_find_page_orders_two_mentors_by_the_documented_score(client, auth, make_user, part):
+    from marketplace.accounts.services import create_organization
+
+    worse, better, worse_pct, better_pct = CASES[part]
+    mentee = make_user(email="mentee@example.org", country="KE", languages=["en", "sw"])
+    org = create_organization(mentee, name="Open Budget Kenya", type="ngo", country="KE")
+    _mentor(make_user, "Mentor Worse", org, **{**DEFAULTS, **worse})
+    _mentor(make_user, "Mentor Better", org, **{**DEFAULTS, **better})
+    auth.login("mentee@example.org")
+    page = client.get("/mentoring/find?topic=participatory+budgeting&language=fr").get_data(True)
+    assert page.index("Mentor Better") < page.index("Mentor Worse")
+    assert page.index(f"Match {better_pct}%") < page.index(f"Match {worse_pct}%")

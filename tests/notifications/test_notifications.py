@@ -73,6 +73,24 @@ def test_digest_batches_into_one_email(app, pair, outbox):
     assert queue_digests() == 0  # a second run sends nothing again
 
 
+@pytest.mark.parametrize("locale, n, subject", [
+    ("en", 1, "[marketplace] Your daily digest: 1 notification"),
+    ("en", 2, "[marketplace] Your daily digest: 2 notifications"),
+    ("fr", 1, "[marketplace] Votre récapitulatif quotidien : 1 notification"),
+    ("es", 2, "[marketplace] Su resumen diario: 2 notificaciones"),
+])
+def test_digest_subject_uses_plural_forms(app, pair, outbox, locale, n, subject):
+    ana, bo = pair
+    ana.locale = locale
+    set_preferences(ana, {kinds.REPLY: kinds.DIGEST})
+    for i in range(n):
+        notify(ana, kinds.REPLY, f"Reply {i}", "/t/1", actor=bo)
+    db.session.commit()
+    queue_digests()
+    db.session.commit()
+    assert [m["Subject"] for m in outbox] == [subject]
+
+
 def test_send_digests_command(app, pair, outbox):
     ana, bo = pair
     set_preferences(ana, {kinds.REPLY: kinds.DIGEST})
@@ -146,3 +164,24 @@ def test_preferences_page_saves(app, client, auth, pair, outbox):
     notify(ana, kinds.MENTION, "Hidden from email", "/x", actor=bo)
     db.session.commit()
     assert outbox == []
+
+
+def test_notifications_are_written_in_the_recipients_language(
+        app, client, auth, make_user, make_community, make_thread, aged, outbox):
+    ana = aged(make_user(email="ana@example.org", name="Ana Silva", locale="en"))
+    pablo = aged(make_user(email="pablo@example.org", name="Pablo Ruiz", locale="es"))
+    thread = make_thread(make_community(owner=ana, members=[pablo]), ana, title="Budgets")
+    auth.login("pablo@example.org")  # pages in Spanish
+    client.post(f"/threads/{thread.id}/reply", data={"body": "¿Qué opinas, @AnaSilva?"})
+    auth.logout()
+    auth.login("ana@example.org")  # pages in English
+    client.post(f"/threads/{thread.id}/reply", data={"body": "Thanks, @PabloRuiz!"})
+    assert "Pablo Ruiz mentioned you in “Budgets”" in client.get("/notifications/").get_data(True)
+    auth.logout()
+    auth.login("pablo@example.org")
+    assert "Ana Silva le mencionó en “Budgets”" in client.get("/notifications/").get_data(True)
+    to_ana, to_pablo = sorted(outbox, key=lambda m: m["To"])
+    assert to_ana["Subject"] == "[marketplace] Mentions of you: Pablo Ruiz mentioned you in “Budgets”"
+    assert to_ana.get_content().startswith("Hello Ana Silva,")
+    assert to_pablo["Subject"] == "[marketplace] Menciones a usted: Ana Silva le mencionó en “Budgets”"
+    assert to_pablo.get_content().startswith("Hola, Pablo Ruiz:")
