@@ -11,6 +11,7 @@ from sqlalchemy import (
     Integer,
     String,
     bindparam,
+    case,
     cast,
     column,
     func,
@@ -202,7 +203,8 @@ _FACTS = {
     "organizations": _facts_branch("organizations", PracticeOrganization, Organization.slug,
                                    Organization.id, Organization.name, Organization.type)
     .join_from(PracticeOrganization, Organization),
-    "coauthors": _facts_branch("coauthors", PracticeAuthor, User.display_name, User.id)
+    "coauthors": _facts_branch("coauthors", PracticeAuthor, User.display_name, User.id,
+                               case((User.is_deleted, "deleted"), else_=""))
     .join_from(PracticeAuthor, User),
 }
 # In the order of the Practice relationships: codes, slugs and tags by value, organizations
@@ -221,7 +223,7 @@ def practice_facts(*practice_ids: int, query=_PAGE_FACTS) -> dict[int, Facts]:
         if kind == "organizations":
             facts.organizations.append(_Organization(id_, a, b, c))
         elif kind == "coauthors":
-            facts.coauthors.append(_Person(id_, a))
+            facts.coauthors.append(_Person(id_, a, b == "deleted"))
         else:
             getattr(facts, kind).append(a)
     return out
@@ -237,8 +239,18 @@ class _Organization:
 
 @dataclass(frozen=True)
 class _Person:
+    """What templates/_macros/people.html needs of a user."""
+
     id: int
-    name: str
+    display_name: str
+    is_deleted: bool
+
+
+@dataclass(frozen=True)
+class _Endorsement:
+    user: _Person
+    kind: str
+    comment: str
 
 
 def _changes(parent: Practice, practice: Practice, facts: dict[int, Facts]) -> list:
@@ -251,7 +263,7 @@ def _changes(parent: Practice, practice: Practice, facts: dict[int, Facts]) -> l
 # The practice page's statements are built once, with :practice_id as a parameter: building
 # them cost about as much as running them.
 _RECENT_ENDORSEMENTS = (
-    select(Endorsement.user_id, User.display_name.label("name"), Endorsement.kind,
+    select(Endorsement.user_id, User.display_name, User.is_deleted, Endorsement.kind,
            Endorsement.comment)
     .join(User, Endorsement.user_id == User.id)
     .where(Endorsement.practice_id == bindparam("practice_id"))
@@ -266,9 +278,11 @@ _ADAPTATION_COUNTRIES = (
 )
 
 
-def _recent_endorsements(practice: Practice) -> list:
-    """The latest endorsements as rows: user_id, name, kind, comment."""
-    return db.session.execute(_RECENT_ENDORSEMENTS, {"practice_id": practice.id}).all()
+def _recent_endorsements(practice: Practice) -> list[_Endorsement]:
+    """The latest endorsements, each with its author."""
+    rows = db.session.execute(_RECENT_ENDORSEMENTS, {"practice_id": practice.id}).all()
+    return [_Endorsement(_Person(r.user_id, r.display_name, r.is_deleted), r.kind, r.comment)
+            for r in rows]
 
 
 def _my_endorsement(practice: Practice, viewer) -> Endorsement | None:

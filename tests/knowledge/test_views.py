@@ -171,3 +171,24 @@ def test_owner_adds_a_coauthor_who_can_then_edit(client, auth, make_practice, ma
     r = client.post(f"/practices/{practice.slug}/edit", data=_form(title="Shared work, v2"))
     assert r.status_code == 302
     assert db.session.get(Practice, practice.id).title == "Shared work, v2"
+
+
+def test_a_deleted_authors_and_endorsers_names_are_translated_and_unlinked(app, client, make_user,
+                                                                          make_practice):
+    from marketplace.extensions import db
+    from marketplace.knowledge import services
+
+    owner, coauthor, fan = make_user(), make_user(name="Amina Coauthor"), make_user(name="Amina Fan")
+    practice = make_practice(owner=owner, title="Water kiosks")
+    with app.test_request_context():
+        services.set_coauthors(practice, [coauthor.id])
+        services.endorse(practice, fan, "recommend")
+        db.session.commit()
+    for user in (owner, coauthor, fan):
+        user.is_deleted = True
+    db.session.commit()
+    client.set_cookie("lang", "fr")
+    page = client.get(f"/practices/{practice.slug}").get_data(as_text=True)
+    assert "Amina" not in page and page.count("utilisateur supprimé") >= 3
+    for user in (owner, coauthor, fan):
+        assert f"/people/{user.id}" not in page
