@@ -78,14 +78,20 @@ def can_cancel_project(user, project) -> bool:
 
 
 def can_appoint_reviewers(user, project) -> bool:
-    """Moderators, and donors who have pledged to the project."""
+    """Moderators, and donors whose money reached the project (received, not all refunded)."""
     if is_moderator(user):
         return True
     if not is_signed_in(user):
         return False
-    from marketplace.projects.services import sponsors_of
+    from marketplace.projects.services import has_contributed
 
-    return any(s.id == user.id for s in sponsors_of(project))
+    return has_contributed(user, project)
+
+
+def can_be_appointed_reviewer(appointer, project, candidate) -> bool:
+    """An active account, neither the one appointing nor the project's owner."""
+    return (is_signed_in(candidate) and candidate.id != appointer.id
+            and candidate.id != project.owner_id)
 
 
 # --- cases (case studies and metric definitions) --------------------------------------------

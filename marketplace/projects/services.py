@@ -12,6 +12,7 @@ import pycountry
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from marketplace.accounts import permissions as perm
 from marketplace.accounts.models import User
 from marketplace.accounts.services import record_audit, unique_slug
 from marketplace.database import utcnow
@@ -363,6 +364,17 @@ def sponsors_of(project: Project) -> list[User]:
     return list(db.session.scalars(select(User).where(User.id.in_(donor_ids))))
 
 
+def has_contributed(user: User, project: Project) -> bool:
+    """Whether money of `user` reached the project: a contribution received, not all refunded."""
+    from marketplace.sponsorship.models import Pledge, PledgeStatus
+
+    pledges = db.session.scalars(select(Pledge).where(
+        Pledge.project_id == project.id, Pledge.donor_id == user.id,
+        Pledge.status.in_([PledgeStatus.CONFIRMED.value, PledgeStatus.REFUNDED.value])))
+    return any(p.status == PledgeStatus.CONFIRMED or p.refunded_minor < p.amount_minor
+               for p in pledges)
+
+
 def project_path(project: Project) -> str:
     """The project page's path; services also run from the CLI, outside any request."""
     return f"/projects/{project.slug}"
@@ -448,6 +460,16 @@ def _refund_unreleased(actor: User | None, project: Project) -> None:
         from marketplace.sponsorship import services as sponsorship
 
         sponsorship.refund_project(actor, project)
+
+
+def appoint_reviewer(appointer: User, project: Project, candidate: User | None) -> None:
+    """Raises PermissionDenied if `appointer` may not appoint, InvalidInput if `candidate` may
+    not review (unknown, inactive, the appointer or the owner)."""
+    if not perm.can_appoint_reviewers(appointer, project):
+        raise PermissionDenied(_("Only donors whose contribution was received appoint reviewers."))
+    if candidate is None or not perm.can_be_appointed_reviewer(appointer, project, candidate):
+        raise InvalidInput("email", _("No eligible account uses this email address."))
+    set_reviewers(project, [*project.reviewers, candidate])
 
 
 def set_reviewers(project: Project, users: list[User]) -> None:

@@ -450,10 +450,12 @@ def add_reviewer(slug):
     require(perm.can_appoint_reviewers(current_user, project))
     form = ReviewerForm()
     user = get_user_by_email(form.email.data or "") if form.validate_on_submit() else None
-    if user is None or user.is_deleted or user.id == project.owner_id:
-        flash(_("No eligible account uses this email address."), "error")
+    try:
+        services.appoint_reviewer(current_user, project, user)
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
         return _redirect(project)
-    services.set_reviewers(project, [*project.reviewers, user])
     db.session.commit()
     flash(_("%(name)s can now verify objectives.", name=user.display_name), "success")
     return _redirect(project)
