@@ -235,9 +235,17 @@ def can_suspend_user(user, target) -> bool:
 # --- sponsorship (pledges, payments, receipts) ------------------------------------------------
 
 
-def can_pledge(user, project) -> bool:
-    """Signed-in donors pledge to open projects, but not to their own."""
-    return is_signed_in(user) and user.is_donor and project.state == "open" and project.owner_id != user.id
+def can_pledge(user, project, idempotency_key: str | None = None) -> bool:
+    """Signed-in donors pledge to open projects, but not to their own. A replay (a key this donor
+    already pledged with) is always let through: it gets its first answer, whatever the state now."""
+    if not is_signed_in(user):
+        return False
+    if idempotency_key:
+        from marketplace.sponsorship.services import pledged_with_key
+
+        if pledged_with_key(user, idempotency_key):
+            return True
+    return user.is_donor and project.state == "open" and project.owner_id != user.id
 
 
 def can_record_payment(user, project) -> bool:

@@ -19,6 +19,14 @@ def _pledge_page(client, project):
     return response.get_data(as_text=True)
 
 
+def _donor_on_pledge_form(client, auth, make_open_project, make_donor):
+    """A donor signed in on a new project's pledge form: (project, form URL, its nonce)."""
+    project = make_open_project(goal_minor=10_000)
+    make_donor(email="giver@example.org")
+    auth.login("giver@example.org")
+    return project, f"/sponsorship/projects/{project.slug}/pledge", _nonce(_pledge_page(client, project))
+
+
 def count_pledges():
     return db.session.scalar(select(func.count()).select_from(Pledge))
 
@@ -65,17 +73,28 @@ def test_bad_amounts_are_form_errors_that_change_nothing(client, auth, make_open
 
 def test_a_replayed_form_makes_one_pledge_and_another_amount_is_refused(
         client, auth, make_open_project, make_donor):
-    project = make_open_project(goal_minor=10_000)
-    make_donor(email="giver@example.org")
-    auth.login("giver@example.org")
-    nonce = _nonce(_pledge_page(client, project))
-    url = f"/sponsorship/projects/{project.slug}/pledge"
+    project, url, nonce = _donor_on_pledge_form(client, auth, make_open_project, make_donor)
     first = client.post(url, data={"amount": "10", "idempotency_key": nonce})
     second = client.post(url, data={"amount": "10", "idempotency_key": nonce})
     assert first.headers["Location"] == second.headers["Location"]
     conflict = client.post(url, data={"amount": "12", "idempotency_key": nonce})
     assert conflict.status_code == 409
     assert "already made with a different amount" in conflict.get_data(as_text=True)
+    assert count_pledges() == 1
+
+
+def test_replaying_the_pledge_that_reached_the_goal_returns_its_first_result(
+        app, client, auth, make_open_project, make_donor):
+    app.config["PAYMENT_PROVIDER"] = "instant"
+    project, url, nonce = _donor_on_pledge_form(client, auth, make_open_project, make_donor)
+    first = client.post(url, data={"amount": "100", "idempotency_key": nonce})
+    db.session.refresh(project)
+    assert (first.status_code, project.state) == (302, "funded")
+    replay = client.post(url, data={"amount": "100", "idempotency_key": nonce})
+    assert (replay.status_code, replay.headers["Location"]) == (302, first.headers["Location"])
+    conflict = client.post(url, data={"amount": "99", "idempotency_key": nonce})
+    assert conflict.status_code == 409
+    assert client.post(url, data={"amount": "1", "idempotency_key": "another-key-001"}).status_code == 403
     assert count_pledges() == 1
 
 
