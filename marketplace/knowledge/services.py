@@ -133,7 +133,17 @@ def practice_data(practice: Practice) -> dict:
     return data
 
 
+def _check_source_url(practice: Practice, url: str | None) -> None:
+    """source_url is unique: another practice's URL is a field error, not an IntegrityError."""
+    taken = select(Practice.id).where(Practice.source_url == url)
+    if practice.id is not None:
+        taken = taken.where(Practice.id != practice.id)
+    if url is not None and db.session.scalar(taken.limit(1)) is not None:
+        raise InvalidInput("source_url", _("Another practice already cites this source URL."))
+
+
 def _apply(practice: Practice, data: dict) -> None:
+    _check_source_url(practice, data["source_url"])
     for field in SCALAR_FIELDS:
         setattr(practice, field, data[field])
     for section in SECTIONS:
@@ -314,6 +324,7 @@ def suggest_edit(practice: Practice, user: User, data: dict, message: str = "") 
     data = clean_data(data)
     if data == practice_data(practice):
         raise InvalidInput(None, _("Nothing changed."))
+    _check_source_url(practice, data["source_url"])
     suggestion = EditSuggestion(practice=practice, author_id=user.id, data=data,
                                 message=(message or "")[:300],
                                 base_revision_id=practice.current_revision_id)
