@@ -51,11 +51,12 @@ def is_currency(code: str | None) -> bool:
     return bool(code) and pycountry.currencies.get(alpha_3=code.upper()) is not None
 
 
-def parse_money(field: str, text: str | None, currency: str) -> int:
-    """Parse an amount typed by a person into minor units; InvalidInput on `field` if bad."""
+def parse_money(field: str, text: str | None, currency: str, locale: str = "en") -> int:
+    """Parse an amount typed by a person (numbers as in `locale`) into minor units; InvalidInput
+    on `field` if bad."""
     if not is_currency(currency):
         raise InvalidInput("currency", _("Choose a currency."))
-    return parse_amount(text, currency.upper(), field)
+    return parse_amount(text, currency.upper(), field, locale)
 
 
 # --- proposing and editing -------------------------------------------------------------------

@@ -88,7 +88,7 @@ def pledged_with_key(donor: User, idempotency_key: str) -> bool:
 
 def record_pledge(donor: User, project: Project, amount_text: str, *, idempotency_key: str,
                   currency: str | None = None, message: str = "", is_anonymous: bool | None = None,
-                  provider: str | None = None) -> tuple[Pledge, bool]:
+                  provider: str | None = None, locale: str = "en") -> tuple[Pledge, bool]:
     """Pledge money to an open project; returns (pledge, created).
 
     A replay of the same key and body returns the first pledge (created False); the same key with
@@ -101,7 +101,7 @@ def record_pledge(donor: User, project: Project, amount_text: str, *, idempotenc
     if currency and currency.strip().upper() != project.currency:
         raise InvalidInput("amount", _("Amounts for this project are in %(currency)s.",
                                        currency=project.currency))
-    amount = parse_amount(amount_text, project.currency)
+    amount = parse_amount(amount_text, project.currency, locale=locale)
     message = (message or "").strip()[:2000]
     profile = donor_profile(donor)
     if is_anonymous is None:

@@ -19,7 +19,7 @@ from marketplace.projects.transparency import csv_cell
 from marketplace.sponsorship import dashboard, services
 from marketplace.sponsorship.forms import DonorProfileForm, PledgeForm, RecordPaymentForm, new_nonce
 from marketplace.sponsorship.models import Pledge, PledgeStatus
-from marketplace.web import client_ip, form_error, require, safe_next
+from marketplace.web import client_ip, form_error, request_locale, require, safe_next
 
 bp = Blueprint("sponsorship", __name__, url_prefix="/sponsorship")
 
@@ -98,7 +98,8 @@ def pledge(slug):
     try:
         pledge, created = services.record_pledge(
             current_user, project, form.amount.data, idempotency_key=form.idempotency_key.data or "",
-            message=form.message.data or "", is_anonymous=form.is_anonymous.data)
+            message=form.message.data or "", is_anonymous=form.is_anonymous.data,
+            locale=request_locale())
     except DomainError as err:
         db.session.rollback()
         form.idempotency_key.data = new_nonce()  # nothing was recorded: a corrected retry is new

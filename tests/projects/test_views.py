@@ -350,6 +350,17 @@ def test_donors_appoint_reviewers(client, auth, make_project, make_donor, make_u
     assert len(project.reviewers) == 1
 
 
+def test_a_french_owner_writes_the_goal_the_french_way(client, auth, make_user):
+    make_user(email="owner@example.org")
+    auth.login("owner@example.org")
+    client.set_cookie("lang", "fr")
+    assert client.post("/projects/new", data=_form(goal="25 000,50")).status_code == 302
+    project = db.session.scalar(select(Project))
+    assert project.goal_minor == 2_500_050
+    edit = client.get(f"/projects/{project.slug}/edit").get_data(as_text=True)
+    assert 'value="25000,50"' in edit  # pre-filled as it is typed, so a save keeps the amount
+
+
 def _appoint(client, auth, project, appointer_email, reviewer_email):
     auth.login(appointer_email)
     response = client.post(f"/projects/{project.slug}/reviewers", data={"email": reviewer_email})

@@ -98,6 +98,26 @@ def test_replaying_the_pledge_that_reached_the_goal_returns_its_first_result(
     assert count_pledges() == 1
 
 
+@pytest.mark.parametrize("lang, typed, minor", [("fr", "12,5", 1250), ("es", "12,5", 1250),
+                                                ("fr", "1 250,50", 125050), ("en", "1,250.50", 125050)])
+def test_amounts_are_read_as_the_donor_writes_numbers(client, auth, make_open_project, make_donor,
+                                                      lang, typed, minor):
+    project, url, nonce = _donor_on_pledge_form(client, auth, make_open_project, make_donor)
+    project.goal_minor = 1_000_000
+    db.session.commit()
+    client.set_cookie("lang", lang)
+    assert client.post(url, data={"amount": typed, "idempotency_key": nonce}).status_code == 302
+    assert db.session.scalar(select(Pledge.amount_minor)) == minor
+
+
+def test_an_amount_that_reads_two_ways_is_refused_not_misread(client, auth, make_open_project, make_donor):
+    project, url, nonce = _donor_on_pledge_form(client, auth, make_open_project, make_donor)
+    response = client.post(url, data={"amount": "12,5", "idempotency_key": nonce})  # English page
+    assert response.status_code == 422
+    assert "“12,5” can be read two ways: write 125 or 12.5." in response.get_data(as_text=True)
+    assert count_pledges() == 0
+
+
 def test_members_become_donors_first_and_the_role_grant_is_audited(client, auth, make_user, make_open_project):
     project = make_open_project()
     user = make_user(email="new@example.org")
