@@ -32,6 +32,16 @@ def can_view_profile(user, profile) -> bool:
     return not profile.is_deleted
 
 
+def is_public_role(person, role: str) -> bool:
+    """Roles shown on a public profile: not "donor" for someone who gives anonymously by default."""
+    if role != "donor":
+        return True
+    from marketplace.sponsorship.services import donor_profile
+
+    profile = donor_profile(person)
+    return not (profile is not None and profile.is_anonymous_by_default)
+
+
 def can_edit_organization(user, org) -> bool:
     if not is_signed_in(user):
         return False

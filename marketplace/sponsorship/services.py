@@ -192,7 +192,7 @@ def _set_status(pledge: Pledge, new: PledgeStatus, *, expected: PledgeStatus, **
     )
     if result.rowcount != 1:
         db.session.expire(pledge)
-        raise Conflict(_("This pledge is already %(status)s.", status=pledge.status_label))
+        raise Conflict(_("This pledge was not changed: its status is now “%(status)s”.", status=pledge.status_label))
     for key, value in {"status": new.value, **values}.items():
         set_committed_value(pledge, key, value)
 

@@ -164,6 +164,15 @@ def test_anonymous_donor_stays_anonymous(client, make_project, make_donor, pledg
     assert "Secret Donor" not in body
 
 
+def test_transparency_csv_totals_are_in_the_readers_language(client, make_project, make_donor, pledge):
+    project = make_project(state="open", goal_minor=10_000)
+    pledge(make_donor(), project, "20")
+    client.set_cookie("lang", "fr")
+    body = client.get(f"/projects/{project.slug}/transparency.csv").get_data(as_text=True)
+    totals = [r[2] for r in csv.reader(io.StringIO(body)) if r and r[0] == ""]
+    assert totals == ["contribué", "versé", "remboursé", "solde"]
+
+
 def test_transparency_csv_neutralises_formulas(client, make_project, make_donor, pledge):
     project = make_project(state="open", goal_minor=10_000)
     pledge(make_donor(name="=HYPERLINK(\"http://evil\")"), project, "20")

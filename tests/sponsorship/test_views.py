@@ -166,7 +166,11 @@ def test_only_hosts_record_payments(client, auth, make_open_project, make_donor,
     db.session.refresh(p)
     assert (p.status, p.provider_reference, p.confirmed_by_id) == ("confirmed", "BANK-42", org_admin.id)
     again = client.post(url, data={"reference": "BANK-42"}, follow_redirects=True)
-    assert "This pledge is already Contribution received." in again.get_data(as_text=True)
+    assert "This pledge was not changed: its status is now “Contribution received”." in again.get_data(as_text=True)
+    client.set_cookie("lang", "fr")
+    again = client.post(url, data={"reference": "BANK-42"}, follow_redirects=True)
+    assert "Cet engagement n’a pas été modifié : son statut est désormais « Contribution reçue »." in (
+        again.get_data(as_text=True))
 
 
 def test_a_donor_sees_only_their_own_pledges_and_receipts(client, auth, make_open_project, make_donor, pledge):
