@@ -27,7 +27,7 @@ from marketplace.errors import InvalidInput, NotFound
 from marketplace.extensions import db
 from marketplace.knowledge import revisions
 from marketplace.knowledge.models import Practice, PracticeTheme, Revision, Status
-from marketplace.text import render_markdown
+from marketplace.text import is_web_url, render_markdown
 
 STATUSES = (Status.DRAFT.value, Status.PUBLISHED.value, Status.ARCHIVED.value)
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -165,6 +165,8 @@ def _check_fields(data: CaseInput) -> None:
         raise InvalidInput("period_end", _("The period cannot end before it starts."))
     if data.status not in STATUSES:
         raise InvalidInput("status", _("Choose a status from the list."))
+    if data.source_url.strip() and not is_web_url(data.source_url.strip()):
+        raise InvalidInput("source_url", _("Give a web address starting with http:// or https://."))
 
 
 def _metrics(inputs: list[MetricInput]) -> list[Metric]:
@@ -180,6 +182,8 @@ def _metrics(inputs: list[MetricInput]) -> list[Metric]:
         numbers = [m.baseline, m.result] + ([m.target] if m.target is not None else [])
         if not all(isfinite(n) for n in numbers):
             raise InvalidInput("metrics", _("Metric values must be finite numbers."))
+        if m.evidence_url and not is_web_url(m.evidence_url):
+            raise InvalidInput("metrics", _("Give a web address starting with http:// or https://."))
         out.append(Metric(definition=definitions[m.definition_slug], baseline=m.baseline,
                           result=m.result, target=m.target, period_label=m.period_label,
                           evidence_url=m.evidence_url))

@@ -34,7 +34,7 @@ from marketplace.knowledge.models import (
     Status,
     SuggestionStatus,
 )
-from marketplace.text import render_markdown
+from marketplace.text import is_web_url, render_markdown
 
 # Field -> label, in the order the diff shows them. These are what a revision snapshots.
 FIELD_LABELS = {
@@ -118,7 +118,7 @@ def _url(value: str | None) -> str | None:
     value = (value or "").strip()
     if not value:
         return None
-    if not value.startswith(("http://", "https://")) or len(value) > 1000:
+    if not is_web_url(value) or len(value) > 1000:
         raise InvalidInput("source_url", _("Give a web address starting with http:// or https://."))
     return value
 

@@ -34,7 +34,7 @@ from marketplace.projects.models import (
     ProjectState,
     ProjectTheme,
 )
-from marketplace.text import render_markdown
+from marketplace.text import is_web_url, render_markdown
 
 MAX_MINOR = 10**15  # far above any real grant, far below BigInteger's limit
 EDITABLE_STATES = (ProjectState.DRAFT, ProjectState.PENDING_REVIEW, ProjectState.OPEN,
@@ -341,7 +341,7 @@ def post_progress_report(author: User, project: Project, body: str,
             raise InvalidInput(None, _("This objective is not part of the project."))
         if not math.isfinite(actual):
             raise InvalidInput(f"actual_{objective_id}", _("Enter a number."))
-        if evidence_url and not evidence_url.startswith(("http://", "https://")):
+        if evidence_url and not is_web_url(evidence_url):
             raise InvalidInput(f"evidence_{objective_id}", _("Evidence links start with https://."))
     with db.session.no_autoflush:
         project.reports.append(report)
