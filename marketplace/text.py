@@ -1,5 +1,7 @@
 """The one Markdown pipeline: Markdown (raw HTML off) → HTML → nh3 allow-list."""
 
+from urllib.parse import urlsplit
+
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -37,8 +39,17 @@ def render_markdown(source: str | None) -> str:
 
 
 def _local_path_only(url: str) -> str | None:
-    """Relative URLs: keep paths on this site ("/practices/3"); drop "//host", "/\\host", "x:y"."""
+    """Relative URLs: keep paths on this site ("/practices/3") and same-page fragments ("#steps");
+    drop "//host", "/\\host", "x:y" and other relative paths."""
+    if url.startswith("#"):
+        return url
     return url if url.startswith("/") and url[1:2] not in ("/", "\\") else None
+
+
+def is_web_url(url: str | None) -> bool:
+    """An absolute http(s) address with a host: what stored links (sources, evidence) must be."""
+    parts = urlsplit(url or "")
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and url == url.strip()
 
 
 def clean_html(html: str) -> str:

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask import abort, render_template, request
+from flask_babel import get_locale
 from flask_login import current_user
 
 from marketplace.errors import DomainError
@@ -11,6 +12,11 @@ from marketplace.errors import DomainError
 
 def client_ip() -> str | None:
     return request.remote_addr
+
+
+def request_locale() -> str:
+    """The locale this page is rendered in ("fr"): how the reader writes numbers, for services."""
+    return str(get_locale() or "en")
 
 
 def safe_next(target: str | None, default: str) -> str:

@@ -3,6 +3,7 @@ TEST_DATABASE_URL), a client, an `auth` helper and factories."""
 
 import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -96,19 +97,27 @@ def app_config(schema_template, tmp_path):
     return base_config(tmp_path, DATABASE_URL=database_url(schema_template, tmp_path))
 
 
+@contextmanager
+def own_g(app):
+    """Inside the test's app context (and its database session), a fresh `g` for one request, as
+    in production: Flask-Login, Flask-Babel and the API cache the user, locale and token there."""
+    ctx = _cv_app.get(None)
+    if ctx is None or ctx.app is not app:
+        yield
+        return
+    saved, ctx.g = ctx.g, app.app_ctx_globals_class()
+    try:
+        yield
+    finally:
+        ctx.g = saved
+
+
 class Client(FlaskClient):
-    """Requests share the test's app context (and its database session), but each one gets a
-    fresh `g`, as in production: Flask-Login and Flask-Babel cache the user and locale there."""
+    """Requests share the test's app context, each with its own `g` (own_g)."""
 
     def open(self, *args, **kwargs):
-        ctx = _cv_app.get(None)
-        if ctx is None or ctx.app is not self.application:
+        with own_g(self.application):
             return super().open(*args, **kwargs)
-        saved, ctx.g = ctx.g, self.application.app_ctx_globals_class()
-        try:
-            return super().open(*args, **kwargs)
-        finally:
-            ctx.g = saved
 
 
 @pytest.fixture

@@ -64,6 +64,20 @@ def test_only_site_paths_and_web_or_mail_links_keep_their_href():
     assert_safe_html(html)
 
 
+def test_same_page_fragment_links_keep_their_href():
+    html = render_markdown("[steps](#steps) [top](#) [odd](#a\"b onmouseover=x)")
+    assert 'href="#steps"' in html and 'href="#"' in html
+    assert_safe_html(html)
+
+
+def test_is_web_url_takes_only_http_and_https_addresses_with_a_host():
+    from marketplace.text import is_web_url
+
+    assert [is_web_url(u) for u in ("https://example.org/r", "HTTP://example.org", "javascript://example.org/%0a1",
+                                    "ftp://example.org/f", "http://", "//example.org", " https://e.org", "", None)] == [
+        True, True, False, False, False, False, False, False, False]
+
+
 def test_empty_source_renders_empty():
     assert render_markdown("") == render_markdown(None) == ""
 

@@ -91,7 +91,7 @@ class _Tags(HTMLParser):
 
 def _url_ok(attr: str, value: str) -> bool:
     url = value.strip().lower()
-    local = url.startswith("/") and url[1:2] not in ("/", "\\")
+    local = url.startswith("/") and url[1:2] not in ("/", "\\") or attr == "href" and url.startswith("#")
     schemes = ("http://", "https://", "mailto:") if attr == "href" else ("http://", "https://")
     return local or url.startswith(schemes)
 
@@ -114,6 +114,7 @@ def executable_parts(html_text: str) -> list[str]:
 
 def assert_safe_html(html_text: str) -> None:
     """Nothing executable: no script-capable tags, no on*= or style=, href only
-    http/https/mailto (or a path on this site), src only http/https, links rel="nofollow noopener"."""
+    http/https/mailto (or a path on this site, or a fragment of this page), src only http/https,
+    links rel="nofollow noopener"."""
     problems = executable_parts(html_text)
     assert not problems, f"{problems} in {html_text!r}"

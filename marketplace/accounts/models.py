@@ -7,6 +7,7 @@ from typing import ClassVar
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.database import TimestampMixin, utcnow
@@ -43,10 +44,15 @@ ORGANIZATION_TYPE_LABELS = {
 }
 
 
+# Accounts the platform itself owns, shown under a name in the reader's language.
+IMPORT_ACCOUNT_EMAIL = "imported-content@marketplace.invalid"
+SYSTEM_ACCOUNT_NAMES = {IMPORT_ACCOUNT_EMAIL: _l("Imported content")}
+
+
 class User(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
-    display_name: Mapped[str] = mapped_column(String(80))
+    stored_name: Mapped[str] = mapped_column("display_name", String(80))
     password_hash: Mapped[str] = mapped_column(String(255))
     bio_source: Mapped[str] = mapped_column(Text, default="")
     bio_html: Mapped[str] = mapped_column(Text, default="")
@@ -88,6 +94,21 @@ class User(TimestampMixin, db.Model):
 
     def get_id(self) -> str | None:
         return self.session_token
+
+    @hybrid_property
+    def display_name(self) -> str:
+        """The name people chose; a system account's, translated (SQL: the stored name)."""
+        system_name = SYSTEM_ACCOUNT_NAMES.get(self.email)
+        return str(system_name) if system_name is not None else self.stored_name
+
+    @display_name.inplace.setter
+    def _display_name_setter(self, value: str) -> None:
+        self.stored_name = value
+
+    @display_name.inplace.expression
+    @classmethod
+    def _display_name_expression(cls):
+        return cls.stored_name
 
     def has_role(self, role: Role | str) -> bool:
         return any(r.role == role for r in self.roles)

@@ -32,6 +32,16 @@ def can_view_profile(user, profile) -> bool:
     return not profile.is_deleted
 
 
+def is_public_role(person, role: str) -> bool:
+    """Roles shown on a public profile: not "donor" for someone who gives anonymously by default."""
+    if role != "donor":
+        return True
+    from marketplace.sponsorship.services import donor_profile
+
+    profile = donor_profile(person)
+    return not (profile is not None and profile.is_anonymous_by_default)
+
+
 def can_edit_organization(user, org) -> bool:
     if not is_signed_in(user):
         return False
@@ -78,14 +88,20 @@ def can_cancel_project(user, project) -> bool:
 
 
 def can_appoint_reviewers(user, project) -> bool:
-    """Moderators, and donors who have pledged to the project."""
+    """Moderators, and donors whose money reached the project (received, not all refunded)."""
     if is_moderator(user):
         return True
     if not is_signed_in(user):
         return False
-    from marketplace.projects.services import sponsors_of
+    from marketplace.projects.services import has_contributed
 
-    return any(s.id == user.id for s in sponsors_of(project))
+    return has_contributed(user, project)
+
+
+def can_be_appointed_reviewer(appointer, project, candidate) -> bool:
+    """An active account, neither the one appointing nor the project's owner."""
+    return (is_signed_in(candidate) and candidate.id != appointer.id
+            and candidate.id != project.owner_id)
 
 
 # --- cases (case studies and metric definitions) --------------------------------------------
@@ -229,9 +245,17 @@ def can_suspend_user(user, target) -> bool:
 # --- sponsorship (pledges, payments, receipts) ------------------------------------------------
 
 
-def can_pledge(user, project) -> bool:
-    """Signed-in donors pledge to open projects, but not to their own."""
-    return is_signed_in(user) and user.is_donor and project.state == "open" and project.owner_id != user.id
+def can_pledge(user, project, idempotency_key: str | None = None) -> bool:
+    """Signed-in donors pledge to open projects, but not to their own. A replay (a key this donor
+    already pledged with) is always let through: it gets its first answer, whatever the state now."""
+    if not is_signed_in(user):
+        return False
+    if idempotency_key:
+        from marketplace.sponsorship.services import pledged_with_key
+
+        if pledged_with_key(user, idempotency_key):
+            return True
+    return user.is_donor and project.state == "open" and project.owner_id != user.id
 
 
 def can_record_payment(user, project) -> bool:

@@ -31,7 +31,7 @@ from marketplace.accounts.forms import (
     ResetPasswordForm,
 )
 from marketplace.accounts.models import ROLE_LABELS, OrganizationMember, User
-from marketplace.accounts.permissions import can_view_profile
+from marketplace.accounts.permissions import can_view_profile, is_public_role
 from marketplace.errors import DomainError
 from marketplace.extensions import db, limiter
 from marketplace.i18n import LOCALE_COOKIE
@@ -244,7 +244,8 @@ def profile(user_id):
         selectinload(User.memberships).joinedload(OrganizationMember.organization)))
     if not can_view_profile(current_user, user):
         abort(404)
-    return render_template("accounts/profile.html", person=user, role_labels=ROLE_LABELS)
+    return render_template("accounts/profile.html", person=user, role_labels=ROLE_LABELS,
+                           roles=[r.role for r in user.roles if is_public_role(user, r.role)])
 
 
 @bp.route("/language", methods=["POST"])

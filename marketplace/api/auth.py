@@ -29,9 +29,10 @@ def _stale(last_used_at) -> bool:
 
 
 def viewer():
-    """The user reads happen as (None: anonymous, public data only)."""
+    """The user reads happen as: the token's, if it carries `read`; otherwise None (anonymous,
+    public data only). Writes act as the token's user through require_scope."""
     token = current_token()
-    return token.user if token is not None else None
+    return token.user if token is not None and "read" in token.scopes else None
 
 
 def require_scope(scope: str):

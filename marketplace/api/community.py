@@ -102,11 +102,11 @@ def _readable_community(slug: str) -> Community:
     return community
 
 
-def _readable_thread(thread_id: int) -> Thread:
+def _readable_thread(thread_id: int, who) -> Thread:
+    """The thread if `who` may read it (viewer() for reads, the writer for writes)."""
     thread = db.session.scalar(select(Thread).where(Thread.id == thread_id)
                                .options(selectinload(Thread.community), selectinload(Thread.category),
                                         selectinload(Thread.author)))
-    who = viewer()
     if thread is None or not can_read_community(who, thread.community) or not forums.can_see_thread(who, thread):
         raise ApiProblem(404, "Not Found", _("No such thread."))
     return thread
@@ -149,7 +149,7 @@ def list_threads(slug: str, query: PageQuery):
 @spec.validate(query=PageQuery, resp=Response(HTTP_200=PostList, **PROBLEMS), tags=["communities"])
 def list_posts(thread_id: int, query: PageQuery):
     """A thread and a page of its visible posts, oldest first."""
-    thread = _readable_thread(thread_id)
+    thread = _readable_thread(thread_id, viewer())
     page, per_page = page_args()
     q = select(Post).where(Post.thread_id == thread.id, Post.status == VISIBLE, Post.is_deleted.is_(False))
     total = db.session.scalar(select(func.count()).select_from(q.subquery()))
@@ -169,7 +169,7 @@ def list_posts(thread_id: int, query: PageQuery):
 def create_post(thread_id: int, json: PostIn):
     """Reply to a thread (members only; new accounts' posts may wait for approval). Scope: write."""
     user = require_scope("write")
-    thread = _readable_thread(thread_id)
+    thread = _readable_thread(thread_id, user)
     if not can_reply_to_thread(user, thread):
         raise ApiProblem(403, "Forbidden", _("Only members can reply, and not in locked threads."))
     post = forums.reply(user, thread, json.body)

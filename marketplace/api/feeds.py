@@ -4,6 +4,7 @@ approved never appear."""
 
 from feedgen.feed import FeedGenerator
 from flask import Blueprint, abort, current_app, make_response, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -23,7 +24,7 @@ def _feed(feed_id: str, title: str, page_url: str, entries) -> object:
     fg.title(f"{title} · {current_app.config['SITE_NAME']}")
     fg.link(href=page_url, rel="alternate")
     fg.link(href=url_for(_endpoint(), _external=True, **_view_args()), rel="self")
-    fg.language("en")
+    fg.language(str(get_locale() or "en").replace("_", "-"))  # the language the titles are in
     newest = None
     for entry_id, entry_title, url, updated, summary, author in reversed(list(entries)):
         fe = fg.add_entry()

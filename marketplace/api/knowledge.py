@@ -141,11 +141,12 @@ def _full(p: Practice) -> PracticeOut:
                        adaptation_slugs=[a.slug for a in p.adaptations if can_view_practice(who, a)])
 
 
-def _load(slug: str) -> Practice:
+def _load(slug: str, who) -> Practice:
+    """The practice at `slug` if `who` may see it (viewer() for reads, the writer for writes)."""
     practice = db.session.scalar(select(Practice).where(Practice.slug == slug)
                                  .options(selectinload(Practice.countries), selectinload(Practice.themes),
                                           selectinload(Practice.tags), selectinload(Practice.adaptations)))
-    if practice is None or not can_view_practice(viewer(), practice):
+    if practice is None or not can_view_practice(who, practice):
         raise ApiProblem(404, "Not Found", _("No such practice."))
     return practice
 
@@ -169,7 +170,7 @@ def list_practices(query: PracticeQuery):
 @spec.validate(resp=Response(HTTP_200=PracticeOut, **PROBLEMS), tags=["practices"])
 def get_practice(slug: str):
     """A practice with its revision history and the adaptations the caller may see."""
-    return _full(_load(slug))
+    return _full(_load(slug, viewer()))
 
 
 def _data(body: BaseModel) -> dict:
@@ -197,7 +198,7 @@ def create_practice(json: PracticeIn):
 def update_practice(slug: str, json: PracticePatch):
     """Edit a practice: a new revision. Fields left out keep their value. Scope: write."""
     user = require_scope("write")
-    practice = _load(slug)
+    practice = _load(slug, user)
     if not can_edit_practice(user, practice):
         raise ApiProblem(403, "Forbidden", _("Only authors and moderators edit directly; suggest an edit instead."))
     data = {**services.practice_data(practice), **_data(json)}
@@ -214,7 +215,7 @@ def update_practice(slug: str, json: PracticePatch):
 def adapt_practice(slug: str, json: AdaptIn):
     """Adapt a published practice to another country: a linked draft owned by the caller. Scope: write."""
     user = require_scope("write")
-    parent = _load(slug)
+    parent = _load(slug, user)
     if not can_adapt_practice(user, parent):
         raise ApiProblem(403, "Forbidden", _("You cannot adapt this practice."))
     child = services.adapt_practice(parent, user, json.country, json.context, json.rationale)

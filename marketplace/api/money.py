@@ -180,7 +180,7 @@ def create_pledge(slug: str, json: PledgeIn, headers: PledgeHeaders):
     the same key with another body is refused (409). Scope: pledge."""
     user = require_scope("pledge")
     project = _load(slug)
-    if not can_pledge(user, project):
+    if not can_pledge(user, project, request.headers["Idempotency-Key"]):
         raise ApiProblem(403, "Forbidden", _("Only donors pledge, to open projects that are not their own."))
     pledge, created = sponsorship.record_pledge(
         user, project, json.amount, idempotency_key=request.headers["Idempotency-Key"], currency=json.currency,

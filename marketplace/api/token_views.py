@@ -14,6 +14,13 @@ from marketplace.web import form_error
 bp = Blueprint("tokens", __name__, url_prefix="/settings/tokens")
 
 
+@bp.after_request
+def _no_store(response):
+    """A new token is shown once, in this page: no cache (browser, proxy) may keep a copy."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def _page(form, plaintext=None, status=200):
     return render_template("api/tokens.html", form=form, tokens=tokens.user_tokens(current_user),
                            plaintext=plaintext, confirm_form=ConfirmForm()), status

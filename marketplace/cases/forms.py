@@ -178,7 +178,7 @@ def fill_form(form: CaseStudyForm, case) -> None:
     form.organization_id.data = str(case.organization_id or "")
     for section in SECTIONS:
         getattr(form, section).data = getattr(case, f"{section}_source")
-    form.practices.data = "\n".join(p.slug for p in case.practices)
+    form.practices.data = "\n".join(p.slug for p in case.practices if not p.is_draft)
     form.coauthors.data = ", ".join(u.email for u in case.coauthors)
     while len(form.metrics):
         form.metrics.pop_entry()

@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace import i18n
 from marketplace.accounts.models import Organization, OrganizationMember, User
-from marketplace.accounts.permissions import can_view_practice, is_moderator, is_signed_in
+from marketplace.accounts.permissions import is_moderator, is_signed_in
 from marketplace.accounts.services import unique_slug
 from marketplace.cases.models import (
     SECTIONS,
@@ -27,7 +27,7 @@ from marketplace.errors import InvalidInput, NotFound
 from marketplace.extensions import db
 from marketplace.knowledge import revisions
 from marketplace.knowledge.models import Practice, PracticeTheme, Revision, Status
-from marketplace.text import render_markdown
+from marketplace.text import is_web_url, render_markdown
 
 STATUSES = (Status.DRAFT.value, Status.PUBLISHED.value, Status.ARCHIVED.value)
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -113,15 +113,23 @@ def visible_clause(user):
     return public | (CaseStudy.owner_id == user.id) | CaseStudy.id.in_(coauthored)
 
 
-def _practices(editor: User, slugs: list[str]) -> list[Practice]:
+def _practices(slugs: list[str]) -> list[Practice]:
+    """Published or archived practices only: every reader of the case study may see them."""
     wanted = list(dict.fromkeys(s for s in slugs if s))
     found = {p.slug: p for p in db.session.scalars(
-        select(Practice).where(Practice.slug.in_(wanted))
-        .options(selectinload(Practice.coauthor_links)))}
+        select(Practice).where(Practice.slug.in_(wanted), Practice.status != Status.DRAFT.value))}
     for slug in wanted:
-        if slug not in found or not can_view_practice(editor, found[slug]):
+        if slug not in found:
             raise InvalidInput("practices", _("No practice is published at “%(slug)s”.", slug=slug))
     return [found[s] for s in wanted]
+
+
+def visible_practice_slugs(viewer, slugs: list[str]) -> set[str]:
+    """Those of `slugs` naming a practice `viewer` may see (old revisions may name drafts)."""
+    from marketplace.knowledge.services import visible_clause as practice_visible
+
+    return set(db.session.scalars(select(Practice.slug).where(
+        Practice.slug.in_(slugs), practice_visible(viewer)))) if slugs else set()
 
 
 def _coauthors(emails: list[str], owner_id: int | None) -> list[User]:
@@ -157,6 +165,8 @@ def _check_fields(data: CaseInput) -> None:
         raise InvalidInput("period_end", _("The period cannot end before it starts."))
     if data.status not in STATUSES:
         raise InvalidInput("status", _("Choose a status from the list."))
+    if data.source_url.strip() and not is_web_url(data.source_url.strip()):
+        raise InvalidInput("source_url", _("Give a web address starting with http:// or https://."))
 
 
 def _metrics(inputs: list[MetricInput]) -> list[Metric]:
@@ -172,6 +182,8 @@ def _metrics(inputs: list[MetricInput]) -> list[Metric]:
         numbers = [m.baseline, m.result] + ([m.target] if m.target is not None else [])
         if not all(isfinite(n) for n in numbers):
             raise InvalidInput("metrics", _("Metric values must be finite numbers."))
+        if m.evidence_url and not is_web_url(m.evidence_url):
+            raise InvalidInput("metrics", _("Give a web address starting with http:// or https://."))
         out.append(Metric(definition=definitions[m.definition_slug], baseline=m.baseline,
                           result=m.result, target=m.target, period_label=m.period_label,
                           evidence_url=m.evidence_url))
@@ -181,7 +193,7 @@ def _metrics(inputs: list[MetricInput]) -> list[Metric]:
 def _apply(case: CaseStudy, editor: User, data: CaseInput) -> None:
     _check_fields(data)
     _check_organization(editor, case if case.id else None, data.organization_id)
-    case.practices = _practices(editor, data.practice_slugs)
+    case.practices = _practices(data.practice_slugs)
     case.coauthors = _coauthors(data.coauthor_emails, case.owner_id)
     _replace_metrics(case, _metrics(data.metrics))
     case.title, case.summary = data.title.strip(), data.summary.strip()
@@ -279,9 +291,10 @@ def _number(value) -> str:
     return "" if value is None else f"{value:g}"
 
 
-def display_snapshot(data: dict) -> dict:
-    """A revision's data as the strings the diff compares."""
+def display_snapshot(data: dict, practices_shown: set[str]) -> dict:
+    """A revision's data as the strings the diff compares, naming only `practices_shown`."""
     shown = dict(data)
+    shown["practices"] = [s for s in data.get("practices", []) if s in practices_shown]
     shown["period"] = " – ".join(filter(None, [data.get("period_start"), data.get("period_end")]))
     shown["metrics"] = "\n".join(
         f"{m['definition']}: {_number(m['baseline'])} → {_number(m['result'])}"
@@ -291,9 +304,11 @@ def display_snapshot(data: dict) -> dict:
     return shown
 
 
-def diff_revisions(old: Revision, new: Revision) -> list[revisions.FieldDiff]:
-    return revisions.diff_snapshots(display_snapshot(old.data), display_snapshot(new.data),
-                                    DIFF_LABELS)
+def diff_revisions(old: Revision, new: Revision, viewer) -> list[revisions.FieldDiff]:
+    shown = visible_practice_slugs(viewer, [*old.data.get("practices", []),
+                                            *new.data.get("practices", [])])
+    return revisions.diff_snapshots(display_snapshot(old.data, shown),
+                                    display_snapshot(new.data, shown), DIFF_LABELS)
 
 
 def _input_from_snapshot(data: dict, case: CaseStudy) -> CaseInput:

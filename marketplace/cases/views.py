@@ -152,7 +152,7 @@ def diff(slug):
     if old is None or new is None:
         abort(404)
     return render_template("cases/diff.html", case=case, old=old, new=new,
-                           diffs=services.diff_revisions(old, new),
+                           diffs=services.diff_revisions(old, new, current_user),
                            can_edit=can_edit_case_study(current_user, case))
 
 

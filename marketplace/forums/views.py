@@ -173,7 +173,7 @@ def thread(thread_id: int):
     first, last = (page - 1) * services.PER_PAGE + 1, page * services.PER_PAGE
     posts = db.session.scalars(
         select(Post).options(defer(Post.body_source), joinedload(Post.author).load_only(
-            User.display_name, User.is_deleted).lazyload(User.roles))
+            User.stored_name, User.email, User.is_deleted).lazyload(User.roles))  # User.display_name reads both
         .where(Post.thread_id == thread.id, Post.number.between(first, last),
                services.visible_post_filter(current_user, thread.community))
         .order_by(Post.number)).all()

@@ -13,13 +13,13 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from marketplace.accounts.models import User
+from marketplace.accounts.models import IMPORT_ACCOUNT_EMAIL, User
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.knowledge import services
 from marketplace.knowledge.models import SECTIONS, Practice, Status
 
-IMPORT_USER_EMAIL = "imported-content@marketplace.invalid"
+IMPORT_USER_EMAIL = IMPORT_ACCOUNT_EMAIL
 LIST_FIELDS = ("countries", "themes", "tags", "organizations")
 TEXT_FIELDS = ("title", "summary", *SECTIONS, "level", "language", "licence", "source_url")
 MAPPINGS_DIR = Path(__file__).parent / "mappings"
@@ -90,6 +90,7 @@ def import_user() -> User:
     user = db.session.scalar(select(User).where(User.email == IMPORT_USER_EMAIL))
     if user is None:
         # "!" is no valid hash: nobody can sign in as this account.
+        # Stored in English; shown in the reader's language (accounts.models.SYSTEM_ACCOUNT_NAMES).
         user = User(email=IMPORT_USER_EMAIL, display_name="Imported content", password_hash="!")
         db.session.add(user)
         db.session.flush()

@@ -263,8 +263,8 @@ def _changes(parent: Practice, practice: Practice, facts: dict[int, Facts]) -> l
 # The practice page's statements are built once, with :practice_id as a parameter: building
 # them cost about as much as running them.
 _RECENT_ENDORSEMENTS = (
-    select(Endorsement.user_id, User.display_name, User.is_deleted, Endorsement.kind,
-           Endorsement.comment)
+    select(Endorsement.user_id, User.display_name.label("display_name"), User.is_deleted,
+           Endorsement.kind, Endorsement.comment)
     .join(User, Endorsement.user_id == User.id)
     .where(Endorsement.practice_id == bindparam("practice_id"))
     .order_by(Endorsement.created_at.desc(), Endorsement.id.desc())

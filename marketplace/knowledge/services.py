@@ -35,7 +35,7 @@ from marketplace.knowledge.models import (
     Status,
     SuggestionStatus,
 )
-from marketplace.text import render_markdown
+from marketplace.text import is_web_url, render_markdown
 
 # Field -> label, in the order the diff shows them. These are what a revision snapshots.
 FIELD_LABELS = {
@@ -119,7 +119,7 @@ def _url(value: str | None) -> str | None:
     value = (value or "").strip()
     if not value:
         return None
-    if not value.startswith(("http://", "https://")) or len(value) > 1000:
+    if not is_web_url(value) or len(value) > 1000:
         raise InvalidInput("source_url", _("Give a web address starting with http:// or https://."))
     return value
 
@@ -137,7 +137,17 @@ def practice_data(practice: Practice, related: dict | None = None) -> dict:
     return data
 
 
+def _check_source_url(practice: Practice, url: str | None) -> None:
+    """source_url is unique: another practice's URL is a field error, not an IntegrityError."""
+    taken = select(Practice.id).where(Practice.source_url == url)
+    if practice.id is not None:
+        taken = taken.where(Practice.id != practice.id)
+    if url is not None and db.session.scalar(taken.limit(1)) is not None:
+        raise InvalidInput("source_url", _("Another practice already cites this source URL."))
+
+
 def _apply(practice: Practice, data: dict) -> None:
+    _check_source_url(practice, data["source_url"])
     for field in SCALAR_FIELDS:
         setattr(practice, field, data[field])
     for section in SECTIONS:
@@ -318,6 +328,7 @@ def suggest_edit(practice: Practice, user: User, data: dict, message: str = "") 
     data = clean_data(data)
     if data == practice_data(practice):
         raise InvalidInput(None, _("Nothing changed."))
+    _check_source_url(practice, data["source_url"])
     suggestion = EditSuggestion(practice=practice, author_id=user.id, data=data,
                                 message=(message or "")[:300],
                                 base_revision_id=practice.current_revision_id)

@@ -1,13 +1,24 @@
 """Money as integer minor units: parse what people type, format it for their locale.
 
-Amounts are never floats. `parse_amount` turns "1,250.50" into 125050 (for EUR) and refuses
-anything ambiguous or absurd; `format_minor` turns 125050 back into "€1,250.50" (or "1 250,50 €").
+Amounts are never floats. `parse_amount` reads what was typed in the person's locale ("1,250.50"
+in English, "1 250,50" in French, "1.250,50" in Spanish: 125050 for EUR) and refuses anything
+ambiguous or absurd; `format_minor` turns 125050 back into "€1,250.50" (or "1 250,50 €").
 """
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-from babel.numbers import format_currency, get_currency_precision, is_currency
+from babel import Locale
+from babel.numbers import (
+    NumberFormatError,
+    format_currency,
+    format_decimal,
+    get_currency_precision,
+    get_decimal_symbol,
+    get_group_symbol,
+    is_currency,
+    parse_decimal,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
@@ -15,8 +26,9 @@ from marketplace.errors import InvalidInput
 
 # The largest amount one pledge may carry, in major units (a sanity bound, not a policy).
 MAX_MAJOR_UNITS = 10**10
-# Digits, one optional decimal point, optional thousands separators (comma, space, apostrophe).
-_AMOUNT = re.compile(r"^\d{1,3}(?:[ ,']\d{3})*(?:\.\d+)?$|^\d+(?:\.\d+)?$|^\.\d+$")
+# ASCII digits and separators only: no signs, exponents, NaN or other scripts' digits.
+_FIGURES = re.compile(r"^[0-9.,\u0020\u00a0\u202f]+$")
+_SPACES = re.compile(r"[\u0020\u00a0\u202f]")  # a space between digits groups them, in any locale
 _CURRENCY_SUFFIX = re.compile(r"^(?P<amount>.*?)\s*(?P<code>[A-Za-z]{3})$")
 _CURRENCY_PREFIX = re.compile(r"^(?P<code>[A-Za-z]{3})\s*(?P<amount>.*)$")
 
@@ -30,24 +42,43 @@ def is_known_currency(code: str) -> bool:
     return bool(code) and len(code) == 3 and code.isupper() and is_currency(code)
 
 
-def parse_amount(text: str | None, currency: str, field: str = "amount") -> int:
-    """The positive amount typed by a person, in minor units of `currency`.
+def parse_amount(text: str | None, currency: str, field: str = "amount", locale: str = "en") -> int:
+    """The positive amount typed by a person writing numbers as in `locale`, in minor units.
 
     Raises InvalidInput (on `field`) for empty text, words, exponents, NaN/infinity, negatives,
-    zero, more decimals than the currency has, absurd sizes and another currency's code.
+    zero, more decimals than the currency has, absurd sizes, another currency's code, and text
+    that reads two ways ("12,5" in English, "1.250" in French: say which).
     """
     raw = _strip_currency((text or "").strip(), currency, field)
     if not raw:
         raise InvalidInput(field, _("Enter an amount."))
     if raw.startswith("-"):
         raise InvalidInput(field, _("The amount must be positive."))
-    if not _AMOUNT.match(raw):
+    if not _FIGURES.match(raw):
         raise InvalidInput(field, _("Enter an amount in figures, for example 25 or 25.50."))
+    return to_minor(_parse_decimal(raw, Locale.parse(locale or "en"), field), currency, field)
+
+
+def _parse_decimal(raw: str, locale: Locale, field: str) -> Decimal:
+    """Babel's strict parsing in `locale`; a separator the locale does not use ("." in French)
+    is a decimal point, unless three digits follow it: then it could group thousands too."""
+    decimal, group = get_decimal_symbol(locale), get_group_symbol(locale)
+    raw = _SPACES.sub(group, raw)
+    for foreign in {".", ","} - {decimal, group}:
+        if re.fullmatch(rf"\d{{1,3}}{re.escape(foreign)}\d{{3}}", raw):
+            readings = [raw.replace(foreign, ""), raw.replace(foreign, ".")]
+            raise _two_ways(field, raw, [format_decimal(Decimal(r), locale=locale) for r in readings])
     try:
-        value = Decimal(re.sub(r"[ ,']", "", raw))
-    except InvalidOperation:  # pragma: no cover - the pattern already refused it
+        return parse_decimal(raw, locale, strict=True)
+    except NumberFormatError as err:
+        if len(err.suggestions or []) >= 2:
+            raise _two_ways(field, raw, err.suggestions[:2]) from None
         raise InvalidInput(field, _("Enter an amount in figures, for example 25 or 25.50.")) from None
-    return to_minor(value, currency, field)
+
+
+def _two_ways(field: str, raw: str, readings: list[str]) -> InvalidInput:
+    return InvalidInput(field, _("“%(text)s” can be read two ways: write %(one)s or %(other)s.",
+                                 text=raw, one=readings[0], other=readings[1]))
 
 
 def to_minor(value: Decimal, currency: str, field: str = "amount") -> int:
@@ -90,6 +121,13 @@ def format_minor(amount_minor: int, currency: str, locale: str | None = None) ->
     """125050, "EUR" -> "€1,250.50" in the request's locale (or `locale`)."""
     locale = locale or str(get_locale() or "en")
     return format_currency(to_decimal(amount_minor, currency), currency, locale=locale)
+
+
+def input_minor(amount_minor: int, currency: str, locale: str = "en") -> str:
+    """125050, "EUR" -> "1250.50" (en), "1250,50" (fr): a form value that parse_amount reads back."""
+    digits = precision(currency)
+    pattern = "0." + "0" * digits if digits else "0"
+    return format_decimal(to_decimal(amount_minor, currency), format=pattern, locale=locale)
 
 
 def plain_minor(amount_minor: int, currency: str) -> str:

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from marketplace.accounts import permissions as perm
 from marketplace.accounts.models import User
 from marketplace.accounts.services import record_audit, unique_slug
 from marketplace.database import utcnow
@@ -34,7 +35,7 @@ from marketplace.projects.models import (
     ProjectState,
     ProjectTheme,
 )
-from marketplace.text import render_markdown
+from marketplace.text import is_web_url, render_markdown
 
 MAX_MINOR = 10**15  # far above any real grant, far below BigInteger's limit
 EDITABLE_STATES = (ProjectState.DRAFT, ProjectState.PENDING_REVIEW, ProjectState.OPEN,
@@ -51,11 +52,12 @@ def is_currency(code: str | None) -> bool:
     return bool(code) and pycountry.currencies.get(alpha_3=code.upper()) is not None
 
 
-def parse_money(field: str, text: str | None, currency: str) -> int:
-    """Parse an amount typed by a person into minor units; InvalidInput on `field` if bad."""
+def parse_money(field: str, text: str | None, currency: str, locale: str = "en") -> int:
+    """Parse an amount typed by a person (numbers as in `locale`) into minor units; InvalidInput
+    on `field` if bad."""
     if not is_currency(currency):
         raise InvalidInput("currency", _("Choose a currency."))
-    return parse_amount(text, currency.upper(), field)
+    return parse_amount(text, currency.upper(), field, locale)
 
 
 # --- proposing and editing -------------------------------------------------------------------
@@ -340,7 +342,7 @@ def post_progress_report(author: User, project: Project, body: str,
             raise InvalidInput(None, _("This objective is not part of the project."))
         if not math.isfinite(actual):
             raise InvalidInput(f"actual_{objective_id}", _("Enter a number."))
-        if evidence_url and not evidence_url.startswith(("http://", "https://")):
+        if evidence_url and not is_web_url(evidence_url):
             raise InvalidInput(f"evidence_{objective_id}", _("Evidence links start with https://."))
     with db.session.no_autoflush:
         project.reports.append(report)
@@ -362,6 +364,17 @@ def sponsors_of(project: Project) -> list[User]:
         return []
     donor_ids = select(Pledge.donor_id).where(Pledge.project_id == project.id)
     return list(db.session.scalars(select(User).where(User.id.in_(donor_ids))))
+
+
+def has_contributed(user: User, project: Project) -> bool:
+    """Whether money of `user` reached the project: a contribution received, not all refunded."""
+    from marketplace.sponsorship.models import Pledge, PledgeStatus
+
+    pledges = db.session.scalars(select(Pledge).where(
+        Pledge.project_id == project.id, Pledge.donor_id == user.id,
+        Pledge.status.in_([PledgeStatus.CONFIRMED.value, PledgeStatus.REFUNDED.value])))
+    return any(p.status == PledgeStatus.CONFIRMED or p.refunded_minor < p.amount_minor
+               for p in pledges)
 
 
 def project_path(project: Project) -> str:
@@ -449,6 +462,16 @@ def _refund_unreleased(actor: User | None, project: Project) -> None:
         from marketplace.sponsorship import services as sponsorship
 
         sponsorship.refund_project(actor, project)
+
+
+def appoint_reviewer(appointer: User, project: Project, candidate: User | None) -> None:
+    """Raises PermissionDenied if `appointer` may not appoint, InvalidInput if `candidate` may
+    not review (unknown, inactive, the appointer or the owner)."""
+    if not perm.can_appoint_reviewers(appointer, project):
+        raise PermissionDenied(_("Only donors whose contribution was received appoint reviewers."))
+    if candidate is None or not perm.can_be_appointed_reviewer(appointer, project, candidate):
+        raise InvalidInput("email", _("No eligible account uses this email address."))
+    set_reviewers(project, [*project.reviewers, candidate])
 
 
 def set_reviewers(project: Project, users: list[User]) -> None:

@@ -85,8 +85,10 @@ def to_csv(project: Project, report: Report) -> str:
         writer.writerow([csv_cell(c) for c in (
             row.at.isoformat(timespec="seconds"), kinds[row.kind], row.who,
             plain_minor(row.amount_minor, project.currency), project.currency)])
-    for key in ("contributed", "released", "refunded", "balance"):
+    totals = {"contributed": _("contributed"), "released": _("released"), "refunded": _("refunded"),
+              "balance": _("balance")}
+    for key, label in totals.items():
         writer.writerow([csv_cell(c) for c in (
-            "", _("total"), key, plain_minor(report.totals[key], project.currency),
+            "", _("total"), label, plain_minor(report.totals[key], project.currency),
             project.currency)])
     return out.getvalue()

@@ -16,7 +16,7 @@ from marketplace.extensions import db
 from marketplace.i18n import country_name
 from marketplace.knowledge.models import THEMES, Practice
 from marketplace.knowledge.models import Status as PracticeStatus
-from marketplace.ledger.money import plain_minor
+from marketplace.ledger.money import input_minor
 from marketplace.ledger.services import project_totals
 from marketplace.projects import ranking, services, transparency
 from marketplace.projects.forms import (
@@ -41,7 +41,7 @@ from marketplace.projects.models import (
     ProjectCountry,
     ProjectState,
 )
-from marketplace.web import form_error, page_arg, require
+from marketplace.web import form_error, page_arg, request_locale, require
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
 PER_PAGE = 20
@@ -156,7 +156,7 @@ def _project_form(project: Project | None = None) -> ProjectForm:
                        organization_choices=orgs, community_choices=_my_communities())
     if project is not None and request.method == "GET":
         form.description.data = project.description_source
-        form.goal.data = plain_minor(project.goal_minor, project.currency)
+        form.goal.data = input_minor(project.goal_minor, project.currency, request_locale())
         form.deadline.data = project.deadline.date() if project.deadline else None
         form.countries.data = project.countries
         form.themes.data = project.themes
@@ -183,7 +183,7 @@ def _form_fields(form: ProjectForm) -> dict:
     return dict(
         title=form.title.data.strip(), summary=form.summary.data.strip(), kind=form.kind.data,
         description=form.description.data or "", currency=form.currency.data,
-        goal_minor=services.parse_money("goal", form.goal.data, form.currency.data),
+        goal_minor=services.parse_money("goal", form.goal.data, form.currency.data, request_locale()),
         funding_model=form.funding_model.data, deadline=end_of_day(form.deadline.data),
         countries=form.countries.data or [], themes=form.themes.data or [],
         practice_ids=form.practices.data or [], organization_id=org_id,
@@ -338,7 +338,7 @@ def _objective_fields(form: ObjectiveForm, project: Project) -> dict:
         title=form.title.data.strip(), indicator=form.indicator.data.strip(),
         unit=(form.unit.data or "").strip(), baseline=form.baseline.data,
         target=form.target.data, due_at=end_of_day(form.due_at.data),
-        tranche_minor=services.parse_money("tranche", tranche, project.currency)
+        tranche_minor=services.parse_money("tranche", tranche, project.currency, request_locale())
         if tranche else 0,
     )
 
@@ -386,7 +386,7 @@ def edit_objective(slug, objective_id):
     form = ObjectiveForm(obj=objective)
     if request.method == "GET":
         form.due_at.data = objective.due_at.date()
-        form.tranche.data = (plain_minor(objective.tranche_minor, project.currency)
+        form.tranche.data = (input_minor(objective.tranche_minor, project.currency, request_locale())
                              if objective.tranche_minor else "")
     context = dict(project=project, objective=objective)
     if not form.validate_on_submit():
@@ -420,7 +420,7 @@ def add_budget_line(slug):
     if not form.validate_on_submit():
         return _objectives_page(project, budget_form=form, status=400)
     try:
-        amount = services.parse_money("amount", form.amount.data, project.currency)
+        amount = services.parse_money("amount", form.amount.data, project.currency, request_locale())
         services.add_budget_line(project, form.item.data, amount)
     except DomainError as err:
         db.session.rollback()
@@ -450,10 +450,12 @@ def add_reviewer(slug):
     require(perm.can_appoint_reviewers(current_user, project))
     form = ReviewerForm()
     user = get_user_by_email(form.email.data or "") if form.validate_on_submit() else None
-    if user is None or user.is_deleted or user.id == project.owner_id:
-        flash(_("No eligible account uses this email address."), "error")
+    try:
+        services.appoint_reviewer(current_user, project, user)
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
         return _redirect(project)
-    services.set_reviewers(project, [*project.reviewers, user])
     db.session.commit()
     flash(_("%(name)s can now verify objectives.", name=user.display_name), "success")
     return _redirect(project)

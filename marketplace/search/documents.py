@@ -223,7 +223,7 @@ def _user_docs(u) -> list[str]:
     from sqlalchemy import inspect, or_, select
 
     state = inspect(u)
-    if state.deleted or not (state.attrs.display_name.history.has_changes()
+    if state.deleted or not (state.attrs.stored_name.history.has_changes()
                              or state.attrs.is_deleted.history.has_changes()):
         return []
     conn, out = state.session.connection(), []

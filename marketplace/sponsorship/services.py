@@ -83,9 +83,15 @@ def fingerprint(project_id: int, amount_minor: int, currency: str, message: str,
     return hashlib.sha256(json.dumps(body).encode()).hexdigest()
 
 
+def pledged_with_key(donor: User, idempotency_key: str) -> bool:
+    """Whether `donor` already pledged with this Idempotency-Key (record_pledge then replays it)."""
+    return db.session.scalar(select(Pledge.id).where(
+        Pledge.donor_id == donor.id, Pledge.idempotency_key == idempotency_key)) is not None
+
+
 def record_pledge(donor: User, project: Project, amount_text: str, *, idempotency_key: str,
                   currency: str | None = None, message: str = "", is_anonymous: bool | None = None,
-                  provider: str | None = None) -> tuple[Pledge, bool]:
+                  provider: str | None = None, locale: str = "en") -> tuple[Pledge, bool]:
     """Pledge money to an open project; returns (pledge, created).
 
     A replay of the same key and body returns the first pledge (created False); the same key with
@@ -98,7 +104,7 @@ def record_pledge(donor: User, project: Project, amount_text: str, *, idempotenc
     if currency and currency.strip().upper() != project.currency:
         raise InvalidInput("amount", _("Amounts for this project are in %(currency)s.",
                                        currency=project.currency))
-    amount = parse_amount(amount_text, project.currency)
+    amount = parse_amount(amount_text, project.currency, locale=locale)
     message = (message or "").strip()[:2000]
     profile = donor_profile(donor)
     if is_anonymous is None:
@@ -202,7 +208,8 @@ def _set_status(pledge: Pledge, new: PledgeStatus, *, expected: PledgeStatus, **
     result = db.session.execute(_MOVE_PLEDGE, {"pledge_id": pledge.id, "expected": expected.value, **values})
     if result.rowcount != 1:
         db.session.expire(pledge)
-        raise Conflict(_("This pledge is already %(status)s.", status=pledge.status_label))
+        raise Conflict(_("This pledge was not changed: its status is now “%(status)s”.",
+                         status=pledge.status_label))
     for key, value in values.items():
         set_committed_value(pledge, key, value)
 

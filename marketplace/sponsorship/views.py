@@ -21,7 +21,7 @@ from marketplace.projects.transparency import csv_cell
 from marketplace.sponsorship import dashboard, services
 from marketplace.sponsorship.forms import DonorProfileForm, PledgeForm, RecordPaymentForm, new_nonce
 from marketplace.sponsorship.models import Pledge, PledgeStatus
-from marketplace.web import client_ip, form_error, require, safe_next
+from marketplace.web import client_ip, form_error, request_locale, require, safe_next
 
 bp = Blueprint("sponsorship", __name__, url_prefix="/sponsorship")
 
@@ -91,7 +91,7 @@ def pledge(slug):
     if not current_user.is_donor:
         flash(_("Tell us a little about how you give first; then you can pledge."), "info")
         return redirect(url_for(".donor_profile", next=request.path))
-    require(perm.can_pledge(current_user, project))
+    require(perm.can_pledge(current_user, project, request.form.get("idempotency_key")))
     profile = services.donor_profile(current_user)
     form = PledgeForm(currency=project.currency, is_anonymous=bool(profile and profile.is_anonymous_by_default))
     if not form.validate_on_submit():
@@ -100,7 +100,8 @@ def pledge(slug):
     try:
         pledge, created = services.record_pledge(
             current_user, project, form.amount.data, idempotency_key=form.idempotency_key.data or "",
-            message=form.message.data or "", is_anonymous=form.is_anonymous.data)
+            message=form.message.data or "", is_anonymous=form.is_anonymous.data,
+            locale=request_locale())
     except DomainError as err:
         db.session.rollback()
         form.idempotency_key.data = new_nonce()  # nothing was recorded: a corrected retry is new

@@ -106,3 +106,10 @@ def test_profile_queries_do_not_grow_with_organizations(client, make_user):
         add_organization_member(create_organization(owner, name=f"Org {n}", type="ngo", country="KE"), ana)
     db.session.commit()
     assert queries_for_profile() == one
+
+
+def test_donors_giving_anonymously_by_default_show_no_donor_badge(client, make_donor):
+    named, discreet = make_donor(name="Named Giver"), make_donor(name="Discreet Giver", anonymous=True)
+    assert '<span class="badge">Donor</span>' in client.get(f"/people/{named.id}").get_data(as_text=True)
+    page = client.get(f"/people/{discreet.id}").get_data(as_text=True)
+    assert "Discreet Giver" in page and "Donor" not in page

@@ -19,6 +19,7 @@ def test_token_is_shown_once_and_stored_hashed(client, auth, make_user):
     page = client.post("/settings/tokens/", data={"name": "dashboard", "scopes": ["read", "write"]})
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "will not be shown again" in html
+    assert page.headers["Cache-Control"] == "no-store"
     plaintext = html.split('<code class="token">')[1].split("</code>")[0]
     row = db.session.scalar(select(ApiToken))
     assert row.scopes == ["read", "write"]
@@ -46,6 +47,28 @@ def test_missing_and_insufficient_scope(client, make_user):
     headers = make_token(make_user(), scopes=["pledge"])
     response = client.get("/api/v1/me", headers=headers)
     assert response.status_code == 403 and "read" in response.json["detail"]
+
+
+def test_a_token_without_read_reads_as_anonymous(client, make_user, make_practice, make_community, make_thread):
+    owner = make_user()
+    draft = make_practice(owner=owner, title="Draft plan", status="draft")
+    thread = make_thread(make_community(name="Private circle", private=True, members=[owner]), owner,
+                         title="Private thread")
+    reads = [f"/api/v1/practices/{draft.slug}", f"/api/v1/threads/{thread.id}/posts",
+             "/api/v1/communities/private-circle", "/api/v1/practices?status=draft"]
+
+    def seen(headers):
+        responses = [client.get(url, headers=headers) for url in reads]
+        return [r.status_code for r in responses[:3]] + [len(responses[3].json["items"])]
+
+    assert seen(make_token(owner, ["read"])) == [200, 200, 200, 1]
+    for scopes in (["write"], ["pledge"], ["write", "pledge"]):
+        assert seen(make_token(owner, scopes)) == [404, 404, 404, 0], scopes
+    write = make_token(owner, ["write"])  # its writes still act as its user
+    edited = client.patch(f"/api/v1/practices/{draft.slug}", headers=write, json={"summary": "Now with steps"})
+    assert edited.status_code == 200 and edited.json["summary"] == "Now with steps"
+    reply = client.post(f"/api/v1/threads/{thread.id}/posts", headers=write, json={"body": "Agreed."})
+    assert reply.status_code == 201
 
 
 def test_cannot_revoke_another_users_token(client, auth, make_user):

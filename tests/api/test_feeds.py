@@ -28,6 +28,15 @@ def test_practice_feeds_all_theme_country(client, make_practice):
     assert client.get("/feeds/practices/country/XX.atom").status_code == 404
 
 
+@pytest.mark.parametrize("lang, title", [("en", "New and updated practices"),
+                                         ("fr", "Bonnes pratiques nouvelles et mises à jour"),
+                                         ("es", "Prácticas nuevas y actualizadas")])
+def test_feed_language_is_the_one_its_titles_are_in(client, lang, title):
+    client.set_cookie("lang", lang)
+    feed = parse(client, "/feeds/practices.atom")
+    assert (feed.feed.language, feed.feed.title.split(" · ")[0]) == (lang, title)
+
+
 def test_community_feed_public_only(client, make_community, make_thread, make_user, aged):
     author = aged(make_user())
     public = make_community(members=[author])

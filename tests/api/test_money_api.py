@@ -24,6 +24,25 @@ def test_pledge_with_idempotency_key_and_replay(client, make_open_project, make_
     assert client.get(f"/api/v1/pledges/{first.json['id']}", headers=stranger).status_code == 404
 
 
+def test_replaying_the_pledge_that_reached_the_goal_returns_its_first_result(app, client, make_open_project,
+                                                                            make_donor):
+    app.config["PAYMENT_PROVIDER"] = "instant"
+    project = make_open_project(goal_minor=10_000)
+    headers = {**make_token(make_donor(), ["pledge"]), "Idempotency-Key": "key-goal-0001"}
+    url = f"/api/v1/projects/{project.slug}/pledges"
+    first = client.post(url, headers=headers, json={"amount": "100"})
+    assert (first.status_code, first.json["status"]) == (201, "confirmed")
+    db.session.refresh(project)
+    assert project.state == "funded"
+    replay = client.post(url, headers=headers, json={"amount": "100"})
+    assert replay.status_code == 200 and replay.json == first.json
+    other_body = client.post(url, headers=headers, json={"amount": "50"})
+    assert other_body.status_code == 409 and other_body.headers["Content-Type"] == "application/problem+json"
+    new_key = client.post(url, headers={**headers, "Idempotency-Key": "key-goal-0002"}, json={"amount": "1"})
+    assert new_key.status_code == 403
+    assert db.session.scalar(select(func.count(Pledge.id))) == 1
+
+
 def test_pledge_errors(client, make_open_project, make_donor, make_user):
     project = make_open_project(goal_minor=10_000)
     headers = {**make_token(make_donor(), ["pledge"]), "Idempotency-Key": "key-00000002"}

@@ -70,3 +70,13 @@ def test_case_study_filters_match_the_page(client, make_case_study, make_practic
     assert [c["title"] for c in client.get("/api/v1/case-studies?country=ke").json["items"]] == ["Budget hearings"]
     assert [c["title"] for c in client.get("/api/v1/case-studies?q=hearing").json["items"]] == ["Budget hearings"]
     assert client.get("/api/v1/case-studies?sort=best").status_code == 422
+
+
+def test_another_practices_source_url_is_422_on_the_field(client, make_user, make_practice):
+    make_practice(title="First", source_url="https://example.org/report.pdf")
+    write = make_token(make_user(), scopes=["read", "write"])
+    response = client.post("/api/v1/practices", headers=write, json={
+        "title": "Second", "source_url": "https://example.org/report.pdf"})
+    assert response.status_code == 422
+    assert response.json["errors"] == [{"field": "source_url",
+                                        "message": "Another practice already cites this source URL."}]

@@ -122,3 +122,17 @@ def test_edit_form_is_prefilled_in_the_readers_locale(client, author, make_case_
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(CaseStudy, case.id).metrics[0].result == 85.25
+
+
+@pytest.mark.parametrize("field", ["source_url", "evidence_url"])
+def test_links_must_be_web_addresses_in_the_service_too(author, make_metric_definition, field):
+    from marketplace.cases import services
+    from marketplace.errors import InvalidInput
+
+    make_metric_definition("attendance")
+    link = "javascript://example.org/%0aalert(1)"  # WTForms' URL() lets this one through
+    metric = services.MetricInput("attendance", 1.0, 2.0, evidence_url=link if field == "evidence_url" else "")
+    data = services.CaseInput(title="T", source_url=link if field == "source_url" else "", metrics=[metric])
+    with pytest.raises(InvalidInput, match="http:// or https://"):
+        services.create_case_study(author, data)
+

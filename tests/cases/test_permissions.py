@@ -115,17 +115,62 @@ def test_metric_definition_slug_is_unique_and_stable(client, auth, people,
     assert client.get("/benchmarks/renamed").status_code == 404
 
 
+def test_an_author_cannot_link_their_own_draft_practice(client, auth, people, make_practice,
+                                                        make_case_study):
+    from marketplace.cases import services
+    from marketplace.errors import InvalidInput
+    from marketplace.knowledge.services import set_coauthors_by_email
+
+    draft_practice = make_practice(owner=people["owner"], title="Unpublished method",
+                                   status="draft")
+    set_coauthors_by_email(draft_practice, "co@example.org")  # the case's co-author may see it
+    case = make_case_study(owner=people["owner"], title="Public case",
+                           coauthor_emails=["co@example.org"])
+    with pytest.raises(InvalidInput, match="No practice is published at"):
+        services.update_case_study(case, people["coauthor"], services.CaseInput(
+            title="Public case", status="published", practice_slugs=[draft_practice.slug]))
+    db.session.rollback()
+    auth.login(people["coauthor"].email)
+    response = client.post("/cases/new", data={"title": "T", "language": "en", "status": "published",
+                                               "practices": draft_practice.slug})
+    assert response.status_code == 422
+    assert "No practice is published at" in response.get_data(as_text=True)
+
+
+def _link_as_before_the_fix(case, practice, author):
+    """Case studies saved before drafts were refused may still name one, in a revision too."""
+    from marketplace.cases import services
+
+    case.practices.append(practice)
+    db.session.flush()
+    services.record_revision(case, author, "linked a draft")
+    db.session.commit()
+
+
 def test_a_draft_practice_linked_to_a_published_case_stays_hidden(client, auth, people,
                                                                   make_practice,
                                                                   make_case_study):
     draft_practice = make_practice(owner=people["owner"], title="Unpublished method",
                                    status="draft")
     case = make_case_study(owner=people["owner"], title="Public case",
-                           coauthor_emails=["co@example.org"],
-                           practice_slugs=[draft_practice.slug])
-    assert "Unpublished method" not in client.get(f"/cases/{case.slug}").get_data(as_text=True)
+                           coauthor_emails=["co@example.org"])
+    _link_as_before_the_fix(case, draft_practice, people["owner"])
+    pages = [f"/cases/{case.slug}", f"/cases/{case.slug}/history", f"/cases/{case.slug}/diff?from=1&to=2",
+             f"/api/v1/case-studies/{case.slug}", "/api/v1/case-studies", "/open-data/case-studies.csv",
+             "/open-data/case-studies.jsonl"]
+
+    def leaks():
+        bodies = [client.get(url).get_data(as_text=True).lower() for url in pages]
+        return [url for url, body in zip(pages, bodies, strict=True)
+                if "unpublished method" in body or draft_practice.slug in body]
+
+    assert client.get(pages[2]).status_code == 200
+    assert leaks() == []
     auth.login(people["coauthor"].email)  # co-author of the case, not of the practice
-    assert "Unpublished method" not in client.get(f"/cases/{case.slug}").get_data(as_text=True)
+    assert leaks() == []
+    edit = client.get(f"/cases/{case.slug}/edit").get_data(as_text=True)
+    assert draft_practice.slug not in edit
     auth.logout()
     auth.login(people["owner"].email)
     assert "Unpublished method" in client.get(f"/cases/{case.slug}").get_data(as_text=True)
+    assert draft_practice.slug in client.get(pages[2]).get_data(as_text=True)

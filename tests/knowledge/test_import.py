@@ -70,3 +70,14 @@ def test_unknown_mapping_field_is_refused(app, tmp_path):
     result = app.test_cli_runner().invoke(args=["import", "practices", str(data),
                                                 "--mapping", str(mapping)])
     assert result.exit_code != 0 and "unknown fields in mapping: password" in result.output
+
+
+def test_the_import_account_is_named_in_the_readers_language(app, client):
+    from marketplace.knowledge.importer import import_user
+
+    with app.test_request_context():
+        owner = import_user()
+    db.session.commit()
+    for lang, name in (("en", "Imported content"), ("fr", "Contenu importé"), ("es", "Contenido importado")):
+        client.set_cookie("lang", lang)
+        assert f"<h1>{name}</h1>" in client.get(f"/people/{owner.id}").get_data(as_text=True)

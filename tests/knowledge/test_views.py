@@ -1,7 +1,7 @@
 """Practice pages as users see them: create/edit/history/diff/revert, suggestions, adapt,
 endorse, browse filters and sorting."""
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from marketplace.extensions import db
 from marketplace.knowledge.models import EditSuggestion, Practice
@@ -44,6 +44,39 @@ def test_edit_form_errors_rerender_with_status(client, auth, make_practice):
     r = client.post(f"/practices/{practice.slug}/edit",
                     data=_form(**{"source_url": "ftp://example.org/x"}))
     assert r.status_code == 422 and "http://" in r.get_data(as_text=True)
+
+
+def test_another_practices_source_url_is_a_field_error(client, auth, make_practice, make_user):
+    url = "https://example.org/report.pdf"
+    make_practice(title="First", source_url=url)
+    mine = make_practice(title="Mine")
+    auth.login(mine.owner.email)
+    for path in ("/practices/new", f"/practices/{mine.slug}/edit"):
+        r = client.post(path, data=_form(source_url=url))
+        assert r.status_code == 422, path
+        assert "Another practice already cites this source URL." in r.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Practice.id))) == 2
+    assert client.post(f"/practices/{mine.slug}/edit", data=_form(source_url=url + "?v=2")).status_code == 302
+    assert client.post(f"/practices/{mine.slug}/edit", data=_form(source_url=url + "?v=2",
+                                                                  approach="Again.")).status_code == 302
+
+
+def test_accepting_a_suggestion_with_a_taken_source_url_is_refused(client, auth, make_practice, make_user):
+    from marketplace.knowledge import services
+
+    url = "https://example.org/report.pdf"
+    first = make_practice(title="First")
+    mine = make_practice(title="Mine")
+    with client.application.test_request_context():
+        suggestion = services.suggest_edit(mine, make_user(), {**services.practice_data(mine), "source_url": url})
+        db.session.commit()
+        services.update_practice(first, first.owner, {**services.practice_data(first), "source_url": url})
+        db.session.commit()
+    auth.login(mine.owner.email)
+    r = client.post(f"/practices/{mine.slug}/suggestions/{suggestion.id}/accept", follow_redirects=True)
+    assert "Another practice already cites this source URL." in r.get_data(as_text=True)
+    db.session.refresh(mine)
+    assert mine.source_url is None and db.session.get(EditSuggestion, suggestion.id).is_pending
 
 
 def test_suggest_then_author_accepts(client, auth, make_practice, make_user):

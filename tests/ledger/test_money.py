@@ -1,7 +1,7 @@
 import pytest
 
 from marketplace.errors import InvalidInput
-from marketplace.ledger.money import format_minor, parse_amount, plain_minor
+from marketplace.ledger.money import format_minor, input_minor, parse_amount, plain_minor
 
 
 @pytest.mark.parametrize("text, currency, minor", [
@@ -44,3 +44,38 @@ def test_formats_per_locale(app):
     assert format_minor(1000, "JPY", "en") == "¥1,000"
     assert plain_minor(125050, "EUR") == "1250.50"
     assert plain_minor(7, "BHD") == "0.007"
+
+
+@pytest.mark.parametrize("locale, text, currency, minor", [
+    ("en", "1,250.50", "EUR", 125050), ("en", "1,250", "EUR", 125000), ("en", "1 250.50", "EUR", 125050),
+    ("fr", "1 250,50", "EUR", 125050), ("fr", "1\u202f250,50", "EUR", 125050), ("fr", "1\xa0250,50", "EUR", 125050),
+    ("fr", "12,5", "EUR", 1250), ("fr", "1,250", "EUR", 125), ("fr", "12.5", "EUR", 1250),
+    ("fr", "25,50 EUR", "EUR", 2550), ("fr", "1,234", "BHD", 1234),
+    ("es", "12,5", "EUR", 1250), ("es", "1.250,50", "EUR", 125050), ("es", "1 250,50", "EUR", 125050),
+    ("es", "1.250", "EUR", 125000), ("es", "1,25", "EUR", 125),
+])
+def test_parses_the_numbers_of_the_readers_locale(app, locale, text, currency, minor):
+    assert parse_amount(text, currency, locale=locale) == minor
+
+
+@pytest.mark.parametrize("locale, text, message", [
+    ("en", "12,5", "“12,5” can be read two ways: write 125 or 12.5."),
+    ("en", "1,25", "“1,25” can be read two ways: write 125 or 1.25."),
+    ("es", "12.5", "“12.5” can be read two ways: write 125 or 12,5."),
+    ("fr", "1.250", "“1.250” can be read two ways: write 1\u202f250 or 1,25."),
+    ("fr", "10,005", "EUR has at most 2 decimals."),
+    ("es", "10,005", "EUR has at most 2 decimals."),
+    ("fr", "1e3", "in figures"), ("es", "1e3", "in figures"), ("fr", "-5", "must be positive"),
+    ("fr", "NaN", "in figures"), ("es", "１２", "in figures"), ("en", "１２", "in figures"),
+    ("fr", "1.250,50", "in figures"), ("es", "1,2,3", "in figures"),
+])
+def test_refuses_ambiguous_and_bad_amounts_in_every_locale(app, locale, text, message):
+    with pytest.raises(InvalidInput) as err:
+        parse_amount(text, "EUR", locale=locale)
+    assert message in err.value.message
+
+
+@pytest.mark.parametrize("locale", ["en", "fr", "es"])
+@pytest.mark.parametrize("minor, currency", [(125050, "EUR"), (1234567, "BHD"), (1000, "JPY"), (5, "EUR")])
+def test_form_values_read_back_in_their_locale(app, locale, minor, currency):
+    assert parse_amount(input_minor(minor, currency, locale), currency, locale=locale) == minor

@@ -164,6 +164,15 @@ def test_anonymous_donor_stays_anonymous(client, make_project, make_donor, pledg
     assert "Secret Donor" not in body
 
 
+def test_transparency_csv_totals_are_in_the_readers_language(client, make_project, make_donor, pledge):
+    project = make_project(state="open", goal_minor=10_000)
+    pledge(make_donor(), project, "20")
+    client.set_cookie("lang", "fr")
+    body = client.get(f"/projects/{project.slug}/transparency.csv").get_data(as_text=True)
+    totals = [r[2] for r in csv.reader(io.StringIO(body)) if r and r[0] == ""]
+    assert totals == ["contribué", "versé", "remboursé", "solde"]
+
+
 def test_transparency_csv_neutralises_formulas(client, make_project, make_donor, pledge):
     project = make_project(state="open", goal_minor=10_000)
     pledge(make_donor(name="=HYPERLINK(\"http://evil\")"), project, "20")
@@ -348,6 +357,72 @@ def test_donors_appoint_reviewers(client, auth, make_project, make_donor, make_u
     client.post(url, data={"email": project.owner.email})  # owners never review themselves
     db.session.refresh(project)
     assert len(project.reviewers) == 1
+
+
+def test_a_french_owner_writes_the_goal_the_french_way(client, auth, make_user):
+    make_user(email="owner@example.org")
+    auth.login("owner@example.org")
+    client.set_cookie("lang", "fr")
+    assert client.post("/projects/new", data=_form(goal="25 000,50")).status_code == 302
+    project = db.session.scalar(select(Project))
+    assert project.goal_minor == 2_500_050
+    edit = client.get(f"/projects/{project.slug}/edit").get_data(as_text=True)
+    assert 'value="25000,50"' in edit  # pre-filled as it is typed, so a save keeps the amount
+
+
+def _appoint(client, auth, project, appointer_email, reviewer_email):
+    auth.login(appointer_email)
+    response = client.post(f"/projects/{project.slug}/reviewers", data={"email": reviewer_email})
+    auth.logout()
+    db.session.refresh(project)
+    return response.status_code, sorted(r.email for r in project.reviewers)
+
+
+@pytest.mark.parametrize("money", ["unpaid", "cancelled", "refunded"])
+def test_donors_whose_money_did_not_stay_appoint_no_reviewer(client, auth, make_project, make_donor,
+                                                             make_user, pledge, money):
+    from marketplace.projects import services as projects
+    from marketplace.sponsorship import services as sponsorship
+
+    project = make_project(state="open", goal_minor=10_000)
+    donor = make_donor(email="donor@example.org")
+    make_user(email="reviewer@example.org")
+    given = pledge(donor, project, "0.01", provider="instant" if money == "refunded" else "manual")
+    if money == "cancelled":
+        sponsorship.cancel_pledge(given, donor)
+    if money == "refunded":
+        projects.cancel_project(project.owner, project)
+    db.session.commit()
+    assert given.status != "confirmed"
+    assert _appoint(client, auth, project, "donor@example.org", "donor@example.org") == (403, [])
+    assert _appoint(client, auth, project, "donor@example.org", "reviewer@example.org") == (403, [])
+
+
+def test_a_contributor_appoints_others_but_never_themselves_nor_the_owner(client, auth, make_project,
+                                                                          make_donor, make_user, pledge):
+    project = make_project(state="open", goal_minor=10_000)
+    donor = make_donor(email="donor@example.org")
+    pledge(donor, project, "0.01", provider="instant")
+    make_user(email="reviewer@example.org")
+    assert _appoint(client, auth, project, "donor@example.org", "donor@example.org") == (302, [])
+    assert _appoint(client, auth, project, "donor@example.org", project.owner.email) == (302, [])
+    assert _appoint(client, auth, project, "donor@example.org", "reviewer@example.org") == (
+        302, ["reviewer@example.org"])
+
+
+def test_appointing_permissions(make_project, make_donor, make_user, pledge):
+    from marketplace.accounts import permissions as perm
+
+    project = make_project(state="open", goal_minor=10_000)
+    paid, unpaid = make_donor(), make_donor()
+    pledge(paid, project, "5", provider="instant")
+    pledge(unpaid, project, "5", provider="manual")
+    moderator, stranger = make_user(roles=["moderator"]), make_user()
+    assert [perm.can_appoint_reviewers(u, project) for u in (paid, unpaid, moderator, stranger, None)] == [
+        True, False, True, False, False]
+    suspended = make_user(is_suspended=True)
+    assert [perm.can_be_appointed_reviewer(paid, project, u)
+            for u in (paid, project.owner, suspended, stranger, moderator)] == [False, False, False, True, True]
 
 
 def test_approval_and_rejection_notify_the_owner(client, auth, make_project, make_user):

@@ -31,7 +31,7 @@ def test_manual_pledge_reserves_room_and_becomes_a_contribution_when_paid(
     assert ledger.balance(ledger.escrow_account(project.id, "EUR")) == 2550
     assert ledger.balance(ledger.donor_account(donor.id, "EUR")) == -2550
     assert ledger_clean() == []
-    with pytest.raises(Conflict, match="already"):
+    with pytest.raises(Conflict, match="not changed: its status is now “Contribution received”"):
         services.confirm_pledge(p, None)
 
 

@@ -19,6 +19,14 @@ def _pledge_page(client, project):
     return response.get_data(as_text=True)
 
 
+def _donor_on_pledge_form(client, auth, make_open_project, make_donor):
+    """A donor signed in on a new project's pledge form: (project, form URL, its nonce)."""
+    project = make_open_project(goal_minor=10_000)
+    make_donor(email="giver@example.org")
+    auth.login("giver@example.org")
+    return project, f"/sponsorship/projects/{project.slug}/pledge", _nonce(_pledge_page(client, project))
+
+
 def count_pledges():
     return db.session.scalar(select(func.count()).select_from(Pledge))
 
@@ -65,11 +73,7 @@ def test_bad_amounts_are_form_errors_that_change_nothing(client, auth, make_open
 
 def test_a_replayed_form_makes_one_pledge_and_another_amount_is_refused(
         client, auth, make_open_project, make_donor):
-    project = make_open_project(goal_minor=10_000)
-    make_donor(email="giver@example.org")
-    auth.login("giver@example.org")
-    nonce = _nonce(_pledge_page(client, project))
-    url = f"/sponsorship/projects/{project.slug}/pledge"
+    project, url, nonce = _donor_on_pledge_form(client, auth, make_open_project, make_donor)
     first = client.post(url, data={"amount": "10", "idempotency_key": nonce})
     second = client.post(url, data={"amount": "10", "idempotency_key": nonce})
     assert first.headers["Location"] == second.headers["Location"]
@@ -77,6 +81,41 @@ def test_a_replayed_form_makes_one_pledge_and_another_amount_is_refused(
     assert conflict.status_code == 409
     assert "already made with a different amount" in conflict.get_data(as_text=True)
     assert count_pledges() == 1
+
+
+def test_replaying_the_pledge_that_reached_the_goal_returns_its_first_result(
+        app, client, auth, make_open_project, make_donor):
+    app.config["PAYMENT_PROVIDER"] = "instant"
+    project, url, nonce = _donor_on_pledge_form(client, auth, make_open_project, make_donor)
+    first = client.post(url, data={"amount": "100", "idempotency_key": nonce})
+    db.session.refresh(project)
+    assert (first.status_code, project.state) == (302, "funded")
+    replay = client.post(url, data={"amount": "100", "idempotency_key": nonce})
+    assert (replay.status_code, replay.headers["Location"]) == (302, first.headers["Location"])
+    conflict = client.post(url, data={"amount": "99", "idempotency_key": nonce})
+    assert conflict.status_code == 409
+    assert client.post(url, data={"amount": "1", "idempotency_key": "another-key-001"}).status_code == 403
+    assert count_pledges() == 1
+
+
+@pytest.mark.parametrize("lang, typed, minor", [("fr", "12,5", 1250), ("es", "12,5", 1250),
+                                                ("fr", "1 250,50", 125050), ("en", "1,250.50", 125050)])
+def test_amounts_are_read_as_the_donor_writes_numbers(client, auth, make_open_project, make_donor,
+                                                      lang, typed, minor):
+    project, url, nonce = _donor_on_pledge_form(client, auth, make_open_project, make_donor)
+    project.goal_minor = 1_000_000
+    db.session.commit()
+    client.set_cookie("lang", lang)
+    assert client.post(url, data={"amount": typed, "idempotency_key": nonce}).status_code == 302
+    assert db.session.scalar(select(Pledge.amount_minor)) == minor
+
+
+def test_an_amount_that_reads_two_ways_is_refused_not_misread(client, auth, make_open_project, make_donor):
+    project, url, nonce = _donor_on_pledge_form(client, auth, make_open_project, make_donor)
+    response = client.post(url, data={"amount": "12,5", "idempotency_key": nonce})  # English page
+    assert response.status_code == 422
+    assert "“12,5” can be read two ways: write 125 or 12.5." in response.get_data(as_text=True)
+    assert count_pledges() == 0
 
 
 def test_members_become_donors_first_and_the_role_grant_is_audited(client, auth, make_user, make_open_project):
@@ -127,7 +166,11 @@ def test_only_hosts_record_payments(client, auth, make_open_project, make_donor,
     db.session.refresh(p)
     assert (p.status, p.provider_reference, p.confirmed_by_id) == ("confirmed", "BANK-42", org_admin.id)
     again = client.post(url, data={"reference": "BANK-42"}, follow_redirects=True)
-    assert "This pledge is already Contribution received." in again.get_data(as_text=True)
+    assert "This pledge was not changed: its status is now “Contribution received”." in again.get_data(as_text=True)
+    client.set_cookie("lang", "fr")
+    again = client.post(url, data={"reference": "BANK-42"}, follow_redirects=True)
+    assert "Cet engagement n’a pas été modifié : son statut est désormais « Contribution reçue »." in (
+        again.get_data(as_text=True))
 
 
 def test_a_donor_sees_only_their_own_pledges_and_receipts(client, auth, make_open_project, make_donor, pledge):
