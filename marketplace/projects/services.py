@@ -114,8 +114,17 @@ def _apply(project: Project, fields: dict) -> None:
     if "themes" in fields:
         project.theme_links = [ProjectTheme(theme=t) for t in dict.fromkeys(fields["themes"])]
     if "practice_ids" in fields:
-        ids = list(dict.fromkeys(fields["practice_ids"]))
-        project.practices = list(db.session.scalars(select(Practice).where(Practice.id.in_(ids))))
+        project.practices = _published_practices(fields["practice_ids"])
+
+
+def _published_practices(ids) -> list[Practice]:
+    """Published or archived practices only: a project's readers may not see drafts."""
+    ids = list(dict.fromkeys(ids or []))
+    found = {p.id: p for p in db.session.scalars(
+        select(Practice).where(Practice.id.in_(ids), Practice.status != "draft"))}
+    if len(found) != len(ids):
+        raise InvalidInput("practices", _("Only published practices can be linked."))
+    return [found[i] for i in ids]
 
 
 def propose_project(owner: User, **fields) -> Project:

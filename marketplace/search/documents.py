@@ -116,8 +116,9 @@ def case(c) -> dict | None:
                         c.lessons_source))
     author_ids = [c.owner_id, *(u.id for u in c.coauthors)]
     visibility = authors(i for i in author_ids if i) if c.status == "draft" else PUBLIC
+    themes = {t for p in c.practices if p.status != "draft" for t in p.theme_slugs}
     return doc("case", c.id, title=c.title, summary=c.summary, body=body,
-               countries=[c.country], themes=sorted({t for p in c.practices for t in p.theme_slugs}),
+               countries=[c.country], themes=sorted(themes),
                org_type=c.organization.type if c.organization else None, language=c.language,
                author=_names(c.owner, *c.coauthors), date=c.published_at or c.created_at,
                visibility=visibility, url=("cases.show", {"slug": c.slug}))

@@ -276,3 +276,16 @@ def test_completion_refunds_tranches_never_released(make_project, make_donor, pl
     assert (totals["released"], totals["refunded"], totals["balance"]) == (4000, 6000, 0)
     assert project.state == ProjectState.COMPLETED
     assert ledger_clean() == []
+
+
+def test_only_published_practices_can_be_linked(app, make_user, make_practice):
+    owner = make_user()
+    published, draft = make_practice(), make_practice(owner=owner, status="draft")
+    with app.test_request_context():
+        with pytest.raises(InvalidInput) as err:
+            services.propose_project(owner, title="Kiosks", currency="EUR", goal_minor=100_00,
+                                     practice_ids=[published.id, draft.id])
+        assert err.value.field == "practices"
+        project = services.propose_project(owner, title="Kiosks", currency="EUR",
+                                           goal_minor=100_00, practice_ids=[published.id])
+        assert project.practices == [published]
