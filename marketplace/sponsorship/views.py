@@ -5,8 +5,6 @@ import io
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_babel.speaklater import LazyString
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -18,7 +16,7 @@ from marketplace.extensions import db
 from marketplace.ledger.money import format_minor, plain_minor
 from marketplace.projects.models import Project
 from marketplace.projects.transparency import csv_cell
-from marketplace.sponsorship import dashboard, services
+from marketplace.sponsorship import dashboard, notices, services
 from marketplace.sponsorship.forms import DonorProfileForm, PledgeForm, RecordPaymentForm, new_nonce
 from marketplace.sponsorship.models import Pledge, PledgeStatus
 from marketplace.web import client_ip, form_error, request_locale, require, safe_next
@@ -108,24 +106,9 @@ def pledge(slug):
         return form_error(form, err, "sponsorship/pledge.html", project=project)
     db.session.commit()
     if created:
-        _notify_owner(pledge)
+        notices.new_pledge(pledge)
+        db.session.commit()
     return redirect(url_for(".pledge_detail", pledge_id=pledge.id))
-
-
-def _lazy_money(pledge: Pledge) -> LazyString:
-    """The pledge's amount, formatted when the notification is rendered in its recipient's locale."""
-    return LazyString(format_minor, pledge.amount_minor, pledge.currency)
-
-
-def _notify_owner(pledge: Pledge) -> None:
-    from marketplace.notifications.services import notify
-
-    project = pledge.project
-    notify(project.owner, "generic",
-           _l("New pledge of %(amount)s to %(title)s", amount=_lazy_money(pledge),
-              title=project.title),
-           url_for("projects.show", slug=project.slug), actor=None if pledge.is_anonymous else pledge.donor)
-    db.session.commit()
 
 
 @bp.route("/pledges/<int:pledge_id>")
@@ -189,20 +172,11 @@ def record_payment(pledge_id):
         flash(err.message, "error")
         return redirect(url_for(".payments", slug=pledge.project.slug))
     db.session.commit()
-    _notify_donor(pledge)
+    notices.contribution_received(pledge, current_user)
+    db.session.commit()
     flash(_("Payment recorded: %(amount)s is now a contribution.",
             amount=format_minor(pledge.amount_minor, pledge.currency)), "success")
     return redirect(url_for(".payments", slug=pledge.project.slug))
-
-
-def _notify_donor(pledge: Pledge) -> None:
-    from marketplace.notifications.services import notify
-
-    notify(pledge.donor, "generic",
-           _l("Your contribution of %(amount)s to %(title)s was received. Your receipt is ready.",
-              amount=_lazy_money(pledge), title=pledge.project.title),
-           url_for(".receipt", pledge_id=pledge.id), actor=current_user)
-    db.session.commit()
 
 
 # --- donor dashboard, history, receipts -------------------------------------------------------

@@ -19,6 +19,11 @@ def test_pledge_with_idempotency_key_and_replay(client, make_open_project, make_
     other = client.post(f"/api/v1/projects/{project.slug}/pledges", headers=headers, json={"amount": "30"})
     assert other.status_code == 409 and other.headers["Content-Type"] == "application/problem+json"
     assert db.session.scalar(select(func.count(Pledge.id))) == 1
+    from marketplace.notifications.models import Notification
+
+    # The owner hears of it as from the page, once (not again for the replay).
+    notes = db.session.scalars(select(Notification).where(Notification.recipient_id == project.owner_id)).all()
+    assert len(notes) == 1 and "25.50" in notes[0].message
     assert client.get(f"/api/v1/pledges/{first.json['id']}", headers=headers).json["status"] in ("confirmed", "pledged")
     stranger = make_token(make_user(), ["pledge"])
     assert client.get(f"/api/v1/pledges/{first.json['id']}", headers=stranger).status_code == 404
