@@ -116,7 +116,7 @@ def app_config(app_config):
 
 
 def test_deleted_index_keeps_pages_working_and_reindex_restores_results(
-        app, client, make_practice, indexed):
+        app, client, auth, make_user, make_practice, indexed):
     for title in ("Citizen scorecards for clinics", "Clinic waiting-time dashboards",
                   "School scorecards"):
         make_practice(title=title)
@@ -132,7 +132,18 @@ def test_deleted_index_keeps_pages_working_and_reindex_restores_results(
     assert page.status_code == 503
     assert "being rebuilt" in page.get_data(as_text=True)
 
-    assert indexer.reindex() == 3 + 3  # three practices, three owners
+    # Writing works too: the change waits in the outbox until there is an index again.
+    author = make_user(email="writer@example.org")
+    auth.login(author.email)
+    created = client.post("/practices/new", data={
+        "title": "Hospital scorecards", "summary": "x", "countries": ["KE"], "themes": ["health"],
+        "level": "local", "language": "en", "licence": "CC-BY-4.0", "message": ""})
+    assert created.status_code == 302 and client.get(created.location).status_code == 200
+    assert client.get("/people/%d" % author.id).status_code == 200
+    auth.logout()
+    client.get("/")  # shows (and clears) the signed-out message
+
+    assert indexer.reindex() == 4 + 4  # four practices (one a draft), four owners
     assert [h.doc_id for h in search.query("scorecards").hits] == hits_before
     assert client.get("/search?q=scorecards").get_data(as_text=True) == before
 
