@@ -113,7 +113,7 @@ def build(database_url: str) -> dict:
         db.create_all()
         s = db.session
         s.execute(insert(User), [{"id": i, "email": f"u{i}@example.org",
-                                   "display_name": f"Member {i}", "password_hash": "x",
+                                   "stored_name": f"Member {i}", "password_hash": "x",
                                    "created_at": start, "updated_at": start}
                                   for i in range(1, USERS + 1)])
         s.execute(insert(Community), [{"id": 1, "name": "Bench community", "slug": "bench",

@@ -168,7 +168,7 @@ def build(database_url: str) -> dict:
     with app.app_context():
         db.create_all()
         s = db.session
-        s.execute(insert(User), [{"id": i, "email": f"u{i}@example.org", "display_name":
+        s.execute(insert(User), [{"id": i, "email": f"u{i}@example.org", "stored_name":
                                    f"Member {i}", "password_hash": "x", "created_at": start,
                                    "updated_at": start} for i in range(1, USERS + 1)])
         s.execute(insert(Organization), [{"id": i, "name": f"Organization {i}", "slug": f"org-{i}",

@@ -112,7 +112,7 @@ def load_database(app, docs: list[dict]) -> float:
     started = time.monotonic()
     db.create_all()
     db.session.execute(insert(User), [{"id": 1, "email": "bench@example.org",
-                                      "display_name": "Bench Author", "password_hash": "x"}])
+                                      "stored_name": "Bench Author", "password_hash": "x"}])
     now = utcnow()
     for start in range(0, len(docs), 5000):
         chunk = docs[start:start + 5000]
