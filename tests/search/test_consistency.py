@@ -139,7 +139,7 @@ def test_deleted_index_keeps_pages_working_and_reindex_restores_results(
         "title": "Hospital scorecards", "summary": "x", "countries": ["KE"], "themes": ["health"],
         "level": "local", "language": "en", "licence": "CC-BY-4.0", "message": ""})
     assert created.status_code == 302 and client.get(created.location).status_code == 200
-    assert client.get("/people/%d" % author.id).status_code == 200
+    assert client.get(f"/people/{author.id}").status_code == 200
     auth.logout()
     client.get("/")  # shows (and clears) the signed-out message
 
