@@ -46,6 +46,14 @@ def test_flag_hide_notify_and_audit(app, client, auth, make_user, make_community
     page = client.get(f"/threads/{thread.id}").get_data(True)
     assert "Buy my pumps" not in page and "hidden by a moderator" in page
 
+    auth.login("mod@example.org")  # on second thought: restore it, and that is logged too
+    assert client.post(f"/posts/{post.id}/restore").status_code == 302
+    auth.logout()
+    db.session.refresh(post)
+    assert post.status != "hidden"
+    assert "Buy my pumps" in client.get(f"/threads/{thread.id}").get_data(True)
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "forum.post.restore"))
+
 
 def test_site_moderators_see_the_global_queue(app, client, auth, make_user, make_community,
                                               make_thread, make_reply, aged):
