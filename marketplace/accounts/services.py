@@ -3,6 +3,7 @@
 import hashlib
 import re
 import secrets
+from collections.abc import Sequence
 from datetime import timedelta
 from functools import lru_cache
 
@@ -46,7 +47,7 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-def check_password_strength(password: str, user_inputs: list[str] = ()) -> None:
+def check_password_strength(password: str, user_inputs: Sequence[str] = ()) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(
             "password", _("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
@@ -116,7 +117,7 @@ def start_login_session(user: User, user_agent: str = "") -> str:
         )
     )
     user.last_login_at = utcnow()
-    user.session_token = token
+    user.session_token = token  # type: ignore[misc]  # per-object, over the class default
     db.session.flush()
     return token
 

@@ -150,14 +150,14 @@ def get_project(slug: str):
     """A project with its objectives (status and latest actual value), progress reports and budget."""
     p = _load(slug)
     score = ranking.scores_for([p])[p.id].value
-    objectives = []
+    objectives: list = []  # dicts, validated by ProjectOut
     for o in p.objectives:
         latest = projects.latest_value(o)
         objectives.append({"id": o.id, "title": o.title, "indicator": o.indicator, "unit": o.unit,
                            "baseline": o.baseline, "target": o.target, "due_at": o.due_at,
                            "actual": latest.actual if latest else None, "status": projects.current_status(o),
                            "tranche": _money(p, o.tranche_minor)})
-    reports = [{"id": r.id, "body_html": r.body_html, "created_at": r.created_at,
+    reports: list = [{"id": r.id, "body_html": r.body_html, "created_at": r.created_at,
                 "author": r.author.display_name if r.author else None} for r in p.reports]
     return ProjectOut(**_summary(p, score), description_html=p.description_html, objectives=objectives,
                       reports=reports, budget=[{"item": b.item, "amount": _money(p, b.amount_minor)}

@@ -1,5 +1,7 @@
 """Case studies: browse, page, create, edit, history, diff, revert."""
 
+from collections.abc import Sequence
+
 from flask import (
     Blueprint,
     abort,
@@ -189,7 +191,7 @@ _PRACTICE_CASES = (
 def _practice_cases():
     """`case_studies_for(practice)` for templates/cases/_for_practice.html (one query)."""
 
-    def case_studies_for(practice: Practice) -> list[CaseStudy]:
+    def case_studies_for(practice: Practice) -> Sequence[CaseStudy]:
         return db.session.scalars(_PRACTICE_CASES.where(services.visible_clause(current_user)),
                                   {"practice_id": practice.id}).all()
 

@@ -1,5 +1,7 @@
 """Community pages: list, create, edit, the community page, members, joining and leaving."""
 
+from collections.abc import Sequence
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -71,7 +73,7 @@ def create():
 def show(slug: str):
     community = load(slug)
     can_read = perm.can_read_community(current_user, community)
-    recent = []
+    recent: Sequence[Thread] = []
     if can_read:
         recent = db.session.scalars(
             select(Thread).options(joinedload(Thread.category),

@@ -8,6 +8,7 @@ a post becomes visible (at once, or when a moderator approves it).
 """
 
 import re
+from collections.abc import Sequence
 from datetime import timedelta
 
 from flask import current_app, url_for
@@ -251,21 +252,21 @@ def toggle_reaction(user: User, post: Post, kind: str) -> bool:
         raise InvalidInput("kind", _("Choose one of the offered options."))
     removed = db.session.execute(delete(Reaction).where(
         Reaction.post_id == post.id, Reaction.user_id == user.id, Reaction.kind == kind))
-    if not removed.rowcount:
+    if not removed.rowcount:  # type: ignore[attr-defined]
         db.session.add(Reaction(post_id=post.id, user_id=user.id, kind=kind))
     counter = _COUNTERS[kind]
-    delta = -1 if removed.rowcount else 1
+    delta = -1 if removed.rowcount else 1  # type: ignore[attr-defined]
     db.session.execute(update(Post).where(Post.id == post.id)
                        .values({counter: getattr(Post, counter) + delta}))
     db.session.flush()
     db.session.refresh(post, [counter])
-    return not removed.rowcount
+    return not removed.rowcount  # type: ignore[attr-defined]
 
 
 _COUNTERS = {"helpful": "helpful_count", "thanks": "thanks_count"}
 
 
-def reaction_summary(posts: list[Post], user) -> tuple[dict, set]:
+def reaction_summary(posts: Sequence[Post], user) -> tuple[dict, set]:
     """({post_id: {kind: count}}, {(post_id, kind) the user gave}); one query, for a reader."""
     counts = {p.id: {kind: getattr(p, attr) for kind, attr in _COUNTERS.items()} for p in posts}
     mine: set[tuple[int, str]] = set()

@@ -1,5 +1,6 @@
 """Forum pages: categories, threads with their posts, replying, editing, reactions, Discuss."""
 
+from collections.abc import Sequence
 from datetime import timedelta
 from functools import lru_cache
 from types import SimpleNamespace
@@ -205,7 +206,7 @@ def _move_form(thread: Thread) -> MoveForm | None:
     return form
 
 
-def _record_read(thread: Thread, posts: list[Post], before: int | None) -> None:
+def _record_read(thread: Thread, posts: Sequence[Post], before: int | None) -> None:
     if current_user.is_authenticated and posts and (before is None or posts[-1].number > before):
         services.mark_read(current_user, thread, posts[-1].number)
         db.session.commit()

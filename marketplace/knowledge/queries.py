@@ -70,7 +70,7 @@ def browse(viewer, form, page: int) -> ListPage:
     rows = db.session.execute(query.with_only_columns(*_CARD_COLUMNS)
                               .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
     facts = practice_facts(*(r.id for r in rows), query=_CARD_FACTS) if rows else {}
-    cards = [Card(*row, facts[row.id].countries, facts[row.id].themes) for row in rows]
+    cards = [Card(*row, facts[row.id].countries, facts[row.id].themes) for row in rows]  # type: ignore[call-arg]
     return ListPage(cards, page, PER_PAGE, total)
 
 
@@ -111,7 +111,7 @@ def _browse_select(viewer, args: dict):
     query = _filter(query, args)
     sort = args.get("sort", "newest")
     if sort == "endorsed":
-        order = (Practice.endorsement_count.desc(), Practice.id.desc())
+        order: tuple = (Practice.endorsement_count.desc(), Practice.id.desc())
     elif sort == "adapted":
         order = (Practice.adaptation_count.desc(), Practice.id.desc())
     elif status == "published":
@@ -209,7 +209,7 @@ _FACTS = {
 }
 # In the order of the Practice relationships: codes, slugs and tags by value, organizations
 # and co-authors by id (in the database's collation, as the relationships sorted them).
-_FACTS_ORDER = (column("kind"), column("id"), column("a"))
+_FACTS_ORDER: tuple = (column("kind"), column("id"), column("a"))
 _PAGE_FACTS = union_all(*_FACTS.values()).order_by(*_FACTS_ORDER)
 _CARD_FACTS = union_all(_FACTS["countries"], _FACTS["themes"]).order_by(*_FACTS_ORDER)
 

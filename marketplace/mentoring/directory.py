@@ -28,8 +28,8 @@ def find_experts(*, tag: str = "", country: str = "", language: str = "", org_ty
     if available:
         query = query.where(exists().where(MentorOffer.user_id == User.id, MentorOffer.is_open.is_(True),
                                            MentorOffer.active_count < MentorOffer.capacity))
-    users = db.session.scalars(query.options(selectinload(User.expertise)).order_by(User.display_name)
-                               .limit(MAX_RANKED)).all()
+    users = list(db.session.scalars(query.options(selectinload(User.expertise)).order_by(User.display_name)
+                                    .limit(MAX_RANKED)))
     if language:  # a JSON list column: filtered here, portably
         users = [u for u in users if language in (u.languages or [])]
     scores = contributions([u.id for u in users])

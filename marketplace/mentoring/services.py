@@ -134,7 +134,7 @@ def _transition(mentorship: Mentorship, from_state: str, **values) -> None:
         .values(updated_at=utcnow(), **values)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if result.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict(_("This mentorship changed in the meantime; reload the page."))
     db.session.refresh(mentorship)
 
@@ -149,7 +149,7 @@ def accept(mentor: User, mentorship: Mentorship) -> None:
         .values(active_count=MentorOffer.active_count + 1)
         .execution_options(synchronize_session=False)
     )
-    if taken.rowcount != 1:
+    if taken.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict(_("You have no free mentoring places. Raise your capacity or finish a mentorship."))
     _transition(mentorship, MentorshipState.REQUESTED, state=MentorshipState.ACTIVE.value,
                 accepted_at=utcnow())

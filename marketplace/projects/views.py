@@ -170,7 +170,7 @@ def _my_communities() -> list[tuple[int, str]]:
     rows = db.session.execute(
         select(Community.id, Community.name).join(CommunityMember)
         .where(CommunityMember.user_id == current_user.id).order_by(Community.name))
-    return [tuple(r) for r in rows]
+    return [(r.id, r.name) for r in rows]
 
 
 def _form_fields(form: ProjectForm) -> dict:

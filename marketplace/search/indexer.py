@@ -73,7 +73,7 @@ def _kind_for(key: str) -> str | None:
 
 @event.listens_for(Session, "after_flush")
 def _collect(session, flush_context) -> None:
-    changes = {}
+    changes: dict = {}
     for obj in session.new:
         changes.update(_doc_ids(obj, deleted=False))
     for obj in session.dirty:
@@ -94,7 +94,7 @@ def _collect(session, flush_context) -> None:
 @event.listens_for(Session, "after_commit")
 def _after_commit(session) -> None:
     if session.info.pop("search_pending", False) and has_app_context():
-        schedule(current_app._get_current_object())
+        schedule(current_app._get_current_object())  # type: ignore[attr-defined]
 
 
 @event.listens_for(Session, "after_soft_rollback")

@@ -372,7 +372,7 @@ def _term_masks(s) -> dict[str, dict[str, int]]:
 
 def _leaf_masks(reader, fieldname: str) -> dict[str, int]:
     size = reader.doc_count_all()
-    masks = {}
+    masks: dict[str, int] = {}
     if fieldname not in reader.indexed_field_names():
         return masks
     for btext in reader.lexicon(fieldname):

@@ -206,7 +206,7 @@ def _set_status(pledge: Pledge, new: PledgeStatus, *, expected: PledgeStatus, **
     db.session.flush()
     values["status"] = new.value
     result = db.session.execute(_MOVE_PLEDGE, {"pledge_id": pledge.id, "expected": expected.value, **values})
-    if result.rowcount != 1:
+    if result.rowcount != 1:  # type: ignore[attr-defined]
         db.session.expire(pledge)
         raise Conflict(_("This pledge was not changed: its status is now “%(status)s”.",
                          status=pledge.status_label))
@@ -307,7 +307,7 @@ def _release(reviewer, objective, project, escrow, amount, note) -> TrancheRelea
         update(PROJECT).where(PROJECT.c.id == project.id,
                               PROJECT.c.released_minor + amount <= PROJECT.c.raised_minor)
         .values(released_minor=PROJECT.c.released_minor + amount))
-    if result.rowcount != 1:  # pragma: no cover - the escrow balance already bounds it
+    if result.rowcount != 1:  # type: ignore[attr-defined]  # pragma: no cover - the escrow balance already bounds it
         raise Conflict(_("The escrow does not hold enough to release this tranche."))
     release = TrancheRelease(objective_id=objective.id, project_id=project.id, transaction_id=group.id,
                              amount_minor=amount, currency=project.currency, note=note.strip(),
