@@ -46,13 +46,25 @@ run: $(STAMP) translations-compile
 	@echo "demo users' password: $${MARKETPLACE_DEMO_PASSWORD:-$$(cat '$(INSTANCE)/demo-password.txt' 2>/dev/null || echo 'see $(INSTANCE)/demo-password.txt')}"
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
-# Lint and the whole suite (SQLite; TEST_DATABASE_URL=postgresql://... for PostgreSQL).
-# Both always run, so one failure does not hide the other; either fails the target.
+# Lint, type check and the whole suite (SQLite; TEST_DATABASE_URL=postgresql://... for
+# PostgreSQL), with coverage of marketplace/: the total and the COV_SHOW least-covered files
+# (`make test COV=` runs without coverage). All three always run, so one failure does not hide
+# another; any of them fails the target.
+COV ?= --cov --cov-report=
+COV_SHOW ?= 15
 test: $(STAMP) translations-compile
 	@status=0; \
 	echo "$(BIN)/ruff check ."; $(BIN)/ruff check . || status=1; \
-	echo "$(BIN)/pytest $(PYTEST_ARGS)"; $(BIN)/pytest $(PYTEST_ARGS) || status=1; \
+	echo "$(BIN)/mypy"; $(BIN)/mypy || status=1; \
+	echo "$(BIN)/pytest $(COV) $(PYTEST_ARGS)"; $(BIN)/pytest $(COV) $(PYTEST_ARGS) || status=1; \
+	if [ -n "$(COV)" ] && [ -f .coverage ]; then \
+		echo "coverage of marketplace/ (least covered first; full table: $(BIN)/coverage report)"; \
+		$(BIN)/coverage report --sort=cover --skip-covered | awk 'NR <= 2 + $(COV_SHOW) || /^TOTAL/'; \
+	fi; \
 	exit $$status
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -82,4 +94,4 @@ ci:
 	bash .ci/run
 
 clean:
-	rm -rf $(VENV) .pytest_cache test-results
+	rm -rf $(VENV) .pytest_cache test-results .coverage

@@ -102,3 +102,6 @@ def _register_hooks(app: Flask) -> None:
     errorpages.init_app(app)
     templating.init_app(app)
     cli.init_app(app)
+    from marketplace.shell import shell_context
+
+    app.shell_context_processor(shell_context)
