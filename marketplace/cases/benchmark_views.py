@@ -13,7 +13,8 @@ from marketplace.cases.models import CaseStudy, Metric, MetricDefinition
 from marketplace.cases.views import save_and_show
 from marketplace.extensions import db
 from marketplace.i18n import REGION_LABELS, country_name, region_of, translated
-from marketplace.web import ListPage, page_arg, require
+from marketplace.paging import Page, page_of
+from marketplace.web import page_arg, require
 
 bp = Blueprint("benchmarks", __name__, url_prefix="/benchmarks")
 TABLE_ROWS = 50
@@ -52,12 +53,11 @@ def _benchmark_filters(points: list[benchmark.Point]) -> dict:
     }
 
 
-def _table_page(ranked: list, highlight: int | None) -> ListPage:
+def _table_page(ranked: list, highlight: int | None) -> Page:
     """The requested page of the ranking; without ?page=, the page holding the highlighted case."""
     at = next((i for i, (p, _s) in enumerate(ranked) if p.case_id == highlight), 0)
     number = page_arg() if "page" in request.args else at // TABLE_ROWS + 1
-    start = (number - 1) * TABLE_ROWS
-    return ListPage(ranked[start:start + TABLE_ROWS], number, TABLE_ROWS, len(ranked))
+    return page_of(ranked, number, TABLE_ROWS)
 
 
 @bp.route("/<slug>")
