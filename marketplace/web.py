@@ -58,7 +58,8 @@ def act(run: Callable[[], Any], *, success=None, to=None, form=None, template: s
 
     On a DomainError: roll back, call `on_error(err)`; if the error belongs to `form` (no field,
     or one of its fields) and a `template` is given, re-render it with the message on that field
-    and the error's status (400/403/404/409/422); otherwise flash the message and redirect to
+    and the error's status (400/403/404/409/422) and `context` (a dict, or a callable making one
+    after the rollback); otherwise flash the message and redirect to
     `error_to` (default `to`). On success: the view's one commit, `then(result)` (post-commit work
     such as signing in), flash `success` (text, or a callable of the result) and answer `to`: a
     URL, or a callable of the result giving a URL or a whole response."""
@@ -69,7 +70,7 @@ def act(run: Callable[[], Any], *, success=None, to=None, form=None, template: s
         if on_error is not None:
             on_error(err)
         if template is not None and _belongs_to(form, err):
-            return form_error(form, err, template, **(context or {}))
+            return form_error(form, err, template, **(context() if callable(context) else context or {}))
         flash(err.message, "error")
         return redirect(error_to if error_to is not None else to)
     db.session.commit()
