@@ -76,8 +76,9 @@ def act(run: Callable[[], Any], *, success=None, to=None, form=None, template: s
     db.session.commit()
     if then is not None:
         then(result)
-    if success:
-        flash(_value(success, result), category)
+    message = _value(success, result)
+    if message:
+        flash(message, category)
     answer = _value(to, result)
     return redirect(answer) if isinstance(answer, str) else answer
 
@@ -111,9 +112,11 @@ def per_page_arg(default: int, maximum: int = 100) -> int:
     return per_page_number(request.args.get("per_page"), default, maximum)
 
 
-def paginate(query, per_page: int, page: int | None = None) -> Page:
-    """One page of a SELECT: counts first, so a page past the end shows the last page."""
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+def paginate(query, per_page: int, page: int | None = None, total: int | None = None) -> Page:
+    """One page of a SELECT: counts first (unless the caller knows `total`), so a page past the
+    end shows the last page."""
+    if total is None:
+        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     number = min(page if page is not None else page_arg(), max(1, -(-total // per_page)))
     rows = db.session.execute(query.limit(per_page).offset((number - 1) * per_page))
     return Page(rows.unique().scalars().all(), number, per_page, total)

@@ -4,7 +4,6 @@ from flask import (
     Blueprint,
     abort,
     current_app,
-    flash,
     make_response,
     redirect,
     render_template,
@@ -93,14 +92,19 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    if current_user.is_authenticated:
-        services.end_login_session(current_user.session_token)
-        services.record_audit("auth.logout", current_user, current_user, client_ip())
-        db.session.commit()
+
+    def end():
+        if current_user.is_authenticated:
+            services.end_login_session(current_user.session_token)
+            services.record_audit("auth.logout", current_user, current_user, client_ip())
+
+    return act(end, then=_forget_session, success=_("You are signed out."), category="info",
+               to=url_for("main.home"))
+
+
+def _forget_session(_result=None) -> None:
     session.clear()
     logout_user()  # after clear(): it leaves the flag that deletes the remember cookie
-    flash(_("You are signed out."), "info")
-    return redirect(url_for("main.home"))
 
 
 @bp.route("/settings/profile", methods=["GET", "POST"])
@@ -144,14 +148,16 @@ def forgot_password():
     form = ForgotPasswordForm()
     if not form.validate_on_submit():
         return render_template("accounts/forgot.html", form=form), 400 if form.errors else 200
-    user = services.get_user_by_email(form.email.data)
-    if user is not None and user.is_active:
-        token = services.make_password_reset_token(user)
-        link = links.absolute("accounts.reset_password", token=token)
-        queue_templated_email(user, _l("Reset your password"), "email/reset.txt", link=link)
-        db.session.commit()  # the outbox sends after commit: a mail failure never shows here
-    flash(_("If an account uses that address, we have sent it a link to reset the password."), "info")
-    return redirect(url_for("accounts.login"))
+
+    def send():  # the outbox sends after commit: a mail failure never shows here
+        user = services.get_user_by_email(form.email.data)
+        if user is not None and user.is_active:
+            link = links.absolute("accounts.reset_password",
+                                  token=services.make_password_reset_token(user))
+            queue_templated_email(user, _l("Reset your password"), "email/reset.txt", link=link)
+
+    return act(send, category="info", to=url_for("accounts.login"),
+               success=_("If an account uses that address, we have sent it a link to reset the password."))
 
 
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
@@ -214,11 +220,7 @@ def delete_account():
         services.delete_account(user, form.password.data)
         services.record_audit("account.delete", user, user, client_ip())
 
-    def sign_out(_none):
-        session.clear()
-        logout_user()  # after clear(): it leaves the flag that deletes the remember cookie
-
-    return act(delete, then=sign_out, category="info", to=url_for("main.home"),
+    return act(delete, then=_forget_session, category="info", to=url_for("main.home"),
                success=_("Your account is deleted. What you wrote stays, attributed to “deleted user”."),
                form=form, template="accounts/delete.html")
 

@@ -2,13 +2,13 @@
 
 from datetime import datetime
 
-from flask import url_for
 from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field
 from spectree import Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from marketplace import links
 from marketplace.accounts.permissions import can_read_community, can_reply_to_thread
 from marketplace.api.auth import require_scope, viewer
 from marketplace.api.knowledge import PROBLEMS
@@ -85,14 +85,14 @@ class PostIn(BaseModel):
 def _community(c: Community) -> dict:
     return {"slug": c.slug, "name": c.name, "description_html": c.description_html, "themes": list(c.themes or []),
             "countries": list(c.countries or []), "is_private": c.is_private, "members": c.member_count,
-            "url": url_for("communities.show", slug=c.slug, _external=True)}
+            "url": links.absolute("communities.show", slug=c.slug)}
 
 
 def _thread(t: Thread) -> dict:
     return {"id": t.id, "title": t.title, "kind": t.kind, "tags": list(t.tags or []), "category": t.category.name,
             "author": t.author.display_name if t.author else None, "is_pinned": t.is_pinned,
             "is_locked": t.is_locked, "accepted_post": t.accepted_post_id, "posts": t.post_count,
-            "last_post_at": t.last_post_at, "url": url_for("forums.thread", thread_id=t.id, _external=True)}
+            "last_post_at": t.last_post_at, "url": links.absolute("forums.thread", thread_id=t.id)}
 
 
 def _readable_community(slug: str) -> Community:

@@ -9,6 +9,7 @@ from spectree import Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from marketplace import links
 from marketplace.accounts.permissions import can_adapt_practice, can_edit_practice, can_view_practice
 from marketplace.api.auth import require_scope, viewer
 from marketplace.api.problems import ApiProblem, Problem
@@ -123,7 +124,7 @@ def _summary(p: Practice) -> dict:
             "endorsements": p.endorsement_count, "adaptations": p.adaptation_count,
             "adapted_from": p.parent.slug if p.parent is not None and can_view_practice(viewer(), p.parent) else None,
             "published_at": p.published_at, "updated_at": p.updated_at,
-            "url": url_for("knowledge.show", slug=p.slug, _external=True)}
+            "url": links.absolute("knowledge.show", slug=p.slug)}
 
 
 def _full(p: Practice) -> PracticeOut:
@@ -277,7 +278,7 @@ def _case(c) -> dict:
             "organization": c.organization.name if c.organization else None, "period_start": c.period_start,
             "period_end": c.period_end, "practices": [p.slug for p in c.practices if can_view_practice(who, p)],
             "language": c.language, "updated_at": c.updated_at,
-            "url": url_for("cases.show", slug=c.slug, _external=True),
+            "url": links.absolute("cases.show", slug=c.slug),
             "metrics": [{"metric": m.definition.slug, "name": m.definition.name, "unit": m.definition.unit,
                          "direction": m.definition.direction, "baseline": m.baseline, "result": m.result,
                          "target": m.target, "period": m.period_label, "evidence_url": m.evidence_url}
