@@ -58,6 +58,11 @@ class Page:
     def __iter__(self):
         return iter(self.items)
 
+    def map(self, fn) -> "Page":
+        """The same page with each item passed through `fn` (entities -> JSON objects)."""
+        return Page([fn(item) for item in self.items], self.page, self.per_page, self.total,
+                    self.facets, self.suggestion)
+
 
 def page_of(items: list, page: int, per_page: int) -> Page:
     """A page cut from a list already in memory (page clamped to the last one)."""

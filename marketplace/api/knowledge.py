@@ -6,7 +6,7 @@ from flask import url_for
 from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field
 from spectree import Response
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from marketplace import links
@@ -19,6 +19,7 @@ from marketplace.cases.models import CaseStudy
 from marketplace.extensions import db
 from marketplace.knowledge import queries, services
 from marketplace.knowledge.models import Practice, Revision
+from marketplace.web import paginate
 
 PROBLEMS = {"HTTP_400": Problem, "HTTP_401": Problem, "HTTP_403": Problem, "HTTP_404": Problem,
             "HTTP_409": Problem, "HTTP_422": Problem}
@@ -160,10 +161,8 @@ def list_practices(query: PracticeQuery):
     args = query.model_dump(exclude_none=True)
     status = args.get("status") or "published"
     select_ = queries.browse_query(viewer(), {**args, "status": status})
-    total = db.session.scalar(select(func.count()).select_from(select_.order_by(None).subquery()))
-    items = db.session.scalars(select_.options(selectinload(Practice.parent))
-                               .limit(per_page).offset((page - 1) * per_page)).all()
-    envelope = page_envelope([_summary(p) for p in items], total, page, per_page)
+    found = paginate(select_.options(selectinload(Practice.parent)), per_page, page)
+    envelope = page_envelope(found.map(_summary))
     return PracticeList(**envelope), 200, link_header(envelope)
 
 
@@ -304,9 +303,7 @@ def list_case_studies(query: CaseQuery):
     if filters.get("country"):
         filters["country"] = filters["country"].upper()
     q = list_query(viewer(), filters).options(selectinload(CaseStudy.practices))
-    total = db.session.scalar(select(func.count()).select_from(q.order_by(None).subquery()))
-    items = db.session.scalars(q.limit(per_page).offset((page - 1) * per_page))
-    envelope = page_envelope([_case(c) for c in items], total, page, per_page)
+    envelope = page_envelope(paginate(q, per_page, page).map(_case))
     return CaseList(**envelope), 200, link_header(envelope)
 
 

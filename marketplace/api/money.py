@@ -18,6 +18,7 @@ from marketplace.api.spec import Page, spec
 from marketplace.api.views import bp, link_header, page_args, page_envelope
 from marketplace.extensions import db
 from marketplace.ledger.money import plain_minor
+from marketplace.paging import page_of
 from marketplace.projects import ranking
 from marketplace.projects import services as projects
 from marketplace.projects.models import Project
@@ -140,8 +141,7 @@ def list_projects(query: ProjectQuery):
     filters = {"theme": query.theme or "", "country": (query.country or "").upper(),
                "funding_model": query.funding_model or "", "kind": query.kind or ""}
     found, scores = ranking.discover(filters)
-    shown = found[(page - 1) * per_page: page * per_page]
-    envelope = page_envelope([_summary(p, scores[p.id].value) for p in shown], len(found), page, per_page)
+    envelope = page_envelope(page_of(found, page, per_page).map(lambda p: _summary(p, scores[p.id].value)))
     return ProjectList(**envelope), 200, link_header(envelope)
 
 

@@ -163,11 +163,11 @@ def experts():
 
     form = DirectoryForm(request.args)
     form.validate()
-    rows, total = find_experts(tag=form.tag.data or "", country=form.country.data or "",
-                               language=form.language.data or "", org_type=form.org_type.data or "",
-                               available=bool(form.available.data), page=page_arg())
-    return render_template("mentoring/experts.html", form=form, rows=rows, total=total,
-                           per_page=20, page=page_arg(), formula=expertise.FORMULA)
+    page = find_experts(tag=form.tag.data or "", country=form.country.data or "",
+                        language=form.language.data or "", org_type=form.org_type.data or "",
+                        available=bool(form.available.data), page=page_arg())
+    return render_template("mentoring/experts.html", form=form, page=page,
+                           formula=expertise.FORMULA)
 
 
 @bp.app_template_global("expertise_for")
