@@ -10,6 +10,7 @@ from flask import (
     abort,
     current_app,
     g,
+    make_response,
     redirect,
     render_template,
     request,
@@ -299,8 +300,9 @@ def react(post_id: int, kind: str):
 
 def _reactions(post: Post):
     counts, mine = services.reaction_summary([post], current_user)
-    return render_template("forums/_reactions.html", post=post, counts=counts, mine=mine,
-                           reaction_labels=_labels(REACTIONS), can_react=True, fragment=True)
+    return make_response(render_template(
+        "forums/_reactions.html", post=post, counts=counts, mine=mine,
+        reaction_labels=_labels(REACTIONS), can_react=True, fragment=True))
 
 
 @bp.post("/posts/<int:post_id>/accept")
