@@ -4,7 +4,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import abort, flash, redirect, render_template, request
+from flask import abort, flash, g, redirect, render_template, request
 from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import func, insert, select
@@ -99,8 +99,31 @@ def audit_refusal(action: str, user, **detail) -> None:
 
     row = dict(action=action, actor_id=getattr(user, "id", None), ip=client_ip(), created_at=utcnow(),
                detail={"path": request.path, "method": request.method, **detail})
+    if _holds_sqlite_write_lock():
+        # SQLite has one writer, and this request's open transaction is it: another connection
+        # would wait for it. The row is written when the request ends (write_deferred_refusals).
+        g.setdefault("deferred_refusals", []).append(row)
+        return
     with db.engine.begin() as conn:
-        conn.execute(insert(AuditEvent).values(**row))
+        conn.execute(insert(AuditEvent), [row])
+
+
+def _holds_sqlite_write_lock() -> bool:
+    if db.engine.dialect.name != "sqlite" or db.session().get_transaction() is None:
+        return False
+    return db.session.connection().connection.dbapi_connection.in_transaction  # BEGIN before DML
+
+
+def write_deferred_refusals(_exc=None) -> None:
+    """Teardown: audit rows deferred on SQLite, written after the refused request's own
+    uncommitted transaction is rolled back (as the end of the request would anyway)."""
+    from marketplace.accounts.models import AuditEvent
+
+    rows = g.pop("deferred_refusals", None)
+    if rows:
+        db.session.rollback()
+        with db.engine.begin() as conn:
+            conn.execute(insert(AuditEvent), rows)
 
 
 def page_arg() -> int:

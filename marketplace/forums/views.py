@@ -1,22 +1,17 @@
 """Forum pages: categories, threads with their posts, replying, editing, reactions, Discuss."""
 
-from datetime import timedelta
-from functools import lru_cache
 from types import SimpleNamespace
 
-from babel.dates import format_timedelta
 from flask import (
     Blueprint,
     abort,
     current_app,
-    g,
     make_response,
     redirect,
     render_template,
     request,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -25,7 +20,6 @@ from sqlalchemy.orm import defer, joinedload
 from marketplace.accounts import permissions as perm
 from marketplace.accounts.models import User
 from marketplace.communities.views import load as load_community
-from marketplace.database import utcnow
 from marketplace.extensions import db, limiter
 from marketplace.forums import services, subjects
 from marketplace.forums.forms import (
@@ -54,25 +48,6 @@ def _user_key() -> str:
 
 
 post_rate_limit = limiter.limit(_post_limit, key_func=_user_key, methods=["POST"])
-
-
-@bp.app_template_filter("since")
-def since(value) -> str:
-    """Like the |ago filter, cached by rounded age: a thread page shows many dates."""
-    if "since" not in g:
-        g.since = (utcnow(), str(get_locale()))
-    now, locale = g.since
-    seconds = max(0, int((now - value).total_seconds()))
-    unit = next((u for limit, u in _UNITS if seconds < limit), 7 * 86400)
-    return _format_ago(seconds // unit * unit, locale)
-
-
-_UNITS = ((60, 1), (3600, 60), (86400, 3600), (30 * 86400, 86400))
-
-
-@lru_cache(maxsize=4096)
-def _format_ago(seconds: int, locale: str) -> str:
-    return format_timedelta(timedelta(seconds=-seconds), add_direction=True, locale=locale)
 
 
 def _labels(lazy: dict) -> dict:
