@@ -11,7 +11,7 @@ from sqlalchemy import func, insert, select
 
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from marketplace.paging import Page, page_number, per_page_number
+from marketplace.paging import Page, last_page, page_number, per_page_number
 
 
 def client_ip() -> str | None:
@@ -57,12 +57,12 @@ def act(run: Callable[[], Any], *, success=None, to=None, form=None, template: s
     """The one way a view runs a state-changing service call (`run()`).
 
     On a DomainError: roll back, call `on_error(err)`; if the error belongs to `form` (no field,
-    or one of its fields) and a `template` is given, re-render it with the message on that field
-    and the error's status (400/403/404/409/422) and `context` (a dict, or a callable making one
-    after the rollback); otherwise flash the message and redirect to
-    `error_to` (default `to`). On success: the view's one commit, `then(result)` (post-commit work
-    such as signing in), flash `success` (text, or a callable of the result) and answer `to`: a
-    URL, or a callable of the result giving a URL or a whole response."""
+    or one of its fields) and a `template` is given, re-render it with the message on that field,
+    the error's status (400/403/404/409/422) and `context` (a dict, or a callable making one after
+    the rollback); otherwise flash the message and redirect to `error_to` (default `to`).
+    On success: the view's one commit, `then(result)` (post-commit work such as signing in),
+    flash `success` (text, or a callable of the result, None for no message) and answer `to`:
+    a URL, or a callable of the result giving a URL or a whole response."""
     try:
         result = run()
     except DomainError as err:
@@ -140,6 +140,6 @@ def paginate(query, per_page: int, page: int | None = None, total: int | None = 
     end shows the last page."""
     if total is None:
         total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    number = min(page if page is not None else page_arg(), max(1, -(-total // per_page)))
+    number = min(page if page is not None else page_arg(), last_page(total, per_page))
     rows = db.session.execute(query.limit(per_page).offset((number - 1) * per_page))
     return Page(rows.unique().scalars().all(), number, per_page, total)
