@@ -5,10 +5,11 @@ import csv
 import io
 import json
 
-from flask import Blueprint, Response, abort, stream_with_context, url_for
+from flask import Blueprint, Response, abort, stream_with_context
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from marketplace import links
 from marketplace.extensions import db
 from marketplace.projects.transparency import csv_cell
 
@@ -36,7 +37,7 @@ def practice_records():
                       selectinload(Practice.organization_links).selectinload(PracticeOrganization.organization)))
     for p in db.session.scalars(query.execution_options(yield_per=500)):
         yield {
-            "id": p.id, "slug": p.slug, "url": url_for("knowledge.show", slug=p.slug, _external=True),
+            "id": p.id, "slug": p.slug, "url": links.absolute("knowledge.show", slug=p.slug),
             "title": p.title, "summary": p.summary, "countries": [c.country for c in p.countries],
             "themes": [t.theme for t in p.themes], "tags": [t.tag for t in p.tags], "level": p.level,
             "language": p.language, "licence": p.licence, "source_url": p.source_url,
@@ -58,7 +59,7 @@ def case_records():
                       selectinload(CaseStudy.organization)))
     for c in db.session.scalars(query.execution_options(yield_per=500)):
         yield {
-            "id": c.id, "slug": c.slug, "url": url_for("cases.show", slug=c.slug, _external=True),
+            "id": c.id, "slug": c.slug, "url": links.absolute("cases.show", slug=c.slug),
             "title": c.title, "summary": c.summary, "country": c.country,
             "organization": c.organization.name if c.organization else None,
             "period_start": _iso(c.period_start), "period_end": _iso(c.period_end),

@@ -143,10 +143,6 @@ class MetricDefinitionForm(FlaskForm):
                                 description=MARKDOWN_HINT)
 
 
-class ConfirmForm(FlaskForm):
-    """A bare POST button (revert): the CSRF token only."""
-
-
 # --- between forms and services -------------------------------------------------------------
 
 def set_choices(form: CaseStudyForm, user, case) -> None:

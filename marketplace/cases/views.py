@@ -5,8 +5,6 @@ from collections.abc import Sequence
 from flask import (
     Blueprint,
     abort,
-    flash,
-    redirect,
     render_template,
     request,
     url_for,
@@ -26,18 +24,16 @@ from marketplace.accounts.permissions import (
 from marketplace.cases import benchmark, services
 from marketplace.cases.forms import (
     CaseStudyForm,
-    ConfirmForm,
     case_input,
     fill_form,
     set_choices,
 )
 from marketplace.cases.models import SECTION_LABELS, SECTIONS, CaseStudy, case_study_practice
-from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.i18n import country_choices, format_number, language_choices, region_of
 from marketplace.knowledge import revisions
 from marketplace.knowledge.models import THEMES, Practice
-from marketplace.web import form_error, page_arg, require
+from marketplace.web import act, paginate, require
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -66,8 +62,7 @@ def _filters() -> dict:
 @bp.route("/")
 def index():
     f = _filters()
-    page = db.paginate(services.list_query(current_user, f), page=page_arg(), per_page=PER_PAGE,
-                       error_out=False)
+    page = paginate(services.list_query(current_user, f), per_page=PER_PAGE)
     return render_template(
         "cases/index.html", page=page, f=f, countries=country_choices(_("All countries")),
         themes=THEMES, org_types=ORGANIZATION_TYPE_LABELS, languages=language_choices(),
@@ -88,17 +83,9 @@ def show(slug):
         section_labels=SECTION_LABELS, can_edit=can_edit_case_study(current_user, case))
 
 
-def save_and_show(action, message: str, form, template: str, **context):
-    """Run one service call: on a domain error re-render the form with it; otherwise commit,
-    flash `message` and show (`.show` of this blueprint) the object the call returns."""
-    try:
-        saved = action()
-    except DomainError as err:
-        db.session.rollback()
-        return form_error(form, err, template, **context)
-    db.session.commit()
-    flash(message, "success")
-    return redirect(url_for(".show", slug=saved.slug))
+def show_saved(saved) -> str:
+    """The page (`.show` of the current blueprint) of what a service call saved."""
+    return url_for(".show", slug=saved.slug)
 
 
 def _form_page(form, case, status=200):
@@ -115,9 +102,9 @@ def create():
         form.practices.data = request.args["practice"]
     if form.add_row.data or not form.validate_on_submit():
         return _form_page(form, None, 400 if form.errors else 200)
-    return save_and_show(
-        lambda: services.create_case_study(current_user, case_input(form), form.message.data),
-        _("The case study is saved."), form, "cases/form.html", case=None)
+    return act(lambda: services.create_case_study(current_user, case_input(form), form.message.data),
+               success=_("The case study is saved."), to=show_saved, form=form,
+               template="cases/form.html", context={"case": None})
 
 
 @bp.route("/<slug>/edit", methods=["GET", "POST"])
@@ -131,10 +118,10 @@ def edit(slug):
     set_choices(form, current_user, case)
     if form.add_row.data or not form.validate_on_submit():
         return _form_page(form, case, 400 if form.errors else 200)
-    return save_and_show(
-        lambda: services.update_case_study(case, current_user, case_input(form),
-                                           form.message.data),
-        _("The case study is saved."), form, "cases/form.html", case=case)
+    return act(lambda: services.update_case_study(case, current_user, case_input(form),
+                                                  form.message.data),
+               success=_("The case study is saved."), to=show_saved, form=form,
+               template="cases/form.html", context={"case": case})
 
 
 @bp.route("/<slug>/history")
@@ -163,17 +150,9 @@ def diff(slug):
 def revert(slug, number):
     case = _get(slug)
     require(can_edit_case_study(current_user, case))
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        services.revert_case_study(case, current_user, number)
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-        return redirect(url_for(".history", slug=slug))
-    db.session.commit()
-    flash(_("Revision %(n)d is restored as a new revision.", n=number), "success")
-    return redirect(url_for(".show", slug=slug))
+    return act(lambda: services.revert_case_study(case, current_user, number),
+               success=_("Revision %(n)d is restored as a new revision.", n=number),
+               to=url_for(".show", slug=slug), error_to=url_for(".history", slug=slug))
 
 
 # Built once (:practice_id); building it cost as much as running it.

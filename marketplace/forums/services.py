@@ -11,12 +11,13 @@ import re
 from collections.abc import Sequence
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import joinedload
 
+from marketplace import links
 from marketplace.accounts.models import User
 from marketplace.accounts.permissions import can_moderate_community
 from marketplace.accounts.services import parse_tags, slugify
@@ -86,7 +87,7 @@ def page_of(number: int) -> int:
 
 
 def post_url(post: Post) -> str:
-    return url_for("forums.thread", thread_id=post.thread_id, page=page_of(post.number),
+    return links.path("forums.thread", thread_id=post.thread_id, page=page_of(post.number),
                    _anchor=f"post-{post.number}")
 
 

@@ -6,8 +6,7 @@ Models are found by import path so that forums works whether or not a feature is
 import importlib
 from dataclasses import dataclass
 
-from flask import url_for
-
+from marketplace import links
 from marketplace.accounts import permissions
 from marketplace.extensions import db
 
@@ -47,4 +46,4 @@ def can_view(user, subject_type: str, subject) -> bool:
 
 
 def url(subject_type: str, subject) -> str:
-    return url_for(SUBJECTS[subject_type].endpoint, slug=subject.slug)
+    return links.path(SUBJECTS[subject_type].endpoint, slug=subject.slug)

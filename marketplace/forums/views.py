@@ -1,23 +1,18 @@
 """Forum pages: categories, threads with their posts, replying, editing, reactions, Discuss."""
 
 from collections.abc import Sequence
-from datetime import timedelta
-from functools import lru_cache
 from types import SimpleNamespace
 
-from babel.dates import format_timedelta
 from flask import (
     Blueprint,
     abort,
     current_app,
-    flash,
-    g,
+    make_response,
     redirect,
     render_template,
     request,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -26,15 +21,12 @@ from sqlalchemy.orm import defer, joinedload
 from marketplace.accounts import permissions as perm
 from marketplace.accounts.models import User
 from marketplace.communities.views import load as load_community
-from marketplace.database import utcnow
-from marketplace.errors import DomainError
 from marketplace.extensions import db, limiter
 from marketplace.forums import services, subjects
 from marketplace.forums.forms import (
     CategoryForm,
     DiscussForm,
     EditPostForm,
-    EmptyForm,
     FlagForm,
     MoveForm,
     ReplyForm,
@@ -42,7 +34,8 @@ from marketplace.forums.forms import (
     ThreadForm,
 )
 from marketplace.forums.models import REACTIONS, Category, Post, Thread
-from marketplace.web import client_ip, form_error, page_arg, require
+from marketplace.paging import Page
+from marketplace.web import act, client_ip, page_arg, paginate, require
 
 bp = Blueprint("forums", __name__)
 
@@ -56,25 +49,6 @@ def _user_key() -> str:
 
 
 post_rate_limit = limiter.limit(_post_limit, key_func=_user_key, methods=["POST"])
-
-
-@bp.app_template_filter("since")
-def since(value) -> str:
-    """Like the |ago filter, cached by rounded age: a thread page shows many dates."""
-    if "since" not in g:
-        g.since = (utcnow(), str(get_locale()))
-    now, locale = g.since
-    seconds = max(0, int((now - value).total_seconds()))
-    unit = next((u for limit, u in _UNITS if seconds < limit), 7 * 86400)
-    return _format_ago(seconds // unit * unit, locale)
-
-
-_UNITS = ((60, 1), (3600, 60), (86400, 3600), (30 * 86400, 86400))
-
-
-@lru_cache(maxsize=4096)
-def _format_ago(seconds: int, locale: str) -> str:
-    return format_timedelta(timedelta(seconds=-seconds), add_direction=True, locale=locale)
 
 
 def _labels(lazy: dict) -> dict:
@@ -113,13 +87,11 @@ def category(slug: str, category_slug: str):
              .where(Thread.category_id == category.id,
                     services.thread_visible_filter(current_user, community))
              .order_by(Thread.is_pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc()))
-    page = db.paginate(query, page=page_arg(), per_page=services.PER_PAGE, error_out=False,
-                       count=False)
-    page.total = category.thread_count
+    page = paginate(query, per_page=services.PER_PAGE, total=category.thread_count)
     return render_template(
         "forums/category.html", community=community, category=category, page=page,
         read_marks=services.last_read(current_user, [t.id for t in page.items]),
-        watching=services.is_watching(current_user, category=category), form=EmptyForm(),
+        watching=services.is_watching(current_user, category=category),
         can_post=perm.can_post_in_community(current_user, community))
 
 
@@ -131,10 +103,10 @@ def new_category(slug: str):
     form = CategoryForm()
     if not form.validate_on_submit():
         return render_template("forums/category_form.html", form=form, community=community)
-    category = services.create_category(community, form.name.data, form.description.data or "")
-    db.session.commit()
-    flash(_("Category created."), "success")
-    return redirect(url_for("forums.category", slug=slug, category_slug=category.slug))
+    return act(lambda: services.create_category(community, form.name.data, form.description.data or ""),
+               success=_("Category created."),
+               to=lambda category: url_for("forums.category", slug=slug, category_slug=category.slug),
+               form=form, template="forums/category_form.html", context={"community": community})
 
 
 @bp.route("/communities/<slug>/c/<category_slug>/new", methods=["GET", "POST"])
@@ -152,18 +124,18 @@ def new_thread(slug: str, category_slug: str):
 
 
 def _create_thread(form, category: Category, subject, template: str, ctx: dict):
-    try:
-        thread = services.start_thread(
-            current_user, category, title=form.title.data, body=form.body.data,
-            kind=form.kind.data, tags=form.tags.data or "", subject=subject)
-    except DomainError as err:
-        db.session.rollback()
-        return form_error(form, err, template, **ctx)
-    db.session.commit()
-    if thread.status == "pending":
-        flash(_("Thanks! New members' first posts are read by a moderator before they appear."),
-              "success")
-    return redirect(url_for("forums.thread", thread_id=thread.id))
+    return act(lambda: services.start_thread(
+        current_user, category, title=form.title.data, body=form.body.data,
+        kind=form.kind.data, tags=form.tags.data or "", subject=subject),
+        success=lambda thread: _pending_note(thread.status),
+        to=lambda thread: url_for("forums.thread", thread_id=thread.id),
+        form=form, template=template, context=ctx)
+
+
+def _pending_note(status: str) -> str | None:
+    if status != "pending":
+        return None
+    return _("Thanks! New members' first posts are read by a moderator before they appear.")
 
 
 @bp.route("/threads/<int:thread_id>")
@@ -190,7 +162,7 @@ def thread(thread_id: int):
     html = render_template(
         "forums/thread.html", thread=thread, community=thread.community, posts=posts,
         post_view=post_view, read_mark=read_mark, can_moderate=can_moderate,
-        pagination=_pagination(page, pages), can_reply=can_reply,
+        pagination=Page(posts, page, services.PER_PAGE, thread.post_count), can_reply=can_reply,
         reply_form=ReplyForm() if can_reply and page == pages else None,
         move_form=_move_form(thread),
         watching=services.is_watching(current_user, thread=thread))
@@ -212,11 +184,6 @@ def _record_read(thread: Thread, posts: Sequence[Post], before: int | None) -> N
         db.session.commit()
 
 
-def _pagination(page: int, pages: int) -> SimpleNamespace:
-    return SimpleNamespace(page=page, pages=pages, has_prev=page > 1, prev_num=page - 1,
-                           has_next=page < pages, next_num=page + 1)
-
-
 @bp.route("/threads/<int:thread_id>/reply", methods=["GET", "POST"])
 @login_required
 @post_rate_limit
@@ -229,16 +196,10 @@ def reply(thread_id: int):
             form.body.data = _quote(request.args.get("quote", type=int), thread)
         return render_template("forums/reply.html", form=form, thread=thread,
                                community=thread.community), 400 if form.errors else 200
-    try:
-        post = services.reply(current_user, thread, form.body.data)
-    except DomainError as err:
-        db.session.rollback()
-        return form_error(form, err, "forums/reply.html", thread=thread, community=thread.community)
-    db.session.commit()
-    if post.status == "pending":
-        flash(_("Thanks! New members' first posts are read by a moderator before they appear."),
-              "success")
-    return redirect(services.post_url(post))
+    return act(lambda: services.reply(current_user, thread, form.body.data),
+               success=lambda post: _pending_note(post.status), to=services.post_url, form=form,
+               template="forums/reply.html",
+               context={"thread": thread, "community": thread.community})
 
 
 def _quote(post_id: int | None, thread: Thread) -> str:
@@ -260,9 +221,11 @@ def edit_thread(thread_id: int):
     if not form.validate_on_submit():
         return render_template("forums/thread_edit.html", form=form, thread=thread,
                                community=thread.community)
-    services.edit_thread_title(current_user, thread, form.title.data, form.tags.data or "")
-    db.session.commit()
-    return redirect(url_for("forums.thread", thread_id=thread.id))
+    return act(lambda: services.edit_thread_title(current_user, thread, form.title.data,
+                                                  form.tags.data or ""),
+               to=url_for("forums.thread", thread_id=thread.id), form=form,
+               template="forums/thread_edit.html",
+               context={"thread": thread, "community": thread.community})
 
 
 @bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
@@ -275,14 +238,9 @@ def edit_post(post_id: int):
     ctx = {"post": post, "thread": post.thread, "community": post.thread.community}
     if not form.validate_on_submit():
         return render_template("forums/post_edit.html", form=form, **ctx)
-    try:
-        services.edit_post(current_user, post, form.body.data)
-    except DomainError as err:
-        db.session.rollback()
-        return form_error(form, err, "forums/post_edit.html", **ctx)
-    db.session.commit()
-    flash(_("Your changes are saved; earlier versions stay in the history."), "success")
-    return redirect(services.post_url(post))
+    return act(lambda: services.edit_post(current_user, post, form.body.data),
+               success=_("Your changes are saved; earlier versions stay in the history."),
+               to=services.post_url(post), form=form, template="forums/post_edit.html", context=ctx)
 
 
 @bp.route("/posts/<int:post_id>/history")
@@ -300,12 +258,8 @@ def post_history(post_id: int):
 def delete_post(post_id: int):
     post = load_post(post_id)
     require(perm.can_delete_post(current_user, post))
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    services.delete_post(current_user, post)
-    db.session.commit()
-    flash(_("Post deleted."), "success")
-    return redirect(services.post_url(post))
+    return act(lambda: services.delete_post(current_user, post), success=_("Post deleted."),
+               to=services.post_url(post))
 
 
 @bp.post("/posts/<int:post_id>/react/<kind>")
@@ -313,15 +267,18 @@ def delete_post(post_id: int):
 def react(post_id: int, kind: str):
     post = load_post(post_id)
     require(perm.can_react_to_post(current_user, post) and post.is_visible)
-    if kind not in REACTIONS or not EmptyForm().validate_on_submit():
+    if kind not in REACTIONS:
         abort(400)
-    services.toggle_reaction(current_user, post, kind)
-    db.session.commit()
-    if request.headers.get("HX-Request"):
-        counts, mine = services.reaction_summary([post], current_user)
-        return render_template("forums/_reactions.html", post=post, counts=counts, mine=mine,
-                               reaction_labels=_labels(REACTIONS), can_react=True, fragment=True)
-    return redirect(services.post_url(post))
+    return act(lambda: services.toggle_reaction(current_user, post, kind),
+               to=lambda _none: _reactions(post) if request.headers.get("HX-Request")
+               else services.post_url(post))
+
+
+def _reactions(post: Post):
+    counts, mine = services.reaction_summary([post], current_user)
+    return make_response(render_template(
+        "forums/_reactions.html", post=post, counts=counts, mine=mine,
+        reaction_labels=_labels(REACTIONS), can_react=True, fragment=True))
 
 
 @bp.post("/posts/<int:post_id>/accept")
@@ -329,17 +286,9 @@ def react(post_id: int, kind: str):
 def accept(post_id: int):
     post = load_post(post_id)
     require(perm.can_accept_answer(current_user, post.thread))
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    try:
-        services.accept_answer(current_user, post.thread, post)
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-        return redirect(services.post_url(post))
-    db.session.commit()
-    flash(_("Answer accepted. Thank you for closing the loop!"), "success")
-    return redirect(services.post_url(post))
+    return act(lambda: services.accept_answer(current_user, post.thread, post),
+               success=_("Answer accepted. Thank you for closing the loop!"),
+               to=services.post_url(post))
 
 
 @bp.post("/threads/<int:thread_id>/unaccept")
@@ -347,27 +296,20 @@ def accept(post_id: int):
 def unaccept(thread_id: int):
     thread = load_thread(thread_id)
     require(perm.can_accept_answer(current_user, thread))
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    services.unaccept_answer(current_user, thread)
-    db.session.commit()
-    return redirect(url_for("forums.thread", thread_id=thread.id))
+    return act(lambda: services.unaccept_answer(current_user, thread),
+               to=url_for("forums.thread", thread_id=thread.id))
 
 
 @bp.post("/threads/<int:thread_id>/<any(watch, unwatch):action>")
 @login_required
 def watch_thread(thread_id: int, action: str):
     thread = load_thread(thread_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    if action == "watch":
-        services.watch_thread(current_user, thread)
-    else:
-        services.unwatch(current_user, thread=thread)
-    db.session.commit()
-    flash(_("You will be notified of new posts.") if action == "watch"
-          else _("You no longer follow this thread."), "success")
-    return redirect(url_for("forums.thread", thread_id=thread.id))
+    watch = action == "watch"
+    return act(lambda: services.watch_thread(current_user, thread) if watch
+               else services.unwatch(current_user, thread=thread),
+               success=_("You will be notified of new posts.") if watch
+               else _("You no longer follow this thread."),
+               to=url_for("forums.thread", thread_id=thread.id))
 
 
 @bp.post("/categories/<int:category_id>/<any(watch, unwatch):action>")
@@ -375,17 +317,13 @@ def watch_thread(thread_id: int, action: str):
 def watch_category(category_id: int, action: str):
     category = db.get_or_404(Category, category_id)
     require(perm.can_read_community(current_user, category.community))
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    if action == "watch":
-        services.watch_category(current_user, category)
-    else:
-        services.unwatch(current_user, category=category)
-    db.session.commit()
-    flash(_("You will be notified of new posts.") if action == "watch"
-          else _("You no longer follow this category."), "success")
-    return redirect(url_for("forums.category", slug=category.community.slug,
-                            category_slug=category.slug))
+    watch = action == "watch"
+    return act(lambda: services.watch_category(current_user, category) if watch
+               else services.unwatch(current_user, category=category),
+               success=_("You will be notified of new posts.") if watch
+               else _("You no longer follow this category."),
+               to=url_for("forums.category", slug=category.community.slug,
+                          category_slug=category.slug))
 
 
 @bp.route("/posts/<int:post_id>/flag", methods=["GET", "POST"])
@@ -399,14 +337,9 @@ def flag(post_id: int):
     ctx = {"post": post, "thread": post.thread, "community": post.thread.community}
     if not form.validate_on_submit():
         return render_template("forums/flag.html", form=form, **ctx), 400 if form.errors else 200
-    try:
-        moderation.flag_post(current_user, post, form.reason.data)
-    except DomainError as err:
-        db.session.rollback()
-        return form_error(form, err, "forums/flag.html", **ctx)
-    db.session.commit()
-    flash(_("Thank you. The moderators will look at this post."), "success")
-    return redirect(services.post_url(post))
+    return act(lambda: moderation.flag_post(current_user, post, form.reason.data),
+               success=_("Thank you. The moderators will look at this post."),
+               to=services.post_url(post), form=form, template="forums/flag.html", context=ctx)
 
 
 @bp.route("/discuss/<subject_type>/<int:subject_id>", methods=["GET", "POST"])

@@ -50,7 +50,7 @@ from marketplace.knowledge.models import (
     Status,
     SuggestionStatus,
 )
-from marketplace.web import ListPage
+from marketplace.paging import Page, last_page
 
 PER_PAGE = 20
 RECENT_ENDORSEMENTS = 10
@@ -62,16 +62,17 @@ PAGE_QUERY = select(Practice).where(Practice.slug == bindparam("slug")).options(
 )
 
 
-def browse(viewer, form, page: int) -> ListPage:
+def browse(viewer, form, page: int) -> Page:
     """A page of practices the viewer may see, filtered and sorted by the FilterForm, as Cards
     (columns, not entities: a card shows none of the Markdown)."""
     query = _browse_select(viewer, {f.name: f.data for f in form if f.data})
     total = db.session.scalar(query.with_only_columns(func.count()).order_by(None))
+    page = min(page, last_page(total, PER_PAGE))
     rows = db.session.execute(query.with_only_columns(*_CARD_COLUMNS)
                               .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
     facts = practice_facts(*(r.id for r in rows), query=_CARD_FACTS) if rows else {}
     cards = [Card(*row, facts[row.id].countries, facts[row.id].themes) for row in rows]  # type: ignore[call-arg]
-    return ListPage(cards, page, PER_PAGE, total)
+    return Page(cards, page, PER_PAGE, total)
 
 
 class Card(NamedTuple):

@@ -4,12 +4,13 @@ edits, adaptations and endorsements. Services add and flush; the caller commits.
 `data` dicts carry the editable fields (EDITABLE_FIELDS); `clean_data` validates them.
 """
 
-from flask import url_for
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, literal, or_, select, update
 from sqlalchemy.orm import load_only
 
+from marketplace import links
 from marketplace.accounts.models import Organization, User
 from marketplace.accounts.services import parse_tags, unique_slug
 from marketplace.database import utcnow
@@ -316,7 +317,7 @@ def _notify_adaptation_owners(practice: Practice, actor: User | None) -> None:
     for owner in owners:
         notify(owner, kinds.ORIGINAL_CHANGED,
                _l("The original changed since you adapted it: %(title)s", title=practice.title),
-               url_for("knowledge.show", slug=practice.slug), actor=actor)
+               links.path("knowledge.show", slug=practice.slug), actor=actor)
 
 
 # --- suggested edits ----------------------------------------------------------------------
@@ -343,7 +344,7 @@ def _notify_authors(practice: Practice, actor: User, message: str) -> None:
     from marketplace.notifications import kinds
     from marketplace.notifications.services import notify
 
-    link = url_for("knowledge.suggestions", slug=practice.slug)
+    link = links.path("knowledge.suggestions", slug=practice.slug)
     for author in db.session.scalars(select(User).where(User.id.in_(practice.author_ids))):
         notify(author, kinds.EDIT_SUGGESTION, message, link, actor=actor)
 
@@ -390,7 +391,7 @@ def _notify_suggester(suggestion: EditSuggestion, decider: User, message: str) -
 
     if suggestion.author is not None:
         notify(suggestion.author, kinds.EDIT_SUGGESTION, message,
-               url_for("knowledge.show", slug=suggestion.practice.slug), actor=decider)
+               links.path("knowledge.show", slug=suggestion.practice.slug), actor=decider)
 
 
 # --- adaptation -----------------------------------------------------------------------------

@@ -1,12 +1,13 @@
 """Mentoring verbs. Capacity is enforced by guarded UPDATEs, safe under concurrent accepts."""
 
-from flask import url_for
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from marketplace import links
 from marketplace.accounts.models import OrganizationMember, User
 from marketplace.accounts.services import parse_tags
 from marketplace.database import utcnow
@@ -123,7 +124,7 @@ def request_mentorship(mentee: User, mentor: User, *, goal: str, topic: str,
 
 
 def _link(mentorship: Mentorship) -> str:
-    return url_for("mentoring.show", mentorship_id=mentorship.id)
+    return links.path("mentoring.show", mentorship_id=mentorship.id)
 
 
 def _transition(mentorship: Mentorship, from_state: str, **values) -> None:

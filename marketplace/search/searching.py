@@ -2,13 +2,14 @@
 
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from markupsafe import Markup, escape
 from whoosh import query as Q
 from whoosh.qparser import FieldAliasPlugin, QueryParser
 
+from marketplace.paging import Page
 from marketplace.search import ranking, storage
 from marketplace.search.schema import (
     COMMON_STOP_WORDS,
@@ -49,32 +50,6 @@ class Hit:
     language: str
     date: object
     endorsements: int
-
-
-@dataclass
-class Page:
-    total: int = 0
-    page: int = 1
-    pages: int = 0
-    hits: list[Hit] = field(default_factory=list)
-    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
-    suggestion: str | None = None
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
 
 
 # --- who may see what ---------------------------------------------------------------------
@@ -211,8 +186,7 @@ def _query(s, text: str, filters, viewer, page: int, sort: str, facets: bool) ->
     start, end = (page - 1) * PER_PAGE, page * PER_PAGE
     docnums = _ranked(s, matched, scores, sort, end)[start:end]
     terms = _highlight_terms(q) if text else set()
-    out = Page(total=total, page=page, pages=pages if total else 0,
-               hits=[_hit(s.stored_fields(int(n)), terms) for n in docnums])
+    out = Page([_hit(s.stored_fields(int(n)), terms) for n in docnums], page, PER_PAGE, total)
     if facets:
         out.facets = facet_counts(s, _bitmask_of(matched))
     if text and total < 3:

@@ -1,10 +1,11 @@
 """Notifications about pledges, shared by the pages and the JSON API. Called after the pledge's
 own commit (a notification never slows or fails the money path); the caller commits again."""
 
-from flask import url_for
+
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
+from marketplace import links
 from marketplace.accounts.models import User
 from marketplace.ledger.money import format_minor
 from marketplace.notifications.services import notify
@@ -20,7 +21,7 @@ def new_pledge(pledge: Pledge) -> None:
     project = pledge.project
     notify(project.owner, "generic",
            _l("New pledge of %(amount)s to %(title)s", amount=_amount(pledge), title=project.title),
-           url_for("projects.show", slug=project.slug),
+           links.path("projects.show", slug=project.slug),
            actor=None if pledge.is_anonymous else pledge.donor)
 
 
@@ -28,4 +29,4 @@ def contribution_received(pledge: Pledge, host: User) -> None:
     notify(pledge.donor, "generic",
            _l("Your contribution of %(amount)s to %(title)s was received. Your receipt is ready.",
               amount=_amount(pledge), title=pledge.project.title),
-           url_for("sponsorship.receipt", pledge_id=pledge.id), actor=host)
+           links.path("sponsorship.receipt", pledge_id=pledge.id), actor=host)
