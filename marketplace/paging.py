@@ -48,7 +48,7 @@ class Page:
         return last_page(self.total, self.per_page)
 
     @property
-    def hits(self) -> list:
+    def hits(self) -> Sequence:
         return self.items
 
     has_prev = property(lambda self: self.page > 1)
