@@ -18,7 +18,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from marketplace.accounts import services
+from marketplace.accounts import permissions, services
 from marketplace.accounts.forms import (
     DeleteAccountForm,
     EmailChangeForm,
@@ -39,6 +39,7 @@ from marketplace.notifications.services import queue_templated_email
 from marketplace.web import client_ip, form_error, safe_next
 
 bp = Blueprint("accounts", __name__)
+bp.record_once(lambda state: permissions.init_app(state.app))  # `can`, `can_see` in templates
 
 
 def _sign_in(user: User, remember: bool) -> None:
