@@ -87,7 +87,9 @@ def test_walk_finds_no_draft_private_content_or_anonymous_donor(client, app, mak
                                                                 make_community, make_thread, make_donor,
                                                                 make_open_project, make_project,
                                                                 make_case_study, make_reply, pledge, aged,
-                                                                indexed):
+                                                                indexed, auth):
+    from marketplace.communities.services import join
+    from marketplace.extensions import db
     from tests.api.test_core import make_token
 
     secret = "ZQXSECRET"
@@ -149,3 +151,11 @@ def test_walk_finds_no_draft_private_content_or_anonymous_donor(client, app, mak
                 assert donor_name not in body, (url, headers)
             checked += 1
     assert checked > 60
+    html = [u for u in sorted(set(urls)) if u.startswith(("/posts/", "/threads/", "/communities/"))]
+    member = aged(make_user(name="Square member"))  # signed in, reads the public community
+    join(public, member)
+    db.session.commit()
+    auth.login(member.email)
+    for url in html:
+        response = client.get(url)
+        assert secret.lower() not in _without_echo(response.get_data(as_text=True).lower(), url.lower()), url
