@@ -104,7 +104,7 @@ def _practices(slugs: list[str]) -> list[Practice]:
     """Published or archived practices only: every reader of the case study may see them."""
     wanted = list(dict.fromkeys(s for s in slugs if s))
     found = {p.slug: p for p in db.session.scalars(
-        select(Practice).where(Practice.slug.in_(wanted), Practice.status != Status.DRAFT.value))}
+        select(Practice).where(Practice.slug.in_(wanted), policy.public_clause("practice", Practice)))}
     for slug in wanted:
         if slug not in found:
             raise InvalidInput("practices", _("No practice is published at “%(slug)s”.", slug=slug))
@@ -300,7 +300,7 @@ def _input_from_snapshot(data: dict, case: CaseStudy) -> CaseInput:
     emails = list(db.session.scalars(select(User.email).where(
         User.id.in_(data.get("coauthor_ids", [])), User.is_deleted.is_(False))))
     existing_practices = set(db.session.scalars(select(Practice.slug).where(
-        Practice.slug.in_(data.get("practices", [])), Practice.status != Status.DRAFT.value)))
+        Practice.slug.in_(data.get("practices", [])), policy.public_clause("practice", Practice))))
     existing_defs = set(db.session.scalars(select(MetricDefinition.slug)))
     return CaseInput(
         title=data.get("title") or case.title, summary=data.get("summary", ""),

@@ -208,10 +208,7 @@ def watchers_of(thread: Thread) -> list[User]:
     watcher_ids = select(Watch.user_id).where(
         (Watch.thread_id == thread.id) | (Watch.category_id == thread.category_id))
     query = select(User).where(User.id.in_(watcher_ids), User.is_deleted.is_(False))
-    if thread.community.is_private:
-        query = query.where(User.id.in_(select(CommunityMember.user_id).where(
-            CommunityMember.community_id == thread.community_id)))
-    return list(db.session.scalars(query))
+    return [u for u in db.session.scalars(query) if policy.visible(u, "thread", thread)]
 
 
 def edit_post(editor: User, post: Post, body: str) -> None:
@@ -280,7 +277,7 @@ def reaction_summary(posts: list[Post], user) -> tuple[dict, set]:
 def accept_answer(user: User, thread: Thread, post: Post) -> None:
     if thread.kind != QUESTION or thread.author_id != user.id:
         raise PermissionDenied(_("Only the person who asked can accept an answer."))
-    if post.thread_id != thread.id or post.number == 1 or not post.is_visible:
+    if post.thread_id != thread.id or post.number == 1 or not policy.is_public("post", post):
         raise InvalidInput(None, _("Choose a visible reply in this thread."))
     thread.accepted_post_id = post.id
     db.session.flush()

@@ -127,7 +127,7 @@ def thread(t) -> dict | None:
     from sqlalchemy.orm import object_session
 
     first = object_session(t).scalar(select(Post).where(Post.thread_id == t.id, Post.number == 1))
-    body = first.body_source if first is not None and first.is_visible else ""
+    body = first.body_source if first is not None and policy.is_public("post", first) else ""
     return doc("thread", t.id, title=t.title, body=body, tags=t.tags or [],
                countries=t.community.countries or [], themes=t.community.themes or [],
                author=_names(t.author), date=t.created_at,
