@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from flask import g, has_app_context
 from sqlalchemy import false, select, true
+from sqlalchemy.orm import object_session
 from sqlalchemy.sql import ClauseElement
 
 from marketplace.extensions import db
@@ -161,7 +162,7 @@ def _is_owner(rule: Rule, obj, user) -> bool:
     if table == "community_member":  # membership is the role, cached for the request
         return community_role(user, obj.id) is not None
     t = _table(table)
-    return db.session.scalar(select(t.c[column]).where(
+    return (object_session(obj) or db.session).scalar(select(t.c[column]).where(
         t.c[column] == obj.id, t.c[user_column] == user.id).limit(1)) is not None
 
 
@@ -171,7 +172,8 @@ def owner_ids(kind: str, obj) -> set[int]:
     if rule.link is not None:
         table, column, user_column = rule.link
         t = _table(table)
-        ids.update(db.session.scalars(select(t.c[user_column]).where(t.c[column] == obj.id)))
+        session = object_session(obj) or db.session  # the search indexer has its own session
+        ids.update(session.scalars(select(t.c[user_column]).where(t.c[column] == obj.id)))
     return ids
 
 
