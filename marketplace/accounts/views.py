@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from marketplace import links
-from marketplace.accounts import services
+from marketplace.accounts import permissions, services
 from marketplace.accounts.forms import (
     DeleteAccountForm,
     EmailChangeForm,
@@ -38,6 +38,7 @@ from marketplace.notifications.services import queue_templated_email
 from marketplace.web import act, client_ip, safe_next
 
 bp = Blueprint("accounts", __name__)
+bp.record_once(lambda state: permissions.init_app(state.app))  # `can`, `can_see` in templates
 
 
 def _sign_in(user: User, remember: bool) -> None:

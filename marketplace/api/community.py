@@ -8,7 +8,7 @@ from spectree import Response
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from marketplace import links
+from marketplace import links, policy
 from marketplace.accounts.permissions import can_read_community, can_reply_to_thread
 from marketplace.api.auth import require_scope, viewer
 from marketplace.api.knowledge import PROBLEMS
@@ -16,10 +16,9 @@ from marketplace.api.problems import ApiProblem
 from marketplace.api.spec import Page, spec
 from marketplace.api.views import bp, link_header, page_args, page_envelope
 from marketplace.communities.models import Community
-from marketplace.communities.services import visible_communities_for
 from marketplace.extensions import db
 from marketplace.forums import services as forums
-from marketplace.forums.models import VISIBLE, Post, Thread
+from marketplace.forums.models import Post, Thread
 from marketplace.web import paginate
 
 
@@ -108,7 +107,7 @@ def _readable_thread(thread_id: int, who) -> Thread:
     thread = db.session.scalar(select(Thread).where(Thread.id == thread_id)
                                .options(selectinload(Thread.community), selectinload(Thread.category),
                                         selectinload(Thread.author)))
-    if thread is None or not can_read_community(who, thread.community) or not forums.can_see_thread(who, thread):
+    if thread is None or not policy.visible(who, "thread", thread):
         raise ApiProblem(404, "Not Found", _("No such thread."))
     return thread
 
@@ -118,7 +117,8 @@ def _readable_thread(thread_id: int, who) -> Thread:
 def list_communities(query: PageQuery):
     """Public communities, and the private ones the caller belongs to."""
     page, per_page = page_args()
-    found = paginate(visible_communities_for(viewer()).order_by(Community.name), per_page, page)
+    found = paginate(select(Community).where(policy.clause(viewer(), "community", Community))
+                     .order_by(Community.name), per_page, page)
     envelope = page_envelope(found.map(_community))
     return CommunityList(**envelope), 200, link_header(envelope)
 
@@ -135,7 +135,7 @@ def list_threads(slug: str, query: PageQuery):
     """Visible threads of a community, latest activity first."""
     community = _readable_community(slug)
     page, per_page = page_args()
-    q = (select(Thread).where(Thread.community_id == community.id, Thread.status == VISIBLE)
+    q = (select(Thread).where(Thread.community_id == community.id, policy.public_clause("thread", Thread))
          .options(selectinload(Thread.category), selectinload(Thread.author))
          .order_by(Thread.last_post_at.desc(), Thread.id.desc()))
     envelope = page_envelope(paginate(q, per_page, page).map(_thread))
@@ -148,7 +148,7 @@ def list_posts(thread_id: int, query: PageQuery):
     """A thread and a page of its visible posts, oldest first."""
     thread = _readable_thread(thread_id, viewer())
     page, per_page = page_args()
-    q = (select(Post).where(Post.thread_id == thread.id, Post.status == VISIBLE, Post.is_deleted.is_(False))
+    q = (select(Post).where(Post.thread_id == thread.id, policy.public_clause("post", Post))
          .options(selectinload(Post.author)).order_by(Post.number))
     envelope = page_envelope(paginate(q, per_page, page).map(lambda p: {
         "number": p.number, "status": p.status, "author": p.author.display_name if p.author else None,

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from marketplace import links
+from marketplace import links, policy
 from marketplace.database import utcnow
 from marketplace.extensions import db
 from marketplace.i18n import country_name, is_country
@@ -58,7 +58,8 @@ def _view_args() -> dict:
 def _practices(**where):
     from marketplace.knowledge.models import Practice, PracticeCountry, PracticeTheme
 
-    query = (select(Practice).where(Practice.status == "published")
+    query = (select(Practice).where(Practice.status == "published",
+                                    policy.clause(None, "practice", Practice))
              .options(selectinload(Practice.owner))
              .order_by(Practice.updated_at.desc()).limit(LIMIT))
     if "theme" in where:
@@ -102,13 +103,14 @@ def practices_by_country(code):
 @bp.get("/communities/<slug>/threads.atom")
 def community_threads(slug):
     from marketplace.communities.models import Community
-    from marketplace.forums.models import VISIBLE, Post, Thread
+    from marketplace.forums.models import Post, Thread
 
     community = db.session.scalar(select(Community).where(Community.slug == slug))
-    if community is None or community.is_private:
+    if not policy.visible(None, "community", community):  # feeds are read anonymously
         abort(404)
     threads = db.session.scalars(
-        select(Thread).where(Thread.community_id == community.id, Thread.status == VISIBLE)
+        select(Thread).where(Thread.community_id == community.id,
+                             policy.clause(None, "thread", Thread, container=False))
         .options(selectinload(Thread.author)).order_by(Thread.created_at.desc()).limit(LIMIT)).all()
     first_posts = {p.thread_id: p for p in db.session.scalars(
         select(Post).where(Post.thread_id.in_([t.id for t in threads]), Post.number == 1))}
@@ -117,7 +119,7 @@ def community_threads(slug):
         for t in threads:
             url = links.absolute("forums.thread", thread_id=t.id)
             post = first_posts.get(t.id)
-            body = post.body_html if post is not None and post.is_visible else ""
+            body = post.body_html if policy.visible(None, "post", post) else ""
             yield (url, t.title, url, t.created_at, body, t.author.public_name if t.author else None)
 
     return _feed(links.absolute("feeds.community_threads", slug=slug),
@@ -130,7 +132,7 @@ def project_reports(slug):
     from marketplace.projects.models import ProgressReport, Project
 
     project = db.session.scalar(select(Project).where(Project.slug == slug))
-    if project is None or not project.is_public:
+    if not policy.visible(None, "project", project):
         abort(404)
     reports = db.session.scalars(
         select(ProgressReport).where(ProgressReport.project_id == project.id)

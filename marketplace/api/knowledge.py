@@ -9,7 +9,7 @@ from spectree import Response
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from marketplace import links
+from marketplace import links, policy
 from marketplace.accounts.permissions import can_adapt_practice, can_edit_practice, can_view_practice
 from marketplace.api.auth import require_scope, viewer
 from marketplace.api.problems import ApiProblem, Problem
@@ -285,9 +285,7 @@ def _case(c) -> dict:
 
 
 def _cases_query(who):
-    from marketplace.cases.services import visible_clause
-
-    return (select(CaseStudy).where(visible_clause(who))
+    return (select(CaseStudy).where(policy.clause(who, "case", CaseStudy))
             .options(selectinload(CaseStudy.metrics), selectinload(CaseStudy.practices),
                      selectinload(CaseStudy.organization)))
 

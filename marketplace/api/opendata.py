@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort, stream_with_context
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from marketplace import links
+from marketplace import links, policy
 from marketplace.extensions import db
 from marketplace.projects.transparency import csv_cell
 
@@ -31,7 +31,8 @@ def _iso(value):
 def practice_records():
     from marketplace.knowledge.models import Practice, PracticeOrganization
 
-    query = (select(Practice).where(Practice.status == "published").order_by(Practice.id)
+    query = (select(Practice).where(Practice.status == "published",
+                                    policy.clause(None, "practice", Practice)).order_by(Practice.id)
              .options(selectinload(Practice.countries), selectinload(Practice.themes),
                       selectinload(Practice.tags), selectinload(Practice.owner), selectinload(Practice.parent),
                       selectinload(Practice.organization_links).selectinload(PracticeOrganization.organization)))
@@ -54,7 +55,8 @@ def practice_records():
 def case_records():
     from marketplace.cases.models import CaseStudy
 
-    query = (select(CaseStudy).where(CaseStudy.status == "published").order_by(CaseStudy.id)
+    query = (select(CaseStudy).where(CaseStudy.status == "published",
+                                     policy.clause(None, "case", CaseStudy)).order_by(CaseStudy.id)
              .options(selectinload(CaseStudy.metrics), selectinload(CaseStudy.practices),
                       selectinload(CaseStudy.organization)))
     for c in db.session.scalars(query.execution_options(yield_per=500)):
@@ -141,7 +143,7 @@ def project_iati(slug):
 
     project = db.session.scalar(select(Project).where(Project.slug == slug)
                                 .options(selectinload(Project.objectives), selectinload(Project.organization)))
-    if project is None or not project.is_public:
+    if not policy.visible(None, "project", project):
         abort(404)
     latest = {}
     for objective in project.objectives:

@@ -9,8 +9,9 @@ from flask_babel import gettext as _
 from pydantic import BaseModel
 from spectree import Response
 
+from marketplace import policy
 from marketplace.accounts.models import User
-from marketplace.api.auth import require_scope
+from marketplace.api.auth import require_scope, viewer
 from marketplace.api.problems import ApiProblem, Problem, problem_response
 from marketplace.api.spec import openapi_document, spec
 from marketplace.errors import DomainError
@@ -145,7 +146,7 @@ def me():
 def profile(user_id: int):
     """A public profile."""
     user = db.session.get(User, user_id)
-    if user is None or user.is_deleted:
+    if not policy.visible(viewer(), "profile", user):
         raise ApiProblem(404, "Not Found", _("No such person."))
     return profile_out(user)
 

@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, load_only, selectinload
 
+from marketplace import policy
 from marketplace.accounts.models import ORGANIZATION_TYPE_LABELS
 from marketplace.accounts.permissions import (
     can_create_case_study,
@@ -171,7 +172,7 @@ def _practice_cases():
     """`case_studies_for(practice)` for templates/cases/_for_practice.html (one query)."""
 
     def case_studies_for(practice: Practice) -> Sequence[CaseStudy]:
-        return db.session.scalars(_PRACTICE_CASES.where(services.visible_clause(current_user)),
+        return db.session.scalars(_PRACTICE_CASES.where(policy.clause(current_user, "case", CaseStudy)),
                                   {"practice_id": practice.id}).all()
 
     return {"case_studies_for": case_studies_for}

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
 
-from marketplace import links
+from marketplace import links, policy
 from marketplace.accounts.models import User
 from marketplace.accounts.services import parse_tags, record_audit, slugify, unique_slug
 from marketplace.communities.models import (
@@ -34,14 +34,7 @@ DEFAULT_CATEGORIES = ("General", "Questions and answers")
 
 def member_role(community: Community, user) -> str | None:
     """The user's role in the community, or None; cached for the app context (request)."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    cache = g.setdefault("community_roles", {}) if has_app_context() else {}
-    key = (community.id, user.id)
-    if key not in cache:
-        cache[key] = db.session.scalar(select(CommunityMember.role).where(
-            CommunityMember.community_id == community.id, CommunityMember.user_id == user.id))
-    return cache[key]
+    return policy.community_role(user, community.id)
 
 
 def _forget_roles() -> None:
@@ -227,12 +220,3 @@ def set_role(owner: User, community: Community, member: CommunityMember, role: s
     _forget_roles()
 
 
-def visible_communities_for(user):
-    """Communities a user may read: public ones, their own private ones."""
-    query = select(Community)
-    if getattr(user, "is_authenticated", False) and user.is_moderator:
-        return query
-    if getattr(user, "is_authenticated", False):
-        mine = select(CommunityMember.community_id).where(CommunityMember.user_id == user.id)
-        return query.where((Community.is_private.is_(False)) | (Community.id.in_(mine)))
-    return query.where(Community.is_private.is_(False))

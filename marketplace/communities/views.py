@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from marketplace import links
+from marketplace import links, policy
 from marketplace.accounts import permissions as perm
 from marketplace.accounts.models import User
 from marketplace.communities import services
@@ -70,7 +70,7 @@ def show(slug: str):
             select(Thread).options(joinedload(Thread.category),
                                    joinedload(Thread.last_poster).lazyload(User.roles))
             .where(Thread.community_id == community.id,
-                   forums.thread_visible_filter(current_user, community))
+                   policy.clause(current_user, "thread", Thread, container=False))
             .order_by(Thread.last_post_at.desc()).limit(10)).all()
     return render_template(
         "communities/show.html", community=community, can_read=can_read, recent=recent,

@@ -18,6 +18,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import defer, joinedload
 
+from marketplace import policy
 from marketplace.accounts import permissions as perm
 from marketplace.accounts.models import User
 from marketplace.communities.views import load as load_community
@@ -68,14 +69,17 @@ def load_thread(thread_id: int) -> Thread:
     thread = db.one_or_404(select(Thread).options(
         joinedload(Thread.community), joinedload(Thread.category)).where(Thread.id == thread_id))
     require(perm.can_read_community(current_user, thread.community))
-    if not services.can_see_thread(current_user, thread):
+    if not policy.visible(current_user, "thread", thread):
         abort(404)
     return thread
 
 
 def load_post(post_id: int) -> Post:
+    """The post, or 404 for whoever the policy does not let see it (hidden, pending, deleted)."""
     post = db.get_or_404(Post, post_id)
     load_thread(post.thread_id)
+    if not policy.visible(current_user, "post", post):
+        abort(404)
     return post
 
 
@@ -85,7 +89,7 @@ def category(slug: str, category_slug: str):
     community = category.community
     query = (select(Thread).options(joinedload(Thread.last_poster).lazyload(User.roles))
              .where(Thread.category_id == category.id,
-                    services.thread_visible_filter(current_user, community))
+                    policy.clause(current_user, "thread", Thread, container=False))
              .order_by(Thread.is_pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc()))
     page = paginate(query, per_page=services.PER_PAGE, total=category.thread_count)
     return render_template(
@@ -148,7 +152,7 @@ def thread(thread_id: int):
         select(Post).options(defer(Post.body_source), joinedload(Post.author).load_only(
             User.stored_name, User.email, User.is_deleted).lazyload(User.roles))  # User.display_name reads both
         .where(Post.thread_id == thread.id, Post.number.between(first, last),
-               services.visible_post_filter(current_user, thread.community))
+               services.listed_post_filter(current_user))
         .order_by(Post.number)).all()
     counts, mine = services.reaction_summary(posts, current_user)
     read_mark = services.last_read(current_user, [thread.id]).get(thread.id)
@@ -204,7 +208,7 @@ def reply(thread_id: int):
 
 def _quote(post_id: int | None, thread: Thread) -> str:
     post = db.session.get(Post, post_id) if post_id else None
-    if post is None or post.thread_id != thread.id or not post.is_visible:
+    if post is None or post.thread_id != thread.id or not policy.is_public("post", post):
         return ""
     name = post.author.public_name if post.author else _("deleted user")
     lines = [_("%(name)s wrote:", name=name)] + post.body_source.splitlines()
@@ -246,9 +250,6 @@ def edit_post(post_id: int):
 @bp.route("/posts/<int:post_id>/history")
 def post_history(post_id: int):
     post = load_post(post_id)
-    if not post.is_visible and not perm.can_moderate_community(current_user,
-                                                               post.thread.community):
-        abort(404)
     return render_template("forums/history.html", post=post, thread=post.thread,
                            community=post.thread.community, revisions=services.revisions_of(post))
 
@@ -266,7 +267,7 @@ def delete_post(post_id: int):
 @login_required
 def react(post_id: int, kind: str):
     post = load_post(post_id)
-    require(perm.can_react_to_post(current_user, post) and post.is_visible)
+    require(perm.can_react_to_post(current_user, post))
     if kind not in REACTIONS:
         abort(400)
     return act(lambda: services.toggle_reaction(current_user, post, kind),

@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import joinedload, selectinload
 
+from marketplace import policy
 from marketplace.accounts.models import ORGANIZATION_TYPE_LABELS, Organization, User
 from marketplace.accounts.permissions import (
     can_edit_practice,
@@ -106,9 +107,8 @@ def browse_query(viewer, args: dict):
 
 def _browse_select(viewer, args: dict):
     status = args.get("status") if args.get("status") in ("draft", "archived") else "published"
-    query = select(Practice).where(Practice.status == status)
-    if status == "draft":  # published and archived practices are public
-        query = query.where(services.visible_clause(viewer))
+    query = select(Practice).where(Practice.status == status,
+                                   policy.clause(viewer, "practice", Practice))
     query = _filter(query, args)
     sort = args.get("sort", "newest")
     if sort == "endorsed":

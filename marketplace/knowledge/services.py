@@ -7,10 +7,10 @@ edits, adaptations and endorsements. Services add and flush; the caller commits.
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, literal, or_, select, update
+from sqlalchemy import bindparam, func, literal, select, update
 from sqlalchemy.orm import load_only
 
-from marketplace import links
+from marketplace import links, policy
 from marketplace.accounts.models import Organization, User
 from marketplace.accounts.services import parse_tags, unique_slug
 from marketplace.database import utcnow
@@ -444,14 +444,14 @@ def ancestors(practice: Practice, viewer=None) -> list[Practice]:
     query)."""
     if practice.parent_id is None:
         return []
-    return list(db.session.scalars(_ANCESTORS.where(visible_clause(viewer)),
+    return list(db.session.scalars(_ANCESTORS.where(policy.clause(viewer, "practice", Practice)),
                                    {"start": practice.parent_id}))
 
 
 def descendants(root_id: int, viewer=None) -> list[Practice]:
     """Every practice adapted (transitively) from `root_id` that `viewer` may see (one query).
     A draft's own adaptations stay listed under it only for those who see the draft."""
-    return list(db.session.scalars(_DESCENDANTS.where(visible_clause(viewer)),
+    return list(db.session.scalars(_DESCENDANTS.where(policy.clause(viewer, "practice", Practice)),
                                    {"start": root_id}))
 
 
@@ -492,20 +492,3 @@ def _bump_endorsements(practice: Practice, delta: int) -> None:
                        .values(endorsement_count=Practice.endorsement_count + delta)
                        .execution_options(synchronize_session=False))
     db.session.refresh(practice, ["endorsement_count"])
-
-
-# --- visibility -----------------------------------------------------------------------------
-
-
-def visible_clause(viewer):
-    """SQL condition: practices `viewer` may see (drafts only to authors and moderators)."""
-    from marketplace.accounts.permissions import is_moderator, is_signed_in
-
-    if is_moderator(viewer):
-        return Practice.id.is_not(None)
-    public = Practice.status != Status.DRAFT.value
-    if not is_signed_in(viewer):
-        return public
-    coauthor = select(PracticeAuthor.id).where(PracticeAuthor.practice_id == Practice.id,
-                                               PracticeAuthor.user_id == viewer.id).exists()
-    return or_(public, Practice.owner_id == viewer.id, coauthor)

@@ -7,7 +7,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from marketplace import links
+from marketplace import links, policy
 from marketplace.accounts.models import OrganizationMember, User
 from marketplace.accounts.services import parse_tags
 from marketplace.database import utcnow
@@ -226,7 +226,7 @@ def post_message(user: User, mentorship: Mentorship, body: str) -> MentorshipMes
 def my_mentorships(user: User) -> list[Mentorship]:
     return list(db.session.scalars(
         select(Mentorship)
-        .where((Mentorship.mentor_id == user.id) | (Mentorship.mentee_id == user.id))
+        .where(policy.clause(user, "mentorship", Mentorship))
         .options(selectinload(Mentorship.mentor), selectinload(Mentorship.mentee))
         .order_by(Mentorship.updated_at.desc())
     ))

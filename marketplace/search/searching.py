@@ -9,6 +9,7 @@ from markupsafe import Markup, escape
 from whoosh import query as Q
 from whoosh.qparser import FieldAliasPlugin, QueryParser
 
+from marketplace import policy
 from marketplace.paging import Page
 from marketplace.search import ranking, storage
 from marketplace.search.schema import (
@@ -55,34 +56,9 @@ class Hit:
 # --- who may see what ---------------------------------------------------------------------
 
 
-def viewer_tokens(viewer) -> set[str]:
-    """Restricted-visibility tokens this viewer may read (public is always readable)."""
-    if viewer is None or not getattr(viewer, "is_authenticated", False) or not viewer.is_active:
-        return set()
-    if viewer.is_moderator:
-        return {"*"}  # site moderators may read drafts and private communities
-    tokens = {f"user:{viewer.id}"}
-    tokens.update(f"community:{cid}" for cid in _community_ids(viewer))
-    return tokens
-
-
-def _community_ids(viewer) -> list[int]:
-    from sqlalchemy import select
-
-    from marketplace.extensions import db
-
-    if "community_member" not in db.metadata.tables:  # communities not installed
-        return []
-    # Resolved lazily: search must not import other features at import time.
-    from marketplace.communities.models import CommunityMember
-
-    stmt = select(CommunityMember.community_id).where(CommunityMember.user_id == viewer.id)
-    return list(db.session.scalars(stmt))
-
-
 def mask_for(viewer) -> Q.Query:
     """Documents hidden from this viewer: restricted ones they have no token for."""
-    tokens = viewer_tokens(viewer)
+    tokens = policy.viewer_tokens(viewer)
     if "*" in tokens:
         return Q.NullQuery
     restricted = Q.Term("visibility", "restricted")

@@ -83,12 +83,6 @@ def fingerprint(project_id: int, amount_minor: int, currency: str, message: str,
     return hashlib.sha256(json.dumps(body).encode()).hexdigest()
 
 
-def pledged_with_key(donor: User, idempotency_key: str) -> bool:
-    """Whether `donor` already pledged with this Idempotency-Key (record_pledge then replays it)."""
-    return db.session.scalar(select(Pledge.id).where(
-        Pledge.donor_id == donor.id, Pledge.idempotency_key == idempotency_key)) is not None
-
-
 def record_pledge(donor: User, project: Project, amount_text: str, *, idempotency_key: str,
                   currency: str | None = None, message: str = "", is_anonymous: bool | None = None,
                   provider: str | None = None, locale: str = "en") -> tuple[Pledge, bool]:
