@@ -7,8 +7,8 @@ import pycountry
 from babel import Locale
 from babel.core import get_global
 from babel.numbers import parse_pattern
-from flask import current_app, g, has_request_context, request
-from flask_babel import get_locale, get_translations
+from flask import current_app, g, has_app_context, has_request_context, request
+from flask_babel import get_domain, get_locale, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from jinja2 import pass_context
@@ -65,27 +65,27 @@ _DEFAULT_LOCALE = Locale("en")
 
 
 def current_locale() -> Locale:
-    """get_locale(), reading Flask-Babel's per-request slot directly once it is set (a page of
-    country names and figures asks hundreds of times). `g` is resolved once: each attribute
-    read through the proxy costs ~1 µs."""
-    try:
-        locale = g._get_current_object()._flask_babel.babel_locale
-    except (AttributeError, RuntimeError):  # not chosen yet in this request; no app context
-        locale = None
-    return locale or get_locale() or _DEFAULT_LOCALE
+    """Flask-Babel's get_locale(), or the default language outside an app context."""
+    return get_locale() or _DEFAULT_LOCALE
+
+
+_CATALOG = "_marketplace_catalog"  # our own slot on `g`: (locale, domain, catalog)
 
 
 def translations():
-    """The request's catalog. Flask-Babel's get_translations() looks the locale up again on every
-    call (~5 µs, paid by each `_()` in a template); this keeps the catalog in Flask-Babel's own
-    per-request slot, which its refresh() and force_locale() reset."""
-    try:
-        ctx = g._get_current_object()._flask_babel
-    except (AttributeError, RuntimeError):  # first call of the request; no app context
+    """The request's catalog. Flask-Babel's get_translations() builds its cache key and looks the
+    catalog up again on every call (paid by each `_()` in a template); this keeps the last one on
+    `g`, keyed by the identity of the locale and domain Flask-Babel reports now, so that its
+    refresh(), force_locale() and Domain.as_default() are seen at once."""
+    if not has_app_context():
         return get_translations()
-    catalog = getattr(ctx, "babel_translations", None)
-    if catalog is None:
-        catalog = ctx.babel_translations = get_translations()
+    locale, domain = get_locale(), get_domain()
+    namespace = g._get_current_object()  # one proxy resolution for the read and the write
+    hit = getattr(namespace, _CATALOG, None)
+    if hit is not None and hit[0] is locale and hit[1] is domain:
+        return hit[2]
+    catalog = domain.get_translations()
+    setattr(namespace, _CATALOG, (locale, domain, catalog))
     return catalog
 
 

@@ -2,6 +2,7 @@
 the user's setting, then the language-switcher cookie, then Accept-Language."""
 
 import re
+from pathlib import Path
 
 import pytest
 from babel.messages.catalog import Catalog
@@ -88,3 +89,26 @@ def test_language_switcher_sets_cookie_and_user_setting(client, auth, make_user,
     # Signed out, the cookie alone keeps Spanish.
     auth.logout()
     assert html_lang(client.get("/", headers={"Accept-Language": "fr"})) == "es"
+
+
+def test_cached_catalog_follows_force_locale_and_refresh(app):
+    """i18n.translations() keeps the catalog on `g`, yet a locale switch through Flask-Babel's
+    public API (force_locale, refresh) is seen at once, and nothing reads Flask-Babel's own slot."""
+    from flask_babel import force_locale, refresh
+
+    from marketplace import i18n
+
+    with app.test_request_context("/", headers={"Accept-Language": "fr"}):
+        assert i18n.translations().ugettext("Search") == "Rechercher"
+        assert str(i18n.current_locale()) == "fr"
+        with force_locale("es"):
+            assert str(i18n.current_locale()) == "es"
+            assert i18n.translations().ugettext("Search") == "Buscar"
+        assert i18n.translations().ugettext("Search") == "Rechercher"
+        with force_locale("en"):
+            assert i18n.translations().ugettext("Search") == "Search"
+            refresh()  # inside force_locale, refresh keeps the forced language
+            assert i18n.translations().ugettext("Search") == "Search"
+        assert i18n.translations().ugettext("Search") == "Rechercher"
+    source = Path(i18n.__file__).read_text(encoding="utf-8")
+    assert "_flask_babel" not in source
