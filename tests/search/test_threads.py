@@ -43,7 +43,7 @@ def test_searches_in_threads_across_index_commits(app, make_practice, monkeypatc
             while not done.is_set() and not errors:
                 try:
                     ix = storage.open_index()
-                except storage.IndexUnavailable:  # opened while a commit replaced the TOC
+                except (storage.IndexUnavailable, OSError):  # while a commit replaced the TOC
                     continue
                 try:
                     with ix.searcher() as s:  # a new searcher, as after each commit: no masks yet
