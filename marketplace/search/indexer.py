@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from marketplace.database import utcnow
 from marketplace.extensions import db
 from marketplace.i18n import region_of
-from marketplace.search import documents, storage
+from marketplace.search import documents, storage, whoosh_private
 from marketplace.search.models import SearchOutbox
 from marketplace.search.schema import TEXT, TITLE, prestem
 
@@ -235,7 +235,7 @@ def _apply(s: Session, ix, doc_ids) -> int:
         writer.cancel()
         raise
     # A single-document commit must not merge segments; merge the small ones now and then.
-    writer.commit(merge=len(ix._segments()) >= MAX_SEGMENTS)
+    writer.commit(merge=len(whoosh_private.segments(ix)) >= MAX_SEGMENTS)
     return len(doc_ids)
 
 

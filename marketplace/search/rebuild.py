@@ -16,10 +16,9 @@ import traceback
 from collections.abc import Callable
 
 from flask import current_app
-from whoosh.writing import SegmentWriter
 
 from marketplace.extensions import db
-from marketplace.search import indexer, storage
+from marketplace.search import indexer, storage, whoosh_private
 from marketplace.search.schema import codec
 
 # The in-memory posting pool of one segment may use this much (Whoosh's estimate) before it
@@ -48,9 +47,7 @@ def in_processes(ix, procs: int, progress: Callable[[int], None] | None = None) 
             if worker.is_alive():
                 worker.kill()
     writer = storage.writer(ix)  # the new generation is ours alone: its lock is free
-    writer._close_segment()  # like Whoosh's MpWriter(multisegment=True): add segments as they are
-    writer._commit_toc(segments)
-    writer._finish()
+    whoosh_private.commit_segments(writer, segments)  # add the segments as they are
     return count
 
 
@@ -80,7 +77,7 @@ def _work(ix, todo, done) -> None:
     try:
         while (task := todo.get()) is not None:
             name, first, last, _ = task
-            writer = SegmentWriter(ix, _lk=False, codec=codec(), limitmb=SEGMENT_POOL_MB)
+            writer = whoosh_private.segment_writer(ix, codec(), SEGMENT_POOL_MB)
             n = 0
             for doc in indexer.kind_docs(name, first, last, lambda k: done.put(("rows", k))):
                 writer.add_document(**indexer.fields(doc))
@@ -88,9 +85,9 @@ def _work(ix, todo, done) -> None:
             # Not _finish()/cancel(): they delete the temporary folder every writer shares;
             # the parent's commit removes it and any files of empty segments.
             if n:
-                done.put(("segment", writer._finalize_segment(), n))
+                done.put(("segment", whoosh_private.finalize_segment(writer), n))
             else:
-                writer._close_segment()
+                whoosh_private.discard_segment(writer)
     except BaseException:
         done.put(("failed", traceback.format_exc()))
     finally:
