@@ -209,7 +209,7 @@ def _segment_lengths(reader, fieldname: str) -> np.ndarray:
 def _blocks(reader, fieldname: str, btext: bytes):
     """A term's postings in one segment, a block at a time: (document numbers within the
     segment, weights, position lengths in bytes, positions blob), as numpy arrays read straight
-    from the blocks of search/codec.py; Whoosh's matcher API would hand over a posting at a
+    from the blocks of search/whoosh_private.py's codec; Whoosh's matcher API would hand over a posting at a
     time."""
     terminfo = whoosh_private.term_info(reader, fieldname, btext)
     if terminfo.is_inlined():  # a single posting kept in the term dictionary

@@ -6,9 +6,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from markupsafe import Markup, escape
+from sqlalchemy import select
 from whoosh import query as Q
 from whoosh.qparser import FieldAliasPlugin, QueryParser
 
+from marketplace.communities.models import CommunityMember
+from marketplace.extensions import db
 from marketplace.search import ranking, storage
 from marketplace.search.schema import (
     COMMON_STOP_WORDS,
@@ -92,15 +95,6 @@ def viewer_tokens(viewer) -> set[str]:
 
 
 def _community_ids(viewer) -> list[int]:
-    from sqlalchemy import select
-
-    from marketplace.extensions import db
-
-    if "community_member" not in db.metadata.tables:  # communities not installed
-        return []
-    # Resolved lazily: search must not import other features at import time.
-    from marketplace.communities.models import CommunityMember
-
     stmt = select(CommunityMember.community_id).where(CommunityMember.user_id == viewer.id)
     return list(db.session.scalars(stmt))
 
