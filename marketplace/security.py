@@ -48,9 +48,6 @@ _REDIS_SCHEMES = ("redis://", "rediss://", "redis+sentinel://", "redis+cluster:/
 def init_limiter(app: Flask) -> None:
     config = app.config
     prefix = config.pop("RATELIMIT_KEY_PREFIX", "") or ""
-    if str(config.get("RATELIMIT_STORAGE_URI") or "").startswith(_REDIS_SCHEMES):
-        config["RATELIMIT_STORAGE_OPTIONS"] = {
-            **config.get("RATELIMIT_STORAGE_OPTIONS", {}),
-            "key_prefix": f"LIMITS:{prefix}" if prefix else "LIMITS",
-        }
+    if str(config["RATELIMIT_STORAGE_URL"]).startswith(_REDIS_SCHEMES):
+        config.update(RATELIMIT_STORAGE_OPTIONS={"key_prefix": f"LIMITS:{prefix}" if prefix else "LIMITS"})
     limiter.init_app(app)
