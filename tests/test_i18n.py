@@ -92,11 +92,10 @@ def test_language_switcher_sets_cookie_and_user_setting(client, auth, make_user,
 
 
 def test_cached_catalog_follows_force_locale_and_refresh(app):
-    """i18n.translations() keeps the catalog on `g`, yet a locale switch through Flask-Babel's
-    public API (force_locale, refresh) is seen at once, and nothing reads Flask-Babel's own slot."""
-    from flask_babel import force_locale, refresh
-
+    """i18n.translations() keeps the catalog on `g`, yet a locale switch (i18n's force_locale
+    and refresh, wrapping Flask-Babel's) is seen at once; nothing reads Flask-Babel's own slot."""
     from marketplace import i18n
+    from marketplace.i18n import force_locale, refresh
 
     with app.test_request_context("/", headers={"Accept-Language": "fr"}):
         assert i18n.translations().ugettext("Search") == "Rechercher"
@@ -112,3 +111,24 @@ def test_cached_catalog_follows_force_locale_and_refresh(app):
         assert i18n.translations().ugettext("Search") == "Rechercher"
     source = Path(i18n.__file__).read_text(encoding="utf-8")
     assert "_flask_babel" not in source
+
+
+def test_locale_switches_go_through_i18n():
+    """Flask-Babel's force_locale/refresh would leave i18n's cached locale and catalog behind."""
+    import ast
+
+    from marketplace import i18n
+
+    root = Path(i18n.__file__).parent
+    offenders = []
+    for path in root.rglob("*.py"):
+        if path.name == "i18n.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "flask_babel":
+                offenders += [f"{path.relative_to(root)}: {a.name}" for a in node.names
+                              if a.name in ("force_locale", "refresh")]
+            elif isinstance(node, ast.Attribute) and node.attr in ("force_locale", "refresh") \
+                    and isinstance(node.value, ast.Name) and node.value.id == "flask_babel":
+                offenders.append(f"{path.relative_to(root)}: flask_babel.{node.attr}")
+    assert not offenders, f"use marketplace.i18n.force_locale/refresh instead: {offenders}"
