@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import (
     DeclarativeBase,
@@ -61,27 +62,35 @@ class TimestampMixin:
 
 
 def with_defaults(model, values: dict) -> dict:
-    """`values` plus every other column's Python-side default (None without one), for Core inserts."""
-    row = {}
+    """`values` plus the Python-side default of every other column that has one, for a Core
+    INSERT. Columns without one are left out (never sent as NULL), so that the database applies
+    its own server default; RETURNING every column (returning_all) brings all of them back."""
+    row = dict(values)
     for column in model.__table__.columns:
-        if column.key in values:
-            row[column.key] = values[column.key]
-        elif column.default is None or column.default.is_sequence:
-            if not column.primary_key:
-                row[column.key] = None
-        elif column.default.is_callable:
-            row[column.key] = column.default.arg(None)
-        else:
-            row[column.key] = column.default.arg
+        default = column.default
+        if column.key in row or default is None or default.is_sequence:
+            continue
+        row[column.key] = default.arg(None) if default.is_callable else default.arg
     return row
 
 
-def as_loaded(session: Session | scoped_session, model, row: dict):
+def returning_all(model) -> tuple:
+    """Every column of the model's table, for `insert(...).returning(*returning_all(Model))`."""
+    return tuple(model.__table__.columns)
+
+
+def as_loaded(session: Session | scoped_session, model, row):
     """The ORM object for a row just written with Core, as if loaded: no SELECT, no flush.
 
-    `row` holds every column (see with_defaults) and the primary key from RETURNING.
-    """
-    obj = model(**row)
+    `row` is the RETURNING row of every column (returning_all), so server defaults, sequences
+    and values computed by the database are the stored ones."""
+    mapper = sa_inspect(model)
+    values = {}
+    for column in model.__table__.columns:
+        if column.key not in row:
+            raise ValueError(f"{model.__name__}: column {column.key!r} is not in the RETURNING row")
+        values[mapper.get_property_by_column(column).key] = row[column.key]
+    obj = model(**values)
     make_transient_to_detached(obj)
     session.add(obj)
     return obj

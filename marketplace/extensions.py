@@ -15,4 +15,8 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+# Fixed for every app of the process (Flask-Limiter keeps the first value it is given); the
+# per-deployment settings come from the app's config (storage and enabled: each app's; headers and
+# their names: the first enabled app's, as Flask-Limiter keeps them): security.py.
+limiter = Limiter(key_func=get_remote_address, default_limits=[], strategy="fixed-window",
+                  retry_after="delta-seconds", swallow_errors=False, fail_on_first_breach=True)

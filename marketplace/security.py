@@ -37,17 +37,17 @@ def init_app(app: Flask) -> None:
         return response
 
 
-# Flask-Limiter stores these settings on the (module-level) Limiter and keeps the first value it
-# saw, so a second app in the same process (tests, workers re-created) would silently reuse the
-# first one's key prefix, strategy and headers. Reset them: each app reads its own config and
-# gets a new storage. (One process still serves one app at a time: `enabled` is shared.)
-_LIMITER_SETTINGS = ("_key_prefix", "_headers_enabled", "_strategy", "_retry_after",
-                     "_swallow_errors", "_fail_on_first_breach")
+# One module-level Limiter serves every app a process creates (tests, re-created workers). Settings
+# the house never varies are fixed where the Limiter is built (extensions.py); Flask-Limiter reads
+# the rest from each app's config in init_app(). Its own RATELIMIT_KEY_PREFIX would stick to the
+# first app's value, so the app's prefix goes to the storage instead (Redis: the `key_prefix`
+# storage option, re-applied by every init_app; memory: each app gets a new storage anyway).
+_REDIS_SCHEMES = ("redis://", "rediss://", "redis+sentinel://", "redis+cluster://", "redis+unix://")
 
 
 def init_limiter(app: Flask) -> None:
-    for name in _LIMITER_SETTINGS:
-        setattr(limiter, name, None)
-    limiter._storage_options = {}
-    limiter._header_mapping = {}
+    config = app.config
+    prefix = config.pop("RATELIMIT_KEY_PREFIX", "") or ""
+    if str(config["RATELIMIT_STORAGE_URL"]).startswith(_REDIS_SCHEMES):
+        config.update(RATELIMIT_STORAGE_OPTIONS={"key_prefix": f"LIMITS:{prefix}" if prefix else "LIMITS"})
     limiter.init_app(app)

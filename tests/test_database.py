@@ -1,10 +1,14 @@
 """SQLite connection settings (marketplace/database.py): WAL, foreign keys, busy timeout."""
 
+from datetime import datetime
+
 import pytest
-from sqlalchemy import create_engine
+from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, insert, text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from marketplace.accounts.models import UserRole
+from marketplace.database import UTCDateTime, as_loaded, returning_all, utcnow, with_defaults
 from marketplace.extensions import db
 
 
@@ -36,3 +40,63 @@ def test_a_row_pointing_at_nothing_is_refused(app):
     with pytest.raises(IntegrityError):
         db.session.flush()
     db.session.rollback()
+
+
+# --- Core inserts loaded as ORM objects (database.with_defaults / returning_all / as_loaded) ---
+
+class _ThrowawayBase(DeclarativeBase):  # its own metadata: not part of the app's schema
+    pass
+
+
+class Gadget(_ThrowawayBase):
+    """A throwaway table whose `grade` column was added later, with a server default only."""
+
+    __tablename__ = "test_core_insert_gadgets"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40))
+    note: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    grade: Mapped[str] = mapped_column("grade_code", String(8), server_default="B")
+
+    def __repr__(self) -> str:
+        return f"<Gadget {self.id} {self.name}>"
+
+
+@pytest.fixture
+def gadgets(app):
+    """The table created without `grade_code`, then the column added (as a migration would)."""
+    table = Gadget.__table__
+    created = Table(table.name, MetaData(), Column("id", Integer, primary_key=True),
+                    Column("name", String(40), nullable=False), Column("note", String(40)),
+                    Column("created_at", UTCDateTime(), nullable=False))
+    created.create(db.engine)
+    with db.engine.begin() as conn:
+        conn.execute(text(f"ALTER TABLE {table.name} "
+                          "ADD COLUMN grade_code VARCHAR(8) NOT NULL DEFAULT 'A'"))
+    yield
+    db.session.rollback()
+    created.drop(db.engine)
+
+
+def test_a_core_insert_gets_server_defaults_and_loads_them(gadgets):
+    """A column added later with a server default is not sent as NULL, and the loaded object
+    holds the stored value (the database's 'A', not the model's 'B' nor None)."""
+    values = with_defaults(Gadget, {"name": "first"})
+    assert set(values) == {"name", "created_at"}  # set values + Python-side defaults, no NULLs
+    statement = insert(Gadget).returning(*returning_all(Gadget))
+    row = db.session.execute(statement, values).mappings().one()
+    gadget = as_loaded(db.session, Gadget, row)
+    assert (gadget.name, gadget.note, gadget.grade) == ("first", None, "A")
+    assert gadget.id == row["id"] and gadget.created_at == values["created_at"]
+    assert gadget.created_at.tzinfo is not None
+    db.session.commit()
+    stored = db.session.execute(text(
+        "SELECT name, note, grade_code FROM test_core_insert_gadgets")).one()
+    assert tuple(stored) == ("first", None, "A")
+    assert db.session.get(Gadget, gadget.id) is gadget  # in the identity map: no SELECT
+
+
+def test_as_loaded_refuses_a_row_without_every_column(gadgets):
+    row = db.session.execute(insert(Gadget).returning(Gadget.id), {"name": "x"}).mappings().one()
+    with pytest.raises(ValueError, match="'name' is not in the RETURNING row"):
+        as_loaded(db.session, Gadget, row)

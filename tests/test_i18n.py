@@ -2,6 +2,7 @@
 the user's setting, then the language-switcher cookie, then Accept-Language."""
 
 import re
+from pathlib import Path
 
 import pytest
 from babel.messages.catalog import Catalog
@@ -88,3 +89,46 @@ def test_language_switcher_sets_cookie_and_user_setting(client, auth, make_user,
     # Signed out, the cookie alone keeps Spanish.
     auth.logout()
     assert html_lang(client.get("/", headers={"Accept-Language": "fr"})) == "es"
+
+
+def test_cached_catalog_follows_force_locale_and_refresh(app):
+    """i18n.translations() keeps the catalog on `g`, yet a locale switch (i18n's force_locale
+    and refresh, wrapping Flask-Babel's) is seen at once; nothing reads Flask-Babel's own slot."""
+    from marketplace import i18n
+    from marketplace.i18n import force_locale, refresh
+
+    with app.test_request_context("/", headers={"Accept-Language": "fr"}):
+        assert i18n.translations().ugettext("Search") == "Rechercher"
+        assert str(i18n.current_locale()) == "fr"
+        with force_locale("es"):
+            assert str(i18n.current_locale()) == "es"
+            assert i18n.translations().ugettext("Search") == "Buscar"
+        assert i18n.translations().ugettext("Search") == "Rechercher"
+        with force_locale("en"):
+            assert i18n.translations().ugettext("Search") == "Search"
+            refresh()  # inside force_locale, refresh keeps the forced language
+            assert i18n.translations().ugettext("Search") == "Search"
+        assert i18n.translations().ugettext("Search") == "Rechercher"
+    source = Path(i18n.__file__).read_text(encoding="utf-8")
+    assert "_flask_babel" not in source
+
+
+def test_locale_switches_go_through_i18n():
+    """Flask-Babel's force_locale/refresh would leave i18n's cached locale and catalog behind."""
+    import ast
+
+    from marketplace import i18n
+
+    root = Path(i18n.__file__).parent
+    offenders = []
+    for path in root.rglob("*.py"):
+        if path.name == "i18n.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "flask_babel":
+                offenders += [f"{path.relative_to(root)}: {a.name}" for a in node.names
+                              if a.name in ("force_locale", "refresh")]
+            elif isinstance(node, ast.Attribute) and node.attr in ("force_locale", "refresh") \
+                    and isinstance(node.value, ast.Name) and node.value.id == "flask_babel":
+                offenders.append(f"{path.relative_to(root)}: flask_babel.{node.attr}")
+    assert not offenders, f"use marketplace.i18n.force_locale/refresh instead: {offenders}"

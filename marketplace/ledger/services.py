@@ -5,7 +5,7 @@ from collections import defaultdict
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
-from marketplace.database import as_loaded, with_defaults
+from marketplace.database import as_loaded, returning_all, with_defaults
 from marketplace.extensions import db
 from marketplace.ledger.models import (
     AccountKind,
@@ -18,7 +18,7 @@ from marketplace.ledger.models import (
 _GROUP = LedgerTransaction.__table__
 _ENTRY = LedgerEntry.__table__
 _ACCOUNTS_BY_KEY = select(LedgerAccount).where(LedgerAccount.key.in_(bindparam("keys", expanding=True)))
-_INSERT_GROUP = _GROUP.insert().returning(_GROUP.c.id)
+_INSERT_GROUP = _GROUP.insert().returning(*returning_all(LedgerTransaction))
 # RETURNING makes SQLAlchemy send the legs as one cached multi-row INSERT ("insertmanyvalues").
 _INSERT_ENTRIES = _ENTRY.insert().returning(_ENTRY.c.id)
 
@@ -85,7 +85,7 @@ def post(kind: TransactionKind, legs: list[tuple[LedgerAccount, int]], *, refere
     row = with_defaults(LedgerTransaction, dict(
         kind=kind.value, reference=reference, project_id=project_id, memo=memo, created_by_id=actor_id,
         reverses_id=reverses.id if reverses is not None else None))
-    row["id"] = db.session.execute(_INSERT_GROUP, row).scalar_one()
+    row = db.session.execute(_INSERT_GROUP, row).mappings().one()
     db.session.execute(_INSERT_ENTRIES, [
         {"transaction_id": row["id"], "account_id": account.id, "amount_minor": amount,
          "currency": account.currency} for account, amount in legs])

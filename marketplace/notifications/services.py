@@ -7,8 +7,8 @@ Users are not notified of their own actions.
 """
 
 from flask import current_app, has_request_context, render_template, request
-from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel.speaklater import LazyString
 from sqlalchemy import func, select, update
 
@@ -16,7 +16,7 @@ from marketplace.accounts.models import User
 from marketplace.database import utcnow
 from marketplace.errors import InvalidInput
 from marketplace.extensions import db
-from marketplace.i18n import user_locale
+from marketplace.i18n import force_locale, user_locale
 from marketplace.notifications import (
     delivery,  # noqa: F401  (registers the after-commit hook)
     kinds,

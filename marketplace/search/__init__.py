@@ -52,6 +52,7 @@ Design decisions (numbers from issue 4, measured on this kind of machine):
   if it is missing or unreadable, search says it is being rebuilt and other pages never notice.
 """
 
+from marketplace.search import indexer, storage
 from marketplace.search.indexer import (  # noqa: F401  (registers the session listeners)
     check,
     drain,
@@ -64,8 +65,6 @@ from marketplace.search.searching import query, suggest  # noqa: F401
 
 def upsert(doc: dict) -> None:
     """Write one document built by marketplace.search.documents.doc()."""
-    from marketplace.search import indexer, storage
-
     with storage.indexer_lock(10.0) as held:
         if not held:
             raise TimeoutError("search indexer lock busy")
@@ -75,8 +74,6 @@ def upsert(doc: dict) -> None:
 
 
 def delete(doc_id: str) -> None:
-    from marketplace.search import storage
-
     with storage.indexer_lock(10.0) as held:
         if not held:
             raise TimeoutError("search indexer lock busy")

@@ -9,14 +9,14 @@ reindex and `search check` read these tables.
                    countries=[p.country], language=p.language, date=p.created_at,
                    visibility=PUBLIC, url=("projects.show", {"project_id": p.id}))
 
-    KINDS["project"] = Kind("marketplace.projects.models:Project", project,
-                            where=lambda P: P.status != "draft")
+    KINDS["project"] = Kind(Project, project, where=lambda P: P.status != "draft")
 
 Builders receive objects loaded in the indexer's own session; they may follow relationships.
 `where` must select exactly the rows whose builder returns a document, so `search check`
 can compare the index with the database; the builder still returns None for anything it
-does not want indexed (defence in depth). Models are named by import path so that importing
-search never imports the other features.
+does not want indexed (defence in depth). Search sits above every feature in the layer order:
+it imports their models directly (a typo is an ImportError at start-up, never a kind silently
+left out of the index), and no feature imports search.
 
 Visibility comes from marketplace.policy (`policy.tokens(kind, row)`): PUBLIC; community(id)
 for a private community's content (its members see it); authors(ids) for drafts (the authors see
@@ -25,38 +25,47 @@ them); site moderators see everything.
 index even when the database cascaded the rows away (a thread's posts).
 """
 
-import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import inspect, or_, select
+from sqlalchemy.orm import object_session, selectinload
+
 from marketplace import policy
+from marketplace.accounts.models import OrganizationMember, User, UserExpertise
+from marketplace.cases.models import CaseStudy
+from marketplace.communities.models import Community
+from marketplace.forums.models import Post, Thread
+from marketplace.forums.services import page_of
+from marketplace.knowledge.models import (
+    SECTIONS,
+    Endorsement,
+    Practice,
+    PracticeAuthor,
+    PracticeCountry,
+    PracticeOrganization,
+    PracticeTag,
+    PracticeTheme,
+)
 from marketplace.policy import PUBLIC
 from marketplace.policy import authors_token as authors
 from marketplace.policy import community_token as community
+from marketplace.projects.models import Objective, Project, ProjectCountry, ProjectTheme
 
 __all__ = ["PUBLIC", "authors", "community"]  # the visibility encodings, re-exported
 
 
 @dataclass(frozen=True)
 class Kind:
-    model: str  # "package.module:Class"
+    model: type  # the mapped class
     build: Callable[[Any], dict | None]
     where: Callable[[Any], Any] | None = None  # model class -> SQL criterion of indexed rows
     options: Callable[[Any], list] = field(default=lambda model: [])  # eager loads for reindex
 
     def model_class(self):
-        return import_model(self.model)
-
-
-def import_model(path: str):
-    """The model class named "package.module:Class", or None if that feature is not installed."""
-    module, _, name = path.partition(":")
-    try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
-        return None
+        return self.model
 
 
 def doc(kind: str, id: int, *, title: str, visibility: str, url: tuple[str, dict],
@@ -96,8 +105,6 @@ def _names(*users) -> str:
 
 
 def practice(p) -> dict | None:
-    from marketplace.knowledge.models import SECTIONS
-
     body = "\n\n".join(getattr(p, f"{s}_source") or "" for s in SECTIONS)
     return doc("practice", p.id, title=p.title, summary=p.summary, body=body,
                tags=p.tag_names, countries=p.country_codes, themes=p.theme_slugs,
@@ -119,13 +126,8 @@ def case(c) -> dict | None:
 
 
 def thread(t) -> dict | None:
-    from marketplace.forums.models import Post
-
     if not policy.is_public("thread", t):
         return None
-    from sqlalchemy import select
-    from sqlalchemy.orm import object_session
-
     first = object_session(t).scalar(select(Post).where(Post.thread_id == t.id, Post.number == 1))
     body = first.body_source if first is not None and policy.is_public("post", first) else ""
     return doc("thread", t.id, title=t.title, body=body, tags=t.tags or [],
@@ -137,8 +139,6 @@ def thread(t) -> dict | None:
 
 def post(p) -> dict | None:
     """Replies; the first post is the thread's own body, indexed with the thread."""
-    from marketplace.forums.services import page_of
-
     t = p.thread
     if p.number == 1 or not policy.is_public("post", p):
         return None
@@ -170,10 +170,6 @@ def _community_docs(c) -> list[str]:
     whose `parent` names it (so a deleted community's content goes too), and the thread and
     post ids listed after it are rebuilt from the database.
     """
-    from sqlalchemy import inspect, select
-
-    from marketplace.forums.models import Post, Thread
-
     state = inspect(c)
     if not state.deleted and not state.attrs.is_private.history.has_changes():
         return []
@@ -185,10 +181,6 @@ def _community_docs(c) -> list[str]:
 
 def _thread_docs(t) -> list[str]:
     """A thread's title and status show in its replies' documents."""
-    from sqlalchemy import inspect, select
-
-    from marketplace.forums.models import Post
-
     state = inspect(t)
     if state.deleted:
         return []  # the posts' documents go with the thread's (their `parent`)
@@ -202,17 +194,12 @@ def _thread_docs(t) -> list[str]:
 def _user_docs(u) -> list[str]:
     """A member's name is the `author` of what they wrote: a new name or a deleted account
     re-indexes their practices, case studies, threads, replies and projects."""
-    from sqlalchemy import inspect, or_, select
-
     state = inspect(u)
     if state.deleted or not (state.attrs.stored_name.history.has_changes()
                              or state.attrs.is_deleted.history.has_changes()):
         return []
     conn, out = state.session.connection(), []
-    for kind, model_path, *authorship in _AUTHORED:
-        model = import_model(model_path)
-        if model is None:
-            continue
+    for kind, model, *authorship in _AUTHORED:
         clauses = [model.__table__.c[authorship[0]] == u.id]
         if len(authorship) > 1:  # (link table, its document column, its user column)
             table = model.metadata.tables[authorship[1]]
@@ -225,13 +212,11 @@ def _user_docs(u) -> list[str]:
 
 # kind, model, author column[, link table, its document column, its user column]
 _AUTHORED = [
-    ("practice", "marketplace.knowledge.models:Practice", "owner_id",
-     "practice_author", "practice_id", "user_id"),
-    ("case", "marketplace.cases.models:CaseStudy", "owner_id",
-     "case_study_author", "case_study_id", "user_id"),
-    ("thread", "marketplace.forums.models:Thread", "author_id"),
-    ("post", "marketplace.forums.models:Post", "author_id"),
-    ("project", "marketplace.projects.models:Project", "owner_id"),
+    ("practice", Practice, "owner_id", "practice_author", "practice_id", "user_id"),
+    ("case", CaseStudy, "owner_id", "case_study_author", "case_study_id", "user_id"),
+    ("thread", Thread, "author_id"),
+    ("post", Post, "author_id"),
+    ("project", Project, "owner_id"),
 ]
 
 
@@ -240,35 +225,33 @@ def _not_deleted(User):
 
 
 def _practice_loads(Practice):
-    from sqlalchemy.orm import selectinload
-
     return [selectinload(Practice.countries), selectinload(Practice.themes),
             selectinload(Practice.tags), selectinload(Practice.owner),
             selectinload(Practice.organization_links), selectinload(Practice.coauthor_links)]
 
 
 KINDS: dict[str, Kind] = {
-    "person": Kind("marketplace.accounts.models:User", person, where=_not_deleted),
-    "practice": Kind("marketplace.knowledge.models:Practice", practice, options=_practice_loads),
-    "case": Kind("marketplace.cases.models:CaseStudy", case),
-    "thread": Kind("marketplace.forums.models:Thread", thread, where=_thread_rows),
-    "post": Kind("marketplace.forums.models:Post", post, where=_post_rows),
+    "person": Kind(User, person, where=_not_deleted),
+    "practice": Kind(Practice, practice, options=_practice_loads),
+    "case": Kind(CaseStudy, case),
+    "thread": Kind(Thread, thread, where=_thread_rows),
+    "post": Kind(Post, post, where=_post_rows),
 }
 
-# Rows whose change alters other documents: "module:Class" -> obj -> doc ids (also for kinds).
-RELATED: dict[str, Callable[[Any], Iterable[str]]] = {
-    "marketplace.accounts.models:UserExpertise": lambda e: [f"person:{e.user_id}"],
-    "marketplace.accounts.models:OrganizationMember": lambda m: [f"person:{m.user_id}"],
-    "marketplace.knowledge.models:PracticeCountry": lambda r: [f"practice:{r.practice_id}"],
-    "marketplace.knowledge.models:PracticeTheme": lambda r: [f"practice:{r.practice_id}"],
-    "marketplace.knowledge.models:PracticeTag": lambda r: [f"practice:{r.practice_id}"],
-    "marketplace.knowledge.models:PracticeAuthor": lambda r: [f"practice:{r.practice_id}"],
-    "marketplace.knowledge.models:PracticeOrganization": lambda r: [f"practice:{r.practice_id}"],
-    "marketplace.knowledge.models:Endorsement": lambda r: [f"practice:{r.practice_id}"],
-    "marketplace.communities.models:Community": _community_docs,
-    "marketplace.forums.models:Thread": _thread_docs,
-    "marketplace.forums.models:Post": lambda p: [f"thread:{p.thread_id}"] if p.number == 1 else [],
-    "marketplace.accounts.models:User": _user_docs,
+# Rows whose change alters other documents: model class -> obj -> doc ids (also for kinds).
+RELATED: dict[type, Callable[[Any], Iterable[str]]] = {
+    UserExpertise: lambda e: [f"person:{e.user_id}"],
+    OrganizationMember: lambda m: [f"person:{m.user_id}"],
+    PracticeCountry: lambda r: [f"practice:{r.practice_id}"],
+    PracticeTheme: lambda r: [f"practice:{r.practice_id}"],
+    PracticeTag: lambda r: [f"practice:{r.practice_id}"],
+    PracticeAuthor: lambda r: [f"practice:{r.practice_id}"],
+    PracticeOrganization: lambda r: [f"practice:{r.practice_id}"],
+    Endorsement: lambda r: [f"practice:{r.practice_id}"],
+    Community: _community_docs,
+    Thread: _thread_docs,
+    Post: lambda p: [f"thread:{p.thread_id}"] if p.number == 1 else [],
+    User: _user_docs,
 }
 
 
@@ -277,27 +260,39 @@ def split_id(doc_id: str) -> tuple[str, int]:
     return kind, int(key)
 
 
-# --- projects and events (the builder lives in marketplace.projects.search_documents) --------
+# --- projects and events ---------------------------------------------------------------------
 
 
 def project(p) -> dict | None:
-    """Doc id "project:<id>" for projects and events alike; the kind facet tells them apart."""
-    from marketplace.projects.search_documents import project_document
+    """Doc id "project:<id>" for projects and events alike; the kind facet tells them apart.
 
-    out = project_document(p)
+    Drafts and projects pending review are visible only to their owner (moderators see
+    everything); donors never appear in the document, so anonymity cannot leak through search."""
+    visibility = policy.tokens("project", p)
+    place = "" if not p.is_event else ("online" if p.is_online else p.place)
+    body = "\n\n".join(filter(None, [
+        p.description_source, place,
+        *(f"{o.title}: {o.indicator}" for o in p.objectives),
+    ]))
+    out = doc("project", p.id, title=p.title, summary=p.summary, body=body, tags=[p.kind],
+              countries=p.countries, themes=p.themes,
+              org_type=p.organization.type if p.organization else None,
+              author=p.owner.display_name if not p.owner.is_deleted else "",
+              date=p.approved_at or p.created_at, visibility=visibility,
+              url=("projects.show", {"slug": p.slug}))
     out["kind"] = "event" if p.is_event else "project"
     return out
 
 
-def _project_loads(Project):
-    from marketplace.projects.search_documents import project_loads
+def _project_loads(Project) -> list:
+    return [selectinload(Project.country_links), selectinload(Project.theme_links),
+            selectinload(Project.objectives), selectinload(Project.owner),
+            selectinload(Project.organization)]
 
-    return project_loads(Project)
 
-
-KINDS["project"] = Kind("marketplace.projects.models:Project", project, options=_project_loads)
+KINDS["project"] = Kind(Project, project, options=_project_loads)
 RELATED.update({
-    "marketplace.projects.models:ProjectCountry": lambda r: [f"project:{r.project_id}"],
-    "marketplace.projects.models:ProjectTheme": lambda r: [f"project:{r.project_id}"],
-    "marketplace.projects.models:Objective": lambda r: [f"project:{r.project_id}"],
+    ProjectCountry: lambda r: [f"project:{r.project_id}"],
+    ProjectTheme: lambda r: [f"project:{r.project_id}"],
+    Objective: lambda r: [f"project:{r.project_id}"],
 })

@@ -16,14 +16,14 @@ import time
 from collections.abc import Callable, Iterator
 
 from flask import Flask, current_app, has_app_context
-from sqlalchemy import delete, event, inspect, select
+from sqlalchemy import delete, event, func, inspect, select
 from sqlalchemy.orm import Session
 
 from marketplace import policy
 from marketplace.database import utcnow
 from marketplace.extensions import db
 from marketplace.i18n import region_of
-from marketplace.search import documents, storage
+from marketplace.search import documents, rebuild, storage, whoosh_private
 from marketplace.search.models import SearchOutbox
 from marketplace.search.schema import TEXT, TITLE, prestem
 
@@ -40,9 +40,8 @@ IGNORED_ATTRS = {"last_login_at", "updated_at", "password_hash", "session_token"
 # --- collecting changes in the transaction ----------------------------------------------
 
 
-def _model_key(obj) -> str:
-    cls = type(obj)
-    return f"{cls.__module__}:{cls.__name__}"
+def _model_key(obj) -> type:
+    return type(obj)
 
 
 _KIND_BY_MODEL = {k.model: name for name, k in documents.KINDS.items()}
@@ -63,10 +62,10 @@ def _doc_ids(obj, deleted: bool) -> list[tuple[str, str]]:
     return out + [(doc_id, "upsert") for doc_id in related(obj)] if related else out
 
 
-def _kind_for(key: str) -> str | None:
+def _kind_for(key: type) -> str | None:
     # KINDS may gain entries after import (other features append theirs).
     for name, kind in documents.KINDS.items():
-        if kind.model == key:
+        if kind.model is key:
             _KIND_BY_MODEL[key] = name
             return name
     return None
@@ -236,7 +235,7 @@ def _apply(s: Session, ix, doc_ids) -> int:
         writer.cancel()
         raise
     # A single-document commit must not merge segments; merge the small ones now and then.
-    writer.commit(merge=len(ix._segments()) >= MAX_SEGMENTS)
+    writer.commit(merge=len(whoosh_private.segments(ix)) >= MAX_SEGMENTS)
     return len(doc_ids)
 
 
@@ -342,8 +341,6 @@ def row_ranges(size: int) -> Iterator[tuple[str, int, int, int]]:
 
 
 def count_rows() -> int:
-    from sqlalchemy import func
-
     total = 0
     with Session(db.engine) as s:
         for kind in documents.KINDS.values():
@@ -367,13 +364,12 @@ def reindex(progress: Callable[[int], None] | None = None, lock_timeout: float =
 def _rebuild_locked(progress: Callable[[int], None] | None = None, parallel: bool = False) -> int:
     """Rebuild into a new generation. `parallel` (reindex only) may fork worker processes; a
     rebuild started by the drainer thread never forks from a multi-threaded process."""
-    from marketplace.search import rebuild
-
     path, ix = storage.new_generation()
     config = current_app.config
     procs = (config.get("SEARCH_REINDEX_PROCS") or os.cpu_count() or 1) if parallel else 1
     if procs > 1 and count_rows() >= config.get("SEARCH_PARALLEL_REBUILD_MIN", 5_000):
-        n = rebuild.in_processes(ix, procs, progress)
+        n = rebuild.in_processes(ix, procs, progress, row_ranges=row_ranges, kind_docs=kind_docs,
+                                 fields=fields)
     else:
         n = _rebuild_in_process(ix, progress)
     storage.make_live(path)

@@ -12,14 +12,13 @@ on positions decoded a block at a time (schema.TermPositions).
 
 import numpy as np
 from whoosh import query as Q
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-from whoosh.util.numeric import _length_byte_cache
 
+from marketplace.search import whoosh_private
 from marketplace.search.schema import TermPositions
 
 # Whoosh's default weighting, BM25F(B=0.75, K1=1.2); field lengths as its length bytes decode.
 B, K1 = 0.75, 1.2
-_BYTE_TO_LENGTH = np.array(_length_byte_cache, dtype=np.float64)
+_BYTE_TO_LENGTH = np.array(whoosh_private.LENGTH_BYTE_CACHE, dtype=np.float64)
 _EMPTY = np.zeros(0, dtype=np.int64)
 
 
@@ -200,10 +199,9 @@ class Evaluator:
 
 def _segment_lengths(reader, fieldname: str) -> np.ndarray:
     n = reader.doc_count_all()
-    column = reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+    raw = whoosh_private.length_bytes(reader, fieldname)
     out = np.zeros(n)
-    if column is not None and column._count:
-        raw = column._dbfile.get(column._basepos, column._count)
+    if raw is not None:
         out[:len(raw)] = _BYTE_TO_LENGTH[np.frombuffer(raw, dtype=np.uint8)]
     return out
 
@@ -211,26 +209,21 @@ def _segment_lengths(reader, fieldname: str) -> np.ndarray:
 def _blocks(reader, fieldname: str, btext: bytes):
     """A term's postings in one segment, a block at a time: (document numbers within the
     segment, weights, position lengths in bytes, positions blob), as numpy arrays read straight
-    from the blocks of search/codec.py; Whoosh's matcher API would hand over a posting at a
+    from the blocks of search/whoosh_private.py's codec; Whoosh's matcher API would hand over a posting at a
     time."""
-    terminfo = reader._terms.term_info(fieldname, btext)
+    terminfo = whoosh_private.term_info(reader, fieldname, btext)
     if terminfo.is_inlined():  # a single posting kept in the term dictionary
         ids, weights, values = terminfo.inlined_postings()
         yield (np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64),
                np.fromiter(map(len, values), dtype=np.int64), b"".join(values))
         return
-    m = reader._terms.matcher(fieldname, btext, reader.schema[fieldname].format)
-    while m.is_active():
-        if m._data is None:
-            m._read_data()
-        ids, weights, values = m._data
+    for ids, weights, values in whoosh_private.term_blocks(reader, fieldname, btext):
         ids = np.frombuffer(ids, dtype=np.uint32).astype(np.int64)
         if isinstance(values, tuple):
             lengths, blob = np.frombuffer(values[0], dtype=np.uint32), values[1]
         else:
             lengths, blob = None, b""
         yield ids, _weights(weights, len(ids)), lengths, blob
-        m._next_block()
 
 
 def _weights(raw, n: int) -> np.ndarray:

@@ -16,10 +16,9 @@ import traceback
 from collections.abc import Callable
 
 from flask import current_app
-from whoosh.writing import SegmentWriter
 
 from marketplace.extensions import db
-from marketplace.search import indexer, storage
+from marketplace.search import storage, whoosh_private
 from marketplace.search.schema import codec
 
 # The in-memory posting pool of one segment may use this much (Whoosh's estimate) before it
@@ -27,14 +26,18 @@ from marketplace.search.schema import codec
 SEGMENT_POOL_MB = 2048
 
 
-def in_processes(ix, procs: int, progress: Callable[[int], None] | None = None) -> int:
-    """Index every document into `ix` (a new, empty generation) with `procs` processes."""
+def in_processes(ix, procs: int, progress: Callable[[int], None] | None = None, *,
+                 row_ranges: Callable, kind_docs: Callable, fields: Callable) -> int:
+    """Index every document into `ix` (a new, empty generation) with `procs` processes.
+
+    The indexer hands over how to slice the rows, build a slice's documents and turn a document
+    into index fields (indexer.row_ranges, kind_docs, fields): this module does not import it."""
     size = current_app.config.get("SEARCH_REINDEX_SEGMENT_DOCS", 10_000)
     ctx = multiprocessing.get_context("fork")  # children inherit the app and its settings
     todo, done = ctx.Queue(), ctx.Queue()
-    for task in indexer.row_ranges(size):
+    for task in row_ranges(size):
         todo.put(task)
-    workers = [ctx.Process(target=_work, args=(ix, todo, done), daemon=True)
+    workers = [ctx.Process(target=_work, args=(ix, todo, done, kind_docs, fields), daemon=True)
                for _ in range(procs)]
     for _ in workers:
         todo.put(None)
@@ -48,9 +51,7 @@ def in_processes(ix, procs: int, progress: Callable[[int], None] | None = None) 
             if worker.is_alive():
                 worker.kill()
     writer = storage.writer(ix)  # the new generation is ours alone: its lock is free
-    writer._close_segment()  # like Whoosh's MpWriter(multisegment=True): add segments as they are
-    writer._commit_toc(segments)
-    writer._finish()
+    whoosh_private.commit_segments(writer, segments)  # add the segments as they are
     return count
 
 
@@ -75,22 +76,22 @@ def _collect(done, workers: list, progress) -> tuple[list, int]:
     return segments, count
 
 
-def _work(ix, todo, done) -> None:
+def _work(ix, todo, done, kind_docs: Callable, fields: Callable) -> None:
     db.engine.dispose(close=False)  # never share the parent's database connections
     try:
         while (task := todo.get()) is not None:
             name, first, last, _ = task
-            writer = SegmentWriter(ix, _lk=False, codec=codec(), limitmb=SEGMENT_POOL_MB)
+            writer = whoosh_private.segment_writer(ix, codec(), SEGMENT_POOL_MB)
             n = 0
-            for doc in indexer.kind_docs(name, first, last, lambda k: done.put(("rows", k))):
-                writer.add_document(**indexer.fields(doc))
+            for doc in kind_docs(name, first, last, lambda k: done.put(("rows", k))):
+                writer.add_document(**fields(doc))
                 n += 1
             # Not _finish()/cancel(): they delete the temporary folder every writer shares;
             # the parent's commit removes it and any files of empty segments.
             if n:
-                done.put(("segment", writer._finalize_segment(), n))
+                done.put(("segment", whoosh_private.finalize_segment(writer), n))
             else:
-                writer._close_segment()
+                whoosh_private.discard_segment(writer)
     except BaseException:
         done.put(("failed", traceback.format_exc()))
     finally:

@@ -8,7 +8,7 @@ language-specific field, which made every query eight times the work. "évaluati
 "évaluation" both become "evalu".
 
 `text` and `title_terms` keep each term's positions as a raw uint16 array (TermPositions), in
-posting blocks stored as raw arrays (search/codec.py) that numpy reads a block at a time. The
+posting blocks stored as raw arrays (search/whoosh_private.py) that numpy reads a block at a time. The
 format takes the prestemmed, space-separated text directly instead of running Whoosh's token
 pipeline word by word.
 """
@@ -24,7 +24,7 @@ from whoosh.formats import Format
 from whoosh.lang import stemmer_for_language, stopwords_for_language
 from whoosh.support.charset import accent_map
 
-from marketplace.search.codec import Codec
+from marketplace.search.whoosh_private import Codec
 
 STEMMED = ("en", "fr", "es")
 LANGS = (*STEMMED, "any")

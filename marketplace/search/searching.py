@@ -292,7 +292,11 @@ _segment_masks_lock = threading.Lock()
 
 
 def _term_masks(s) -> dict[str, dict[str, int]]:
-    """Per facet field, term -> bitmask of documents; cached per searcher and per segment."""
+    """Per facet field, term -> bitmask of documents; cached per searcher and per segment.
+
+    The threads of a worker share the per-segment cache: every read, write and sweep of it holds
+    the lock (a sweep iterating it while another thread adds a new segment's masks fails with
+    "dictionary changed size during iteration"); the masks themselves are read outside it."""
     cached = getattr(s, "_mp_facet_masks", None)
     if cached is not None:
         return cached
@@ -307,12 +311,15 @@ def _term_masks(s) -> dict[str, dict[str, int]]:
             else:
                 key = (seg.segment_id(), fieldname)
                 live.add(key)
-                leaf = _segment_masks.get(key)
+                with _segment_masks_lock:
+                    leaf = _segment_masks.get(key)
                 if leaf is None:
-                    leaf = _segment_masks[key] = _leaf_masks(reader, fieldname)
+                    leaf = _leaf_masks(reader, fieldname)
+                    with _segment_masks_lock:  # another thread may have read it meanwhile
+                        leaf = _segment_masks.setdefault(key, leaf)
             for term, m in leaf.items():
                 out[fieldname][term] = out[fieldname].get(term, 0) | (m << offset)
-    with _segment_masks_lock:  # threads of one worker share the cache
+    with _segment_masks_lock:
         for key in [k for k in _segment_masks if k not in live]:
             if len(_segment_masks) > 20 * len(FACETS):
                 _segment_masks.pop(key, None)

@@ -22,6 +22,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.reading import EmptyReader, MultiReader, SegmentReader
 from whoosh.searching import Searcher
 
+from marketplace.search import whoosh_private
 from marketplace.search.schema import ANALYSIS_VERSION, build_schema, codec, fingerprint
 
 log = logging.getLogger(__name__)
@@ -224,7 +225,7 @@ def _open_searcher(path: Path, reuse=None):
                 if seg is not None:
                     reusable[(seg.segment_id(), seg.deleted_count())] = reader
         readers = []
-        for seg in ix._segments():
+        for seg in whoosh_private.segments(ix):
             reader = reusable.pop((seg.segment_id(), seg.deleted_count()), None)
             readers.append(reader or SegmentReader(ix.storage, ix.schema, seg, generation=generation))
     except Exception as err:
@@ -235,7 +236,7 @@ def _open_searcher(path: Path, reuse=None):
         reader = EmptyReader(ix.schema)
     elif len(readers) == 1:
         reader = readers[0]
-        reader._gen = generation  # a reused reader still carries its old generation
+        whoosh_private.set_reader_generation(reader, generation)
     else:
         reader = MultiReader(readers, generation=generation)
     return Searcher(reader, fromindex=ix)

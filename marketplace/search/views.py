@@ -5,7 +5,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
-from marketplace import search
+from marketplace import i18n, search
+from marketplace.accounts.models import ORGANIZATION_TYPE_LABELS
+from marketplace.knowledge.models import THEMES
 from marketplace.search import indexer, storage
 from marketplace.search.searching import FILTERS, SORTS
 from marketplace.web import page_arg
@@ -79,8 +81,6 @@ def suggest_fragment():
 
 @bp.app_template_global()
 def search_facet_label(fieldname: str, value: str) -> str:
-    from marketplace import i18n
-
     if fieldname == "kind":
         return str(KIND_LABELS.get(value, value))
     if fieldname == "countries":
@@ -88,14 +88,8 @@ def search_facet_label(fieldname: str, value: str) -> str:
     if fieldname == "language":
         return i18n.language_name(value)
     if fieldname == "org_type":
-        from marketplace.accounts.models import ORGANIZATION_TYPE_LABELS
-
         return str(ORGANIZATION_TYPE_LABELS.get(value, value))
     if fieldname == "themes":
-        try:
-            from marketplace.knowledge.models import THEMES
-        except ImportError:
-            return value
         return str(THEMES.get(value, value))
     if fieldname == "region":
         return i18n.region_name(value)

@@ -18,7 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from marketplace.accounts.models import Organization, Role, User, UserRole
 from marketplace.accounts.services import record_audit
-from marketplace.database import as_loaded, utcnow, with_defaults
+from marketplace.database import as_loaded, returning_all, utcnow, with_defaults
 from marketplace.errors import Conflict, InvalidInput, PermissionDenied
 from marketplace.extensions import db
 from marketplace.ledger import services as ledger
@@ -125,18 +125,18 @@ def record_pledge(donor: User, project: Project, amount_text: str, *, idempotenc
     return pledge, True
 
 
-# INSERT … ON CONFLICT (donor_id, idempotency_key) DO NOTHING RETURNING id, per dialect.
+# INSERT … ON CONFLICT (donor_id, idempotency_key) DO NOTHING RETURNING *, per dialect.
 _INSERT_PLEDGE = {
     name: insert(PLEDGE).on_conflict_do_nothing(index_elements=["donor_id", "idempotency_key"])
-    .returning(PLEDGE.c.id) for name, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+    .returning(*returning_all(Pledge)) for name, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
 }
 
 
 def _insert_pledge(values: dict) -> Pledge | None:
     """The new pledge, or None when this donor already used this idempotency key."""
-    row = with_defaults(Pledge, values)
-    row["id"] = db.session.execute(_INSERT_PLEDGE[db.engine.dialect.name], row).scalar()
-    return as_loaded(db.session, Pledge, row) if row["id"] is not None else None
+    row = db.session.execute(_INSERT_PLEDGE[db.engine.dialect.name],
+                             with_defaults(Pledge, values)).mappings().first()
+    return as_loaded(db.session, Pledge, row) if row is not None else None
 
 
 def _giving_name(donor: User, profile: DonorProfile | None) -> str:

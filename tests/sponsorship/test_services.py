@@ -268,3 +268,32 @@ def test_close_expired_refunds_a_cancelled_project_left_holding_money(make_open_
     db.session.expire_all()
     assert (paid.status, paid.refunded_minor, project.raised_minor) == ("refunded", 3_000, 0)
     assert ledger_clean() == []
+
+
+def test_a_pledge_is_one_insert_returning_every_column(app, make_project, make_donor, pledge):
+    """The Core insert path (database.with_defaults/returning_all/as_loaded) costs no query per
+    pledge: one INSERT of the pledge, RETURNING every column, and no SELECT of the new row."""
+    from sqlalchemy import event
+
+    from marketplace.sponsorship.models import Pledge
+
+    project = make_project(state="open", goal_minor=100_000)
+    donor = make_donor()
+    pledge(donor, project, "1")  # warm the caches (accounts, statements)
+    statements = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(" ".join(statement.split()))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        made = pledge(donor, project, "2")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    table = Pledge.__table__.name
+    inserts = [s for s in statements if s.startswith(f"INSERT INTO {table} ")]
+    assert len(inserts) == 1
+    returned = inserts[0].rpartition("RETURNING")[2]
+    assert all(column.name in returned for column in Pledge.__table__.columns)
+    assert not [s for s in statements if s.startswith("SELECT") and f"FROM {table} " in f"{s} "]
+    assert made.amount_minor == 200 and made.created_at is not None
