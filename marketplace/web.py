@@ -3,11 +3,17 @@
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from blinker import Namespace
 from flask import abort, render_template, request
 from flask_babel import get_locale
 from flask_login import current_user
 
 from marketplace.errors import DomainError
+from marketplace.extensions import db
+
+# sender: the action ("authz.denied"); user, ip and detail (path, method, ...). accounts, a layer
+# above this module, connects the audit log at app creation; receivers must not commit.
+request_refused = Namespace().signal("request-refused")
 
 
 def client_ip() -> str | None:
@@ -49,10 +55,10 @@ def require(allowed: bool) -> None:
 
 def audit_refusal(action: str, user, **detail) -> None:
     """Record a refused request (path, method, IP) in the audit log, and commit it."""
-    from marketplace.accounts.services import record_audit
-    from marketplace.extensions import db
-
-    record_audit(action, user, None, client_ip(), path=request.path, method=request.method, **detail)
+    if not request_refused.receivers:  # a refusal must never go unrecorded
+        raise RuntimeError("nothing records refused requests: create_app connects the audit log")
+    request_refused.send(action, user=user, ip=client_ip(),
+                         detail=dict(path=request.path, method=request.method, **detail))
     db.session.commit()
 
 

@@ -93,7 +93,7 @@ def can_appoint_reviewers(user, project) -> bool:
         return True
     if not is_signed_in(user):
         return False
-    from marketplace.projects.services import has_contributed
+    from marketplace.sponsorship.services import has_contributed
 
     return has_contributed(user, project)
 

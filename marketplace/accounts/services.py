@@ -27,6 +27,7 @@ from marketplace.database import utcnow
 from marketplace.errors import Conflict, InvalidInput, PermissionDenied
 from marketplace.extensions import db
 from marketplace.text import render_markdown
+from marketplace.web import request_refused
 
 MIN_PASSWORD_LENGTH = 10
 DELETED_NAME = "deleted user"  # stored in place of the name; pages show User.public_name
@@ -382,3 +383,12 @@ def remove_organization_member(org: Organization, member: OrganizationMember) ->
         raise Conflict(_("An organization needs at least one admin."))
     org.members.remove(member)
     db.session.flush()
+
+
+def connect_signals() -> None:
+    """Called once by create_app; connecting the same receiver again is a no-op."""
+    request_refused.connect(_audit_refusal)
+
+
+def _audit_refusal(action: str, user: User | None, ip: str | None, detail: dict) -> None:
+    record_audit(action, user, None, ip, **detail)

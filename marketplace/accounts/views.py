@@ -31,11 +31,11 @@ from marketplace.accounts.forms import (
     ResetPasswordForm,
 )
 from marketplace.accounts.models import ROLE_LABELS, OrganizationMember, User
+from marketplace.accounts.outbox import queue_templated_email
 from marketplace.accounts.permissions import can_view_profile, is_public_role
 from marketplace.errors import DomainError
 from marketplace.extensions import db, limiter
 from marketplace.i18n import LOCALE_COOKIE
-from marketplace.notifications.services import queue_templated_email
 from marketplace.web import client_ip, form_error, safe_next
 
 bp = Blueprint("accounts", __name__)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from marketplace.extensions import db
-from marketplace.projects.transparency import csv_cell
+from marketplace.sponsorship.transparency import csv_cell
 
 bp = Blueprint("opendata", __name__, url_prefix="/open-data")
 CASE_STUDY_LICENCE = "CC-BY-4.0"  # case studies are published under the platform's default licence
@@ -135,8 +135,9 @@ def cases_csv():
 @bp.get("/projects/<slug>/iati.xml")
 def project_iati(slug):
     from marketplace.api.iati import activity_xml
-    from marketplace.projects import services, transparency
+    from marketplace.projects import services
     from marketplace.projects.models import Project
+    from marketplace.sponsorship import transparency
 
     project = db.session.scalar(select(Project).where(Project.slug == slug)
                                 .options(selectinload(Project.objectives), selectinload(Project.organization)))

@@ -1,5 +1,7 @@
 """Community pages: list, create, edit, the community page, members, joining and leaving."""
 
+from collections.abc import Callable
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -7,7 +9,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from marketplace.accounts import permissions as perm
-from marketplace.accounts.models import User
 from marketplace.communities import services
 from marketplace.communities.forms import (
     CommunityForm,
@@ -19,8 +20,6 @@ from marketplace.communities.forms import (
 from marketplace.communities.models import Community, CommunityMember, JoinRequest
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from marketplace.forums import services as forums
-from marketplace.forums.models import Thread
 from marketplace.web import client_ip, form_error, page_arg, require
 
 bp = Blueprint("communities", __name__, url_prefix="/communities")
@@ -67,24 +66,27 @@ def create():
     return _done(_("Your community is ready. Invite people to join."), community)
 
 
+# What the layers above add to the community page for a reader (forums: recent threads,
+# categories, read marks): `(viewer, community) -> dict`, registered at app creation.
+_page_parts: dict[str, Callable[[object, Community], dict]] = {}
+
+
+def register_page_part(name: str, part: Callable[[object, Community], dict]) -> None:
+    _page_parts[name] = part
+
+
 @bp.route("/<slug>/")
 def show(slug: str):
     community = load(slug)
     can_read = perm.can_read_community(current_user, community)
-    recent = []
+    parts = dict(recent=[], categories=[], read_marks={})
     if can_read:
-        recent = db.session.scalars(
-            select(Thread).options(joinedload(Thread.category),
-                                   joinedload(Thread.last_poster).lazyload(User.roles))
-            .where(Thread.community_id == community.id,
-                   forums.thread_visible_filter(current_user, community))
-            .order_by(Thread.last_post_at.desc()).limit(10)).all()
+        for part in _page_parts.values():
+            parts.update(part(current_user, community))
     return render_template(
-        "communities/show.html", community=community, can_read=can_read, recent=recent,
-        categories=forums.categories_of(community) if can_read else [],
+        "communities/show.html", community=community, can_read=can_read, **parts,
         role=services.member_role(community, current_user),
         pending=services.pending_request(community, current_user),
-        read_marks=forums.last_read(current_user, [t.id for t in recent]),
         form=EmptyForm(), request_form=JoinRequestForm())
 
 

@@ -4,7 +4,7 @@ from sqlalchemy.exc import IntegrityError
 
 from marketplace.extensions import db
 from marketplace.ledger import services as ledger
-from marketplace.ledger.check import problems
+from marketplace.ledger.check import ledger_problems as problems
 from marketplace.ledger.models import LedgerEntry, LedgerIsAppendOnly, LedgerTransaction, TransactionKind
 
 
