@@ -32,11 +32,12 @@ run: $(STAMP) translations-compile
 	@echo "demo users' password: $${MARKETPLACE_DEMO_PASSWORD:-$$(cat '$(INSTANCE)/demo-password.txt' 2>/dev/null || echo 'see $(INSTANCE)/demo-password.txt')}"
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
-# Lint and the whole suite (SQLite; TEST_DATABASE_URL=postgresql://... for PostgreSQL).
+# Lint (ruff, then the import-linter layer contract) and the whole suite (SQLite; TEST_DATABASE_URL=postgresql://... for PostgreSQL).
 # Both always run, so one failure does not hide the other; either fails the target.
 test: $(STAMP) translations-compile
 	@status=0; \
 	echo "$(BIN)/ruff check ."; $(BIN)/ruff check . || status=1; \
+	echo "$(BIN)/lint-imports"; $(BIN)/lint-imports || status=1; \
 	echo "$(BIN)/pytest $(PYTEST_ARGS)"; $(BIN)/pytest $(PYTEST_ARGS) || status=1; \
 	exit $$status
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from marketplace.accounts import services
 from marketplace.accounts.forms import (
+    ConfirmForm,
     DeleteAccountForm,
     EmailChangeForm,
     ForgotPasswordForm,
@@ -200,8 +201,6 @@ def change_email():
 
 @bp.route("/settings/email/confirm/<token>", methods=["GET", "POST"])
 def confirm_email(token):
-    from marketplace.accounts.forms import ConfirmForm
-
     form = ConfirmForm()
     if not form.validate_on_submit():
         return render_template("accounts/confirm_email.html", form=form)

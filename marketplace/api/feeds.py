@@ -9,9 +9,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from marketplace.communities.models import Community
 from marketplace.database import utcnow
 from marketplace.extensions import db
+from marketplace.forums.models import VISIBLE, Post, Thread
 from marketplace.i18n import country_name, is_country
+from marketplace.knowledge.models import THEMES, Practice, PracticeCountry, PracticeTheme
+from marketplace.projects.models import ProgressReport, Project
 
 bp = Blueprint("feeds", __name__, url_prefix="/feeds")
 LIMIT = 50
@@ -55,8 +59,6 @@ def _view_args() -> dict:
 
 
 def _practices(**where):
-    from marketplace.knowledge.models import Practice, PracticeCountry, PracticeTheme
-
     query = (select(Practice).where(Practice.status == "published")
              .options(selectinload(Practice.owner))
              .order_by(Practice.updated_at.desc()).limit(LIMIT))
@@ -79,8 +81,6 @@ def practices():
 
 @bp.get("/practices/theme/<theme>.atom")
 def practices_by_theme(theme):
-    from marketplace.knowledge.models import THEMES
-
     if theme not in THEMES:
         abort(404)
     return _feed(url_for(".practices_by_theme", theme=theme, _external=True),
@@ -100,9 +100,6 @@ def practices_by_country(code):
 
 @bp.get("/communities/<slug>/threads.atom")
 def community_threads(slug):
-    from marketplace.communities.models import Community
-    from marketplace.forums.models import VISIBLE, Post, Thread
-
     community = db.session.scalar(select(Community).where(Community.slug == slug))
     if community is None or community.is_private:
         abort(404)
@@ -126,8 +123,6 @@ def community_threads(slug):
 
 @bp.get("/projects/<slug>/reports.atom")
 def project_reports(slug):
-    from marketplace.projects.models import ProgressReport, Project
-
     project = db.session.scalar(select(Project).where(Project.slug == slug))
     if project is None or not project.is_public:
         abort(404)

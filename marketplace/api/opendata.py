@@ -9,7 +9,13 @@ from flask import Blueprint, Response, abort, stream_with_context, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from marketplace.api.iati import activity_xml
+from marketplace.cases.models import CaseStudy
 from marketplace.extensions import db
+from marketplace.knowledge.models import Practice, PracticeOrganization
+from marketplace.projects import services
+from marketplace.projects.models import Project
+from marketplace.sponsorship import transparency
 from marketplace.sponsorship.transparency import csv_cell
 
 bp = Blueprint("opendata", __name__, url_prefix="/open-data")
@@ -28,8 +34,6 @@ def _iso(value):
 
 
 def practice_records():
-    from marketplace.knowledge.models import Practice, PracticeOrganization
-
     query = (select(Practice).where(Practice.status == "published").order_by(Practice.id)
              .options(selectinload(Practice.countries), selectinload(Practice.themes),
                       selectinload(Practice.tags), selectinload(Practice.owner), selectinload(Practice.parent),
@@ -51,8 +55,6 @@ def practice_records():
 
 
 def case_records():
-    from marketplace.cases.models import CaseStudy
-
     query = (select(CaseStudy).where(CaseStudy.status == "published").order_by(CaseStudy.id)
              .options(selectinload(CaseStudy.metrics), selectinload(CaseStudy.practices),
                       selectinload(CaseStudy.organization)))
@@ -134,11 +136,6 @@ def cases_csv():
 
 @bp.get("/projects/<slug>/iati.xml")
 def project_iati(slug):
-    from marketplace.api.iati import activity_xml
-    from marketplace.projects import services
-    from marketplace.projects.models import Project
-    from marketplace.sponsorship import transparency
-
     project = db.session.scalar(select(Project).where(Project.slug == slug)
                                 .options(selectinload(Project.objectives), selectinload(Project.organization)))
     if project is None or not project.is_public:

@@ -27,6 +27,7 @@ from marketplace.errors import InvalidInput, NotFound
 from marketplace.extensions import db
 from marketplace.knowledge import revisions
 from marketplace.knowledge.models import Practice, PracticeTheme, Revision, Status
+from marketplace.knowledge.services import visible_clause as practice_visible
 from marketplace.text import is_web_url, render_markdown
 
 STATUSES = (Status.DRAFT.value, Status.PUBLISHED.value, Status.ARCHIVED.value)
@@ -126,8 +127,6 @@ def _practices(slugs: list[str]) -> list[Practice]:
 
 def visible_practice_slugs(viewer, slugs: list[str]) -> set[str]:
     """Those of `slugs` naming a practice `viewer` may see (old revisions may name drafts)."""
-    from marketplace.knowledge.services import visible_clause as practice_visible
-
     return set(db.session.scalars(select(Practice.slug).where(
         Practice.slug.in_(slugs), practice_visible(viewer)))) if slugs else set()
 

@@ -17,7 +17,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import joinedload
 
 from marketplace.accounts.models import User
-from marketplace.accounts.permissions import can_moderate_community
+from marketplace.accounts.permissions import can_moderate_community, is_moderator
 from marketplace.accounts.services import parse_tags, slugify
 from marketplace.communities.models import Community, CommunityMember
 from marketplace.communities.services import community_created
@@ -396,8 +396,6 @@ def can_see_thread(viewer, thread: Thread) -> bool:
 
 def readable_community_filter(viewer):
     """SQL criterion on Community: the communities whose threads the viewer may read."""
-    from marketplace.accounts.permissions import is_moderator
-
     if is_moderator(viewer):
         return True
     public = Community.is_private.is_(False)

@@ -7,7 +7,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from marketplace.accounts.models import OrganizationMember, User
+from marketplace.accounts.models import Organization, OrganizationMember, User
 from marketplace.accounts.services import parse_tags
 from marketplace.database import utcnow
 from marketplace.errors import Conflict, InvalidInput, PermissionDenied
@@ -59,7 +59,6 @@ def _profiles(users: list[User]) -> dict[int, matching.Profile]:
         .where(OrganizationMember.organization_id.in_(org_ids))
         .group_by(OrganizationMember.organization_id)
     ).all()) if org_ids else {}
-    from marketplace.accounts.models import Organization
 
     types = dict(db.session.execute(
         select(Organization.id, Organization.type).where(Organization.id.in_(org_ids))

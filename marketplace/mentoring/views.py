@@ -9,9 +9,12 @@ from marketplace.accounts.models import User
 from marketplace.accounts.permissions import can_view_mentorship
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from marketplace.mentoring import matching, services
+from marketplace.mentoring import expertise, matching, services
+from marketplace.mentoring.directory import find_experts
+from marketplace.mentoring.expertise import FORMULA, contributions
 from marketplace.mentoring.forms import (
     DeclineForm,
+    DirectoryForm,
     FeedbackForm,
     FindMentorForm,
     MessageForm,
@@ -19,7 +22,7 @@ from marketplace.mentoring.forms import (
     RequestForm,
 )
 from marketplace.mentoring.models import Mentorship
-from marketplace.web import form_error
+from marketplace.web import form_error, page_arg
 
 bp = Blueprint("mentoring", __name__, url_prefix="/mentoring")
 
@@ -175,11 +178,6 @@ def message(mentorship_id):
 
 @bp.route("/experts", endpoint="experts")
 def experts():
-    from marketplace.mentoring import expertise
-    from marketplace.mentoring.directory import find_experts
-    from marketplace.mentoring.forms import DirectoryForm
-    from marketplace.web import page_arg
-
     form = DirectoryForm(request.args)
     form.validate()
     rows, total = find_experts(tag=form.tag.data or "", country=form.country.data or "",
@@ -191,13 +189,9 @@ def experts():
 
 @bp.app_template_global("expertise_for")
 def expertise_for(person):
-    from marketplace.mentoring.expertise import contributions
-
     return contributions([person.id])[person.id]
 
 
 @bp.app_context_processor
 def _expertise_formula():
-    from marketplace.mentoring.expertise import FORMULA
-
     return {"expertise_formula": FORMULA}
