@@ -8,7 +8,7 @@ from werkzeug.routing import IntegerConverter
 
 import marketplace.models  # noqa: F401  (complete metadata before anything binds)
 from marketplace import auth, cli, errorpages, i18n, security, settings, templating
-from marketplace.accounts import outbox
+from marketplace.accounts import outbox, permissions
 from marketplace.accounts import services as accounts_services
 from marketplace.accounts.admin_views import bp as admin_bp
 from marketplace.accounts.organization_views import bp as organizations_bp
@@ -27,6 +27,7 @@ from marketplace.communities.views import bp as communities_bp
 from marketplace.communities.views import register_page_part as add_to_community_page
 from marketplace.extensions import babel, csrf, db, login_manager, migrate
 from marketplace.forums import services as forums_services
+from marketplace.forums import subjects as forum_subjects
 from marketplace.forums.moderation_views import bp as moderation_bp
 from marketplace.forums.views import bp as forums_bp
 from marketplace.knowledge.views import bp as knowledge_bp
@@ -34,6 +35,7 @@ from marketplace.main.views import bp as main_bp
 from marketplace.mentoring.views import bp as mentoring_bp
 from marketplace.notifications import services as notifications_services
 from marketplace.notifications.views import bp as notifications_bp
+from marketplace.projects.models import Project
 from marketplace.projects.views import bp as projects_bp
 from marketplace.projects.views import register_page_part as add_to_project_page
 from marketplace.search.views import bp as search_bp
@@ -89,6 +91,8 @@ def _connect_layers() -> None:
     sponsorship_services.connect_signals()  # a closed project refunds, a verified objective pays
     forums_services.connect_signals()  # a new community gets its default categories
     add_to_community_page("forums", forums_services.community_page)  # its threads, categories
+    forum_subjects.register(  # threads may discuss a project
+        "project", forum_subjects.SubjectType(Project, "projects.show", permissions.can_view_project))
     add_to_project_page("sponsorship", transparency_views.project_page_part)  # the sponsors
     accounts_services.connect_signals()  # a refused request is audited (marketplace.web)
     outbox.register(notifications_services.queue_templated_email)  # account mail (reset, confirm)

@@ -15,8 +15,8 @@ from marketplace.accounts.models import (
     UserExpertise,
     UserRole,
 )
-from marketplace.accounts.services import unique_slug
 from marketplace.extensions import db
+from marketplace.slugs import unique_slug
 from marketplace.text import render_markdown
 
 # email, name, country, languages, roles, expertise, bio

@@ -26,6 +26,7 @@ from marketplace.accounts.models import (
 from marketplace.database import utcnow
 from marketplace.errors import Conflict, InvalidInput, PermissionDenied
 from marketplace.extensions import db
+from marketplace.slugs import unique_slug
 from marketplace.text import render_markdown
 from marketplace.web import request_refused
 
@@ -283,16 +284,6 @@ def count_admins() -> int:
     )
 
 
-def parse_tags(text: str) -> list[str]:
-    """Split comma-separated tags, normalise to lower case, drop blanks and repeats."""
-    seen: dict[str, None] = {}
-    for part in (text or "").split(","):
-        tag = " ".join(part.strip().lower().split())[:60]
-        if tag:
-            seen[tag] = None
-    return list(seen)
-
-
 def update_profile(
     user: User,
     *,
@@ -316,24 +307,6 @@ def update_profile(
         if tag not in current:
             user.expertise.append(UserExpertise(tag=tag))
     db.session.flush()
-
-
-def slugify(text: str, max_length: int = 100) -> str:
-    import re
-    import unicodedata
-
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug[:max_length].strip("-") or "item"
-
-
-def unique_slug(model, text: str) -> str:
-    base = slugify(text)
-    slug, n = base, 1
-    while db.session.scalar(select(model.id).where(model.slug == slug)) is not None:
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
 
 
 def create_organization(

@@ -37,6 +37,7 @@ from marketplace.accounts.permissions import can_view_profile, is_public_role
 from marketplace.errors import DomainError
 from marketplace.extensions import db, limiter
 from marketplace.i18n import LOCALE_COOKIE
+from marketplace.slugs import parse_tags
 from marketplace.web import client_ip, form_error, safe_next
 
 bp = Blueprint("accounts", __name__)
@@ -121,7 +122,7 @@ def edit_profile():
     services.update_profile(
         current_user, display_name=form.display_name.data, bio=form.bio.data,
         country=form.country.data, languages=form.languages.data,
-        expertise=services.parse_tags(form.expertise.data), locale=form.locale.data,
+        expertise=parse_tags(form.expertise.data), locale=form.locale.data,
     )
     db.session.commit()
     flash(_("Your profile is saved."), "success")

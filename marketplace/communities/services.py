@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
 
 from marketplace.accounts.models import User
-from marketplace.accounts.services import parse_tags, record_audit, slugify, unique_slug
+from marketplace.accounts.services import record_audit
 from marketplace.communities.models import (
     MEMBER,
     MODERATOR,
@@ -28,6 +28,7 @@ from marketplace.extensions import db
 from marketplace.i18n import country_name
 from marketplace.notifications import kinds
 from marketplace.notifications.services import notify
+from marketplace.slugs import parse_tags, slugify, unique_slug
 from marketplace.text import render_markdown
 
 # sender: the Community just created and flushed. Forums, a layer above, connects at app

@@ -18,7 +18,6 @@ from sqlalchemy.orm import joinedload
 
 from marketplace.accounts.models import User
 from marketplace.accounts.permissions import can_moderate_community, is_moderator
-from marketplace.accounts.services import parse_tags, slugify
 from marketplace.communities.models import Community, CommunityMember
 from marketplace.communities.services import community_created
 from marketplace.database import utcnow
@@ -42,6 +41,7 @@ from marketplace.forums.models import (
 )
 from marketplace.notifications import kinds
 from marketplace.notifications.services import notify
+from marketplace.slugs import parse_tags, slugify
 from marketplace.text import render_markdown
 
 PER_PAGE = 20

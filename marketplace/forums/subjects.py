@@ -1,49 +1,46 @@
 """Things a thread can discuss (a practice, a case study, a project), named by type and id.
 
-Models are found by import path so that forums works whether or not a feature is installed.
+Practices and case studies sit below forums and are listed here; projects sit above forums, so
+create_app registers them (`register`), and forums never imports them.
 """
 
-import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import url_for
 
 from marketplace.accounts import permissions
+from marketplace.cases.models import CaseStudy
 from marketplace.extensions import db
+from marketplace.knowledge.models import Practice
 
 
 @dataclass(frozen=True)
 class SubjectType:
-    model: str
+    model: type
     endpoint: str
-    can_view: str  # predicate name in accounts/permissions.py
+    can_view: Callable[[object, object], bool]  # a predicate from accounts/permissions.py
 
 
-SUBJECTS = {
-    "practice": SubjectType("marketplace.knowledge.models:Practice", "knowledge.show",
-                            "can_view_practice"),
-    "case": SubjectType("marketplace.cases.models:CaseStudy", "cases.show", "can_view_case_study"),
-    "project": SubjectType("marketplace.projects.models:Project", "projects.show",
-                           "can_view_project"),
+SUBJECTS: dict[str, SubjectType] = {
+    "practice": SubjectType(Practice, "knowledge.show", permissions.can_view_practice),
+    "case": SubjectType(CaseStudy, "cases.show", permissions.can_view_case_study),
 }
+
+
+def register(subject_type: str, spec: SubjectType) -> None:
+    """Let threads discuss a kind from a layer above forums (idempotent)."""
+    SUBJECTS[subject_type] = spec
 
 
 def load(subject_type: str, subject_id: int):
     """The subject object, or None when the type is unknown or the row is missing."""
     spec = SUBJECTS.get(subject_type)
-    if spec is None:
-        return None
-    module, _, name = spec.model.partition(":")
-    try:
-        model = getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
-        return None
-    return db.session.get(model, subject_id)
+    return db.session.get(spec.model, subject_id) if spec is not None else None
 
 
 def can_view(user, subject_type: str, subject) -> bool:
-    predicate = getattr(permissions, SUBJECTS[subject_type].can_view, None)
-    return bool(predicate(user, subject)) if predicate else True
+    return bool(SUBJECTS[subject_type].can_view(user, subject))
 
 
 def url(subject_type: str, subject) -> str:

@@ -12,7 +12,6 @@ from sqlalchemy.orm import load_only
 
 from marketplace.accounts.models import Organization, User
 from marketplace.accounts.permissions import is_moderator, is_signed_in
-from marketplace.accounts.services import parse_tags, unique_slug
 from marketplace.database import utcnow
 from marketplace.errors import Conflict, InvalidInput, PermissionDenied
 from marketplace.extensions import db
@@ -38,6 +37,7 @@ from marketplace.knowledge.models import (
 )
 from marketplace.notifications import kinds
 from marketplace.notifications.services import notify
+from marketplace.slugs import parse_tags, unique_slug
 from marketplace.text import is_web_url, render_markdown
 
 # Field -> label, in the order the diff shows them. These are what a revision snapshots.

@@ -8,7 +8,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from marketplace.accounts.models import Organization, OrganizationMember, User
-from marketplace.accounts.services import parse_tags
 from marketplace.database import utcnow
 from marketplace.errors import Conflict, InvalidInput, PermissionDenied
 from marketplace.extensions import db
@@ -21,6 +20,7 @@ from marketplace.mentoring.models import (
     MentorshipState,
 )
 from marketplace.notifications.services import notify
+from marketplace.slugs import parse_tags
 from marketplace.text import render_markdown
 
 

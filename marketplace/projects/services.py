@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from marketplace.accounts import permissions as perm
 from marketplace.accounts.models import User
-from marketplace.accounts.services import record_audit, unique_slug
+from marketplace.accounts.services import record_audit
 from marketplace.database import utcnow
 from marketplace.errors import Conflict, InvalidInput, PermissionDenied
 from marketplace.extensions import db
@@ -37,6 +37,7 @@ from marketplace.projects.models import (
     ProjectState,
     ProjectTheme,
 )
+from marketplace.slugs import unique_slug
 from marketplace.text import is_web_url, render_markdown
 
 MAX_MINOR = 10**15  # far above any real grant, far below BigInteger's limit
