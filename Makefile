@@ -32,7 +32,8 @@ run: $(STAMP) translations-compile
 	@echo "demo users' password: $${MARKETPLACE_DEMO_PASSWORD:-$$(cat '$(INSTANCE)/demo-password.txt' 2>/dev/null || echo 'see $(INSTANCE)/demo-password.txt')}"
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
-# Lint (ruff, then the import-linter layer contract) and the whole suite (SQLite; TEST_DATABASE_URL=postgresql://... for PostgreSQL).
+# Lint (ruff, the import-linter layer contract) and the whole suite (SQLite;
+# TEST_DATABASE_URL=postgresql://... for PostgreSQL).
 # Both always run, so one failure does not hide the other; either fails the target.
 test: $(STAMP) translations-compile
 	@status=0; \
@@ -43,6 +44,7 @@ test: $(STAMP) translations-compile
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 migrate: $(STAMP)
 	$(BIN)/flask db migrate -m "$(m)"
