@@ -34,7 +34,7 @@ run: $(STAMP) translations-compile
 
 # Lint (ruff, the import-linter layer contract) and the whole suite (SQLite;
 # TEST_DATABASE_URL=postgresql://... for PostgreSQL).
-# Both always run, so one failure does not hide the other; either fails the target.
+# All three always run, so one failure does not hide another; any of them fails the target.
 test: $(STAMP) translations-compile
 	@status=0; \
 	echo "$(BIN)/ruff check ."; $(BIN)/ruff check . || status=1; \
