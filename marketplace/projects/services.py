@@ -367,7 +367,7 @@ def post_progress_report(author: User, project: Project, body: str,
                                                evidence_url=evidence_url or ""))
     db.session.flush()
     refresh_statuses(project)
-    signals.report_added.send(project, author=author, report=report)  # sponsorship notifies donors
+    signals.send_required(signals.report_added, project, author=author, report=report)  # donors told
     db.session.flush()
     return report
 

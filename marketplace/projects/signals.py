@@ -18,8 +18,8 @@ report_added = _signals.signal("report-added")
 
 
 def send_required(signal: Signal, sender: object, **kwargs: object) -> None:
-    """Send a signal whose receiver moves money: with nobody listening the money would silently
-    stay where it is, so that is an error, not a no-op."""
+    """Send a signal whose receiver must run (money moves, donors are told): with nobody
+    listening that would silently not happen, so it is an error, not a no-op."""
     if not signal.receivers:
         raise RuntimeError(f"nothing is connected to {signal.name!r}: create_app connects sponsorship")
     signal.send(sender, **kwargs)
