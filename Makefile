@@ -46,15 +46,16 @@ run: $(STAMP) translations-compile
 	@echo "demo users' password: $${MARKETPLACE_DEMO_PASSWORD:-$$(cat '$(INSTANCE)/demo-password.txt' 2>/dev/null || echo 'see $(INSTANCE)/demo-password.txt')}"
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
-# Lint, type check and the whole suite (SQLite; TEST_DATABASE_URL=postgresql://... for
+# Lint (ruff, the import-linter layer contract), type check and the whole suite (SQLite; TEST_DATABASE_URL=postgresql://... for
 # PostgreSQL), with coverage of marketplace/: the total and the COV_SHOW least-covered files
-# (`make test COV=` runs without coverage). All three always run, so one failure does not hide
+# (`make test COV=` runs without coverage). All four always run, so one failure does not hide
 # another; any of them fails the target.
 COV ?= --cov --cov-report=
 COV_SHOW ?= 15
 test: $(STAMP) translations-compile
 	@status=0; \
 	echo "$(BIN)/ruff check ."; $(BIN)/ruff check . || status=1; \
+	echo "$(BIN)/lint-imports"; $(BIN)/lint-imports || status=1; \
 	echo "$(BIN)/mypy"; $(BIN)/mypy || status=1; \
 	echo "$(BIN)/pytest $(COV) $(PYTEST_ARGS)"; $(BIN)/pytest $(COV) $(PYTEST_ARGS) || status=1; \
 	if [ -n "$(COV)" ] && [ -f .coverage ]; then \
@@ -68,6 +69,7 @@ typecheck: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 migrate: $(STAMP)
 	$(BIN)/flask db migrate -m "$(m)"

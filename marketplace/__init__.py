@@ -6,6 +6,43 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 
+import marketplace.models  # noqa: F401  (complete metadata before anything binds)
+from marketplace import auth, cli, errorpages, i18n, security, settings, templating
+from marketplace.accounts import outbox
+from marketplace.accounts import services as accounts_services
+from marketplace.accounts.admin_views import bp as admin_bp
+from marketplace.accounts.organization_views import bp as organizations_bp
+from marketplace.accounts.views import bp as accounts_bp
+from marketplace.api import community as api_community  # noqa: F401  (adds its routes to api_bp)
+from marketplace.api import knowledge as api_knowledge  # noqa: F401  (adds its routes to api_bp)
+from marketplace.api import money as api_money  # noqa: F401  (adds its routes to api_bp)
+from marketplace.api import search_api  # noqa: F401  (adds its routes to api_bp)
+from marketplace.api.feeds import bp as feeds_bp
+from marketplace.api.opendata import bp as opendata_bp
+from marketplace.api.token_views import bp as tokens_bp
+from marketplace.api.views import bp as api_bp
+from marketplace.cases.benchmark_views import bp as benchmarks_bp
+from marketplace.cases.views import bp as cases_bp
+from marketplace.communities.views import bp as communities_bp
+from marketplace.communities.views import register_page_part as add_to_community_page
+from marketplace.extensions import babel, csrf, db, login_manager, migrate
+from marketplace.forums import services as forums_services
+from marketplace.forums.moderation_views import bp as moderation_bp
+from marketplace.forums.views import bp as forums_bp
+from marketplace.knowledge.views import bp as knowledge_bp
+from marketplace.main.views import bp as main_bp
+from marketplace.mentoring.views import bp as mentoring_bp
+from marketplace.notifications import services as notifications_services
+from marketplace.notifications.views import bp as notifications_bp
+from marketplace.projects.views import bp as projects_bp
+from marketplace.projects.views import register_page_part as add_to_project_page
+from marketplace.search.views import bp as search_bp
+from marketplace.shell import shell_context
+from marketplace.sponsorship import check as sponsorship_check
+from marketplace.sponsorship import services as sponsorship_services
+from marketplace.sponsorship import transparency_views  # adds its routes to projects_bp
+from marketplace.sponsorship.views import bp as sponsorship_bp
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -19,21 +56,15 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
-    from marketplace import settings
-
     settings.load(app, test_config)
-    import marketplace.models  # noqa: F401  (complete metadata before anything binds)
-
     _init_extensions(app)
+    _connect_layers()
     _register_blueprints(app)
     _register_hooks(app)
     return app
 
 
 def _init_extensions(app: Flask) -> None:
-    from marketplace import auth, i18n, security
-    from marketplace.extensions import babel, csrf, db, login_manager, migrate
-
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "marketplace" / "migrations"),
                      render_as_batch=True)
@@ -52,28 +83,20 @@ class _BoundedInt(IntegerConverter):
     regex = r"\d{1,9}"
 
 
+def _connect_layers() -> None:
+    """Lower layers react to higher ones through signals and registries, never imports; the
+    higher ones fill them here (each call is idempotent, so several apps in one process are fine)."""
+    sponsorship_check.register_checks()  # `ledger check` also verifies pledges and project columns
+    sponsorship_services.connect_signals()  # a closed project refunds, a verified objective pays
+    forums_services.connect_signals()  # a new community gets its default categories
+    add_to_community_page("forums", forums_services.community_page)  # its threads, categories
+    add_to_project_page("sponsorship", transparency_views.project_page_part)  # the sponsors
+    accounts_services.connect_signals()  # a refused request is audited (marketplace.web)
+    outbox.register(notifications_services.queue_templated_email)  # account mail (reset, confirm)
+
+
 def _register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = _BoundedInt
-    from marketplace.accounts.admin_views import bp as admin_bp
-    from marketplace.accounts.organization_views import bp as organizations_bp
-    from marketplace.accounts.views import bp as accounts_bp
-    from marketplace.api.feeds import bp as feeds_bp
-    from marketplace.api.opendata import bp as opendata_bp
-    from marketplace.api.token_views import bp as tokens_bp
-    from marketplace.api.views import bp as api_bp
-    from marketplace.cases.benchmark_views import bp as benchmarks_bp
-    from marketplace.cases.views import bp as cases_bp
-    from marketplace.communities.views import bp as communities_bp
-    from marketplace.forums.moderation_views import bp as moderation_bp
-    from marketplace.forums.views import bp as forums_bp
-    from marketplace.knowledge.views import bp as knowledge_bp
-    from marketplace.main.views import bp as main_bp
-    from marketplace.mentoring.views import bp as mentoring_bp
-    from marketplace.notifications.views import bp as notifications_bp
-    from marketplace.projects.views import bp as projects_bp
-    from marketplace.search.views import bp as search_bp
-    from marketplace.sponsorship.views import bp as sponsorship_bp
-
     app.register_blueprint(main_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(tokens_bp)
@@ -96,13 +119,9 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_hooks(app: Flask) -> None:
-    from marketplace import cli, errorpages, security, templating, web
-
     security.init_app(app)
-    app.teardown_request(web.write_deferred_refusals)
+    app.teardown_request(accounts_services.write_deferred_refusals)
     errorpages.init_app(app)
     templating.init_app(app)
     cli.init_app(app)
-    from marketplace.shell import shell_context
-
     app.shell_context_processor(shell_context)

@@ -3,14 +3,28 @@
 import os
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import FlaskGroup
 
+from marketplace import demo
+from marketplace.accounts.models import Role, UserRole
+from marketplace.accounts.services import record_audit, register_user
+from marketplace.errors import attempt
 from marketplace.extensions import db
+from marketplace.i18n_cli import translations
+from marketplace.knowledge.cli import import_group
+from marketplace.ledger.cli import ledger_cli
+from marketplace.notifications.cli import notifications_cli
+from marketplace.projects.cli import projects_cli
+from marketplace.search.cli import search_cli
+from marketplace.sponsorship.cli import close_expired
+
+# sponsorship settles projects, so its command joins the projects group here, above both
+projects_cli.add_command(close_expired)
 
 
 def main() -> None:
-    from marketplace import create_app
+    from marketplace import create_app  # the app factory imports this module: a top-level import is circular
 
     FlaskGroup(create_app=create_app, help="marketplace: run and manage the platform.")()
 
@@ -19,22 +33,11 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_user)
     app.cli.add_command(reset_dev_db)
-    from marketplace.search.cli import search_cli
-
     app.cli.add_command(search_cli)
-    from marketplace.i18n_cli import translations
-
     app.cli.add_command(translations)
-    from marketplace.notifications.cli import notifications_cli
-
     app.cli.add_command(notifications_cli)
-    from marketplace.ledger.cli import ledger_cli
-    from marketplace.projects.cli import projects_cli
-
     app.cli.add_command(ledger_cli)
     app.cli.add_command(projects_cli)
-    from marketplace.knowledge.cli import import_group
-
     app.cli.add_command(import_group)
 
 
@@ -43,8 +46,6 @@ def init_app(app: Flask) -> None:
               help="Skip when the database already has users that no demo seeding created.")
 def seed_demo(if_empty: bool) -> None:
     """Load demo data; each part runs once, so users' data is never touched or duplicated."""
-    from marketplace import demo
-
     if if_empty and demo.database_has_other_data():
         click.echo("demo data: skipped, the database already has users (--if-empty)")
         return
@@ -61,10 +62,6 @@ def seed_demo(if_empty: bool) -> None:
 @click.option("--role", "roles", multiple=True, type=click.Choice(["donor", "moderator", "admin"]))
 def create_user(email: str, display_name: str | None, roles: tuple[str, ...]) -> None:
     """Create an account. The password comes from MARKETPLACE_NEW_USER_PASSWORD or a prompt."""
-    from marketplace.accounts.models import Role, UserRole
-    from marketplace.accounts.services import record_audit, register_user
-    from marketplace.errors import attempt
-
     password = os.environ.get("MARKETPLACE_NEW_USER_PASSWORD") or click.prompt(
         "Password", hide_input=True, confirmation_prompt=True
     )
@@ -83,14 +80,10 @@ def create_user(email: str, display_name: str | None, roles: tuple[str, ...]) ->
 @click.option("--seed/--no-seed", default=True)
 def reset_dev_db(yes: bool, seed: bool) -> None:
     """Development only: drop and recreate every table from the models, then seed demo data."""
-    from flask import current_app
-
     if current_app.config["PRODUCTION"]:
         raise click.ClickException("refused: PRODUCTION is set")
     db.drop_all()
     db.create_all()
     click.echo("schema recreated from the models")
     if seed:
-        from marketplace import demo
-
         click.echo(f"demo data: seeded {', '.join(demo.run_all())}")

@@ -5,6 +5,8 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from marketplace.extensions import db
+
 
 def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
@@ -29,7 +31,5 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(500)
     def _server_error(err):
-        from marketplace.extensions import db
-
         db.session.rollback()
         return render_template("errors/500.html"), 500

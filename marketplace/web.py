@@ -4,14 +4,19 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import abort, flash, g, redirect, render_template, request
+from blinker import Namespace
+from flask import abort, flash, redirect, render_template, request
 from flask_babel import get_locale
 from flask_login import current_user
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.paging import Page, last_page, page_number, per_page_number
+
+# sender: the action ("authz.denied"); user, ip and detail (path, method, ...). accounts, a layer
+# above this module, connects the audit log at app creation; receivers must not commit.
+request_refused = Namespace().signal("request-refused")
 
 
 def client_ip() -> str | None:
@@ -92,38 +97,13 @@ def require(allowed: bool) -> None:
 
 
 def audit_refusal(action: str, user, **detail) -> None:
-    """Record a refused request (path, method, IP) in the audit log, in its own short transaction
-    on another connection: whatever the request's session holds is neither committed nor lost."""
-    from marketplace.accounts.models import AuditEvent
-    from marketplace.database import utcnow
-
-    row = dict(action=action, actor_id=getattr(user, "id", None), ip=client_ip(), created_at=utcnow(),
-               detail={"path": request.path, "method": request.method, **detail})
-    if _holds_sqlite_write_lock():
-        # SQLite has one writer, and this request's open transaction is it: another connection
-        # would wait for it. The row is written when the request ends (write_deferred_refusals).
-        g.setdefault("deferred_refusals", []).append(row)
-        return
-    with db.engine.begin() as conn:
-        conn.execute(insert(AuditEvent), [row])
-
-
-def _holds_sqlite_write_lock() -> bool:
-    if db.engine.dialect.name != "sqlite" or db.session().get_transaction() is None:
-        return False
-    return db.session.connection().connection.dbapi_connection.in_transaction  # BEGIN before DML
-
-
-def write_deferred_refusals(_exc=None) -> None:
-    """Teardown: audit rows deferred on SQLite, written after the refused request's own
-    uncommitted transaction is rolled back (as the end of the request would anyway)."""
-    from marketplace.accounts.models import AuditEvent
-
-    rows = g.pop("deferred_refusals", None)
-    if rows:
-        db.session.rollback()
-        with db.engine.begin() as conn:
-            conn.execute(insert(AuditEvent), rows)
+    """Record a refused request (path, method, IP) in the audit log. Commits nothing: the receiver
+    (accounts, connected at app creation) writes the row in its own short transaction, so whatever
+    the request's session holds is neither committed nor lost."""
+    if not request_refused.receivers:  # a refusal must never go unrecorded
+        raise RuntimeError("nothing records refused requests: create_app connects the audit log")
+    request_refused.send(action, user=user, ip=client_ip(),
+                         detail=dict(path=request.path, method=request.method, **detail))
 
 
 def page_arg() -> int:

@@ -1,5 +1,10 @@
 """Demo people and organizations in several countries and roles."""
 
+import os
+import secrets
+from pathlib import Path
+
+from flask import current_app
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
@@ -10,8 +15,8 @@ from marketplace.accounts.models import (
     UserExpertise,
     UserRole,
 )
-from marketplace.accounts.services import unique_slug
 from marketplace.extensions import db
+from marketplace.slugs import unique_slug
 from marketplace.text import render_markdown
 
 # email, name, country, languages, roles, expertise, bio
@@ -85,9 +90,19 @@ ORGANIZATIONS = [
 ]
 
 
-def seed() -> None:
-    from marketplace.demo import demo_password
+def demo_password() -> str:
+    """MARKETPLACE_DEMO_PASSWORD, or a random one kept in instance/demo-password.txt."""
+    if os.environ.get("MARKETPLACE_DEMO_PASSWORD"):
+        return os.environ["MARKETPLACE_DEMO_PASSWORD"]
+    path = Path(current_app.instance_path) / "demo-password.txt"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(12) + "-Demo")
+        path.chmod(0o600)
+    return path.read_text().strip()
 
+
+
+def seed() -> None:
     password_hash = generate_password_hash(demo_password())
     users = {u.email: u for u in db.session.scalars(select(User))}
     for email, name, country, langs, roles, tags, bio in PEOPLE:

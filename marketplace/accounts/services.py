@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from datetime import timedelta
 from functools import lru_cache
 
-from flask import current_app
+from flask import current_app, g
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
@@ -27,7 +27,9 @@ from marketplace.accounts.models import (
 from marketplace.database import utcnow
 from marketplace.errors import Conflict, InvalidInput, PermissionDenied
 from marketplace.extensions import db
+from marketplace.slugs import unique_slug
 from marketplace.text import render_markdown
+from marketplace.web import request_refused
 
 MIN_PASSWORD_LENGTH = 10
 DELETED_NAME = "deleted user"  # stored in place of the name; pages show User.public_name
@@ -281,16 +283,6 @@ def count_admins() -> int:
     )
 
 
-def parse_tags(text: str) -> list[str]:
-    """Split comma-separated tags, normalise to lower case, drop blanks and repeats."""
-    seen: dict[str, None] = {}
-    for part in (text or "").split(","):
-        tag = " ".join(part.strip().lower().split())[:60]
-        if tag:
-            seen[tag] = None
-    return list(seen)
-
-
 def update_profile(
     user: User,
     *,
@@ -314,24 +306,6 @@ def update_profile(
         if tag not in current:
             user.expertise.append(UserExpertise(tag=tag))
     db.session.flush()
-
-
-def slugify(text: str, max_length: int = 100) -> str:
-    import re
-    import unicodedata
-
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug[:max_length].strip("-") or "item"
-
-
-def unique_slug(model, text: str) -> str:
-    base = slugify(text)
-    slug, n = base, 1
-    while db.session.scalar(select(model.id).where(model.slug == slug)) is not None:
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
 
 
 def create_organization(
@@ -381,3 +355,36 @@ def remove_organization_member(org: Organization, member: OrganizationMember) ->
         raise Conflict(_("An organization needs at least one admin."))
     org.members.remove(member)
     db.session.flush()
+
+
+def connect_signals() -> None:
+    """Called once by create_app; connecting the same receiver again is a no-op."""
+    request_refused.connect(_audit_refusal)
+
+
+def _audit_refusal(action: str, user: User | None, ip: str | None, detail: dict) -> None:
+    """A refused request's audit row, on its own connection: the request's session is untouched."""
+    row = dict(action=action, actor_id=getattr(user, "id", None), ip=ip, created_at=utcnow(), detail=detail)
+    if _holds_sqlite_write_lock():
+        # SQLite has one writer, and this request's open transaction is it: another connection
+        # would wait for it. The row is written when the request ends (write_deferred_refusals).
+        g.setdefault("deferred_refusals", []).append(row)
+        return
+    with db.engine.begin() as conn:
+        conn.execute(insert(AuditEvent), [row])
+
+
+def _holds_sqlite_write_lock() -> bool:
+    if db.engine.dialect.name != "sqlite" or db.session().get_transaction() is None:
+        return False
+    return db.session.connection().connection.dbapi_connection.in_transaction  # BEGIN before DML
+
+
+def write_deferred_refusals(_exc=None) -> None:
+    """Teardown: audit rows deferred on SQLite, written after the refused request's own
+    uncommitted transaction is rolled back (as the end of the request would anyway)."""
+    rows = g.pop("deferred_refusals", None)
+    if rows:
+        db.session.rollback()
+        with db.engine.begin() as conn:
+            conn.execute(insert(AuditEvent), rows)

@@ -31,10 +31,11 @@ from marketplace.accounts.forms import (
     ResetPasswordForm,
 )
 from marketplace.accounts.models import ROLE_LABELS, OrganizationMember, User
+from marketplace.accounts.outbox import queue_templated_email
 from marketplace.accounts.permissions import can_view_profile, is_public_role
 from marketplace.extensions import db, limiter
 from marketplace.i18n import LOCALE_COOKIE
-from marketplace.notifications.services import queue_templated_email
+from marketplace.slugs import parse_tags
 from marketplace.web import act, client_ip, safe_next
 
 bp = Blueprint("accounts", __name__)
@@ -121,7 +122,7 @@ def edit_profile():
     return act(lambda: services.update_profile(
         current_user, display_name=form.display_name.data, bio=form.bio.data,
         country=form.country.data, languages=form.languages.data,
-        expertise=services.parse_tags(form.expertise.data), locale=form.locale.data),
+        expertise=parse_tags(form.expertise.data), locale=form.locale.data),
         success=_("Your profile is saved."), to=url_for("accounts.profile", user_id=current_user.id),
         form=form, template="accounts/profile_edit.html")
 

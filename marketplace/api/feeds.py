@@ -10,9 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from marketplace import links, policy
+from marketplace.communities.models import Community
 from marketplace.database import utcnow
 from marketplace.extensions import db
+from marketplace.forums.models import Post, Thread
 from marketplace.i18n import country_name, is_country
+from marketplace.knowledge.models import THEMES, Practice, PracticeCountry, PracticeTheme
+from marketplace.projects.models import ProgressReport, Project
 
 bp = Blueprint("feeds", __name__, url_prefix="/feeds")
 LIMIT = 50
@@ -56,8 +60,6 @@ def _view_args() -> dict:
 
 
 def _practices(**where):
-    from marketplace.knowledge.models import Practice, PracticeCountry, PracticeTheme
-
     query = (select(Practice).where(Practice.status == "published",
                                     policy.clause(None, "practice", Practice))
              .options(selectinload(Practice.owner))
@@ -81,8 +83,6 @@ def practices():
 
 @bp.get("/practices/theme/<theme>.atom")
 def practices_by_theme(theme):
-    from marketplace.knowledge.models import THEMES
-
     if theme not in THEMES:
         abort(404)
     return _feed(links.absolute("feeds.practices_by_theme", theme=theme),
@@ -102,9 +102,6 @@ def practices_by_country(code):
 
 @bp.get("/communities/<slug>/threads.atom")
 def community_threads(slug):
-    from marketplace.communities.models import Community
-    from marketplace.forums.models import Post, Thread
-
     community = db.session.scalar(select(Community).where(Community.slug == slug))
     if not policy.visible(None, "community", community):  # feeds are read anonymously
         abort(404)
@@ -129,8 +126,6 @@ def community_threads(slug):
 
 @bp.get("/projects/<slug>/reports.atom")
 def project_reports(slug):
-    from marketplace.projects.models import ProgressReport, Project
-
     project = db.session.scalar(select(Project).where(Project.slug == slug))
     if not policy.visible(None, "project", project):
         abort(404)

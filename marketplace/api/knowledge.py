@@ -16,9 +16,10 @@ from marketplace.api.problems import ApiProblem, Problem
 from marketplace.api.spec import Page, spec
 from marketplace.api.views import bp, link_header, page_args, page_envelope
 from marketplace.cases.models import CaseStudy
+from marketplace.cases.services import list_query
 from marketplace.extensions import db
 from marketplace.knowledge import queries, services
-from marketplace.knowledge.models import Practice, Revision
+from marketplace.knowledge.models import Practice, Revision, Status
 from marketplace.web import paginate
 
 PROBLEMS = {"HTTP_400": Problem, "HTTP_401": Problem, "HTTP_403": Problem, "HTTP_404": Problem,
@@ -183,8 +184,6 @@ def _data(body: BaseModel) -> dict:
                security={"bearerAuth": []})
 def create_practice(json: PracticeIn):
     """Create a practice (a draft unless `publish` is true). Scope: write."""
-    from marketplace.knowledge.models import Status
-
     user = require_scope("write")
     practice = services.create_practice(user, _data(json), json.message,
                                         status=Status.PUBLISHED if json.publish else Status.DRAFT)
@@ -294,8 +293,6 @@ def _cases_query(who):
 @spec.validate(query=CaseQuery, resp=Response(HTTP_200=CaseList, **PROBLEMS), tags=["case studies"])
 def list_case_studies(query: CaseQuery):
     """Case studies the caller may see, with the case studies page's filters (and `metric`)."""
-    from marketplace.cases.services import list_query
-
     page, per_page = page_args()
     filters = query.model_dump(exclude_none=True, exclude={"page", "per_page"})
     if filters.get("country"):

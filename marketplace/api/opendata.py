@@ -10,8 +10,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from marketplace import links, policy
+from marketplace.api.iati import activity_xml
+from marketplace.cases.models import CaseStudy
 from marketplace.extensions import db
-from marketplace.projects.transparency import csv_cell
+from marketplace.knowledge.models import Practice, PracticeOrganization
+from marketplace.projects import services
+from marketplace.projects.models import Project
+from marketplace.sponsorship import transparency
+from marketplace.sponsorship.transparency import csv_cell
 
 bp = Blueprint("opendata", __name__, url_prefix="/open-data")
 CASE_STUDY_LICENCE = "CC-BY-4.0"  # case studies are published under the platform's default licence
@@ -29,8 +35,6 @@ def _iso(value):
 
 
 def practice_records():
-    from marketplace.knowledge.models import Practice, PracticeOrganization
-
     query = (select(Practice).where(Practice.status == "published",
                                     policy.clause(None, "practice", Practice)).order_by(Practice.id)
              .options(selectinload(Practice.countries), selectinload(Practice.themes),
@@ -53,8 +57,6 @@ def practice_records():
 
 
 def case_records():
-    from marketplace.cases.models import CaseStudy
-
     query = (select(CaseStudy).where(CaseStudy.status == "published",
                                      policy.clause(None, "case", CaseStudy)).order_by(CaseStudy.id)
              .options(selectinload(CaseStudy.metrics), selectinload(CaseStudy.practices),
@@ -137,10 +139,6 @@ def cases_csv():
 
 @bp.get("/projects/<slug>/iati.xml")
 def project_iati(slug):
-    from marketplace.api.iati import activity_xml
-    from marketplace.projects import services, transparency
-    from marketplace.projects.models import Project
-
     project = db.session.scalar(select(Project).where(Project.slug == slug)
                                 .options(selectinload(Project.objectives), selectinload(Project.organization)))
     if not policy.visible(None, "project", project):

@@ -7,11 +7,14 @@ from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field
 from spectree import Response
 
+from marketplace import search as engine
 from marketplace.api.auth import viewer
 from marketplace.api.knowledge import PROBLEMS
 from marketplace.api.problems import ApiProblem, Problem
 from marketplace.api.spec import spec
 from marketplace.api.views import bp
+from marketplace.search import indexer, storage
+from marketplace.search.views import result_url
 
 
 class SearchQuery(BaseModel):
@@ -64,10 +67,6 @@ def _utc(value) -> datetime | None:
 @spec.validate(query=SearchQuery, resp=Response(HTTP_200=SearchOut, HTTP_503=Problem, **PROBLEMS), tags=["search"])
 def search(query: SearchQuery):
     """Search everything the caller may read; snippets are HTML with <mark> around matches."""
-    from marketplace import search as engine
-    from marketplace.search import indexer, storage
-    from marketplace.search.views import result_url
-
     filters = {k: v for k in ("kind", "country", "theme", "org_type", "language", "region")
                if (v := getattr(query, k))}
     try:

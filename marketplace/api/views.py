@@ -1,7 +1,8 @@
 """The JSON API blueprint: shared plumbing (errors, pagination, ETags) and the spec.
 
 Feature endpoints live in marketplace/api/<feature>.py, each adding routes to `bp` and calling
-the same service functions as the HTML pages.
+the same service functions as the HTML pages; create_app imports them (this module never does:
+they import `bp` from here).
 """
 
 from flask import Blueprint, current_app, g, jsonify, make_response, render_template, request, url_for
@@ -149,7 +150,3 @@ def profile(user_id: int):
     if not policy.visible(viewer(), "profile", user):
         raise ApiProblem(404, "Not Found", _("No such person."))
     return profile_out(user)
-
-
-# Feature endpoints attach their routes to `bp` (imported last: they import `bp` from here).
-from marketplace.api import community, knowledge, money, search_api  # noqa: E402,F401

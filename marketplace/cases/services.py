@@ -13,7 +13,6 @@ from sqlalchemy.orm import joinedload, selectinload
 from marketplace import i18n, policy
 from marketplace.accounts.models import Organization, OrganizationMember, User
 from marketplace.accounts.permissions import is_moderator
-from marketplace.accounts.services import unique_slug
 from marketplace.cases.models import (
     SECTIONS,
     CaseStudy,
@@ -26,6 +25,7 @@ from marketplace.errors import InvalidInput, NotFound
 from marketplace.extensions import db
 from marketplace.knowledge import revisions
 from marketplace.knowledge.models import Practice, PracticeTheme, Revision, Status
+from marketplace.slugs import unique_slug
 from marketplace.text import is_web_url, render_markdown
 
 STATUSES = (Status.DRAFT.value, Status.PUBLISHED.value, Status.ARCHIVED.value)

@@ -6,6 +6,7 @@ community's moderation page lists.
 
 import secrets
 
+from blinker import Namespace
 from flask import g, has_app_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -13,7 +14,7 @@ from sqlalchemy import delete, select, update
 
 from marketplace import links, policy
 from marketplace.accounts.models import User
-from marketplace.accounts.services import parse_tags, record_audit, slugify, unique_slug
+from marketplace.accounts.services import record_audit
 from marketplace.communities.models import (
     MEMBER,
     MODERATOR,
@@ -25,11 +26,15 @@ from marketplace.communities.models import (
 from marketplace.database import utcnow
 from marketplace.errors import Conflict, InvalidInput, PermissionDenied
 from marketplace.extensions import db
+from marketplace.i18n import country_name
 from marketplace.notifications import kinds
 from marketplace.notifications.services import notify
+from marketplace.slugs import parse_tags, slugify, unique_slug
 from marketplace.text import render_markdown
 
-DEFAULT_CATEGORIES = ("General", "Questions and answers")
+# sender: the Community just created and flushed. Forums, a layer above, connects at app
+# creation to give it its starter categories, in the same transaction.
+community_created = Namespace().signal("community-created")
 
 
 def member_role(community: Community, user) -> str | None:
@@ -54,8 +59,6 @@ def moderators_of(community: Community) -> list[User]:
 
 
 def _check_countries(countries: list[str]) -> list[str]:
-    from marketplace.i18n import country_name
-
     clean = []
     for code in countries:
         code = (code or "").strip().upper()
@@ -69,9 +72,7 @@ def _check_countries(countries: list[str]) -> list[str]:
 
 def create_community(creator: User, *, name: str, description: str, themes: str | list[str],
                      countries: list[str], is_private: bool, slug: str = "") -> Community:
-    """Create a community with its creator as owner and two starter categories."""
-    from marketplace.forums.services import create_category
-
+    """Create a community with its creator as owner (forums adds its starter categories)."""
     if slug and db.session.scalar(select(Community.id).where(Community.slug == slugify(slug))):
         raise Conflict(_("This address is taken; choose another."), field="slug")
     community = Community(
@@ -81,8 +82,7 @@ def create_community(creator: User, *, name: str, description: str, themes: str 
     community.members.append(CommunityMember(user_id=creator.id, role=OWNER))
     db.session.add(community)
     db.session.flush()
-    for position, title in enumerate(DEFAULT_CATEGORIES):
-        create_category(community, title, position=position)
+    community_created.send(community)
     _forget_roles()
     return community
 

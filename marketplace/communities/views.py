@@ -1,6 +1,6 @@
 """Community pages: list, create, edit, the community page, members, joining and leaving."""
 
-from collections.abc import Sequence
+from collections.abc import Callable
 
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
@@ -8,9 +8,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from marketplace import links, policy
+from marketplace import links
 from marketplace.accounts import permissions as perm
-from marketplace.accounts.models import User
 from marketplace.communities import services
 from marketplace.communities.forms import (
     CommunityForm,
@@ -20,8 +19,6 @@ from marketplace.communities.forms import (
 )
 from marketplace.communities.models import Community, CommunityMember, JoinRequest
 from marketplace.extensions import db
-from marketplace.forums import services as forums
-from marketplace.forums.models import Thread
 from marketplace.web import act, client_ip, paginate, require
 
 bp = Blueprint("communities", __name__, url_prefix="/communities")
@@ -60,24 +57,27 @@ def create():
         form=form, template="communities/form.html")
 
 
+# What the layers above add to the community page for a reader (forums: recent threads,
+# categories, read marks): `(viewer, community) -> dict`, registered at app creation.
+_page_parts: dict[str, Callable[[object, Community], dict]] = {}
+
+
+def register_page_part(name: str, part: Callable[[object, Community], dict]) -> None:
+    _page_parts[name] = part
+
+
 @bp.route("/<slug>/")
 def show(slug: str):
     community = load(slug)
     can_read = perm.can_read_community(current_user, community)
-    recent: Sequence[Thread] = []
+    parts = dict(recent=[], categories=[], read_marks={})
     if can_read:
-        recent = db.session.scalars(
-            select(Thread).options(joinedload(Thread.category),
-                                   joinedload(Thread.last_poster).lazyload(User.roles))
-            .where(Thread.community_id == community.id,
-                   policy.clause(current_user, "thread", Thread, container=False))
-            .order_by(Thread.last_post_at.desc()).limit(10)).all()
+        for part in _page_parts.values():
+            parts.update(part(current_user, community))
     return render_template(
-        "communities/show.html", community=community, can_read=can_read, recent=recent,
-        categories=forums.categories_of(community) if can_read else [],
+        "communities/show.html", community=community, can_read=can_read, **parts,
         role=services.member_role(community, current_user),
         pending=services.pending_request(community, current_user),
-        read_marks=forums.last_read(current_user, [t.id for t in recent]),
         request_form=JoinRequestForm())
 
 

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from marketplace import links
-from marketplace.accounts.models import User
+from marketplace.accounts.models import AuditEvent, User
 from marketplace.accounts.services import end_all_login_sessions, record_audit
 from marketplace.communities.services import moderators_of
 from marketplace.database import utcnow
@@ -184,8 +184,6 @@ def pending_posts(community_id: int | None = None):
 
 
 def audit_log(community_id: int, limit: int = 100):
-    from marketplace.accounts.models import AuditEvent
-
     return (select(AuditEvent)
             .where(AuditEvent.detail["community_id"].as_integer() == community_id)
             .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()).limit(limit))

@@ -20,8 +20,8 @@ from sqlalchemy.orm import joinedload
 from marketplace import links, policy
 from marketplace.accounts.models import User
 from marketplace.accounts.permissions import can_moderate_community
-from marketplace.accounts.services import parse_tags, slugify
 from marketplace.communities.models import Community, CommunityMember
+from marketplace.communities.services import community_created
 from marketplace.database import utcnow
 from marketplace.errors import InvalidInput, PermissionDenied
 from marketplace.extensions import db
@@ -44,6 +44,7 @@ from marketplace.forums.models import (
 )
 from marketplace.notifications import kinds
 from marketplace.notifications.services import notify
+from marketplace.slugs import parse_tags, slugify
 from marketplace.text import render_markdown
 
 PER_PAGE = 20
@@ -55,6 +56,30 @@ def _cfg(key: str, default):
 
 
 # --- categories ------------------------------------------------------------------------------
+
+DEFAULT_CATEGORIES = ("General", "Questions and answers")
+
+
+def connect_signals() -> None:
+    """Called once by create_app; connecting the same receiver again is a no-op."""
+    community_created.connect(_add_default_categories)
+
+
+def _add_default_categories(community: Community) -> None:
+    for position, title in enumerate(DEFAULT_CATEGORIES):
+        create_category(community, title, position=position)
+
+
+def community_page(viewer, community: Community) -> dict:
+    """What the community page shows of its forum: recent threads, categories, read marks."""
+    recent = db.session.scalars(
+        select(Thread).options(joinedload(Thread.category),
+                               joinedload(Thread.last_poster).lazyload(User.roles))
+        .where(Thread.community_id == community.id,
+               policy.clause(viewer, "thread", Thread, container=False))
+        .order_by(Thread.last_post_at.desc()).limit(10)).all()
+    return dict(recent=recent, categories=categories_of(community),
+                read_marks=last_read(viewer, [t.id for t in recent]))
 
 
 def create_category(community: Community, name: str, description: str = "",

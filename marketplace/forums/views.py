@@ -23,7 +23,7 @@ from marketplace.accounts import permissions as perm
 from marketplace.accounts.models import User
 from marketplace.communities.views import load as load_community
 from marketplace.extensions import db, limiter
-from marketplace.forums import services, subjects
+from marketplace.forums import moderation, services, subjects
 from marketplace.forums.forms import (
     CategoryForm,
     DiscussForm,
@@ -330,8 +330,6 @@ def watch_category(category_id: int, action: str):
 @bp.route("/posts/<int:post_id>/flag", methods=["GET", "POST"])
 @login_required
 def flag(post_id: int):
-    from marketplace.forums import moderation
-
     post = load_post(post_id)
     require(perm.can_flag_post(current_user, post))
     form = FlagForm()

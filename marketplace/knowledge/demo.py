@@ -7,7 +7,7 @@ from sqlalchemy import select
 from marketplace.accounts.models import Organization, User
 from marketplace.extensions import db
 from marketplace.knowledge import services
-from marketplace.knowledge.models import Practice, Status
+from marketplace.knowledge.models import Endorsement, Practice, Status
 
 # key, title, owner email, organization, countries, themes, level, tags, summary,
 # (problem, context, approach, results, lessons)
@@ -348,8 +348,6 @@ def _adaptations(by_key: dict, users: dict) -> None:
 
 
 def _endorsements(by_key: dict, users: dict) -> None:
-    from marketplace.knowledge.models import Endorsement
-
     done = set(db.session.execute(select(Endorsement.practice_id, Endorsement.user_id)).all())
     for i, (key, emails) in enumerate(ENDORSEMENTS):
         practice = by_key[key]

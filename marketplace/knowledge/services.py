@@ -12,7 +12,6 @@ from sqlalchemy.orm import load_only
 
 from marketplace import links, policy
 from marketplace.accounts.models import Organization, User
-from marketplace.accounts.services import parse_tags, unique_slug
 from marketplace.database import utcnow
 from marketplace.errors import Conflict, InvalidInput, PermissionDenied
 from marketplace.extensions import db
@@ -36,6 +35,9 @@ from marketplace.knowledge.models import (
     Status,
     SuggestionStatus,
 )
+from marketplace.notifications import kinds
+from marketplace.notifications.services import notify
+from marketplace.slugs import parse_tags, unique_slug
 from marketplace.text import is_web_url, render_markdown
 
 # Field -> label, in the order the diff shows them. These are what a revision snapshots.
@@ -309,9 +311,6 @@ def revert_to(practice: Practice, revision: Revision, user: User) -> Revision:
 
 
 def _notify_adaptation_owners(practice: Practice, actor: User | None) -> None:
-    from marketplace.notifications import kinds
-    from marketplace.notifications.services import notify
-
     owner_ids = select(Practice.owner_id).where(Practice.parent_id == practice.id)
     owners = db.session.scalars(select(User).where(User.id.in_(owner_ids))).all()
     for owner in owners:
@@ -341,9 +340,6 @@ def suggest_edit(practice: Practice, user: User, data: dict, message: str = "") 
 
 
 def _notify_authors(practice: Practice, actor: User, message: str) -> None:
-    from marketplace.notifications import kinds
-    from marketplace.notifications.services import notify
-
     link = links.path("knowledge.suggestions", slug=practice.slug)
     for author in db.session.scalars(select(User).where(User.id.in_(practice.author_ids))):
         notify(author, kinds.EDIT_SUGGESTION, message, link, actor=actor)
@@ -386,9 +382,6 @@ def reject_suggestion(suggestion: EditSuggestion, decider: User, reason: str) ->
 
 
 def _notify_suggester(suggestion: EditSuggestion, decider: User, message: str) -> None:
-    from marketplace.notifications import kinds
-    from marketplace.notifications.services import notify
-
     if suggestion.author is not None:
         notify(suggestion.author, kinds.EDIT_SUGGESTION, message,
                links.path("knowledge.show", slug=suggestion.practice.slug), actor=decider)

@@ -1,4 +1,10 @@
-"""Invariants of the ledger and of the money columns it feeds; each violation is one line."""
+"""Invariants of the ledger and of the money columns it feeds; each violation is one line.
+
+The ledger is the lowest money layer: the invariants of what feeds it (pledges, project columns)
+are registered here by their own package at app creation (`register`), never imported.
+"""
+
+from collections.abc import Callable
 
 from sqlalchemy import func, select
 
@@ -11,13 +17,28 @@ from marketplace.ledger.models import (
     TransactionKind,
 )
 
+Check = Callable[[], list[str]]
+_registered: dict[str, Check] = {}
+
+
+def register(name: str, check: Check) -> None:
+    """Add a higher layer's invariants to `problems()` (idempotent: one check per name)."""
+    _registered[name] = check
+
 
 def problems() -> list[str]:
-    """Every violated ledger invariant, one line each (the CLI adds sponsorship's checks)."""
+    """Every violated ledger invariant, then every registered one, one line each."""
+    found = ledger_problems()
+    for check in _registered.values():
+        found.extend(check())
+    return found
+
+
+def ledger_problems() -> list[str]:
+    """The ledger's own invariants only (its groups, entries and accounts)."""
     found: list[str] = []
     for check in (_groups_balance, _entries_match_accounts, _no_empty_groups, _no_orphan_entries,
-                  _refunds_are_linked, _no_double_refund, _no_negative_project_accounts,
-                  _project_columns):
+                  _refunds_are_linked, _no_double_refund, _no_negative_project_accounts):
         found.extend(check())
     return found
 
@@ -86,20 +107,4 @@ def _no_negative_project_accounts() -> list[str]:
         .group_by(LedgerAccount.key).having(func.sum(LedgerEntry.amount_minor) < 0)
     ).all()
     return [f"account {key} is negative: {total}" for key, total in rows]
-
-
-def _project_columns() -> list[str]:
-    from marketplace.ledger.services import project_totals
-    from marketplace.projects.models import Project
-
-    found = []
-    for project in db.session.scalars(select(Project).order_by(Project.id)):
-        totals = project_totals(project.id)
-        if project.released_minor != totals["released"]:
-            found.append(f"project {project.slug}: released_minor {project.released_minor} "
-                         f"but the ledger released {totals['released']}")
-        if project.raised_minor > project.goal_minor:
-            found.append(f"project {project.slug}: raised {project.raised_minor} is over its goal "
-                         f"{project.goal_minor}")
-    return found
 

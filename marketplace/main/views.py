@@ -6,14 +6,15 @@ from sqlalchemy.orm import selectinload
 
 from marketplace import policy
 from marketplace.accounts.models import Organization, User
+from marketplace.communities.models import Community
 from marketplace.extensions import db
+from marketplace.knowledge.models import Practice, PracticeCountry
+from marketplace.projects.models import Project, ProjectState
 
 bp = Blueprint("main", __name__)
 
 
 def _stats() -> dict:
-    from marketplace.knowledge.models import Practice, PracticeCountry
-
     published = select(Practice.id).where(Practice.status == "published")
     return {
         "people": db.session.scalar(select(func.count(User.id)).where(User.is_deleted.is_(False))),
@@ -26,10 +27,6 @@ def _stats() -> dict:
 
 def _showcase() -> dict:
     """What a visitor should see first: new practices, projects to fund, lively communities."""
-    from marketplace.communities.models import Community
-    from marketplace.knowledge.models import Practice
-    from marketplace.projects.models import Project, ProjectState
-
     practices = db.session.scalars(
         select(Practice).where(Practice.status == "published")
         .options(selectinload(Practice.countries), selectinload(Practice.themes))

@@ -19,7 +19,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from marketplace import policy
+from marketplace.cases.models import CaseStudy, case_study_author, case_study_practice
 from marketplace.extensions import db
+from marketplace.forums.models import Post, Thread
+from marketplace.knowledge.models import Practice, PracticeAuthor, PracticeTag, PracticeTheme
 
 WEIGHTS = {"declared": 1, "practices": 3, "cases": 3, "answers": 2, "endorsements": 1}
 FORMULA = _l(
@@ -67,8 +70,6 @@ def _bump(contrib: Contributions, topics: set[str], key: str, amount: int = 1) -
 
 def _topics_of(practice_ids: list[int]) -> dict[int, set[str]]:
     """Normalised themes and tags of each practice, in two queries."""
-    from marketplace.knowledge.models import PracticeTag, PracticeTheme
-
     topics: dict[int, set[str]] = defaultdict(set)
     if practice_ids:
         for model, column in ((PracticeTheme, PracticeTheme.theme), (PracticeTag, PracticeTag.tag)):
@@ -79,8 +80,6 @@ def _topics_of(practice_ids: list[int]) -> dict[int, set[str]]:
 
 
 def _practices(user_ids, result) -> dict[int, set[str]]:
-    from marketplace.knowledge.models import Practice, PracticeAuthor
-
     rows = db.session.execute(
         select(Practice.id, Practice.owner_id, Practice.endorsement_count, PracticeAuthor.user_id)
         .outerjoin(PracticeAuthor, PracticeAuthor.practice_id == Practice.id)
@@ -103,8 +102,6 @@ def _practices(user_ids, result) -> dict[int, set[str]]:
 
 
 def _cases(user_ids, result, practice_topics) -> None:
-    from marketplace.cases.models import CaseStudy, case_study_author, case_study_practice
-
     rows = db.session.execute(
         select(CaseStudy.id, CaseStudy.owner_id, case_study_author.c.user_id)
         .outerjoin(case_study_author, case_study_author.c.case_study_id == CaseStudy.id)
@@ -129,8 +126,6 @@ def _cases(user_ids, result, practice_topics) -> None:
 
 
 def _answers(user_ids, result) -> None:
-    from marketplace.forums.models import Post, Thread
-
     rows = db.session.execute(  # answers anyone may read: the policy's view of an anonymous user
         select(Post.author_id, Thread.tags)
         .join(Thread, Thread.accepted_post_id == Post.id)

@@ -13,7 +13,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from marketplace.i18n import language_choices
+from marketplace.accounts.models import ORGANIZATION_TYPE_LABELS
+from marketplace.i18n import country_choices, language_choices
 
 RATING_CHOICES = [("", _l("No rating")), ("5", "5"), ("4", "4"), ("3", "3"), ("2", "2"), ("1", "1")]
 
@@ -78,9 +79,6 @@ class DirectoryForm(FlaskForm):
     available = BooleanField(_l("Available to mentor"))
 
     def __init__(self, *args, **kwargs):
-        from marketplace.accounts.models import ORGANIZATION_TYPE_LABELS
-        from marketplace.i18n import country_choices
-
         super().__init__(*args, **kwargs)
         self.country.choices = country_choices(blank=str(_l("Any country")))
         self.language.choices = [("", _l("Any language"))] + language_choices()

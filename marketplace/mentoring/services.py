@@ -8,8 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from marketplace import links, policy
-from marketplace.accounts.models import OrganizationMember, User
-from marketplace.accounts.services import parse_tags
+from marketplace.accounts.models import Organization, OrganizationMember, User
 from marketplace.database import utcnow
 from marketplace.errors import Conflict, InvalidInput, PermissionDenied
 from marketplace.extensions import db
@@ -22,6 +21,7 @@ from marketplace.mentoring.models import (
     MentorshipState,
 )
 from marketplace.notifications.services import notify
+from marketplace.slugs import parse_tags
 from marketplace.text import render_markdown
 
 
@@ -60,7 +60,6 @@ def _profiles(users: list[User]) -> dict[int, matching.Profile]:
         .where(OrganizationMember.organization_id.in_(org_ids))
         .group_by(OrganizationMember.organization_id)
     ).all()) if org_ids else {}
-    from marketplace.accounts.models import Organization
 
     types = dict(db.session.execute(
         select(Organization.id, Organization.type).where(Organization.id.in_(org_ids))

@@ -7,9 +7,12 @@ from flask_login import current_user, login_required
 from marketplace.accounts.models import User
 from marketplace.accounts.permissions import can_view_mentorship
 from marketplace.extensions import db
-from marketplace.mentoring import matching, services
+from marketplace.mentoring import expertise, matching, services
+from marketplace.mentoring.directory import find_experts
+from marketplace.mentoring.expertise import FORMULA, contributions
 from marketplace.mentoring.forms import (
     DeclineForm,
+    DirectoryForm,
     FeedbackForm,
     FindMentorForm,
     MessageForm,
@@ -17,7 +20,7 @@ from marketplace.mentoring.forms import (
     RequestForm,
 )
 from marketplace.mentoring.models import Mentorship
-from marketplace.web import act
+from marketplace.web import act, page_arg
 
 bp = Blueprint("mentoring", __name__, url_prefix="/mentoring")
 
@@ -156,11 +159,6 @@ def message(mentorship_id):
 
 @bp.route("/experts", endpoint="experts")
 def experts():
-    from marketplace.mentoring import expertise
-    from marketplace.mentoring.directory import find_experts
-    from marketplace.mentoring.forms import DirectoryForm
-    from marketplace.web import page_arg
-
     form = DirectoryForm(request.args)
     form.validate()
     page = find_experts(tag=form.tag.data or "", country=form.country.data or "",
@@ -172,13 +170,9 @@ def experts():
 
 @bp.app_template_global("expertise_for")
 def expertise_for(person):
-    from marketplace.mentoring.expertise import contributions
-
     return contributions([person.id])[person.id]
 
 
 @bp.app_context_processor
 def _expertise_formula():
-    from marketplace.mentoring.expertise import FORMULA
-
     return {"expertise_formula": FORMULA}

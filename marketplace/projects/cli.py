@@ -1,13 +1,10 @@
-"""`marketplace projects …` (created by the ledger engineer for close-expired; add commands here)."""
+"""`marketplace projects …`: the group; sponsorship's close-expired is added to it in
+marketplace/cli.py (sponsorship sits above projects)."""
 
 import click
-
-from marketplace.sponsorship.cli import close_expired
 
 
 @click.group("projects")
 def projects_cli() -> None:
     """Projects and events."""
 
-
-projects_cli.add_command(close_expired)

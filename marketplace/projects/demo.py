@@ -5,7 +5,7 @@ tranches released on verification) so that their state matches the ledger; the "
 seeder adds the other pledges and donors.
 """
 
-import uuid
+from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -14,7 +14,6 @@ from marketplace.accounts.models import User
 from marketplace.database import utcnow
 from marketplace.extensions import db
 from marketplace.knowledge.models import Practice, PracticeTheme, Status
-from marketplace.ledger.money import plain_minor
 from marketplace.projects import services
 from marketplace.projects.models import Project
 
@@ -92,17 +91,6 @@ def _open(project: Project, moderator: User) -> None:
     services.approve_project(moderator, project)
 
 
-def _fund(project: Project, donors: list[User]) -> None:
-    from marketplace.sponsorship.services import record_pledge
-
-    half = project.goal_minor // 2
-    for donor, amount in zip(donors, (half, project.goal_minor - half), strict=True):
-        text = plain_minor(amount, project.currency)
-        record_pledge(donor, project, text, idempotency_key=f"demo-{uuid.uuid4().hex}",
-                      provider="instant", is_anonymous=donor is donors[-1])
-    db.session.refresh(project)
-
-
 def _report_and_verify(project: Project, reviewer: User, verify: bool) -> None:
     first = project.objectives[0]
     services.post_progress_report(
@@ -113,7 +101,11 @@ def _report_and_verify(project: Project, reviewer: User, verify: bool) -> None:
         services.verify_objective(reviewer, first)
 
 
-def seed() -> None:
+Fund = Callable[[Project, list[User]], None]
+
+
+def seed(fund: Fund) -> None:
+    """`fund(project, donors)` pledges a project's whole goal (sponsorship's, a layer above)."""
     users = _users()
     moderator = users["marie.dubois@example.org"]
     donors = [users["lars.nielsen@example.org"], users["hiroshi.tanaka@example.org"]]
@@ -123,11 +115,11 @@ def seed() -> None:
             continue
         project = _create(users[owner], title, kind, currency, goal, model, countries, themes,
                           extra)
-        _advance(project, state, moderator, [d for d in donors if d.id != project.owner_id])
+        _advance(project, state, moderator, [d for d in donors if d.id != project.owner_id], fund)
     db.session.flush()
 
 
-def _advance(project: Project, state: str, moderator: User, donors: list[User]) -> None:
+def _advance(project: Project, state: str, moderator: User, donors: list[User], fund: Fund) -> None:
     if state == "draft":
         return
     if state == "pending_review":
@@ -135,7 +127,7 @@ def _advance(project: Project, state: str, moderator: User, donors: list[User]) 
         return
     _open(project, moderator)
     if state in ("funded", "completed"):
-        _fund(project, donors if len(donors) == 2 else donors * 2)
+        fund(project, donors if len(donors) == 2 else donors * 2)
         _report_and_verify(project, moderator, verify=True)
     if state == "open" and project.kind == "project":
         _report_and_verify(project, moderator, verify=False)

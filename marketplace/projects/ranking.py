@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, distinct, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from marketplace.cases.models import CaseStudy, Metric, MetricDefinition, case_study_practice
 from marketplace.database import utcnow
 from marketplace.extensions import db
 from marketplace.knowledge.models import THEMES, Practice, Status
@@ -91,7 +92,6 @@ def _case_successes(practice_ids: set[int]) -> dict[int, int]:
     """Published case studies per practice with at least one metric that improved."""
     if not practice_ids:
         return {}
-    from marketplace.cases.models import CaseStudy, Metric, MetricDefinition, case_study_practice
 
     link = case_study_practice.c
     improved = or_(

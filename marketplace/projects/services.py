@@ -16,13 +16,15 @@ from sqlalchemy import select
 from marketplace import policy
 from marketplace.accounts import permissions as perm
 from marketplace.accounts.models import User
-from marketplace.accounts.services import record_audit, unique_slug
+from marketplace.accounts.services import record_audit
 from marketplace.database import utcnow
 from marketplace.errors import Conflict, InvalidInput, PermissionDenied
 from marketplace.extensions import db
 from marketplace.i18n import is_country
 from marketplace.knowledge.models import THEMES, Practice
 from marketplace.ledger.money import parse_amount
+from marketplace.notifications.services import notify
+from marketplace.projects import signals
 from marketplace.projects.models import (
     BudgetLine,
     FundingModel,
@@ -36,12 +38,19 @@ from marketplace.projects.models import (
     ProjectState,
     ProjectTheme,
 )
+from marketplace.slugs import unique_slug
 from marketplace.text import is_web_url, render_markdown
 
 MAX_MINOR = 10**15  # far above any real grant, far below BigInteger's limit
 EDITABLE_STATES = (ProjectState.DRAFT, ProjectState.PENDING_REVIEW, ProjectState.OPEN,
                    ProjectState.FUNDED)
 PLANNING_STATES = (ProjectState.DRAFT, ProjectState.PENDING_REVIEW)
+# The states in which the ledger releases tranches, per funding model (all or nothing: once funded).
+RELEASABLE = {
+    FundingModel.ALL_OR_NOTHING.value: {ProjectState.FUNDED.value, ProjectState.COMPLETED.value},
+    FundingModel.KEEP_WHAT_YOU_RAISE.value: {ProjectState.OPEN.value, ProjectState.FUNDED.value,
+                                             ProjectState.COMPLETED.value},
+}
 REPORTING_STATES = (ProjectState.OPEN, ProjectState.FUNDED, ProjectState.COMPLETED)
 MONEY_FIELDS = ("currency", "goal_minor", "funding_model")
 
@@ -211,8 +220,6 @@ def reject_project(moderator: User, project: Project, reason: str) -> None:
 
 
 def _notify_owner(moderator: User, project: Project, message: str) -> None:
-    from marketplace.notifications.services import notify
-
     notify(project.owner, "moderation", message, project_path(project), actor=moderator)
 
 
@@ -361,33 +368,14 @@ def post_progress_report(author: User, project: Project, body: str,
                                                evidence_url=evidence_url or ""))
     db.session.flush()
     refresh_statuses(project)
-    _notify_sponsors(author, project)
+    signals.send_required(signals.report_added, project, author=author, report=report)  # donors told
     db.session.flush()
     return report
-
-
-def sponsors_of(project: Project) -> list[User]:
-    """Everyone with a pledge on the project (notified of reports, whatever their anonymity)."""
-    try:
-        from marketplace.sponsorship.models import Pledge
-    except ImportError:
-        return []
-    donor_ids = select(Pledge.donor_id).where(Pledge.project_id == project.id)
-    return list(db.session.scalars(select(User).where(User.id.in_(donor_ids))))
 
 
 def project_path(project: Project) -> str:
     """The project page's path; services also run from the CLI, outside any request."""
     return f"/projects/{project.slug}"
-
-
-def _notify_sponsors(author: User, project: Project) -> None:
-    from marketplace.notifications.services import notify
-
-    link = project_path(project)
-    message = _l("New progress report on %(title)s", title=project.title)
-    for donor in sponsors_of(project):
-        notify(donor, "progress_report", message, link, actor=author)
 
 
 # --- verification, completion, cancellation --------------------------------------------------
@@ -414,17 +402,13 @@ def verify_objective(reviewer: User, objective: Objective) -> None:
 
 def can_release(project: Project) -> bool:
     """Whether the ledger releases tranches in the project's state (all or nothing: once funded)."""
-    from marketplace.sponsorship.services import RELEASABLE
-
     return project.state in RELEASABLE[project.funding_model]
 
 
 def _release_tranche(reviewer: User, objective: Objective) -> None:
     if not objective.tranche_minor:
         return
-    from marketplace.sponsorship import services as sponsorship
-
-    sponsorship.release_tranche(reviewer, objective)
+    signals.send_required(signals.objective_verified, objective, reviewer=reviewer)
 
 
 def complete_project(project: Project) -> None:
@@ -458,9 +442,7 @@ def cancel_project(actor: User, project: Project, reason: str = "") -> None:
 def _refund_unreleased(actor: User | None, project: Project) -> None:
     """Money not released on an objective goes back to the donors (the ledger splits it)."""
     if project.raised_minor > project.released_minor:
-        from marketplace.sponsorship import services as sponsorship
-
-        sponsorship.refund_project(actor, project)
+        signals.send_required(signals.project_closed, project, actor=actor)
 
 
 def appoint_reviewer(appointer: User, project: Project, candidate: User | None) -> None:

@@ -1,5 +1,7 @@
 """Projects and events: discover, page, propose/edit, objectives, reports, review, transparency."""
 
+from collections.abc import Callable
+
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -17,7 +19,7 @@ from marketplace.knowledge.models import Status as PracticeStatus
 from marketplace.ledger.money import input_minor
 from marketplace.ledger.services import project_totals
 from marketplace.paging import page_of
-from marketplace.projects import ranking, services, transparency
+from marketplace.projects import ranking, services
 from marketplace.projects.forms import (
     BudgetLineForm,
     CancelForm,
@@ -107,15 +109,31 @@ def mine():
 # --- project page ----------------------------------------------------------------------------
 
 
+# What the layers above add to the project page (sponsorship: the public list of sponsors):
+# `(viewer, project) -> dict`, registered at app creation.
+_page_parts: dict[str, Callable[[object, Project], dict]] = {}
+
+
+def register_page_part(name: str, part: Callable[[object, Project], dict]) -> None:
+    _page_parts[name] = part
+
+
+def load_project(slug: str) -> Project:
+    """The project page's loader (404 for those who may not see it), for routes added from above."""
+    return _load(slug)
+
+
 @bp.route("/<slug>")
 def show(slug):
     project = _load(slug)
     now = utcnow()
+    parts = dict(sponsors=[])
+    for part in _page_parts.values():
+        parts.update(part(current_user, project))
     return render_template(
-        "projects/show.html", project=project,
+        "projects/show.html", project=project, **parts,
         statuses={o.id: services.current_status(o, now) for o in project.objectives},
         latest={o.id: services.latest_value(o) for o in project.objectives},
-        sponsors=transparency.public_contributions(project),
         budget_warning=services.budget_warning(project),
         can_edit=perm.can_edit_project(current_user, project),
         can_review=perm.can_review_objectives(current_user, project)
@@ -125,19 +143,9 @@ def show(slug):
         can_approve=perm.can_approve_project(current_user),
         can_appoint=perm.can_appoint_reviewers(current_user, project),
         status_labels=OBJECTIVE_STATUS_LABELS,
-        pledge_template=_optional_template("sponsorship/_pledge_form.html"),
-        discuss_template=_optional_template("forums/_discuss_link.html"),
+        pledge_template="sponsorship/_pledge_form.html",
+        discuss_template="forums/_discuss_link.html",
     )
-
-
-def _optional_template(name: str) -> str | None:
-    from flask import current_app
-
-    try:
-        current_app.jinja_env.get_template(name)
-    except Exception:  # noqa: BLE001 - the other feature has not landed yet
-        return None
-    return name
 
 
 # --- propose and edit ------------------------------------------------------------------------
@@ -453,27 +461,3 @@ def review_queue():
         .order_by(Project.updated_at)
     ).all()
     return render_template("projects/review.html", projects=projects)
-
-
-# --- transparency ----------------------------------------------------------------------------
-
-
-@bp.route("/<slug>/transparency")
-def transparency_page(slug):
-    project = _load(slug)
-    now = utcnow()
-    return render_template(
-        "projects/transparency.html", project=project, report=transparency.build(project),
-        statuses={o.id: services.current_status(o, now) for o in project.objectives},
-        status_labels=OBJECTIVE_STATUS_LABELS)
-
-
-@bp.route("/<slug>/transparency.csv")
-def transparency_csv(slug):
-    project = _load(slug)
-    body = transparency.to_csv(project, transparency.build(project))
-    return body, 200, {
-        "Content-Type": "text/csv; charset=utf-8",
-        "Content-Disposition": f'attachment; filename="{project.slug}-transparency.csv"',
-    }
-

@@ -1,4 +1,5 @@
-"""Invariants tying pledges to the ledger; `marketplace ledger check` runs them after the ledger's."""
+"""Invariants tying pledges and project columns to the ledger; registered with the ledger's check
+(`register_checks`, at app creation), so `marketplace ledger check` runs them after its own."""
 
 from collections import defaultdict
 
@@ -6,10 +7,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from marketplace.extensions import db
+from marketplace.ledger import check as ledger_check
 from marketplace.ledger.models import LedgerTransaction, TransactionKind
 from marketplace.ledger.services import project_totals
 from marketplace.projects.models import Project
 from marketplace.sponsorship.models import Pledge, PledgeStatus
+
+
+def register_checks() -> None:
+    ledger_check.register("sponsorship", problems)
 
 
 def problems() -> list[str]:
@@ -21,6 +27,20 @@ def problems() -> list[str]:
         found.extend(_pledge_problems(pledge))
     found.extend(_raised_matches(pledges))
     found.extend(_every_contribution_has_a_pledge())
+    found.extend(_project_columns())
+    return found
+
+
+def _project_columns() -> list[str]:
+    found = []
+    for project in db.session.scalars(select(Project).order_by(Project.id)):
+        totals = project_totals(project.id)
+        if project.released_minor != totals["released"]:
+            found.append(f"project {project.slug}: released_minor {project.released_minor} "
+                         f"but the ledger released {totals['released']}")
+        if project.raised_minor > project.goal_minor:
+            found.append(f"project {project.slug}: raised {project.raised_minor} is over its goal "
+                         f"{project.goal_minor}")
     return found
 
 

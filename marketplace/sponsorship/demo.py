@@ -11,6 +11,7 @@ from sqlalchemy import select
 from marketplace.accounts.models import Organization, User
 from marketplace.errors import attempt
 from marketplace.extensions import db
+from marketplace.ledger.money import plain_minor
 from marketplace.projects.models import Project
 from marketplace.sponsorship import services
 
@@ -55,3 +56,14 @@ def seed() -> None:
                 idempotency_key=f"demo-{uuid.uuid4().hex}", provider=provider,
                 is_anonymous=anonymous, message="Glad to support measurable results.")
     db.session.flush()
+
+
+def fund_in_full(project: Project, donors: list[User]) -> None:
+    """Pledge a project's whole goal, split between two donors, paid at once (the projects seeder
+    calls it for its funded and completed demo projects)."""
+    half = project.goal_minor // 2
+    for donor, amount in zip(donors, (half, project.goal_minor - half), strict=True):
+        text = plain_minor(amount, project.currency)
+        services.record_pledge(donor, project, text, idempotency_key=f"demo-{uuid.uuid4().hex}",
+                               provider="instant", is_anonymous=donor is donors[-1])
+    db.session.refresh(project)

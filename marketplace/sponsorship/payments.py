@@ -1,7 +1,8 @@
 """Payment providers: how a pledge becomes money received.
 
-A provider is any object with a `name` and `start(pledge) -> str | None` (a URL to send the donor
-to, or None). Two real ones:
+A provider is any object with a `name` and `start(pledge, confirm) -> str | None` (a URL to send
+the donor to, or None); `confirm` is `services.confirm_pledge`, handed in by the caller so that
+this module does not import services (which imports it). Two real ones:
 
 - `manual`: nothing happens online; the pledge stays "pledged" until a host or admin records that
   the money arrived (a bank transfer, a grant disbursement): `services.confirm_pledge`.
@@ -14,6 +15,7 @@ processor's signature and calls `services.confirm_pledge(pledge, None, provider_
 PROVIDERS and name it in the PAYMENT_PROVIDER setting. No card data ever touches this app.
 """
 
+from collections.abc import Callable
 from typing import Protocol
 
 from flask import current_app
@@ -21,27 +23,27 @@ from flask import current_app
 from marketplace.extensions import db
 from marketplace.sponsorship.models import Pledge
 
+Confirm = Callable[..., object]
+
 
 class PaymentProvider(Protocol):
     name: str
 
-    def start(self, pledge: Pledge) -> str | None: ...
+    def start(self, pledge: Pledge, confirm: Confirm) -> str | None: ...
 
 
 class ManualProvider:
     name = "manual"
 
-    def start(self, pledge: Pledge) -> str | None:
+    def start(self, pledge: Pledge, confirm: Confirm) -> str | None:
         return None
 
 
 class InstantProvider:
     name = "instant"
 
-    def start(self, pledge: Pledge) -> str | None:
-        from marketplace.sponsorship.services import confirm_pledge
-
-        confirm_pledge(pledge, None, provider_reference="instant", just_created=True)
+    def start(self, pledge: Pledge, confirm: Confirm) -> str | None:
+        confirm(pledge, None, provider_reference="instant", just_created=True)
         return None
 
 
@@ -55,7 +57,7 @@ def provider_name(requested: str | None = None) -> str:
     return name
 
 
-def start(pledge: Pledge) -> str | None:
+def start(pledge: Pledge, confirm: Confirm) -> str | None:
     """Hand a freshly recorded pledge to its provider; returns a URL to redirect to, if any."""
     db.session.flush()
-    return PROVIDERS[pledge.provider].start(pledge)
+    return PROVIDERS[pledge.provider].start(pledge, confirm)

@@ -11,6 +11,7 @@ import re
 from datetime import datetime
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -24,6 +25,8 @@ from marketplace.extensions import db
 from marketplace.ledger import services as ledger
 from marketplace.ledger.models import LedgerEntry, TransactionKind
 from marketplace.ledger.money import format_minor, is_known_currency, parse_amount
+from marketplace.notifications.services import notify
+from marketplace.projects import signals as project_signals
 from marketplace.projects.models import (
     FundingModel,
     Objective,
@@ -31,6 +34,8 @@ from marketplace.projects.models import (
     Project,
     ProjectState,
 )
+from marketplace.projects.services import RELEASABLE, project_path
+from marketplace.sponsorship import payments
 from marketplace.sponsorship.models import DonorKind, DonorProfile, Pledge, PledgeStatus, TrancheRelease
 
 _KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
@@ -91,8 +96,6 @@ def record_pledge(donor: User, project: Project, amount_text: str, *, idempotenc
     A replay of the same key and body returns the first pledge (created False); the same key with
     another body is a Conflict. The goal is enforced by a guarded UPDATE (the database decides).
     """
-    from marketplace.sponsorship import payments
-
     if not _KEY.match(idempotency_key or ""):
         raise InvalidInput(None, _("This form has expired. Reload the page and try again."))
     if currency and currency.strip().upper() != project.currency:
@@ -121,7 +124,7 @@ def record_pledge(donor: User, project: Project, amount_text: str, *, idempotenc
         _give_back_room(project.id, amount)
         db.session.expire(project, ["raised_minor"])
         return _replay(donor, idempotency_key, print_), False
-    payments.start(pledge)
+    payments.start(pledge, confirm_pledge)
     return pledge, True
 
 
@@ -264,13 +267,6 @@ def _mark_funded_if_goal_met(project_id: int, escrow_id: int) -> None:
 
 
 # --- release ----------------------------------------------------------------------------------
-
-RELEASABLE = {
-    FundingModel.ALL_OR_NOTHING.value: {ProjectState.FUNDED.value, ProjectState.COMPLETED.value},
-    FundingModel.KEEP_WHAT_YOU_RAISE.value: {ProjectState.OPEN.value, ProjectState.FUNDED.value,
-                                             ProjectState.COMPLETED.value},
-}
-
 
 def release_tranche(reviewer: User, objective: Objective, note: str = "") -> TrancheRelease | None:
     """Release a verified objective's tranche, min(tranche, escrow balance), at most once.
@@ -415,3 +411,42 @@ def projects_to_settle(now: datetime | None = None) -> list[Project]:
 def check_currency(code: str) -> None:
     if not is_known_currency(code):
         raise InvalidInput("currency", _("Choose a currency from the list."))
+
+
+# --- what a project's life cycle asks of sponsorship (see marketplace.projects.signals) ---------
+
+
+def connect_signals() -> None:
+    """Called once by create_app; connecting the same receiver again is a no-op."""
+    project_signals.project_closed.connect(_refund_closed_project)
+    project_signals.objective_verified.connect(_release_verified_tranche)
+    project_signals.report_added.connect(_notify_sponsors)
+
+
+def _refund_closed_project(project: Project, actor: User | None) -> None:
+    refund_project(actor, project)
+
+
+def _release_verified_tranche(objective: Objective, reviewer: User) -> None:
+    release_tranche(reviewer, objective)
+
+
+def _notify_sponsors(project: Project, author: User, report: object) -> None:
+    message = _l("New progress report on %(title)s", title=project.title)
+    for donor in sponsors_of(project):
+        notify(donor, "progress_report", message, project_path(project), actor=author)
+
+
+def sponsors_of(project: Project) -> list[User]:
+    """Everyone with a pledge on the project (notified of reports, whatever their anonymity)."""
+    donor_ids = select(Pledge.donor_id).where(Pledge.project_id == project.id)
+    return list(db.session.scalars(select(User).where(User.id.in_(donor_ids))))
+
+
+def has_contributed(user: User, project: Project) -> bool:
+    """Whether money of `user` reached the project: a contribution received, not all refunded."""
+    pledges = db.session.scalars(select(Pledge).where(
+        Pledge.project_id == project.id, Pledge.donor_id == user.id,
+        Pledge.status.in_([PledgeStatus.CONFIRMED.value, PledgeStatus.REFUNDED.value])))
+    return any(p.status == PledgeStatus.CONFIRMED or p.refunded_minor < p.amount_minor
+               for p in pledges)

@@ -14,10 +14,10 @@ from marketplace.accounts.models import Organization
 from marketplace.extensions import db
 from marketplace.ledger.money import format_minor, plain_minor
 from marketplace.projects.models import Project
-from marketplace.projects.transparency import csv_cell
 from marketplace.sponsorship import dashboard, notices, services
 from marketplace.sponsorship.forms import DonorProfileForm, PledgeForm, RecordPaymentForm, new_nonce
 from marketplace.sponsorship.models import Pledge, PledgeStatus
+from marketplace.sponsorship.transparency import csv_cell
 from marketplace.web import act, client_ip, request_locale, require, safe_next
 
 bp = Blueprint("sponsorship", __name__, url_prefix="/sponsorship")

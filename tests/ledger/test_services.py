@@ -4,7 +4,7 @@ from sqlalchemy.exc import IntegrityError
 
 from marketplace.extensions import db
 from marketplace.ledger import services as ledger
-from marketplace.ledger.check import problems
+from marketplace.ledger.check import ledger_problems as problems
 from marketplace.ledger.models import LedgerEntry, LedgerIsAppendOnly, LedgerTransaction, TransactionKind
 
 
@@ -87,3 +87,15 @@ def test_check_reports_a_group_that_does_not_balance(accounts):
     assert f"group {tx_id} does not sum to zero in EUR: 7" in found
     assert any("has no entries" in line for line in found)
     assert any("does not reverse a contribution" in line for line in found)
+
+
+def test_the_full_check_runs_the_invariants_sponsorship_registered(make_open_project):
+    """The ledger never imports sponsorship; create_app registers its checks with the ledger's."""
+    from marketplace.ledger.check import problems as every_problem
+
+    project = make_open_project(goal_minor=10_000)
+    project.raised_minor = 700  # no pledge, no contribution: written behind the services' back
+    db.session.commit()
+    assert problems() == []  # the ledger's own books are sound
+    assert f"project {project.slug}: raised_minor 700 but unpaid pledges + contributions - refunds = 0" \
+        in every_problem()

@@ -201,6 +201,38 @@ def test_cancel_refunds_unreleased_money(make_project, make_donor, pledge, ledge
         services.cancel_project(project.owner, project)
 
 
+def test_a_cancellation_and_its_refunds_share_one_transaction(make_project, make_donor, pledge):
+    """Sponsorship refunds through a signal, synchronously: a rollback undoes both together."""
+    from marketplace.ledger.services import project_totals
+
+    project = make_project(state="open", goal_minor=10_000)
+    pledge(make_donor(), project, "30")
+    services.cancel_project(project.owner, project, "No venue")
+    db.session.flush()
+    assert project_totals(project.id)["refunded"] == 3000  # written before the caller commits
+    db.session.rollback()
+    db.session.refresh(project)
+    assert project.state == ProjectState.OPEN
+    assert project_totals(project.id)["refunded"] == 0
+
+
+def test_without_sponsorship_connected_a_cancellation_with_money_is_refused(
+        make_project, make_donor, pledge):
+    """Money never silently stays in escrow because nothing listened for the cancellation."""
+    from marketplace.projects import signals
+    from marketplace.sponsorship import services as sponsorship
+
+    project = make_project(state="open", goal_minor=10_000)
+    pledge(make_donor(), project, "30")
+    signals.project_closed.disconnect(sponsorship._refund_closed_project)
+    try:
+        with pytest.raises(RuntimeError, match="project-closed"):
+            services.cancel_project(project.owner, project, "No venue")
+    finally:
+        sponsorship.connect_signals()
+    db.session.rollback()
+
+
 def test_complete_needs_funding_and_objectives_settled(make_project):
     project = make_project(state="open")
     with pytest.raises(Conflict):
