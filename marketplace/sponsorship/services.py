@@ -228,6 +228,10 @@ def confirm_pledge(pledge: Pledge, actor: User | None, provider_reference: str =
         group, escrow = _post_contribution(pledge, actor)
         _set_status(pledge, confirmed, expected=pledged, contribution_id=group.id, **values)
     else:  # the guarded UPDATE first, so two hosts (or a replayed webhook) cannot both post
+        # Receipts of one project are serialised on its row: the funded check below then runs in
+        # a snapshot taken after any concurrent receipt committed (READ COMMITTED takes one per
+        # statement), so the last two payments recorded at once cannot both miss the goal.
+        _lock_project(pledge.project_id)
         _set_status(pledge, confirmed, expected=pledged, **values)
         group, escrow = _post_contribution(pledge, actor)
         _set_status(pledge, confirmed, expected=confirmed, contribution_id=group.id)

@@ -104,3 +104,31 @@ def test_postgres_refuses_raw_ledger_updates(app, make_open_project, make_donor,
     pledge(make_donor(), make_open_project(), "10")
     with db.engine.connect() as conn, pytest.raises(ProgrammingError, match="append-only"):
         conn.execute(text("UPDATE ledger_entry SET amount_minor = 1"))
+
+
+def _confirm_job(pledge_id, actor_id):
+    def job():
+        pledge = db.session.get(Pledge, pledge_id)
+        return services.confirm_pledge(pledge, db.session.get(User, actor_id)).id
+    return job
+
+
+@pytest.mark.parametrize("receipts", [2, 5, 10])
+def test_last_receipts_recorded_at_once_leave_the_project_funded(app, make_open_project, make_user,
+                                                                 ledger_clean, receipts):
+    """A host records the last payments of an all-or-nothing project at the same moment: the project
+    must end "funded" every time (before the row lock, 6 of 12 stayed "open" although fully paid)."""
+    host = make_user(email="treasurer@example.org")
+    rounds = 50 if receipts == 2 else 10
+    donors = _donors(receipts)
+    for _ in range(rounds):
+        project = make_open_project(goal_minor=receipts * 1_000)
+        pledges = [services.record_pledge(db.session.get(User, d), db.session.get(Project, project.id),
+                                          "10", idempotency_key=uuid.uuid4().hex, provider="manual")[0].id
+                   for d in donors]
+        db.session.commit()
+        results = _run_at_once(app, [_confirm_job(p, host.id) for p in pledges])
+        assert all(isinstance(r, int) for r in results), results
+        db.session.expire_all()
+        assert db.session.get(Project, project.id).state == "funded"
+    assert ledger_clean() == []
