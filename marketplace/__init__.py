@@ -72,6 +72,7 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.notifications.views import bp as notifications_bp
     from marketplace.projects.views import bp as projects_bp
     from marketplace.search.views import bp as search_bp
+    from marketplace.sponsorship.host_views import bp as hosts_bp
     from marketplace.sponsorship.views import bp as sponsorship_bp
 
     app.register_blueprint(main_bp)
@@ -93,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(moderation_bp)
     app.register_blueprint(projects_bp)
     app.register_blueprint(sponsorship_bp)
+    app.register_blueprint(hosts_bp)
 
 
 def _register_hooks(app: Flask) -> None:

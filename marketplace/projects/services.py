@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from marketplace.accounts import permissions as perm
-from marketplace.accounts.models import User
+from marketplace.accounts.models import Organization, User
 from marketplace.accounts.services import record_audit, unique_slug
 from marketplace.database import utcnow
 from marketplace.errors import Conflict, InvalidInput, PermissionDenied
@@ -97,9 +97,23 @@ def _check_event(fields: dict) -> None:
         raise InvalidInput("place", _("Give a place, or mark the event as online."))
 
 
+def _check_host(project: Project, fields: dict) -> None:
+    """A host must be a fiscal host; it changes only while no money has been promised."""
+    if "host_id" not in fields or fields["host_id"] == project.host_id:
+        return
+    host_id = fields["host_id"]
+    if host_id is not None:
+        host = db.session.get(Organization, host_id)
+        if host is None or not host.is_fiscal_host:
+            raise InvalidInput("host", _("Choose one of the fiscal hosts listed."))
+    if project.raised_minor:
+        raise InvalidInput("host", _("The host cannot change once donors have pledged."))
+
+
 def _apply(project: Project, fields: dict) -> None:
+    _check_host(project, fields)
     simple = ("title", "summary", "kind", "currency", "goal_minor", "funding_model", "deadline",
-              "organization_id", "community_id", "starts_at", "ends_at", "place", "is_online")
+              "organization_id", "community_id", "host_id", "starts_at", "ends_at", "place", "is_online")
     for key in simple:
         if key in fields:
             setattr(project, key, fields[key])

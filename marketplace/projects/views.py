@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.accounts import permissions as perm
 from marketplace.accounts.forms import ConfirmForm
+from marketplace.accounts.models import Organization
 from marketplace.accounts.services import get_user_by_email
 from marketplace.communities.models import Community, CommunityMember
 from marketplace.database import utcnow
@@ -152,8 +153,11 @@ def _project_form(project: Project | None = None) -> ProjectForm:
         .order_by(Practice.title)
     ).all()
     orgs = [(m.organization_id, m.organization.name) for m in current_user.memberships]
+    hosts = db.session.execute(select(Organization.id, Organization.name)
+                               .where(Organization.is_fiscal_host).order_by(Organization.name)).all()
     form = ProjectForm(obj=project, practice_choices=[tuple(r) for r in practices],
-                       organization_choices=orgs, community_choices=_my_communities())
+                       organization_choices=orgs, community_choices=_my_communities(),
+                       host_choices=[tuple(r) for r in hosts])
     if project is not None and request.method == "GET":
         form.description.data = project.description_source
         form.goal.data = input_minor(project.goal_minor, project.currency, request_locale())
@@ -163,6 +167,7 @@ def _project_form(project: Project | None = None) -> ProjectForm:
         form.practices.data = [p.id for p in project.practices]
         form.organization.data = project.organization_id or 0
         form.community.data = project.community_id or 0
+        form.host.data = project.host_id or 0
     return form
 
 
@@ -187,7 +192,7 @@ def _form_fields(form: ProjectForm) -> dict:
         funding_model=form.funding_model.data, deadline=end_of_day(form.deadline.data),
         countries=form.countries.data or [], themes=form.themes.data or [],
         practice_ids=form.practices.data or [], organization_id=org_id,
-        community_id=community_id,
+        community_id=community_id, host_id=form.host.data or None,
         starts_at=as_utc(form.starts_at.data) if is_event else None,
         ends_at=as_utc(form.ends_at.data) if is_event else None,
         place=(form.place.data or "").strip() if is_event else "",

@@ -27,7 +27,7 @@ from stdnum.iso7064 import mod_97_10
 
 from marketplace.accounts.models import Organization, User
 from marketplace.database import utcnow
-from marketplace.errors import Conflict, InvalidInput
+from marketplace.errors import Conflict, InvalidInput, PermissionDenied
 from marketplace.extensions import db
 from marketplace.ledger.money import is_known_currency, to_minor
 from marketplace.projects.models import Project
@@ -306,6 +306,9 @@ def confirm_lines(host: Organization, actor: User, line_ids: list[int]) -> list[
         if moved is None or moved.pledge_id is None:
             continue
         pledge = db.session.get(Pledge, moved.pledge_id)
+        if pledge.project.owner_id == actor.id and not actor.is_admin:
+            raise PermissionDenied(_l("You own %(title)s: another treasurer records its income.",
+                                      title=pledge.project.title))
         if pledge.status != PledgeStatus.PLEDGED.value:
             raise Conflict(_l("The pledge of line %(id)s is no longer awaiting payment; reload the page.",
                               id=line_id))
