@@ -11,7 +11,7 @@ from datetime import datetime
 import pycountry
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from marketplace.accounts import permissions as perm
 from marketplace.accounts.models import Organization, User
@@ -471,9 +471,17 @@ def complete_project(project: Project) -> None:
 
 def cancel_project(actor: User, project: Project, reason: str = "") -> None:
     """Cancel and refund every unreleased contribution through the ledger."""
-    if project.state in (ProjectState.COMPLETED, ProjectState.CANCELLED, ProjectState.EXPIRED):
+    closed = (ProjectState.COMPLETED.value, ProjectState.CANCELLED.value, ProjectState.EXPIRED.value)
+    # A guarded transition: of two cancels at once (owner and moderator), one wins, one is told.
+    moved = db.session.execute(
+        update(Project).where(Project.id == project.id, Project.state.not_in(closed))
+        .values(state=ProjectState.CANCELLED.value).execution_options(synchronize_session=False))
+    if moved.rowcount != 1:
+        db.session.refresh(project)
+        if project.state == ProjectState.CANCELLED:
+            raise Conflict(_("This project was already cancelled."))
         raise Conflict(_("This project is already closed."))
-    project.state = ProjectState.CANCELLED.value
+    db.session.refresh(project)
     record_audit("project.cancel", actor, None, None, project_id=project.id, reason=reason)
     db.session.flush()
     _refund_unreleased(actor, project)

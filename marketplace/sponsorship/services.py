@@ -386,6 +386,9 @@ def pro_rata(total: int, weights: list[int]) -> list[int]:
 def settle_project(project: Project, now: datetime | None = None) -> str:
     """Close one project past its deadline (or cancelled): returns what happened, '' if nothing."""
     now = now or utcnow()
+    # Another run (a second node, an overlapping cron) may be settling it: wait for its commit on
+    # the row lock, then decide on the state it left.
+    project = _lock_project(project.id)
     if project.state == ProjectState.CANCELLED:
         summary = refund_project(None, project)
         return "refunded" if summary["refunded"] or summary["cancelled"] else ""

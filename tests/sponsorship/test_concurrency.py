@@ -132,3 +132,65 @@ def test_last_receipts_recorded_at_once_leave_the_project_funded(app, make_open_
         db.session.expire_all()
         assert db.session.get(Project, project.id).state == "funded"
     assert ledger_clean() == []
+
+
+def test_two_cancels_at_once_one_success_one_already_cancelled(app, make_open_project, make_user, pledge,
+                                                              make_donor, ledger_clean):
+    from marketplace.accounts.models import AuditEvent
+    from marketplace.projects import services as projects
+
+    moderator = make_user(email="mod@example.org", roles=["moderator"])
+    project = make_open_project(goal_minor=100_000)
+    pledge(make_donor(), project, "10")
+    owner_id, mod_id = project.owner_id, moderator.id
+
+    def cancel(actor_id):
+        def job():
+            projects.cancel_project(db.session.get(User, actor_id), db.session.get(Project, project.id), "stop")
+            return "ok"
+        return job
+
+    results = _run_at_once(app, [cancel(owner_id), cancel(mod_id)])
+    db.session.expire_all()
+    assert sorted(r if r == "ok" else r.message for r in results) == ["This project was already cancelled.", "ok"]
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)
+                             .where(AuditEvent.action == "project.cancel")) == 1
+    assert ledger_clean() == []
+
+
+def test_two_close_expired_runs_at_once_each_settle_once(app, make_open_project, make_donor, pledge, ledger_clean,
+                                                         tmp_path):
+    """Two `marketplace projects close-expired` processes (two nodes' cron) at once: both exit 0 and
+    each project is refunded or closed once (before the row lock, keep-what-you-raise crashed one)."""
+    import os
+    import subprocess
+    import sys
+    from datetime import timedelta
+    from pathlib import Path
+
+    from marketplace.database import utcnow
+    from marketplace.ledger.models import LedgerTransaction
+
+    past = utcnow() - timedelta(days=1)
+    for i in range(6):
+        model = "keep_what_you_raise" if i % 2 else "all_or_nothing"
+        project = make_open_project(goal_minor=100_000, funding_model=model)
+        pledge(make_donor(), project, "10")
+        pledge(make_donor(), project, "20", provider="manual")
+        project.deadline = past
+    db.session.commit()
+    env = {**os.environ, "MARKETPLACE_DATABASE_URL": PG_URL, "MARKETPLACE_INSTANCE_PATH": str(tmp_path / "cli"),
+           "MARKETPLACE_SECRET_KEY": "x" * 64, "MARKETPLACE_SEARCH_DRAIN": "manual"}
+    runs = [subprocess.Popen([str(Path(sys.executable).with_name("marketplace")), "projects", "close-expired"], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(2)]
+    outputs = [(r.communicate(timeout=120)[0], r.returncode) for r in runs]
+    outputs = [(code, out) for out, code in outputs]
+    assert [code for code, _out in outputs] == [0, 0], outputs
+    db.session.expire_all()
+    states = db.session.scalars(select(Project.state).order_by(Project.id)).all()
+    assert states == ["expired", "funded"] * 3
+    refunds = db.session.scalar(select(func.count()).select_from(LedgerTransaction)
+                                .where(LedgerTransaction.kind == "refund"))
+    assert refunds == 3  # one per all-or-nothing project's paid pledge, once
+    assert db.session.scalar(select(func.count()).select_from(Pledge).where(Pledge.status == "pledged")) == 0
+    assert ledger_clean() == []
