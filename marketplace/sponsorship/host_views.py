@@ -12,7 +12,7 @@ from marketplace.accounts.models import Organization
 from marketplace.accounts.services import record_audit
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from marketplace.sponsorship import hosting, notices
+from marketplace.sponsorship import hosting
 from marketplace.sponsorship.forms import HostSettingsForm, StatementForm
 from marketplace.sponsorship.models import BankLineStatus, BankStatement
 from marketplace.web import client_ip, form_error, require
@@ -102,7 +102,6 @@ def confirm(slug):
     try:
         pledges = hosting.confirm_lines(org, current_user, ids)
         for pledge in pledges:
-            notices.contribution_received(pledge, current_user)
             record_audit("payment.recorded", current_user, pledge, client_ip(), source="bank_statement",
                          amount_minor=pledge.amount_minor, currency=pledge.currency)
     except DomainError as err:

@@ -31,6 +31,7 @@ from marketplace.projects.models import (
     Project,
     ProjectState,
 )
+from marketplace.sponsorship import notices
 from marketplace.sponsorship.models import DonorKind, DonorProfile, Pledge, PledgeStatus, TrancheRelease
 
 _KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
@@ -127,6 +128,7 @@ def record_pledge(donor: User, project: Project, amount_text: str, *, idempotenc
         _give_back_room(project.id, amount)
         db.session.expire(project, ["raised_minor"])
         return _replay(donor, idempotency_key, print_), False
+    notices.new_pledge(pledge)  # in this transaction: a crash after commit cannot lose it
     payments.start(pledge)
     return pledge, True
 
@@ -238,8 +240,12 @@ def confirm_pledge(pledge: Pledge, actor: User | None, provider_reference: str =
     # A just-reserved raised_minor (exact, from RETURNING) below the goal means money received
     # cannot have reached it either: skip the UPDATE on the hot path.
     project = db.session.get(Project, pledge.project_id)
-    if not just_created or project.raised_minor >= project.goal_minor:
-        _mark_funded_if_goal_met(pledge.project_id, escrow.id)
+    if not just_created:
+        notices.contribution_received(pledge, actor)
+    if (not just_created or project.raised_minor >= project.goal_minor) and \
+            _mark_funded_if_goal_met(pledge.project_id, escrow.id):
+        db.session.refresh(project, ["state"])
+        notices.goal_reached(project)
     return group
 
 
@@ -263,14 +269,15 @@ def contributed_minor(project_id: int) -> int:
     return totals["contributed"] - totals["refunded"]
 
 
-def _mark_funded_if_goal_met(project_id: int, escrow_id: int) -> None:
-    """open -> funded once money received (escrow balance + released) reaches the goal."""
+def _mark_funded_if_goal_met(project_id: int, escrow_id: int) -> bool:
+    """open -> funded once money received (escrow balance + released) reaches the goal; True if
+    this call made the move."""
     escrow_balance = (select(func.coalesce(func.sum(LedgerEntry.amount_minor), 0))
                       .where(LedgerEntry.account_id == escrow_id).scalar_subquery())
-    db.session.execute(update(PROJECT).where(
+    return db.session.execute(update(PROJECT).where(
         PROJECT.c.id == project_id, PROJECT.c.state == ProjectState.OPEN.value,
         escrow_balance + PROJECT.c.released_minor >= PROJECT.c.goal_minor,
-    ).values(state=ProjectState.FUNDED.value))
+    ).values(state=ProjectState.FUNDED.value)).rowcount == 1
 
 
 # --- release ----------------------------------------------------------------------------------
@@ -319,6 +326,7 @@ def _release(reviewer, objective, project, escrow, amount, note) -> TrancheRelea
     db.session.add(release)
     db.session.flush()
     db.session.expire(project, ["released_minor"])
+    notices.tranche_released(project, objective.title, amount, reviewer)
     return release
 
 
@@ -352,8 +360,11 @@ def refund_project(actor: User | None, project: Project) -> dict[str, int]:
                              strict=True):
         if share > 0:
             _refund(pledge, escrow, share, actor)
+            notices.refunded(pledge, share, project)
             summary["refunded"] += 1
             summary["refunded_minor"] += share
+    if summary["refunded_minor"]:
+        notices.project_closed(project, summary["refunded_minor"], actor)
     db.session.expire(project, ["raised_minor"])
     return summary
 
@@ -396,8 +407,11 @@ def settle_project(project: Project, now: datetime | None = None) -> str:
         return ""
     met = contributed_minor(project.id) >= project.goal_minor
     if project.funding_model == FundingModel.ALL_OR_NOTHING and not met:
+        project.state = ProjectState.EXPIRED.value  # first, so the refund notices say why
+        db.session.flush()
         refund_project(None, project)
-        new_state = ProjectState.EXPIRED
+        db.session.expire(project)
+        return ProjectState.EXPIRED.value
     else:
         for pledge in _unpaid(project.id):
             cancel_pledge(pledge, None)

@@ -16,7 +16,7 @@ from marketplace.extensions import db
 from marketplace.ledger.money import format_minor, plain_minor
 from marketplace.projects.models import Project
 from marketplace.projects.transparency import csv_cell
-from marketplace.sponsorship import dashboard, notices, services
+from marketplace.sponsorship import dashboard, services
 from marketplace.sponsorship.forms import DonorProfileForm, PledgeForm, RecordPaymentForm, new_nonce
 from marketplace.sponsorship.models import Pledge, PledgeStatus
 from marketplace.web import client_ip, form_error, request_locale, require, safe_next
@@ -105,9 +105,6 @@ def pledge(slug):
         form.idempotency_key.data = new_nonce()  # nothing was recorded: a corrected retry is new
         return form_error(form, err, "sponsorship/pledge.html", project=project)
     db.session.commit()
-    if created:
-        notices.new_pledge(pledge)
-        db.session.commit()
     return redirect(url_for(".pledge_detail", pledge_id=pledge.id))
 
 
@@ -171,8 +168,6 @@ def record_payment(pledge_id):
         db.session.rollback()
         flash(err.message, "error")
         return redirect(url_for(".payments", slug=pledge.project.slug))
-    db.session.commit()
-    notices.contribution_received(pledge, current_user)
     db.session.commit()
     flash(_("Payment recorded: %(amount)s is now a contribution.",
             amount=format_minor(pledge.amount_minor, pledge.currency)), "success")
