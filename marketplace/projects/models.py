@@ -52,6 +52,9 @@ class ObjectiveStatus(enum.StrEnum):
     ACHIEVED = "achieved"
     MISSED = "missed"
     VERIFIED = "verified"
+    # Shown, never stored: the project closed before the objective was met.
+    NOT_REACHED = "not_reached"  # expired without its funding
+    STOPPED = "stopped"  # cancelled
 
 
 KIND_LABELS = {ProjectKind.PROJECT: _l("Project"), ProjectKind.EVENT: _l("Event")}
@@ -73,6 +76,8 @@ OBJECTIVE_STATUS_LABELS = {
     ObjectiveStatus.ACHIEVED: _l("Achieved"),
     ObjectiveStatus.MISSED: _l("Missed"),
     ObjectiveStatus.VERIFIED: _l("Verified"),
+    ObjectiveStatus.NOT_REACHED: _l("Not reached: the project expired"),
+    ObjectiveStatus.STOPPED: _l("Stopped: the project was cancelled"),
 }
 
 # Reviewers the donors appoint to verify objectives (moderators may always review).

@@ -21,8 +21,9 @@ from marketplace.errors import Conflict, InvalidInput, PermissionDenied
 from marketplace.extensions import db
 from marketplace.i18n import is_country
 from marketplace.knowledge.models import THEMES, Practice
-from marketplace.ledger.money import parse_amount
+from marketplace.ledger.money import format_minor, parse_amount
 from marketplace.projects.models import (
+    STATE_LABELS,
     BudgetLine,
     FundingModel,
     Objective,
@@ -341,6 +342,18 @@ def current_status(objective: Objective, now: datetime | None = None) -> str:
     return objective_status(objective, value.actual if value else None, now or utcnow())
 
 
+def display_status(objective: Objective, now: datetime | None = None) -> str:
+    """What a reader sees: an objective of an expired or cancelled project that was not achieved
+    is "not reached" or "stopped", never "on track"."""
+    status = current_status(objective, now)
+    if status in (ObjectiveStatus.ON_TRACK, ObjectiveStatus.MISSED):
+        if objective.project.state == ProjectState.EXPIRED:
+            return ObjectiveStatus.NOT_REACHED.value
+        if objective.project.state == ProjectState.CANCELLED:
+            return ObjectiveStatus.STOPPED.value
+    return status
+
+
 def refresh_statuses(project: Project) -> None:
     now = utcnow()
     for objective in project.objectives:
@@ -441,6 +454,21 @@ def can_release(project: Project) -> bool:
     from marketplace.sponsorship.services import RELEASABLE
 
     return project.state in RELEASABLE[project.funding_model]
+
+
+def release_blocker(project: Project) -> str | None:
+    """Why a reviewer cannot verify and release yet, in words; None when they can."""
+    if can_release(project):
+        return None
+    if project.state in (ProjectState.DRAFT, ProjectState.PENDING_REVIEW):
+        return _("Objectives are verified once the project is open and funded.")
+    if project.state == ProjectState.OPEN:
+        return _("This project is all or nothing: its tranches can be released once it is fully funded "
+                 "(%(raised)s of %(goal)s pledged so far).",
+                 raised=format_minor(project.raised_minor, project.currency),
+                 goal=format_minor(project.goal_minor, project.currency))
+    return _("The project is closed (%(state)s): no more tranches are released.",
+             state=STATE_LABELS.get(project.state, project.state))
 
 
 def _release_tranche(reviewer: User, objective: Objective) -> None:

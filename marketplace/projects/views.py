@@ -2,6 +2,7 @@
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -75,10 +76,21 @@ def _redirect(project: Project, endpoint: str = ".show"):
 # --- discover --------------------------------------------------------------------------------
 
 
+PROJECT_STATUS_FILTER_LABELS = {
+    "open": _l("Open for pledges"),
+    "funded": _l("Funded"),
+    "in_progress": _l("In progress (money released)"),
+    "completed": _l("Completed"),
+    "expired": _l("Expired or cancelled"),
+}
+
+
 def _filters() -> dict:
     args = request.args
+    status = args.get("status", "")
     return {"theme": args.get("theme", ""), "country": args.get("country", "").upper(),
-            "funding_model": args.get("funding_model", ""), "kind": args.get("kind", "")}
+            "funding_model": args.get("funding_model", ""), "kind": args.get("kind", ""),
+            "status": status if status in ranking.STATUS_FILTERS else ""}
 
 
 @bp.route("/")
@@ -90,11 +102,11 @@ def index():
     return render_template(
         "projects/index.html", projects=shown, scores=scores, filters=filters, page=page,
         has_next=len(projects) > page * PER_PAGE, themes=THEMES, kinds=KIND_LABELS,
-        funding_models=FUNDING_MODEL_LABELS, formula=ranking.FORMULA,
+        funding_models=FUNDING_MODEL_LABELS, formula=ranking.FORMULA, statuses=PROJECT_STATUS_FILTER_LABELS,
         formula_parts=ranking.FORMULA_PARTS,
         countries=sorted(db.session.scalars(
             select(ProjectCountry.country).join(Project)
-            .where(Project.state == ProjectState.OPEN).distinct()), key=country_name),
+            .where(ranking.STATUS_FILTERS[filters["status"]]).distinct()), key=country_name),
     )
 
 
@@ -117,13 +129,15 @@ def show(slug):
     now = utcnow()
     return render_template(
         "projects/show.html", project=project,
-        statuses={o.id: services.current_status(o, now) for o in project.objectives},
+        statuses={o.id: services.display_status(o, now) for o in project.objectives},
         latest={o.id: services.latest_value(o) for o in project.objectives},
         sponsors=transparency.public_contributions(project),
         budget_warning=services.budget_warning(project),
         can_edit=perm.can_edit_project(current_user, project),
         can_review=perm.can_review_objectives(current_user, project)
         and services.can_release(project),
+        release_blocker=services.release_blocker(project)
+        if perm.can_review_objectives(current_user, project) else None,
         totals=project_totals(project.id),
         can_cancel=perm.can_cancel_project(current_user, project),
         can_approve=perm.can_approve_project(current_user),
@@ -525,7 +539,7 @@ def transparency_page(slug):
     now = utcnow()
     return render_template(
         "projects/transparency.html", project=project, report=transparency.build(project),
-        statuses={o.id: services.current_status(o, now) for o in project.objectives},
+        statuses={o.id: services.display_status(o, now) for o in project.objectives},
         status_labels=OBJECTIVE_STATUS_LABELS)
 
 

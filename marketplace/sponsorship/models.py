@@ -11,6 +11,7 @@ from marketplace.accounts.models import Organization, User
 from marketplace.database import TimestampMixin, utcnow
 from marketplace.extensions import db
 from marketplace.ledger.models import LedgerTransaction
+from marketplace.ledger.money import format_minor
 from marketplace.projects.models import Objective, Project
 
 
@@ -108,6 +109,10 @@ class Pledge(db.Model):
 
     @property
     def status_label(self) -> str:
+        if self.status == PledgeStatus.REFUNDED and 0 < self.refunded_minor < self.amount_minor:
+            return str(_l("Partly refunded: %(refunded)s of %(amount)s",
+                          refunded=format_minor(self.refunded_minor, self.currency),
+                          amount=format_minor(self.amount_minor, self.currency)))
         return str(PLEDGE_STATUS_LABELS.get(self.status, self.status))
 
     @property
