@@ -4,25 +4,39 @@ PY ?= $(shell command -v python3.11 2>/dev/null || { python3 -c 'import sys; sys
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCK := requirements.lock
 HOST ?= 127.0.0.1
 PORT ?= 5000
 FILE ?= translations-missing.json
 INSTANCE := $(or $(MARKETPLACE_INSTANCE_PATH),instance)
 export FLASK_APP := marketplace:create_app
 
-.PHONY: run test install lint migrate translations-update translations-compile translations-check \
+.PHONY: run test install lock typecheck lint migrate translations-update translations-compile translations-check \
 	translations-export translations-apply ci clean
 
-$(STAMP): pyproject.toml
+# The whole dependency tree comes from requirements.lock (`make lock` regenerates it from
+# pyproject.toml); the package itself is installed on top, editable, without dependencies.
+$(STAMP): $(LOCK) pyproject.toml
 	@test -n "$(PY)" || { echo "Python 3.11 not found: install it or run make PY=/path/to/python3.11"; exit 1; }
 	test -d $(VENV) || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -r $(LOCK)
+	$(BIN)/pip install -q --no-deps -e .
 	# pyIATI only supplies the IATI 2.03 XSDs for tests; its own pins (lxml 4.2) no longer build.
 	$(BIN)/pip install -q --no-deps pyIATI==0.4.1
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Pin every dependency, direct and transitive, into requirements.lock (run after editing the
+# dependencies in pyproject.toml, then `make install`). Pins already in the lock are kept when
+# they still fit; `make lock LOCK_FLAGS=--upgrade` moves everything to the newest allowed.
+lock:
+	@test -n "$(PY)" || { echo "Python 3.11 not found: install it or run make PY=/path/to/python3.11"; exit 1; }
+	test -d $(VENV) || $(PY) -m venv $(VENV)
+	test -x $(BIN)/pip-compile || $(BIN)/pip install -q "$$(grep -o 'pip-tools==[0-9.]*' pyproject.toml)"
+	$(BIN)/pip-compile -q --extra dev --strip-extras --no-emit-index-url --no-emit-find-links \
+		--no-header --annotation-style line $(LOCK_FLAGS) -o $(LOCK) pyproject.toml
 
 # Creates the venv, migrates, seeds demo data (each part once), serves on http://127.0.0.1:5000.
 run: $(STAMP) translations-compile
@@ -32,13 +46,25 @@ run: $(STAMP) translations-compile
 	@echo "demo users' password: $${MARKETPLACE_DEMO_PASSWORD:-$$(cat '$(INSTANCE)/demo-password.txt' 2>/dev/null || echo 'see $(INSTANCE)/demo-password.txt')}"
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
-# Lint and the whole suite (SQLite; TEST_DATABASE_URL=postgresql://... for PostgreSQL).
-# Both always run, so one failure does not hide the other; either fails the target.
+# Lint, type check and the whole suite (SQLite; TEST_DATABASE_URL=postgresql://... for
+# PostgreSQL), with coverage of marketplace/: the total and the COV_SHOW least-covered files
+# (`make test COV=` runs without coverage). All three always run, so one failure does not hide
+# another; any of them fails the target.
+COV ?= --cov --cov-report=
+COV_SHOW ?= 15
 test: $(STAMP) translations-compile
 	@status=0; \
 	echo "$(BIN)/ruff check ."; $(BIN)/ruff check . || status=1; \
-	echo "$(BIN)/pytest $(PYTEST_ARGS)"; $(BIN)/pytest $(PYTEST_ARGS) || status=1; \
+	echo "$(BIN)/mypy"; $(BIN)/mypy || status=1; \
+	echo "$(BIN)/pytest $(COV) $(PYTEST_ARGS)"; $(BIN)/pytest $(COV) $(PYTEST_ARGS) || status=1; \
+	if [ -n "$(COV)" ] && [ -f .coverage ]; then \
+		echo "coverage of marketplace/ (least covered first; full table: $(BIN)/coverage report)"; \
+		$(BIN)/coverage report --sort=cover --skip-covered | awk 'NR <= 2 + $(COV_SHOW) || /^TOTAL/'; \
+	fi; \
 	exit $$status
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -68,4 +94,4 @@ ci:
 	bash .ci/run
 
 clean:
-	rm -rf $(VENV) .pytest_cache test-results
+	rm -rf $(VENV) .pytest_cache test-results .coverage

@@ -98,9 +98,13 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_hooks(app: Flask) -> None:
-    from marketplace import cli, errorpages, security, templating
+    from marketplace import cli, errorpages, security, templating, web
 
     security.init_app(app)
+    app.teardown_request(web.write_deferred_refusals)
     errorpages.init_app(app)
     templating.init_app(app)
     cli.init_app(app)
+    from marketplace.shell import shell_context
+
+    app.shell_context_processor(shell_context)

@@ -63,15 +63,14 @@ def create_user(email: str, display_name: str | None, roles: tuple[str, ...]) ->
     """Create an account. The password comes from MARKETPLACE_NEW_USER_PASSWORD or a prompt."""
     from marketplace.accounts.models import Role, UserRole
     from marketplace.accounts.services import record_audit, register_user
-    from marketplace.errors import DomainError
+    from marketplace.errors import attempt
 
     password = os.environ.get("MARKETPLACE_NEW_USER_PASSWORD") or click.prompt(
         "Password", hide_input=True, confirmation_prompt=True
     )
-    try:
-        user = register_user(email, display_name or email.split("@")[0], password)
-    except DomainError as err:
-        raise click.ClickException(err.message) from None
+    user, err = attempt(register_user, email, display_name or email.split("@")[0], password)
+    if err:
+        raise click.ClickException(err.message)
     for role in roles:
         user.roles.append(UserRole(role=Role(role).value))
         record_audit("role.grant", None, user, None, role=role, via="cli")

@@ -41,6 +41,7 @@ DEFAULTS = {
     "PASSWORD_HASH_METHOD": "scrypt",  # werkzeug's method string; tests use a fast one
     "SITE_NAME": "marketplace",
     "PER_PAGE": 20,
+    "PUBLIC_URL": "http://127.0.0.1:5000",  # base of absolute links when SERVER_NAME is unset
 }
 
 # Values that must never be used as a production secret.

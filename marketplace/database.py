@@ -4,7 +4,15 @@ from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, make_transient_to_detached, mapped_column, registry
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    make_transient_to_detached,
+    mapped_column,
+    registry,
+    scoped_session,
+)
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -68,7 +76,7 @@ def with_defaults(model, values: dict) -> dict:
     return row
 
 
-def as_loaded(session: Session, model, row: dict):
+def as_loaded(session: Session | scoped_session, model, row: dict):
     """The ORM object for a row just written with Core, as if loaded: no SELECT, no flush.
 
     `row` holds every column (see with_defaults) and the primary key from RETURNING.

@@ -27,3 +27,12 @@ class NotFound(DomainError):
 
 class Conflict(DomainError):
     status = 409
+
+
+def attempt(run, *args, **kwargs):
+    """Call `run(*args, **kwargs)` outside a request (CLI, importer, seeders): `(result, None)`,
+    or `(None, err)` for a DomainError, which the caller reports or skips. Views use web.act."""
+    try:
+        return run(*args, **kwargs), None
+    except DomainError as err:
+        return None, err

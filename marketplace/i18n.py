@@ -267,4 +267,4 @@ def _wtforms_catalog(locale: str):
 def preload_wtforms_translations() -> None:
     """before_request: hand Flask-WTF the cached catalog (it reads request.wtforms_translations)."""
     if not request.path.startswith(_FORMLESS_PREFIXES):
-        request.wtforms_translations = _wtforms_catalog(str(get_locale()))
+        request.wtforms_translations = _wtforms_catalog(str(get_locale()))  # type: ignore[attr-defined]

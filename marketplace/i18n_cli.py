@@ -107,7 +107,7 @@ def _lost_placeholders(message: Message) -> str:
     accepts a dropped placeholder; a dropped %(name)s hides information from the reader."""
     if isinstance(message.id, (list, tuple)) or "python-format" not in message.flags:
         return ""
-    lost = sorted(_placeholders(message.id) - _placeholders(message.string))
+    lost = sorted(_placeholders(message.id) - _placeholders(message.string))  # type: ignore[arg-type]
     return "placeholders lost: " + ", ".join(lost) if lost else ""
 
 

@@ -22,7 +22,7 @@ CSP = "; ".join([
 def init_app(app: Flask) -> None:
     hops = app.config["TRUSTED_PROXIES"]
     if hops:  # behind N reverse proxies: trust their X-Forwarded-* (client address, https)
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     @app.after_request
     def _headers(response):

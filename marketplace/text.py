@@ -32,7 +32,7 @@ def render_markdown(source: str | None) -> str:
         return ""
     tokens = _md.parse(source)
     for token in tokens:  # table alignment as an attribute: the CSP forbids inline styles
-        style = token.attrGet("style") or ""
+        style = str(token.attrGet("style") or "")
         if token.type in ("th_open", "td_open") and style.startswith("text-align:"):
             token.attrs = {"align": style.split(":", 1)[1]}
     return clean_html(_md.renderer.render(tokens, _md.options, {}))

@@ -1,13 +1,17 @@
-"""Small helpers shared by views: error mapping, safe redirects, pagination."""
+"""Small helpers shared by views: the action helper, safe redirects, pagination, refusals."""
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
-from flask import abort, render_template, request
+from flask import abort, flash, g, redirect, render_template, request
 from flask_babel import get_locale
 from flask_login import current_user
+from sqlalchemy import func, insert, select
 
 from marketplace.errors import DomainError
+from marketplace.extensions import db
+from marketplace.paging import Page, last_page, page_number, per_page_number
 
 
 def client_ip() -> str | None:
@@ -39,8 +43,48 @@ def form_error(form, err: DomainError, template: str, **context):
     return render_template(template, form=form, **context), err.status
 
 
+def _value(x, arg):
+    return x(arg) if callable(x) else x
+
+
+def _belongs_to(form, err: DomainError) -> bool:
+    return form is not None and (not err.field or getattr(form, err.field, None) is not None)
+
+
+def act(run: Callable[[], Any], *, success=None, to=None, form=None, template: str | None = None,
+        context: dict | None = None, error_to=None, then: Callable[[Any], Any] | None = None,
+        on_error: Callable[[DomainError], Any] | None = None, category: str = "success"):
+    """The one way a view runs a state-changing service call (`run()`).
+
+    On a DomainError: roll back, call `on_error(err)`; if the error belongs to `form` (no field,
+    or one of its fields) and a `template` is given, re-render it with the message on that field,
+    the error's status (400/403/404/409/422) and `context` (a dict, or a callable making one after
+    the rollback); otherwise flash the message and redirect to `error_to` (default `to`).
+    On success: the view's one commit, `then(result)` (post-commit work such as signing in),
+    flash `success` (text, or a callable of the result, None for no message) and answer `to`:
+    a URL, or a callable of the result giving a URL or a whole response."""
+    try:
+        result = run()
+    except DomainError as err:
+        db.session.rollback()
+        if on_error is not None:
+            on_error(err)
+        if template is not None and _belongs_to(form, err):
+            return form_error(form, err, template, **(context() if callable(context) else context or {}))
+        flash(err.message, "error")
+        return redirect(error_to if error_to is not None else to)
+    db.session.commit()
+    if then is not None:
+        then(result)
+    message = _value(success, result)
+    if message:
+        flash(message, category)
+    answer = _value(to, result)
+    return redirect(answer) if isinstance(answer, str) else answer
+
+
 def require(allowed: bool) -> None:
-    """403 (and an audit entry) when a permission predicate says no."""
+    """403 (and an audit entry) when a permission predicate says no. Commits nothing."""
     if allowed:
         return
     audit_refusal("authz.denied", current_user if current_user.is_authenticated else None)
@@ -48,36 +92,54 @@ def require(allowed: bool) -> None:
 
 
 def audit_refusal(action: str, user, **detail) -> None:
-    """Record a refused request (path, method, IP) in the audit log, and commit it."""
-    from marketplace.accounts.services import record_audit
-    from marketplace.extensions import db
+    """Record a refused request (path, method, IP) in the audit log, in its own short transaction
+    on another connection: whatever the request's session holds is neither committed nor lost."""
+    from marketplace.accounts.models import AuditEvent
+    from marketplace.database import utcnow
 
-    record_audit(action, user, None, client_ip(), path=request.path, method=request.method, **detail)
-    db.session.commit()
+    row = dict(action=action, actor_id=getattr(user, "id", None), ip=client_ip(), created_at=utcnow(),
+               detail={"path": request.path, "method": request.method, **detail})
+    if _holds_sqlite_write_lock():
+        # SQLite has one writer, and this request's open transaction is it: another connection
+        # would wait for it. The row is written when the request ends (write_deferred_refusals).
+        g.setdefault("deferred_refusals", []).append(row)
+        return
+    with db.engine.begin() as conn:
+        conn.execute(insert(AuditEvent), [row])
+
+
+def _holds_sqlite_write_lock() -> bool:
+    if db.engine.dialect.name != "sqlite" or db.session().get_transaction() is None:
+        return False
+    return db.session.connection().connection.dbapi_connection.in_transaction  # BEGIN before DML
+
+
+def write_deferred_refusals(_exc=None) -> None:
+    """Teardown: audit rows deferred on SQLite, written after the refused request's own
+    uncommitted transaction is rolled back (as the end of the request would anyway)."""
+    from marketplace.accounts.models import AuditEvent
+
+    rows = g.pop("deferred_refusals", None)
+    if rows:
+        db.session.rollback()
+        with db.engine.begin() as conn:
+            conn.execute(insert(AuditEvent), rows)
 
 
 def page_arg() -> int:
-    try:
-        return max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        return 1
+    """The bounded `page` query argument (see paging.page_number: never an error)."""
+    return page_number(request.args.get("page"))
 
 
-@dataclass
-class ListPage:
-    """One page of items, shaped for the forms.pagination macro (like Flask-SQLAlchemy's
-    Pagination, for pages that build their items themselves)."""
+def per_page_arg(default: int, maximum: int = 100) -> int:
+    return per_page_number(request.args.get("per_page"), default, maximum)
 
-    items: list
-    page: int
-    per_page: int
-    total: int
 
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    has_prev = property(lambda self: self.page > 1)
-    has_next = property(lambda self: self.page < self.pages)
-    prev_num = property(lambda self: self.page - 1)
-    next_num = property(lambda self: self.page + 1)
+def paginate(query, per_page: int, page: int | None = None, total: int | None = None) -> Page:
+    """One page of a SELECT: counts first (unless the caller knows `total`), so a page past the
+    end shows the last page."""
+    if total is None:
+        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    number = min(page if page is not None else page_arg(), last_page(total, per_page))
+    rows = db.session.execute(query.limit(per_page).offset((number - 1) * per_page))
+    return Page(rows.unique().scalars().all(), number, per_page, total)

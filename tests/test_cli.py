@@ -1,6 +1,7 @@
 """The `marketplace` command group: seed-demo, create-user, routes."""
 
 import pytest
+from click.testing import CliRunner
 from flask.cli import FlaskGroup
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
@@ -129,3 +130,24 @@ def test_routes_lists_the_endpoints(app):
     assert any("accounts.forgot_password" in line and "/forgot-password" in line for line in lines)
     assert any("api." in line and "/api/" in line for line in lines)
     assert "seed-demo" in app.test_cli_runner().invoke(cli, ["--help"]).output
+
+
+# --- shell -----------------------------------------------------------------------------------
+
+
+def test_shell_context_has_db_and_a_model_for_every_table(app):
+    context = app.make_shell_context()
+    assert context["db"] is db and context["User"] is User and context["AuditEvent"] is AuditEvent
+    mapped = {getattr(obj, "__table__", None) for obj in context.values()}
+    unmapped = [t for t in db.metadata.sorted_tables if t not in mapped]
+    assert len(context) > 40 and unmapped  # link tables (two foreign keys) have no class
+    assert [t.name for t in unmapped if not all(c.foreign_keys for c in t.columns)] == []
+
+
+def test_marketplace_shell_runs_with_the_models_imported(app, make_user):
+    make_user(email="shell@example.org")
+    db.session.commit()
+    code = "print('users:', db.session.scalar(db.select(db.func.count()).select_from(User)))\n"
+    result = CliRunner().invoke(FlaskGroup(create_app=lambda: app), ["shell"], input=code)
+    assert result.exit_code == 0, result.output
+    assert "users: 1" in result.output

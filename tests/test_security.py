@@ -90,6 +90,23 @@ def test_signed_in_post_without_csrf_token_changes_nothing(client, make_user, pa
         "Ana", "ana@example.org", False, None)
 
 
+def test_a_bare_button_post_without_csrf_token_is_refused(client, make_user, make_community):
+    """Confirm buttons have no form class: the global CSRFProtect alone guards them."""
+    from marketplace.communities.models import CommunityMember
+
+    community = make_community()
+    user = make_user(email="ana@example.org")
+    login(client, "ana@example.org")
+    members = select(func.count()).select_from(CommunityMember).where(
+        CommunityMember.user_id == user.id)
+    assert client.post(f"/communities/{community.slug}/join").status_code == 400
+    assert db.session.scalar(members) == 0
+    joined = post(client, f"/communities/{community.slug}/join",
+                  token_from=f"/communities/{community.slug}/")
+    assert joined.status_code == 302
+    assert db.session.scalar(members) == 1
+
+
 def test_a_wrong_csrf_token_is_refused(client, make_user):
     make_user(email="ana@example.org")
     response = client.post("/login", data={

@@ -10,9 +10,8 @@ from marketplace.accounts import services
 from marketplace.accounts.forms import RoleForm
 from marketplace.accounts.models import AuditEvent, Role, User
 from marketplace.accounts.permissions import can_manage_roles, can_view_audit_log
-from marketplace.errors import DomainError
 from marketplace.extensions import db
-from marketplace.web import client_ip, page_arg, require
+from marketplace.web import act, client_ip, paginate, require
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -27,7 +26,7 @@ def users():
         like = f"%{q.lower()}%"
         query = query.where(or_(func.lower(User.email).like(like),
                                  func.lower(User.display_name).like(like)))
-    page = db.paginate(query, page=page_arg(), per_page=50, error_out=False)
+    page = paginate(query, per_page=50)
     return render_template("admin/users.html", page=page, q=q, form=RoleForm(), roles=Role)
 
 
@@ -42,15 +41,9 @@ def change_role(user_id):
         flash(_("Choose a role and an action."), "error")
         return redirect(url_for(".users"))
     verb = services.grant_role if action == "grant" else services.revoke_role
-    try:
-        verb(current_user, user, Role(form.role.data), client_ip())
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-        return redirect(url_for(".users", q=user.email))
-    db.session.commit()
-    flash(_("Roles of %(name)s are updated.", name=user.display_name), "success")
-    return redirect(url_for(".users", q=user.email))
+    return act(lambda: verb(current_user, user, Role(form.role.data), client_ip()),
+               success=_("Roles of %(name)s are updated.", name=user.display_name),
+               to=url_for(".users", q=user.email))
 
 
 @bp.route("/audit")
@@ -62,5 +55,5 @@ def audit():
              .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()))
     if action:
         query = query.where(AuditEvent.action.startswith(action))
-    page = db.paginate(query, page=page_arg(), per_page=50, error_out=False)
+    page = paginate(query, per_page=50)
     return render_template("admin/audit.html", page=page, action=action)

@@ -129,6 +129,3 @@ class LanguageForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.lang.choices = ui_language_choices()
 
-
-class ConfirmForm(FlaskForm):
-    """An empty form: a CSRF-protected button for actions without fields."""

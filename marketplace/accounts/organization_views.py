@@ -1,22 +1,21 @@
 """Organizations: list, page, create, edit, members."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from marketplace.accounts import services
-from marketplace.accounts.forms import AddMemberForm, ConfirmForm, OrganizationForm
+from marketplace.accounts.forms import AddMemberForm, OrganizationForm
 from marketplace.accounts.models import (
     ORGANIZATION_TYPE_LABELS,
     Organization,
     OrganizationMember,
 )
 from marketplace.accounts.permissions import can_create_organization, can_edit_organization
-from marketplace.errors import DomainError
 from marketplace.extensions import db
-from marketplace.web import page_arg, require
+from marketplace.web import act, paginate, require
 
 bp = Blueprint("organizations", __name__, url_prefix="/organizations")
 
@@ -35,7 +34,7 @@ def index():
     query = select(Organization).order_by(func.lower(Organization.name))
     if type_ in ORGANIZATION_TYPE_LABELS:
         query = query.where(Organization.type == type_)
-    page = db.paginate(query, page=page_arg(), per_page=30, error_out=False)
+    page = paginate(query, per_page=30)
     return render_template(
         "organizations/index.html", page=page, type=type_, types=ORGANIZATION_TYPE_LABELS
     )
@@ -49,13 +48,12 @@ def create():
     if not form.validate_on_submit():
         return render_template("organizations/form.html", form=form, org=None), (
             400 if form.errors else 200)
-    org = services.create_organization(
+    return act(lambda: services.create_organization(
         current_user, name=form.name.data, type=form.type.data, country=form.country.data,
-        website=form.website.data, description=form.description.data,
-    )
-    db.session.commit()
-    flash(_("The organization is created and you are its admin."), "success")
-    return redirect(url_for(".show", slug=org.slug))
+        website=form.website.data, description=form.description.data),
+        success=_("The organization is created and you are its admin."),
+        to=lambda org: url_for(".show", slug=org.slug), form=form,
+        template="organizations/form.html", context={"org": None})
 
 
 @bp.route("/<slug>")
@@ -63,7 +61,7 @@ def show(slug):
     org = _get(slug)
     return render_template(
         "organizations/show.html", org=org, can_edit=can_edit_organization(current_user, org),
-        member_form=AddMemberForm(), confirm_form=ConfirmForm(),
+        member_form=AddMemberForm(),
     )
 
 
@@ -78,13 +76,11 @@ def edit(slug):
     if not form.validate_on_submit():
         return render_template("organizations/form.html", form=form, org=org), (
             400 if form.errors else 200)
-    services.update_organization(
+    return act(lambda: services.update_organization(
         org, name=form.name.data, type=form.type.data, country=form.country.data,
-        website=form.website.data, description=form.description.data,
-    )
-    db.session.commit()
-    flash(_("The organization is saved."), "success")
-    return redirect(url_for(".show", slug=org.slug))
+        website=form.website.data, description=form.description.data),
+        success=_("The organization is saved."), to=lambda _none: url_for(".show", slug=org.slug),
+        form=form, template="organizations/form.html", context={"org": org})
 
 
 @bp.route("/<slug>/members", methods=["POST"])
@@ -93,22 +89,21 @@ def add_member(slug):
     org = _get(slug)
     require(can_edit_organization(current_user, org))
     form = AddMemberForm()
-    context = dict(org=org, can_edit=True, member_form=form, confirm_form=ConfirmForm())
+    context = dict(org=org, can_edit=True, member_form=form)
     if not form.validate_on_submit():
         return render_template("organizations/show.html", **context), 400
     user = services.get_user_by_email(form.email.data)
     if user is None or user.is_deleted:
         form.email.errors = [_("No account uses this email address.")]
         return render_template("organizations/show.html", **context), 422
-    try:
-        services.add_organization_member(org, user, form.role.data)
-    except DomainError as err:
-        db.session.rollback()
-        form.email.errors = [err.message]
-        return render_template("organizations/show.html", **context), err.status
-    db.session.commit()
-    flash(_("%(name)s is now a member.", name=user.display_name), "success")
-    return redirect(url_for(".show", slug=org.slug))
+
+    def on_email(err):  # the member is named by the email field, whatever the service says
+        err.field = "email"
+
+    return act(lambda: services.add_organization_member(org, user, form.role.data),
+               success=_("%(name)s is now a member.", name=user.display_name),
+               to=url_for(".show", slug=org.slug), on_error=on_email, form=form,
+               template="organizations/show.html", context=context)
 
 
 @bp.route("/<slug>/members/<int:member_id>/remove", methods=["POST"])
@@ -118,14 +113,7 @@ def remove_member(slug, member_id):
     member = next((m for m in org.members if m.id == member_id), None)
     is_self = member is not None and member.user_id == current_user.id
     require(is_self or can_edit_organization(current_user, org))
-    if member is None or not ConfirmForm().validate_on_submit():
+    if member is None:
         return redirect(url_for(".show", slug=slug))
-    try:
-        services.remove_organization_member(org, member)
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-        return redirect(url_for(".show", slug=slug))
-    db.session.commit()
-    flash(_("The member is removed."), "success")
-    return redirect(url_for(".show", slug=slug))
+    return act(lambda: services.remove_organization_member(org, member),
+               success=_("The member is removed."), to=url_for(".show", slug=slug))

@@ -1,20 +1,23 @@
 """Every permission rule, as predicates of (user, object). Views call these; tests walk them.
 
 `user` may be an anonymous user (Flask-Login's AnonymousUserMixin) or None.
-Each feature keeps its rules in its own section below.
+Each feature keeps its rules in its own section below. Who may *see* a thing is decided by
+marketplace/policy.py (one rule per kind, also as SQL and search tokens); the `can_view_*`
+predicates here ask it. Rows of features above accounts are read through `policy.mapped`, never
+by importing those features.
 """
 
+from sqlalchemy import select
 
-def is_signed_in(user) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_active)
+from marketplace import policy
+from marketplace.extensions import db
+from marketplace.policy import is_moderator, is_signed_in
+
+__all__ = ["is_moderator", "is_signed_in"]  # re-exported: the role predicates live in policy
 
 
 def is_admin(user) -> bool:
     return is_signed_in(user) and user.is_admin
-
-
-def is_moderator(user) -> bool:
-    return is_signed_in(user) and user.is_moderator
 
 
 # --- accounts and organizations -------------------------------------------------------------
@@ -29,17 +32,16 @@ def can_view_audit_log(user) -> bool:
 
 
 def can_view_profile(user, profile) -> bool:
-    return not profile.is_deleted
+    return policy.visible(user, "profile", profile)
 
 
 def is_public_role(person, role: str) -> bool:
     """Roles shown on a public profile: not "donor" for someone who gives anonymously by default."""
     if role != "donor":
         return True
-    from marketplace.sponsorship.services import donor_profile
-
-    profile = donor_profile(person)
-    return not (profile is not None and profile.is_anonymous_by_default)
+    DonorProfile = policy.mapped("DonorProfile")
+    return not db.session.scalar(select(DonorProfile.is_anonymous_by_default).where(
+        DonorProfile.user_id == person.id))
 
 
 def can_edit_organization(user, org) -> bool:
@@ -61,7 +63,7 @@ def is_project_owner(user, project) -> bool:
 
 def can_view_project(user, project) -> bool:
     """Drafts and projects pending review are seen only by their owners and moderators."""
-    return project.is_public or is_project_owner(user, project) or is_moderator(user)
+    return policy.visible(user, "project", project)
 
 
 def can_propose_project(user) -> bool:
@@ -93,9 +95,16 @@ def can_appoint_reviewers(user, project) -> bool:
         return True
     if not is_signed_in(user):
         return False
-    from marketplace.projects.services import has_contributed
-
     return has_contributed(user, project)
+
+
+def has_contributed(user, project) -> bool:
+    """Whether money of `user` reached the project: a contribution received, not all refunded."""
+    Pledge = policy.mapped("Pledge")
+    pledges = db.session.scalars(select(Pledge).where(
+        Pledge.project_id == project.id, Pledge.donor_id == user.id,
+        Pledge.status.in_(["confirmed", "refunded"])))
+    return any(p.status == "confirmed" or p.refunded_minor < p.amount_minor for p in pledges)
 
 
 def can_be_appointed_reviewer(appointer, project, candidate) -> bool:
@@ -113,7 +122,7 @@ def is_case_study_author(user, case) -> bool:
 
 def can_view_case_study(user, case) -> bool:
     """Drafts are seen only by their owner, co-authors and moderators; the rest by everyone."""
-    return case.status != "draft" or is_case_study_author(user, case) or is_moderator(user)
+    return policy.visible(user, "case", case)
 
 
 def can_create_case_study(user) -> bool:
@@ -137,7 +146,7 @@ def is_practice_author(user, practice) -> bool:
 
 def can_view_practice(user, practice) -> bool:
     """Drafts are seen only by their owner, co-authors and moderators."""
-    return not practice.is_draft or is_practice_author(user, practice) or is_moderator(user)
+    return policy.visible(user, "practice", practice)
 
 
 def can_create_practice(user) -> bool:
@@ -168,11 +177,7 @@ def can_endorse_practice(user, practice) -> bool:
 
 
 def _community_role(user, community) -> str | None:
-    if not is_signed_in(user):
-        return None
-    from marketplace.communities.services import member_role
-
-    return member_role(community, user)
+    return policy.community_role(user, community.id) if is_signed_in(user) else None
 
 
 def can_create_community(user) -> bool:
@@ -185,7 +190,7 @@ def is_community_member(user, community) -> bool:
 
 def can_read_community(user, community) -> bool:
     """Threads, posts and the member list; a private community's are for members only."""
-    return (not community.is_private) or is_moderator(user) or is_community_member(user, community)
+    return policy.visible(user, "community", community)
 
 
 def can_moderate_community(user, community) -> bool:
@@ -225,13 +230,15 @@ def can_delete_post(user, post) -> bool:
 
 
 def can_react_to_post(user, post) -> bool:
-    return (is_signed_in(user) and post.author_id != user.id
+    """Only posts every reader of the thread sees (not pending, hidden or deleted ones)."""
+    return (is_signed_in(user) and post.author_id != user.id and policy.is_public("post", post)
             and can_post_in_community(user, post.thread.community))
 
 
 def can_flag_post(user, post) -> bool:
-    return is_signed_in(user) and post.author_id != user.id and can_read_community(
-        user, post.thread.community)
+    """Posts every reader of the thread sees, in a thread this user may read."""
+    return (is_signed_in(user) and post.author_id != user.id and policy.is_public("post", post)
+            and policy.visible(user, "post", post))
 
 
 def can_accept_answer(user, thread) -> bool:
@@ -251,9 +258,9 @@ def can_pledge(user, project, idempotency_key: str | None = None) -> bool:
     if not is_signed_in(user):
         return False
     if idempotency_key:
-        from marketplace.sponsorship.services import pledged_with_key
-
-        if pledged_with_key(user, idempotency_key):
+        Pledge = policy.mapped("Pledge")
+        if db.session.scalar(select(Pledge.id).where(
+                Pledge.donor_id == user.id, Pledge.idempotency_key == idempotency_key)) is not None:
             return True
     return user.is_donor and project.state == "open" and project.owner_id != user.id
 
@@ -307,6 +314,32 @@ def can_request_mentor(user) -> bool:
     return is_signed_in(user)
 
 
+def can_answer_mentorship_request(user, mentorship) -> bool:
+    """Accept or decline: the mentor asked, while the request is open."""
+    return (is_signed_in(user) and mentorship.state == "requested"
+            and mentorship.mentor_id == user.id)
+
+
+def can_withdraw_mentorship_request(user, mentorship) -> bool:
+    return (is_signed_in(user) and mentorship.state == "requested"
+            and mentorship.mentee_id == user.id)
+
+
 def can_view_mentorship(user, mentorship) -> bool:
     """The conversation is private to the two people in it."""
-    return is_signed_in(user) and mentorship.is_participant(user)
+    return policy.visible(user, "mentorship", mentorship)
+
+
+# --- templates ------------------------------------------------------------------------------
+
+
+def init_app(app) -> None:
+    """Templates ask rather than restate rules: `can("edit_post", post)` calls can_edit_post for
+    the current user, `can_see("post", post)` the visibility policy."""
+    from flask_login import current_user
+
+    def can(action: str, *objects) -> bool:
+        return globals()[f"can_{action}"](current_user, *objects)  # KeyError: no such rule
+
+    app.jinja_env.globals.update(can=can, can_see=lambda kind, obj: policy.visible(
+        current_user, kind, obj))

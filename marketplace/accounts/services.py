@@ -3,6 +3,7 @@
 import hashlib
 import re
 import secrets
+from collections.abc import Sequence
 from datetime import timedelta
 from functools import lru_cache
 
@@ -46,16 +47,17 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-def check_password_strength(password: str, user_inputs: list[str] = ()) -> None:
+def check_password_strength(password: str, user_inputs: Sequence[str] = (),
+                            field: str = "password") -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(
-            "password", _("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
+            field, _("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
         )
     result = zxcvbn(password[:100], user_inputs=_personal_words(user_inputs))
     if result["score"] < 3:
         hint = result["feedback"].get("warning") or ""
         raise InvalidInput(
-            "password",
+            field,
             _("This password is too easy to guess. Add words or mix in less common ones.")
             + (f" ({hint})" if hint else ""),
         )
@@ -116,7 +118,7 @@ def start_login_session(user: User, user_agent: str = "") -> str:
         )
     )
     user.last_login_at = utcnow()
-    user.session_token = token
+    user.session_token = token  # type: ignore[misc]  # per-object, over the class default
     db.session.flush()
     return token
 
@@ -144,14 +146,11 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     """Set a new password and end every session of the user (the caller starts a new one)."""
     if not check_password_hash(user.password_hash, current_password):
         raise InvalidInput("current_password", _("Your current password is not correct."))
-    try:
-        _set_password(user, new_password)
-    except InvalidInput as err:
-        raise InvalidInput("new_password", err.message) from None
+    _set_password(user, new_password, "new_password")
 
 
-def _set_password(user: User, new_password: str) -> None:
-    check_password_strength(new_password, [user.email, user.display_name])
+def _set_password(user: User, new_password: str, field: str = "password") -> None:
+    check_password_strength(new_password, [user.email, user.display_name], field)
     user.password_hash = hash_password(new_password)
     end_all_login_sessions(user)
     db.session.flush()

@@ -4,7 +4,6 @@ from flask import (
     Blueprint,
     abort,
     current_app,
-    flash,
     make_response,
     redirect,
     render_template,
@@ -18,7 +17,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from marketplace.accounts import services
+from marketplace import links
+from marketplace.accounts import permissions, services
 from marketplace.accounts.forms import (
     DeleteAccountForm,
     EmailChangeForm,
@@ -32,13 +32,13 @@ from marketplace.accounts.forms import (
 )
 from marketplace.accounts.models import ROLE_LABELS, OrganizationMember, User
 from marketplace.accounts.permissions import can_view_profile, is_public_role
-from marketplace.errors import DomainError
 from marketplace.extensions import db, limiter
 from marketplace.i18n import LOCALE_COOKIE
 from marketplace.notifications.services import queue_templated_email
-from marketplace.web import client_ip, form_error, safe_next
+from marketplace.web import act, client_ip, safe_next
 
 bp = Blueprint("accounts", __name__)
+bp.record_once(lambda state: permissions.init_app(state.app))  # `can`, `can_see` in templates
 
 
 def _sign_in(user: User, remember: bool) -> None:
@@ -56,16 +56,12 @@ def register():
     form = RegisterForm()
     if not form.validate_on_submit():
         return render_template("accounts/register.html", form=form), 400 if form.errors else 200
-    try:
-        user = services.register_user(
-            form.email.data, form.display_name.data, form.password.data, _current_locale()
-        )
-    except DomainError as err:
-        db.session.rollback()
-        return form_error(form, err, "accounts/register.html")
-    _sign_in(user, remember=False)
-    flash(_("Welcome, %(name)s! Tell others about your work on your profile.", name=user.display_name), "success")
-    return redirect(url_for("accounts.edit_profile"))
+    return act(lambda: services.register_user(
+        form.email.data, form.display_name.data, form.password.data, _current_locale()),
+        then=lambda user: _sign_in(user, remember=False),
+        success=lambda user: _("Welcome, %(name)s! Tell others about your work on your profile.",
+                               name=user.display_name),
+        to=url_for("accounts.edit_profile"), form=form, template="accounts/register.html")
 
 
 def _current_locale() -> str | None:
@@ -97,14 +93,19 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    if current_user.is_authenticated:
-        services.end_login_session(current_user.session_token)
-        services.record_audit("auth.logout", current_user, current_user, client_ip())
-        db.session.commit()
+
+    def end():
+        if current_user.is_authenticated:
+            services.end_login_session(current_user.session_token)
+            services.record_audit("auth.logout", current_user, current_user, client_ip())
+
+    return act(end, then=_forget_session, success=_("You are signed out."), category="info",
+               to=url_for("main.home"))
+
+
+def _forget_session(_result=None) -> None:
     session.clear()
     logout_user()  # after clear(): it leaves the flag that deletes the remember cookie
-    flash(_("You are signed out."), "info")
-    return redirect(url_for("main.home"))
 
 
 @bp.route("/settings/profile", methods=["GET", "POST"])
@@ -117,14 +118,12 @@ def edit_profile():
         form.locale.data = current_user.locale or ""
     if not form.validate_on_submit():
         return render_template("accounts/profile_edit.html", form=form), 400 if form.errors else 200
-    services.update_profile(
+    return act(lambda: services.update_profile(
         current_user, display_name=form.display_name.data, bio=form.bio.data,
         country=form.country.data, languages=form.languages.data,
-        expertise=services.parse_tags(form.expertise.data), locale=form.locale.data,
-    )
-    db.session.commit()
-    flash(_("Your profile is saved."), "success")
-    return redirect(url_for("accounts.profile", user_id=current_user.id))
+        expertise=services.parse_tags(form.expertise.data), locale=form.locale.data),
+        success=_("Your profile is saved."), to=url_for("accounts.profile", user_id=current_user.id),
+        form=form, template="accounts/profile_edit.html")
 
 
 @bp.route("/settings/password", methods=["GET", "POST"])
@@ -134,15 +133,14 @@ def change_password():
     if not form.validate_on_submit():
         return render_template("accounts/password.html", form=form), 400 if form.errors else 200
     user = current_user._get_current_object()  # login_user() must not get the proxy
-    try:
+
+    def change():
         services.change_password(user, form.current_password.data, form.new_password.data)
-    except DomainError as err:
-        db.session.rollback()
-        return form_error(form, err, "accounts/password.html")
-    services.record_audit("auth.password_change", user, user, client_ip())
-    _sign_in(user, remember=False)
-    flash(_("Your password is changed. Every other session has been signed out."), "success")
-    return redirect(url_for("accounts.edit_profile"))
+        services.record_audit("auth.password_change", user, user, client_ip())
+
+    return act(change, then=lambda _none: _sign_in(user, remember=False),
+               success=_("Your password is changed. Every other session has been signed out."),
+               to=url_for("accounts.edit_profile"), form=form, template="accounts/password.html")
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
@@ -151,14 +149,16 @@ def forgot_password():
     form = ForgotPasswordForm()
     if not form.validate_on_submit():
         return render_template("accounts/forgot.html", form=form), 400 if form.errors else 200
-    user = services.get_user_by_email(form.email.data)
-    if user is not None and user.is_active:
-        token = services.make_password_reset_token(user)
-        link = url_for("accounts.reset_password", token=token, _external=True)
-        queue_templated_email(user, _l("Reset your password"), "email/reset.txt", link=link)
-        db.session.commit()  # the outbox sends after commit: a mail failure never shows here
-    flash(_("If an account uses that address, we have sent it a link to reset the password."), "info")
-    return redirect(url_for("accounts.login"))
+
+    def send():  # the outbox sends after commit: a mail failure never shows here
+        user = services.get_user_by_email(form.email.data)
+        if user is not None and user.is_active:
+            link = links.absolute("accounts.reset_password",
+                                  token=services.make_password_reset_token(user))
+            queue_templated_email(user, _l("Reset your password"), "email/reset.txt", link=link)
+
+    return act(send, category="info", to=url_for("accounts.login"),
+               success=_("If an account uses that address, we have sent it a link to reset the password."))
 
 
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
@@ -166,18 +166,15 @@ def reset_password(token):
     form = ResetPasswordForm()
     if not form.validate_on_submit():
         return render_template("accounts/reset.html", form=form), 400 if form.errors else 200
-    try:
+
+    def reset():
         user = services.reset_password(token, form.password.data)
-    except DomainError as err:
-        db.session.rollback()
-        if err.field == "token":
-            flash(err.message, "error")
-            return redirect(url_for("accounts.forgot_password"))
-        return form_error(form, err, "accounts/reset.html")
-    services.record_audit("auth.password_reset", user, user, client_ip())
-    db.session.commit()
-    flash(_("Your password is changed. You can sign in now."), "success")
-    return redirect(url_for("accounts.login"))
+        services.record_audit("auth.password_reset", user, user, client_ip())
+
+    # A bad or expired token is no field of this form: it is flashed on the forgot-password page.
+    return act(reset, success=_("Your password is changed. You can sign in now."),
+               to=url_for("accounts.login"), form=form, template="accounts/reset.html",
+               error_to=url_for("accounts.forgot_password"))
 
 
 @bp.route("/settings/email", methods=["GET", "POST"])
@@ -186,35 +183,30 @@ def change_email():
     form = EmailChangeForm()
     if not form.validate_on_submit():
         return render_template("accounts/email.html", form=form), 400 if form.errors else 200
-    try:
+
+    def send():
         token = services.make_email_change_token(current_user, form.email.data, form.password.data)
-    except DomainError as err:
-        return form_error(form, err, "accounts/email.html")
-    link = url_for("accounts.confirm_email", token=token, _external=True)
-    queue_templated_email(current_user._get_current_object(), _l("Confirm your new email address"),
-                          "email/confirm_email.txt", to=form.email.data, link=link)
-    db.session.commit()
-    flash(_("We have sent a confirmation link to %(email)s.", email=form.email.data), "info")
-    return redirect(url_for("accounts.edit_profile"))
+        link = links.absolute("accounts.confirm_email", token=token)
+        queue_templated_email(current_user._get_current_object(), _l("Confirm your new email address"),
+                              "email/confirm_email.txt", to=form.email.data, link=link)
+
+    return act(send, success=_("We have sent a confirmation link to %(email)s.", email=form.email.data),
+               category="info", to=url_for("accounts.edit_profile"), form=form,
+               template="accounts/email.html")
 
 
 @bp.route("/settings/email/confirm/<token>", methods=["GET", "POST"])
 def confirm_email(token):
-    from marketplace.accounts.forms import ConfirmForm
+    if request.method == "GET":
+        return render_template("accounts/confirm_email.html")
 
-    form = ConfirmForm()
-    if not form.validate_on_submit():
-        return render_template("accounts/confirm_email.html", form=form)
-    try:
+    def confirm():
         user = services.confirm_email_change(token)
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-        return redirect(url_for("main.home"))
-    services.record_audit("auth.email_change", user, user, client_ip())
-    db.session.commit()
-    flash(_("Your email address is now %(email)s.", email=user.email), "success")
-    return redirect(url_for("main.home"))
+        services.record_audit("auth.email_change", user, user, client_ip())
+        return user
+
+    return act(confirm, success=lambda user: _("Your email address is now %(email)s.", email=user.email),
+               to=url_for("main.home"))
 
 
 @bp.route("/settings/delete", methods=["GET", "POST"])
@@ -224,17 +216,14 @@ def delete_account():
     if not form.validate_on_submit():
         return render_template("accounts/delete.html", form=form), 400 if form.errors else 200
     user = current_user._get_current_object()
-    try:
+
+    def delete():
         services.delete_account(user, form.password.data)
-    except DomainError as err:
-        db.session.rollback()
-        return form_error(form, err, "accounts/delete.html")
-    services.record_audit("account.delete", user, user, client_ip())
-    db.session.commit()
-    session.clear()
-    logout_user()  # after clear(): it leaves the flag that deletes the remember cookie
-    flash(_("Your account is deleted. What you wrote stays, attributed to “deleted user”."), "info")
-    return redirect(url_for("main.home"))
+        services.record_audit("account.delete", user, user, client_ip())
+
+    return act(delete, then=_forget_session, category="info", to=url_for("main.home"),
+               success=_("Your account is deleted. What you wrote stays, attributed to “deleted user”."),
+               form=form, template="accounts/delete.html")
 
 
 @bp.route("/people/<int:user_id>")

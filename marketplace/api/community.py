@@ -2,13 +2,13 @@
 
 from datetime import datetime
 
-from flask import url_for
 from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field
 from spectree import Response
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from marketplace import links, policy
 from marketplace.accounts.permissions import can_read_community, can_reply_to_thread
 from marketplace.api.auth import require_scope, viewer
 from marketplace.api.knowledge import PROBLEMS
@@ -16,10 +16,10 @@ from marketplace.api.problems import ApiProblem
 from marketplace.api.spec import Page, spec
 from marketplace.api.views import bp, link_header, page_args, page_envelope
 from marketplace.communities.models import Community
-from marketplace.communities.services import visible_communities_for
 from marketplace.extensions import db
 from marketplace.forums import services as forums
-from marketplace.forums.models import VISIBLE, Post, Thread
+from marketplace.forums.models import Post, Thread
+from marketplace.web import paginate
 
 
 class PageQuery(BaseModel):
@@ -85,14 +85,14 @@ class PostIn(BaseModel):
 def _community(c: Community) -> dict:
     return {"slug": c.slug, "name": c.name, "description_html": c.description_html, "themes": list(c.themes or []),
             "countries": list(c.countries or []), "is_private": c.is_private, "members": c.member_count,
-            "url": url_for("communities.show", slug=c.slug, _external=True)}
+            "url": links.absolute("communities.show", slug=c.slug)}
 
 
 def _thread(t: Thread) -> dict:
     return {"id": t.id, "title": t.title, "kind": t.kind, "tags": list(t.tags or []), "category": t.category.name,
             "author": t.author.display_name if t.author else None, "is_pinned": t.is_pinned,
             "is_locked": t.is_locked, "accepted_post": t.accepted_post_id, "posts": t.post_count,
-            "last_post_at": t.last_post_at, "url": url_for("forums.thread", thread_id=t.id, _external=True)}
+            "last_post_at": t.last_post_at, "url": links.absolute("forums.thread", thread_id=t.id)}
 
 
 def _readable_community(slug: str) -> Community:
@@ -107,7 +107,7 @@ def _readable_thread(thread_id: int, who) -> Thread:
     thread = db.session.scalar(select(Thread).where(Thread.id == thread_id)
                                .options(selectinload(Thread.community), selectinload(Thread.category),
                                         selectinload(Thread.author)))
-    if thread is None or not can_read_community(who, thread.community) or not forums.can_see_thread(who, thread):
+    if thread is None or not policy.visible(who, "thread", thread):
         raise ApiProblem(404, "Not Found", _("No such thread."))
     return thread
 
@@ -117,10 +117,9 @@ def _readable_thread(thread_id: int, who) -> Thread:
 def list_communities(query: PageQuery):
     """Public communities, and the private ones the caller belongs to."""
     page, per_page = page_args()
-    q = visible_communities_for(viewer())
-    total = db.session.scalar(select(func.count()).select_from(q.subquery()))
-    items = db.session.scalars(q.order_by(Community.name).limit(per_page).offset((page - 1) * per_page))
-    envelope = page_envelope([_community(c) for c in items], total, page, per_page)
+    found = paginate(select(Community).where(policy.clause(viewer(), "community", Community))
+                     .order_by(Community.name), per_page, page)
+    envelope = page_envelope(found.map(_community))
     return CommunityList(**envelope), 200, link_header(envelope)
 
 
@@ -136,12 +135,10 @@ def list_threads(slug: str, query: PageQuery):
     """Visible threads of a community, latest activity first."""
     community = _readable_community(slug)
     page, per_page = page_args()
-    q = select(Thread).where(Thread.community_id == community.id, Thread.status == VISIBLE)
-    total = db.session.scalar(select(func.count()).select_from(q.subquery()))
-    items = db.session.scalars(q.options(selectinload(Thread.category), selectinload(Thread.author))
-                               .order_by(Thread.last_post_at.desc(), Thread.id.desc())
-                               .limit(per_page).offset((page - 1) * per_page))
-    envelope = page_envelope([_thread(t) for t in items], total, page, per_page)
+    q = (select(Thread).where(Thread.community_id == community.id, policy.public_clause("thread", Thread))
+         .options(selectinload(Thread.category), selectinload(Thread.author))
+         .order_by(Thread.last_post_at.desc(), Thread.id.desc()))
+    envelope = page_envelope(paginate(q, per_page, page).map(_thread))
     return ThreadList(**envelope), 200, link_header(envelope)
 
 
@@ -151,15 +148,12 @@ def list_posts(thread_id: int, query: PageQuery):
     """A thread and a page of its visible posts, oldest first."""
     thread = _readable_thread(thread_id, viewer())
     page, per_page = page_args()
-    q = select(Post).where(Post.thread_id == thread.id, Post.status == VISIBLE, Post.is_deleted.is_(False))
-    total = db.session.scalar(select(func.count()).select_from(q.subquery()))
-    posts = db.session.scalars(q.options(selectinload(Post.author)).order_by(Post.number)
-                               .limit(per_page).offset((page - 1) * per_page))
-    items = [{"number": p.number, "status": p.status, "author": p.author.display_name if p.author else None,
-              "body_html": p.body_html, "created_at": p.created_at, "edited_at": p.edited_at,
-              "is_accepted": p.id == thread.accepted_post_id}
-             for p in posts]
-    envelope = page_envelope(items, total, page, per_page)
+    q = (select(Post).where(Post.thread_id == thread.id, policy.public_clause("post", Post))
+         .options(selectinload(Post.author)).order_by(Post.number))
+    envelope = page_envelope(paginate(q, per_page, page).map(lambda p: {
+        "number": p.number, "status": p.status, "author": p.author.display_name if p.author else None,
+        "body_html": p.body_html, "created_at": p.created_at, "edited_at": p.edited_at,
+        "is_accepted": p.id == thread.accepted_post_id}))
     return PostList(thread=ThreadOut(**_thread(thread)), **envelope), 200, link_header(envelope)
 
 

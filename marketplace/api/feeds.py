@@ -3,12 +3,13 @@ project's progress reports. Only public content: drafts, private communities and
 approved never appear."""
 
 from feedgen.feed import FeedGenerator
-from flask import Blueprint, abort, current_app, make_response, url_for
+from flask import Blueprint, abort, current_app, make_response
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from marketplace import links, policy
 from marketplace.database import utcnow
 from marketplace.extensions import db
 from marketplace.i18n import country_name, is_country
@@ -23,7 +24,7 @@ def _feed(feed_id: str, title: str, page_url: str, entries) -> object:
     fg.id(feed_id)
     fg.title(f"{title} · {current_app.config['SITE_NAME']}")
     fg.link(href=page_url, rel="alternate")
-    fg.link(href=url_for(_endpoint(), _external=True, **_view_args()), rel="self")
+    fg.link(href=links.absolute(_endpoint(), **_view_args()), rel="self")
     fg.language(str(get_locale() or "en").replace("_", "-"))  # the language the titles are in
     newest = None
     for entry_id, entry_title, url, updated, summary, author in reversed(list(entries)):
@@ -57,7 +58,8 @@ def _view_args() -> dict:
 def _practices(**where):
     from marketplace.knowledge.models import Practice, PracticeCountry, PracticeTheme
 
-    query = (select(Practice).where(Practice.status == "published")
+    query = (select(Practice).where(Practice.status == "published",
+                                    policy.clause(None, "practice", Practice))
              .options(selectinload(Practice.owner))
              .order_by(Practice.updated_at.desc()).limit(LIMIT))
     if "theme" in where:
@@ -67,14 +69,14 @@ def _practices(**where):
         query = query.where(Practice.id.in_(select(PracticeCountry.practice_id)
                                             .where(PracticeCountry.country == where["country"])))
     for p in db.session.scalars(query):
-        url = url_for("knowledge.show", slug=p.slug, _external=True)
+        url = links.absolute("knowledge.show", slug=p.slug)
         yield (url, p.title, url, p.updated_at, p.summary, p.owner.public_name if p.owner else None)
 
 
 @bp.get("/practices.atom")
 def practices():
-    return _feed(url_for(".practices", _external=True), _("New and updated practices"),
-                 url_for("knowledge.index", _external=True), _practices())
+    return _feed(links.absolute("feeds.practices"), _("New and updated practices"),
+                 links.absolute("knowledge.index"), _practices())
 
 
 @bp.get("/practices/theme/<theme>.atom")
@@ -83,9 +85,9 @@ def practices_by_theme(theme):
 
     if theme not in THEMES:
         abort(404)
-    return _feed(url_for(".practices_by_theme", theme=theme, _external=True),
+    return _feed(links.absolute("feeds.practices_by_theme", theme=theme),
                  _("Practices on %(theme)s", theme=THEMES[theme]),
-                 url_for("knowledge.index", theme=theme, _external=True), _practices(theme=theme))
+                 links.absolute("knowledge.index", theme=theme), _practices(theme=theme))
 
 
 @bp.get("/practices/country/<code>.atom")
@@ -93,35 +95,36 @@ def practices_by_country(code):
     code = code.upper()
     if not is_country(code):
         abort(404)
-    return _feed(url_for(".practices_by_country", code=code, _external=True),
+    return _feed(links.absolute("feeds.practices_by_country", code=code),
                  _("Practices in %(country)s", country=country_name(code)),
-                 url_for("knowledge.index", country=code, _external=True), _practices(country=code))
+                 links.absolute("knowledge.index", country=code), _practices(country=code))
 
 
 @bp.get("/communities/<slug>/threads.atom")
 def community_threads(slug):
     from marketplace.communities.models import Community
-    from marketplace.forums.models import VISIBLE, Post, Thread
+    from marketplace.forums.models import Post, Thread
 
     community = db.session.scalar(select(Community).where(Community.slug == slug))
-    if community is None or community.is_private:
+    if not policy.visible(None, "community", community):  # feeds are read anonymously
         abort(404)
     threads = db.session.scalars(
-        select(Thread).where(Thread.community_id == community.id, Thread.status == VISIBLE)
+        select(Thread).where(Thread.community_id == community.id,
+                             policy.clause(None, "thread", Thread, container=False))
         .options(selectinload(Thread.author)).order_by(Thread.created_at.desc()).limit(LIMIT)).all()
     first_posts = {p.thread_id: p for p in db.session.scalars(
         select(Post).where(Post.thread_id.in_([t.id for t in threads]), Post.number == 1))}
 
     def entries():
         for t in threads:
-            url = url_for("forums.thread", thread_id=t.id, _external=True)
+            url = links.absolute("forums.thread", thread_id=t.id)
             post = first_posts.get(t.id)
-            body = post.body_html if post is not None and post.is_visible else ""
+            body = post.body_html if policy.visible(None, "post", post) else ""
             yield (url, t.title, url, t.created_at, body, t.author.public_name if t.author else None)
 
-    return _feed(url_for(".community_threads", slug=slug, _external=True),
+    return _feed(links.absolute("feeds.community_threads", slug=slug),
                  _("New threads in %(name)s", name=community.name),
-                 url_for("communities.show", slug=slug, _external=True), entries())
+                 links.absolute("communities.show", slug=slug), entries())
 
 
 @bp.get("/projects/<slug>/reports.atom")
@@ -129,13 +132,13 @@ def project_reports(slug):
     from marketplace.projects.models import ProgressReport, Project
 
     project = db.session.scalar(select(Project).where(Project.slug == slug))
-    if project is None or not project.is_public:
+    if not policy.visible(None, "project", project):
         abort(404)
     reports = db.session.scalars(
         select(ProgressReport).where(ProgressReport.project_id == project.id)
         .options(selectinload(ProgressReport.author))
         .order_by(ProgressReport.created_at.desc()).limit(LIMIT)).all()
-    page = url_for("projects.show", slug=slug, _external=True)
+    page = links.absolute("projects.show", slug=slug)
 
     def entries():
         for r in reports:
@@ -143,5 +146,5 @@ def project_reports(slug):
                    f"{page}#report-{r.id}", r.created_at, r.body_html,
                    r.author.public_name if r.author else None)
 
-    return _feed(url_for(".project_reports", slug=slug, _external=True),
+    return _feed(links.absolute("feeds.project_reports", slug=slug),
                  _("Progress reports: %(title)s", title=project.title), page, entries())

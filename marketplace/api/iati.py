@@ -5,9 +5,10 @@ Anonymous donors appear as "Anonymous" (the transparency page's public names), n
 
 from datetime import datetime
 
-from flask import current_app, url_for
+from flask import current_app
 from lxml import etree
 
+from marketplace import links
 from marketplace.accounts.models import OrganizationType
 from marketplace.database import utcnow
 from marketplace.ledger.money import plain_minor
@@ -55,7 +56,7 @@ def activity_xml(project, report, latest_values: dict[int, float]) -> bytes:
     _budget(activity, project)
     _transactions(activity, project, report)
     link = etree.SubElement(activity, "document-link", {
-        "url": url_for("projects.transparency_page", slug=project.slug, _external=True), "format": "text/html"})
+        "url": links.absolute("projects.transparency_page", slug=project.slug), "format": "text/html"})
     _sub(link, "title", "Transparency page: money in and out, objectives and evidence")
     _sub(link, "category", code="A12")  # DocumentCategory: activity web page
     for objective in project.objectives:

@@ -6,9 +6,10 @@ from flask import url_for
 from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field
 from spectree import Response
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from marketplace import links, policy
 from marketplace.accounts.permissions import can_adapt_practice, can_edit_practice, can_view_practice
 from marketplace.api.auth import require_scope, viewer
 from marketplace.api.problems import ApiProblem, Problem
@@ -18,6 +19,7 @@ from marketplace.cases.models import CaseStudy
 from marketplace.extensions import db
 from marketplace.knowledge import queries, services
 from marketplace.knowledge.models import Practice, Revision
+from marketplace.web import paginate
 
 PROBLEMS = {"HTTP_400": Problem, "HTTP_401": Problem, "HTTP_403": Problem, "HTTP_404": Problem,
             "HTTP_409": Problem, "HTTP_422": Problem}
@@ -123,7 +125,7 @@ def _summary(p: Practice) -> dict:
             "endorsements": p.endorsement_count, "adaptations": p.adaptation_count,
             "adapted_from": p.parent.slug if p.parent is not None and can_view_practice(viewer(), p.parent) else None,
             "published_at": p.published_at, "updated_at": p.updated_at,
-            "url": url_for("knowledge.show", slug=p.slug, _external=True)}
+            "url": links.absolute("knowledge.show", slug=p.slug)}
 
 
 def _full(p: Practice) -> PracticeOut:
@@ -159,10 +161,8 @@ def list_practices(query: PracticeQuery):
     args = query.model_dump(exclude_none=True)
     status = args.get("status") or "published"
     select_ = queries.browse_query(viewer(), {**args, "status": status})
-    total = db.session.scalar(select(func.count()).select_from(select_.order_by(None).subquery()))
-    items = db.session.scalars(select_.options(selectinload(Practice.parent))
-                               .limit(per_page).offset((page - 1) * per_page)).all()
-    envelope = page_envelope([_summary(p) for p in items], total, page, per_page)
+    found = paginate(select_.options(selectinload(Practice.parent)), per_page, page)
+    envelope = page_envelope(found.map(_summary))
     return PracticeList(**envelope), 200, link_header(envelope)
 
 
@@ -277,7 +277,7 @@ def _case(c) -> dict:
             "organization": c.organization.name if c.organization else None, "period_start": c.period_start,
             "period_end": c.period_end, "practices": [p.slug for p in c.practices if can_view_practice(who, p)],
             "language": c.language, "updated_at": c.updated_at,
-            "url": url_for("cases.show", slug=c.slug, _external=True),
+            "url": links.absolute("cases.show", slug=c.slug),
             "metrics": [{"metric": m.definition.slug, "name": m.definition.name, "unit": m.definition.unit,
                          "direction": m.definition.direction, "baseline": m.baseline, "result": m.result,
                          "target": m.target, "period": m.period_label, "evidence_url": m.evidence_url}
@@ -285,9 +285,7 @@ def _case(c) -> dict:
 
 
 def _cases_query(who):
-    from marketplace.cases.services import visible_clause
-
-    return (select(CaseStudy).where(visible_clause(who))
+    return (select(CaseStudy).where(policy.clause(who, "case", CaseStudy))
             .options(selectinload(CaseStudy.metrics), selectinload(CaseStudy.practices),
                      selectinload(CaseStudy.organization)))
 
@@ -303,9 +301,7 @@ def list_case_studies(query: CaseQuery):
     if filters.get("country"):
         filters["country"] = filters["country"].upper()
     q = list_query(viewer(), filters).options(selectinload(CaseStudy.practices))
-    total = db.session.scalar(select(func.count()).select_from(q.order_by(None).subquery()))
-    items = db.session.scalars(q.limit(per_page).offset((page - 1) * per_page))
-    envelope = page_envelope([_case(c) for c in items], total, page, per_page)
+    envelope = page_envelope(paginate(q, per_page, page).map(_case))
     return CaseList(**envelope), 200, link_header(envelope)
 
 

@@ -9,6 +9,7 @@ from spectree import Response
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from marketplace import links
 from marketplace.accounts.permissions import can_pledge, can_view_pledge, can_view_project
 from marketplace.api.auth import require_scope, viewer
 from marketplace.api.knowledge import PROBLEMS
@@ -17,6 +18,7 @@ from marketplace.api.spec import Page, spec
 from marketplace.api.views import bp, link_header, page_args, page_envelope
 from marketplace.extensions import db
 from marketplace.ledger.money import plain_minor
+from marketplace.paging import page_of
 from marketplace.projects import ranking
 from marketplace.projects import services as projects
 from marketplace.projects.models import Project
@@ -118,7 +120,7 @@ def _summary(p: Project, score: float) -> dict:
             "currency": p.currency, "goal": _money(p, p.goal_minor), "raised": _money(p, p.raised_minor),
             "released": _money(p, p.released_minor), "funding_model": p.funding_model, "deadline": p.deadline,
             "countries": p.countries, "themes": p.themes, "score": round(score, 4),
-            "url": url_for("projects.show", slug=p.slug, _external=True)}
+            "url": links.absolute("projects.show", slug=p.slug)}
 
 
 def _load(slug: str) -> Project:
@@ -138,8 +140,7 @@ def list_projects(query: ProjectQuery):
     filters = {"theme": query.theme or "", "country": (query.country or "").upper(),
                "funding_model": query.funding_model or "", "kind": query.kind or ""}
     found, scores = ranking.discover(filters)
-    shown = found[(page - 1) * per_page: page * per_page]
-    envelope = page_envelope([_summary(p, scores[p.id].value) for p in shown], len(found), page, per_page)
+    envelope = page_envelope(page_of(found, page, per_page).map(lambda p: _summary(p, scores[p.id].value)))
     return ProjectList(**envelope), 200, link_header(envelope)
 
 
@@ -149,20 +150,20 @@ def get_project(slug: str):
     """A project with its objectives (status and latest actual value), progress reports and budget."""
     p = _load(slug)
     score = ranking.scores_for([p])[p.id].value
-    objectives = []
+    objectives: list = []  # dicts, validated by ProjectOut
     for o in p.objectives:
         latest = projects.latest_value(o)
         objectives.append({"id": o.id, "title": o.title, "indicator": o.indicator, "unit": o.unit,
                            "baseline": o.baseline, "target": o.target, "due_at": o.due_at,
                            "actual": latest.actual if latest else None, "status": projects.current_status(o),
                            "tranche": _money(p, o.tranche_minor)})
-    reports = [{"id": r.id, "body_html": r.body_html, "created_at": r.created_at,
+    reports: list = [{"id": r.id, "body_html": r.body_html, "created_at": r.created_at,
                 "author": r.author.display_name if r.author else None} for r in p.reports]
     return ProjectOut(**_summary(p, score), description_html=p.description_html, objectives=objectives,
                       reports=reports, budget=[{"item": b.item, "amount": _money(p, b.amount_minor)}
                                                for b in p.budget_lines],
-                      transparency_url=url_for("projects.transparency_page", slug=p.slug, _external=True),
-                      iati_url=url_for("opendata.project_iati", slug=p.slug, _external=True))
+                      transparency_url=links.absolute("projects.transparency_page", slug=p.slug),
+                      iati_url=links.absolute("opendata.project_iati", slug=p.slug))
 
 
 def _pledge_out(pledge: Pledge) -> PledgeOut:

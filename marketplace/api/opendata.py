@@ -5,10 +5,11 @@ import csv
 import io
 import json
 
-from flask import Blueprint, Response, abort, stream_with_context, url_for
+from flask import Blueprint, Response, abort, stream_with_context
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from marketplace import links, policy
 from marketplace.extensions import db
 from marketplace.projects.transparency import csv_cell
 
@@ -30,13 +31,14 @@ def _iso(value):
 def practice_records():
     from marketplace.knowledge.models import Practice, PracticeOrganization
 
-    query = (select(Practice).where(Practice.status == "published").order_by(Practice.id)
+    query = (select(Practice).where(Practice.status == "published",
+                                    policy.clause(None, "practice", Practice)).order_by(Practice.id)
              .options(selectinload(Practice.countries), selectinload(Practice.themes),
                       selectinload(Practice.tags), selectinload(Practice.owner), selectinload(Practice.parent),
                       selectinload(Practice.organization_links).selectinload(PracticeOrganization.organization)))
     for p in db.session.scalars(query.execution_options(yield_per=500)):
         yield {
-            "id": p.id, "slug": p.slug, "url": url_for("knowledge.show", slug=p.slug, _external=True),
+            "id": p.id, "slug": p.slug, "url": links.absolute("knowledge.show", slug=p.slug),
             "title": p.title, "summary": p.summary, "countries": [c.country for c in p.countries],
             "themes": [t.theme for t in p.themes], "tags": [t.tag for t in p.tags], "level": p.level,
             "language": p.language, "licence": p.licence, "source_url": p.source_url,
@@ -53,12 +55,13 @@ def practice_records():
 def case_records():
     from marketplace.cases.models import CaseStudy
 
-    query = (select(CaseStudy).where(CaseStudy.status == "published").order_by(CaseStudy.id)
+    query = (select(CaseStudy).where(CaseStudy.status == "published",
+                                     policy.clause(None, "case", CaseStudy)).order_by(CaseStudy.id)
              .options(selectinload(CaseStudy.metrics), selectinload(CaseStudy.practices),
                       selectinload(CaseStudy.organization)))
     for c in db.session.scalars(query.execution_options(yield_per=500)):
         yield {
-            "id": c.id, "slug": c.slug, "url": url_for("cases.show", slug=c.slug, _external=True),
+            "id": c.id, "slug": c.slug, "url": links.absolute("cases.show", slug=c.slug),
             "title": c.title, "summary": c.summary, "country": c.country,
             "organization": c.organization.name if c.organization else None,
             "period_start": _iso(c.period_start), "period_end": _iso(c.period_end),
@@ -140,7 +143,7 @@ def project_iati(slug):
 
     project = db.session.scalar(select(Project).where(Project.slug == slug)
                                 .options(selectinload(Project.objectives), selectinload(Project.organization)))
-    if project is None or not project.is_public:
+    if not policy.visible(None, "project", project):
         abort(404)
     latest = {}
     for objective in project.objectives:

@@ -73,7 +73,7 @@ def search(query: SearchQuery):
     try:
         page = engine.query(query.q, filters, viewer(), query.page, query.sort)
     except storage.IndexUnavailable:
-        indexer.request_rebuild(current_app._get_current_object())
+        indexer.request_rebuild(current_app._get_current_object())  # type: ignore[attr-defined]
         raise ApiProblem(503, "Service Unavailable", _("The search index is being rebuilt; try again soon."),
                          headers={"Retry-After": "30"}) from None
     hits = [HitOut(id=h.doc_id, kind=h.kind, title_html=str(h.title), snippet_html=str(h.snippet),

@@ -1,15 +1,12 @@
 """Settings page for personal API tokens."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from marketplace.accounts.forms import ConfirmForm
 from marketplace.api import tokens
 from marketplace.api.forms import TokenForm
-from marketplace.errors import DomainError
-from marketplace.extensions import db
-from marketplace.web import form_error
+from marketplace.web import act
 
 bp = Blueprint("tokens", __name__, url_prefix="/settings/tokens")
 
@@ -23,7 +20,7 @@ def _no_store(response):
 
 def _page(form, plaintext=None, status=200):
     return render_template("api/tokens.html", form=form, tokens=tokens.user_tokens(current_user),
-                           plaintext=plaintext, confirm_form=ConfirmForm()), status
+                           plaintext=plaintext), status
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -32,26 +29,15 @@ def index():
     form = TokenForm()
     if not form.validate_on_submit():
         return _page(form, status=400 if form.errors else 200)
-    try:
-        token, plaintext = tokens.create_token(current_user, form.name.data, form.scopes.data)
-    except DomainError as err:
-        db.session.rollback()
-        return form_error(form, err, "api/tokens.html", tokens=tokens.user_tokens(current_user),
-                          plaintext=None, confirm_form=ConfirmForm())
-    db.session.commit()
-    return _page(TokenForm(formdata=None), plaintext=plaintext)
+    # The new token is shown once, on this page: the answer is the page, not a redirect.
+    return act(lambda: tokens.create_token(current_user, form.name.data, form.scopes.data),
+               to=lambda created: _page(TokenForm(formdata=None), plaintext=created[1]),
+               form=form, template="api/tokens.html",
+               context=lambda: {"tokens": tokens.user_tokens(current_user), "plaintext": None})
 
 
 @bp.route("/<int:token_id>/revoke", methods=["POST"])
 @login_required
 def revoke(token_id):
-    if not ConfirmForm().validate_on_submit():
-        return redirect(url_for(".index"))
-    try:
-        tokens.revoke_token(current_user, token_id)
-    except DomainError as err:
-        flash(err.message, "error")
-        return redirect(url_for(".index"))
-    db.session.commit()
-    flash(_("The token is revoked; it stops working now."), "success")
-    return redirect(url_for(".index"))
+    return act(lambda: tokens.revoke_token(current_user, token_id),
+               success=_("The token is revoked; it stops working now."), to=url_for(".index"))

@@ -9,14 +9,16 @@ from flask_babel import gettext as _
 from pydantic import BaseModel
 from spectree import Response
 
+from marketplace import policy
 from marketplace.accounts.models import User
-from marketplace.api.auth import require_scope
+from marketplace.api.auth import require_scope, viewer
 from marketplace.api.problems import ApiProblem, Problem, problem_response
 from marketplace.api.spec import openapi_document, spec
 from marketplace.errors import DomainError
 from marketplace.extensions import csrf, db, limiter
+from marketplace.paging import Page
 from marketplace.security import CSP
-from marketplace.web import audit_refusal
+from marketplace.web import audit_refusal, page_arg, per_page_arg
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # no cookies are read: the API authenticates with Bearer tokens only
@@ -67,25 +69,23 @@ def _after(response):
 
 
 def page_args() -> tuple[int, int]:
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-        per_page = min(MAX_PER_PAGE, max(1, int(request.args.get("per_page", DEFAULT_PER_PAGE))))
-    except ValueError:
-        raise ApiProblem(400, "Bad Request", _("page and per_page must be whole numbers.")) from None
-    return page, per_page
+    """The bounded page and per_page (see paging.page_number: never an error)."""
+    return page_arg(), per_page_arg(DEFAULT_PER_PAGE, MAX_PER_PAGE)
 
 
-def page_envelope(items: list, total: int, page: int, per_page: int) -> dict:
-    """A page of items with self/next/prev links (also sent as a Link header by `paged`)."""
+def page_envelope(page: Page) -> dict:
+    """A page of (already serialised) items with self/next/prev links (also sent as a Link
+    header by `link_header`)."""
     args = request.args.to_dict()
 
     def link(n):
-        return url_for(request.endpoint, **{**(request.view_args or {}), **args, "page": n, "per_page": per_page})
+        return url_for(request.endpoint, **{**(request.view_args or {}), **args, "page": n,
+                                            "per_page": page.per_page})
 
-    has_next = page * per_page < total
-    links = {"self": link(page), "next": link(page + 1) if has_next else None,
-             "prev": link(page - 1) if page > 1 else None}
-    return {"items": items, "page": page, "per_page": per_page, "total": total, "links": links}
+    links = {"self": link(page.page), "next": link(page.next_num) if page.has_next else None,
+             "prev": link(page.prev_num) if page.has_prev else None}
+    return {"items": page.items, "page": page.page, "per_page": page.per_page, "total": page.total,
+            "links": links}
 
 
 def link_header(envelope: dict) -> dict:
@@ -146,7 +146,7 @@ def me():
 def profile(user_id: int):
     """A public profile."""
     user = db.session.get(User, user_id)
-    if user is None or user.is_deleted:
+    if not policy.visible(viewer(), "profile", user):
         raise ApiProblem(404, "Not Found", _("No such person."))
     return profile_out(user)
 

@@ -10,10 +10,11 @@ from marketplace.accounts.permissions import can_manage_metric_definitions
 from marketplace.cases import benchmark, services
 from marketplace.cases.forms import MetricDefinitionForm
 from marketplace.cases.models import CaseStudy, Metric, MetricDefinition
-from marketplace.cases.views import save_and_show
+from marketplace.cases.views import show_saved
 from marketplace.extensions import db
 from marketplace.i18n import REGION_LABELS, country_name, region_of, translated
-from marketplace.web import ListPage, page_arg, require
+from marketplace.paging import Page, page_of
+from marketplace.web import act, page_arg, require
 
 bp = Blueprint("benchmarks", __name__, url_prefix="/benchmarks")
 TABLE_ROWS = 50
@@ -52,12 +53,11 @@ def _benchmark_filters(points: list[benchmark.Point]) -> dict:
     }
 
 
-def _table_page(ranked: list, highlight: int | None) -> ListPage:
+def _table_page(ranked: list, highlight: int | None) -> Page:
     """The requested page of the ranking; without ?page=, the page holding the highlighted case."""
     at = next((i for i, (p, _s) in enumerate(ranked) if p.case_id == highlight), 0)
     number = page_arg() if "page" in request.args else at // TABLE_ROWS + 1
-    start = (number - 1) * TABLE_ROWS
-    return ListPage(ranked[start:start + TABLE_ROWS], number, TABLE_ROWS, len(ranked))
+    return page_of(ranked, number, TABLE_ROWS)
 
 
 @bp.route("/<slug>")
@@ -89,11 +89,11 @@ def create():
     form = MetricDefinitionForm()
     if not form.validate_on_submit():
         return _definition_form(form, None, 400 if form.errors else 200)
-    return save_and_show(
-        lambda: services.create_metric_definition(
-            slug=form.slug.data.strip(), name=form.name.data, unit=form.unit.data or "",
-            direction=form.direction.data, description=form.description.data or ""),
-        _("The metric is saved."), form, "cases/definition_form.html", definition=None)
+    return act(lambda: services.create_metric_definition(
+        slug=form.slug.data.strip(), name=form.name.data, unit=form.unit.data or "",
+        direction=form.direction.data, description=form.description.data or ""),
+        success=_("The metric is saved."), to=show_saved, form=form,
+        template="cases/definition_form.html", context={"definition": None})
 
 
 @bp.route("/<slug>/edit", methods=["GET", "POST"])
@@ -107,11 +107,11 @@ def edit(slug):
         form.description.data = definition.description_source
     if not form.validate_on_submit():
         return _definition_form(form, definition, 400 if form.errors else 200)
-    return save_and_show(
-        lambda: services.update_metric_definition(
-            definition, name=form.name.data, unit=form.unit.data or "",
-            direction=form.direction.data, description=form.description.data or ""),
-        _("The metric is saved."), form, "cases/definition_form.html", definition=definition)
+    return act(lambda: services.update_metric_definition(
+        definition, name=form.name.data, unit=form.unit.data or "",
+        direction=form.direction.data, description=form.description.data or ""),
+        success=_("The metric is saved."), to=show_saved, form=form,
+        template="cases/definition_form.html", context={"definition": definition})
 
 
 def require_manage() -> None:

@@ -23,6 +23,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Length, Optional
 
+from marketplace import policy
 from marketplace.accounts.models import Organization, OrganizationMember
 from marketplace.accounts.permissions import is_moderator
 from marketplace.cases.models import DIRECTION_LABELS, SECTIONS, MetricDefinition
@@ -143,10 +144,6 @@ class MetricDefinitionForm(FlaskForm):
                                 description=MARKDOWN_HINT)
 
 
-class ConfirmForm(FlaskForm):
-    """A bare POST button (revert): the CSRF token only."""
-
-
 # --- between forms and services -------------------------------------------------------------
 
 def set_choices(form: CaseStudyForm, user, case) -> None:
@@ -178,7 +175,7 @@ def fill_form(form: CaseStudyForm, case) -> None:
     form.organization_id.data = str(case.organization_id or "")
     for section in SECTIONS:
         getattr(form, section).data = getattr(case, f"{section}_source")
-    form.practices.data = "\n".join(p.slug for p in case.practices if not p.is_draft)
+    form.practices.data = "\n".join(p.slug for p in case.practices if policy.is_public("practice", p))
     form.coauthors.data = ", ".join(u.email for u in case.coauthors)
     while len(form.metrics):
         form.metrics.pop_entry()

@@ -7,19 +7,18 @@ from math import isfinite
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, true
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from marketplace import i18n
+from marketplace import i18n, policy
 from marketplace.accounts.models import Organization, OrganizationMember, User
-from marketplace.accounts.permissions import is_moderator, is_signed_in
+from marketplace.accounts.permissions import is_moderator
 from marketplace.accounts.services import unique_slug
 from marketplace.cases.models import (
     SECTIONS,
     CaseStudy,
     Metric,
     MetricDefinition,
-    case_study_author,
     case_study_practice,
 )
 from marketplace.database import utcnow
@@ -101,23 +100,11 @@ class CaseInput:
     metrics: list[MetricInput] = field(default_factory=list)
 
 
-def visible_clause(user):
-    """SQL condition: the case studies `user` may see (drafts only to authors, moderators)."""
-    if is_moderator(user):
-        return true()
-    public = CaseStudy.status != Status.DRAFT.value
-    if not is_signed_in(user):
-        return public
-    coauthored = select(case_study_author.c.case_study_id).where(
-        case_study_author.c.user_id == user.id)
-    return public | (CaseStudy.owner_id == user.id) | CaseStudy.id.in_(coauthored)
-
-
 def _practices(slugs: list[str]) -> list[Practice]:
     """Published or archived practices only: every reader of the case study may see them."""
     wanted = list(dict.fromkeys(s for s in slugs if s))
     found = {p.slug: p for p in db.session.scalars(
-        select(Practice).where(Practice.slug.in_(wanted), Practice.status != Status.DRAFT.value))}
+        select(Practice).where(Practice.slug.in_(wanted), policy.public_clause("practice", Practice)))}
     for slug in wanted:
         if slug not in found:
             raise InvalidInput("practices", _("No practice is published at “%(slug)s”.", slug=slug))
@@ -126,10 +113,8 @@ def _practices(slugs: list[str]) -> list[Practice]:
 
 def visible_practice_slugs(viewer, slugs: list[str]) -> set[str]:
     """Those of `slugs` naming a practice `viewer` may see (old revisions may name drafts)."""
-    from marketplace.knowledge.services import visible_clause as practice_visible
-
     return set(db.session.scalars(select(Practice.slug).where(
-        Practice.slug.in_(slugs), practice_visible(viewer)))) if slugs else set()
+        Practice.slug.in_(slugs), policy.clause(viewer, "practice", Practice)))) if slugs else set()
 
 
 def _coauthors(emails: list[str], owner_id: int | None) -> list[User]:
@@ -315,7 +300,7 @@ def _input_from_snapshot(data: dict, case: CaseStudy) -> CaseInput:
     emails = list(db.session.scalars(select(User.email).where(
         User.id.in_(data.get("coauthor_ids", [])), User.is_deleted.is_(False))))
     existing_practices = set(db.session.scalars(select(Practice.slug).where(
-        Practice.slug.in_(data.get("practices", [])), Practice.status != Status.DRAFT.value)))
+        Practice.slug.in_(data.get("practices", [])), policy.public_clause("practice", Practice))))
     existing_defs = set(db.session.scalars(select(MetricDefinition.slug)))
     return CaseInput(
         title=data.get("title") or case.title, summary=data.get("summary", ""),
@@ -366,7 +351,7 @@ LIST_SORTS = {
 def list_query(viewer, f: dict):
     """Case studies `viewer` may see, filtered by country, language, org_type, theme (through the
     practices applied), title words (q) and metric, in a LIST_SORTS order; page and API alike."""
-    query = select(CaseStudy).where(visible_clause(viewer))
+    query = select(CaseStudy).where(policy.clause(viewer, "case", CaseStudy))
     if f.get("country"):
         query = query.where(CaseStudy.country == f["country"])
     if f.get("language"):

@@ -1,10 +1,10 @@
 """Case studies: browse, page, create, edit, history, diff, revert."""
 
+from collections.abc import Sequence
+
 from flask import (
     Blueprint,
     abort,
-    flash,
-    redirect,
     render_template,
     request,
     url_for,
@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, load_only, selectinload
 
+from marketplace import policy
 from marketplace.accounts.models import ORGANIZATION_TYPE_LABELS
 from marketplace.accounts.permissions import (
     can_create_case_study,
@@ -24,18 +25,16 @@ from marketplace.accounts.permissions import (
 from marketplace.cases import benchmark, services
 from marketplace.cases.forms import (
     CaseStudyForm,
-    ConfirmForm,
     case_input,
     fill_form,
     set_choices,
 )
 from marketplace.cases.models import SECTION_LABELS, SECTIONS, CaseStudy, case_study_practice
-from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.i18n import country_choices, format_number, language_choices, region_of
 from marketplace.knowledge import revisions
 from marketplace.knowledge.models import THEMES, Practice
-from marketplace.web import form_error, page_arg, require
+from marketplace.web import act, paginate, require
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -64,8 +63,7 @@ def _filters() -> dict:
 @bp.route("/")
 def index():
     f = _filters()
-    page = db.paginate(services.list_query(current_user, f), page=page_arg(), per_page=PER_PAGE,
-                       error_out=False)
+    page = paginate(services.list_query(current_user, f), per_page=PER_PAGE)
     return render_template(
         "cases/index.html", page=page, f=f, countries=country_choices(_("All countries")),
         themes=THEMES, org_types=ORGANIZATION_TYPE_LABELS, languages=language_choices(),
@@ -86,17 +84,9 @@ def show(slug):
         section_labels=SECTION_LABELS, can_edit=can_edit_case_study(current_user, case))
 
 
-def save_and_show(action, message: str, form, template: str, **context):
-    """Run one service call: on a domain error re-render the form with it; otherwise commit,
-    flash `message` and show (`.show` of this blueprint) the object the call returns."""
-    try:
-        saved = action()
-    except DomainError as err:
-        db.session.rollback()
-        return form_error(form, err, template, **context)
-    db.session.commit()
-    flash(message, "success")
-    return redirect(url_for(".show", slug=saved.slug))
+def show_saved(saved) -> str:
+    """The page (`.show` of the current blueprint) of what a service call saved."""
+    return url_for(".show", slug=saved.slug)
 
 
 def _form_page(form, case, status=200):
@@ -113,9 +103,9 @@ def create():
         form.practices.data = request.args["practice"]
     if form.add_row.data or not form.validate_on_submit():
         return _form_page(form, None, 400 if form.errors else 200)
-    return save_and_show(
-        lambda: services.create_case_study(current_user, case_input(form), form.message.data),
-        _("The case study is saved."), form, "cases/form.html", case=None)
+    return act(lambda: services.create_case_study(current_user, case_input(form), form.message.data),
+               success=_("The case study is saved."), to=show_saved, form=form,
+               template="cases/form.html", context={"case": None})
 
 
 @bp.route("/<slug>/edit", methods=["GET", "POST"])
@@ -129,10 +119,10 @@ def edit(slug):
     set_choices(form, current_user, case)
     if form.add_row.data or not form.validate_on_submit():
         return _form_page(form, case, 400 if form.errors else 200)
-    return save_and_show(
-        lambda: services.update_case_study(case, current_user, case_input(form),
-                                           form.message.data),
-        _("The case study is saved."), form, "cases/form.html", case=case)
+    return act(lambda: services.update_case_study(case, current_user, case_input(form),
+                                                  form.message.data),
+               success=_("The case study is saved."), to=show_saved, form=form,
+               template="cases/form.html", context={"case": case})
 
 
 @bp.route("/<slug>/history")
@@ -161,17 +151,9 @@ def diff(slug):
 def revert(slug, number):
     case = _get(slug)
     require(can_edit_case_study(current_user, case))
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        services.revert_case_study(case, current_user, number)
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-        return redirect(url_for(".history", slug=slug))
-    db.session.commit()
-    flash(_("Revision %(n)d is restored as a new revision.", n=number), "success")
-    return redirect(url_for(".show", slug=slug))
+    return act(lambda: services.revert_case_study(case, current_user, number),
+               success=_("Revision %(n)d is restored as a new revision.", n=number),
+               to=url_for(".show", slug=slug), error_to=url_for(".history", slug=slug))
 
 
 # Built once (:practice_id); building it cost as much as running it.
@@ -189,8 +171,8 @@ _PRACTICE_CASES = (
 def _practice_cases():
     """`case_studies_for(practice)` for templates/cases/_for_practice.html (one query)."""
 
-    def case_studies_for(practice: Practice) -> list[CaseStudy]:
-        return db.session.scalars(_PRACTICE_CASES.where(services.visible_clause(current_user)),
+    def case_studies_for(practice: Practice) -> Sequence[CaseStudy]:
+        return db.session.scalars(_PRACTICE_CASES.where(policy.clause(current_user, "case", CaseStudy)),
                                   {"practice_id": practice.id}).all()
 
     return {"case_studies_for": case_studies_for}

@@ -92,16 +92,15 @@ THREADS = [
 
 
 def seed() -> None:
-    with current_app.test_request_context():  # services build links and translate
-        hours = current_app.config.get("FORUMS_NEW_ACCOUNT_HOURS")
-        current_app.config["FORUMS_NEW_ACCOUNT_HOURS"] = 0  # demo accounts are just created
-        first_email = db.session.scalar(select(func.max(EmailOutbox.id))) or 0
-        try:
-            _seed()
-        finally:
-            current_app.config["FORUMS_NEW_ACCOUNT_HOURS"] = hours if hours is not None else 24
-        db.session.execute(delete(EmailOutbox).where(EmailOutbox.id > first_email))
-        db.session.flush()
+    hours = current_app.config.get("FORUMS_NEW_ACCOUNT_HOURS")
+    current_app.config["FORUMS_NEW_ACCOUNT_HOURS"] = 0  # demo accounts are just created
+    first_email = db.session.scalar(select(func.max(EmailOutbox.id))) or 0
+    try:
+        _seed()
+    finally:
+        current_app.config["FORUMS_NEW_ACCOUNT_HOURS"] = hours if hours is not None else 24
+    db.session.execute(delete(EmailOutbox).where(EmailOutbox.id > first_email))
+    db.session.flush()
 
 
 def _user(users: dict, key: str) -> User:

@@ -45,7 +45,3 @@ class JoinRequestForm(FlaskForm):
 
 class RoleForm(FlaskForm):
     role = SelectField(_l("Role"), choices=choices(ROLE_LABELS.items()))
-
-
-class EmptyForm(FlaskForm):
-    """A POST with only the CSRF token."""

@@ -6,11 +6,12 @@ community's moderation page lists.
 
 import secrets
 
-from flask import g, has_app_context, url_for
+from flask import g, has_app_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
 
+from marketplace import links, policy
 from marketplace.accounts.models import User
 from marketplace.accounts.services import parse_tags, record_audit, slugify, unique_slug
 from marketplace.communities.models import (
@@ -33,14 +34,7 @@ DEFAULT_CATEGORIES = ("General", "Questions and answers")
 
 def member_role(community: Community, user) -> str | None:
     """The user's role in the community, or None; cached for the app context (request)."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    cache = g.setdefault("community_roles", {}) if has_app_context() else {}
-    key = (community.id, user.id)
-    if key not in cache:
-        cache[key] = db.session.scalar(select(CommunityMember.role).where(
-            CommunityMember.community_id == community.id, CommunityMember.user_id == user.id))
-    return cache[key]
+    return policy.community_role(user, community.id)
 
 
 def _forget_roles() -> None:
@@ -149,7 +143,7 @@ def request_to_join(community: Community, user: User, message: str = "") -> Join
     req = JoinRequest(community_id=community.id, user_id=user.id, message=message[:1000])
     db.session.add(req)
     db.session.flush()
-    link = url_for("communities.requests", slug=community.slug)
+    link = links.path("communities.requests", slug=community.slug)
     for moderator in moderators_of(community):
         notify(moderator, kinds.MODERATION, _l("%(name)s asks to join %(community)s",
                name=user.display_name, community=community.name), link, actor=user)
@@ -169,7 +163,7 @@ def decide_request(moderator: User, req: JoinRequest, approve: bool, ip: str | N
     message = (_l("You are now a member of %(community)s", community=community.name) if approve
                else _l("Your request to join %(community)s was declined", community=community.name))
     notify(req.user, kinds.MODERATION, message,
-           url_for("communities.show", slug=community.slug), actor=moderator)
+           links.path("communities.show", slug=community.slug), actor=moderator)
 
 
 def regenerate_invitation(moderator: User, community: Community, ip: str | None = None) -> str:
@@ -210,7 +204,7 @@ def remove_member(moderator: User, community: Community, member: CommunityMember
     _drop_member(community, member)
     record_audit("community.member.remove", moderator, user, ip, community_id=community.id)
     notify(user, kinds.MODERATION, _l("You were removed from %(community)s",
-           community=community.name), url_for("communities.index"), actor=moderator)
+           community=community.name), links.path("communities.index"), actor=moderator)
 
 
 def set_role(owner: User, community: Community, member: CommunityMember, role: str,
@@ -226,12 +220,3 @@ def set_role(owner: User, community: Community, member: CommunityMember, role: s
     _forget_roles()
 
 
-def visible_communities_for(user):
-    """Communities a user may read: public ones, their own private ones."""
-    query = select(Community)
-    if getattr(user, "is_authenticated", False) and user.is_moderator:
-        return query
-    if getattr(user, "is_authenticated", False):
-        mine = select(CommunityMember.community_id).where(CommunityMember.user_id == user.id)
-        return query.where((Community.is_private.is_(False)) | (Community.id.in_(mine)))
-    return query.where(Community.is_private.is_(False))

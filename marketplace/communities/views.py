@@ -1,27 +1,28 @@
 """Community pages: list, create, edit, the community page, members, joining and leaving."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from collections.abc import Sequence
+
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from marketplace import links, policy
 from marketplace.accounts import permissions as perm
 from marketplace.accounts.models import User
 from marketplace.communities import services
 from marketplace.communities.forms import (
     CommunityForm,
     EditCommunityForm,
-    EmptyForm,
     JoinRequestForm,
     RoleForm,
 )
 from marketplace.communities.models import Community, CommunityMember, JoinRequest
-from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.forums import services as forums
 from marketplace.forums.models import Thread
-from marketplace.web import client_ip, form_error, page_arg, require
+from marketplace.web import act, client_ip, paginate, require
 
 bp = Blueprint("communities", __name__, url_prefix="/communities")
 
@@ -30,23 +31,18 @@ def load(slug: str) -> Community:
     return db.one_or_404(select(Community).where(Community.slug == slug))
 
 
-def _done(message: str, community: Community, endpoint: str = "communities.show"):
-    db.session.commit()
-    flash(message, "success")
-    return redirect(url_for(endpoint, slug=community.slug))
+def _show(community: Community) -> str:
+    return url_for("communities.show", slug=community.slug)
 
 
-def _failed(err: DomainError, community: Community):
-    db.session.rollback()
-    flash(err.message, "error")
-    return redirect(url_for("communities.show", slug=community.slug))
+def _members(community: Community) -> str:
+    return url_for("communities.members", slug=community.slug)
 
 
 @bp.route("/")
 def index():
     query = select(Community).order_by(Community.member_count.desc(), Community.name)
-    page = db.paginate(query, page=page_arg(), per_page=20, error_out=False)
-    return render_template("communities/index.html", page=page)
+    return render_template("communities/index.html", page=paginate(query, per_page=20))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -56,28 +52,25 @@ def create():
     form = CommunityForm()
     if not form.validate_on_submit():
         return render_template("communities/form.html", form=form), 400 if form.errors else 200
-    try:
-        community = services.create_community(
-            current_user, name=form.name.data, slug=form.slug.data or "",
-            description=form.description.data, themes=form.themes.data,
-            countries=form.countries.data, is_private=form.is_private.data)
-    except DomainError as err:
-        db.session.rollback()
-        return form_error(form, err, "communities/form.html")
-    return _done(_("Your community is ready. Invite people to join."), community)
+    return act(lambda: services.create_community(
+        current_user, name=form.name.data, slug=form.slug.data or "",
+        description=form.description.data, themes=form.themes.data,
+        countries=form.countries.data, is_private=form.is_private.data),
+        success=_("Your community is ready. Invite people to join."), to=_show,
+        form=form, template="communities/form.html")
 
 
 @bp.route("/<slug>/")
 def show(slug: str):
     community = load(slug)
     can_read = perm.can_read_community(current_user, community)
-    recent = []
+    recent: Sequence[Thread] = []
     if can_read:
         recent = db.session.scalars(
             select(Thread).options(joinedload(Thread.category),
                                    joinedload(Thread.last_poster).lazyload(User.roles))
             .where(Thread.community_id == community.id,
-                   forums.thread_visible_filter(current_user, community))
+                   policy.clause(current_user, "thread", Thread, container=False))
             .order_by(Thread.last_post_at.desc()).limit(10)).all()
     return render_template(
         "communities/show.html", community=community, can_read=can_read, recent=recent,
@@ -85,7 +78,7 @@ def show(slug: str):
         role=services.member_role(community, current_user),
         pending=services.pending_request(community, current_user),
         read_marks=forums.last_read(current_user, [t.id for t in recent]),
-        form=EmptyForm(), request_form=JoinRequestForm())
+        request_form=JoinRequestForm())
 
 
 @bp.route("/<slug>/edit", methods=["GET", "POST"])
@@ -98,15 +91,11 @@ def edit(slug: str):
     if not form.validate_on_submit():
         return render_template("communities/form.html", form=form, community=community), (
             400 if form.errors else 200)
-    try:
-        services.update_community(
-            current_user, community, name=form.name.data, description=form.description.data,
-            themes=form.themes.data, countries=form.countries.data,
-            is_private=form.is_private.data)
-    except DomainError as err:
-        db.session.rollback()
-        return form_error(form, err, "communities/form.html", community=community)
-    return _done(_("Community saved."), community)
+    return act(lambda: services.update_community(
+        current_user, community, name=form.name.data, description=form.description.data,
+        themes=form.themes.data, countries=form.countries.data, is_private=form.is_private.data),
+        success=_("Community saved."), to=_show(community), form=form,
+        template="communities/form.html", context={"community": community})
 
 
 @bp.route("/<slug>/members")
@@ -116,9 +105,8 @@ def members(slug: str):
     query = (select(CommunityMember).options(joinedload(CommunityMember.user))
              .where(CommunityMember.community_id == community.id)
              .order_by(CommunityMember.role.desc(), CommunityMember.joined_at))
-    page = db.paginate(query, page=page_arg(), per_page=50, error_out=False)
     return render_template(
-        "communities/members.html", community=community, page=page, form=EmptyForm(),
+        "communities/members.html", community=community, page=paginate(query, per_page=50),
         role_form=RoleForm(), can_moderate=perm.can_moderate_community(current_user, community),
         can_manage=perm.can_manage_community(current_user, community))
 
@@ -127,26 +115,16 @@ def members(slug: str):
 @login_required
 def join(slug: str):
     community = load(slug)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    try:
-        services.join(community, current_user)
-    except DomainError as err:
-        return _failed(err, community)
-    return _done(_("Welcome to %(name)s!", name=community.name), community)
+    return act(lambda: services.join(community, current_user),
+               success=_("Welcome to %(name)s!", name=community.name), to=_show(community))
 
 
 @bp.post("/<slug>/leave")
 @login_required
 def leave(slug: str):
     community = load(slug)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    try:
-        services.leave(community, current_user)
-    except DomainError as err:
-        return _failed(err, community)
-    return _done(_("You left %(name)s.", name=community.name), community)
+    return act(lambda: services.leave(community, current_user),
+               success=_("You left %(name)s.", name=community.name), to=_show(community))
 
 
 @bp.post("/<slug>/request")
@@ -156,11 +134,8 @@ def request_to_join(slug: str):
     form = JoinRequestForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        services.request_to_join(community, current_user, form.message.data or "")
-    except DomainError as err:
-        return _failed(err, community)
-    return _done(_("Your request was sent to the moderators."), community)
+    return act(lambda: services.request_to_join(community, current_user, form.message.data or ""),
+               success=_("Your request was sent to the moderators."), to=_show(community))
 
 
 @bp.route("/<slug>/requests")
@@ -172,8 +147,7 @@ def requests(slug: str):
         select(JoinRequest).options(joinedload(JoinRequest.user))
         .where(JoinRequest.community_id == community.id, JoinRequest.status == "pending")
         .order_by(JoinRequest.created_at)).all()
-    return render_template("communities/requests.html", community=community, rows=rows,
-                           form=EmptyForm())
+    return render_template("communities/requests.html", community=community, rows=rows)
 
 
 @bp.post("/<slug>/requests/<int:request_id>/<any(approve, decline):decision>")
@@ -182,28 +156,21 @@ def decide(slug: str, request_id: int, decision: str):
     community = load(slug)
     require(perm.can_moderate_community(current_user, community))
     req = db.get_or_404(JoinRequest, request_id)
-    if req.community_id != community.id or not EmptyForm().validate_on_submit():
+    if req.community_id != community.id:
         abort(404)
-    try:
-        services.decide_request(current_user, req, decision == "approve", client_ip())
-    except DomainError as err:
-        return _failed(err, community)
-    return _done(_("Request answered."), community, "communities.requests")
+    return act(lambda: services.decide_request(current_user, req, decision == "approve", client_ip()),
+               success=_("Request answered."),
+               to=url_for("communities.requests", slug=community.slug), error_to=_show(community))
 
 
 @bp.route("/<slug>/invite/<token>", methods=["GET", "POST"])
 @login_required
 def invitation(slug: str, token: str):
     community = load(slug)
-    form = EmptyForm()
-    if not form.validate_on_submit():
-        return render_template("communities/invitation.html", community=community, form=form,
-                               token=token)
-    try:
-        services.join_by_invitation(community, current_user, token)
-    except DomainError as err:
-        return _failed(err, community)
-    return _done(_("Welcome to %(name)s!", name=community.name), community)
+    if request.method == "GET":
+        return render_template("communities/invitation.html", community=community, token=token)
+    return act(lambda: services.join_by_invitation(community, current_user, token),
+               success=_("Welcome to %(name)s!", name=community.name), to=_show(community))
 
 
 @bp.post("/<slug>/invite")
@@ -211,11 +178,9 @@ def invitation(slug: str, token: str):
 def regenerate_invitation(slug: str):
     community = load(slug)
     require(perm.can_moderate_community(current_user, community))
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    services.regenerate_invitation(current_user, community, client_ip())
-    return _done(_("A new invitation link is ready; the old one no longer works."), community,
-                 "communities.members")
+    return act(lambda: services.regenerate_invitation(current_user, community, client_ip()),
+               success=_("A new invitation link is ready; the old one no longer works."),
+               to=_members(community))
 
 
 def _member_or_404(community: Community, user_id: int) -> CommunityMember:
@@ -231,13 +196,8 @@ def remove_member(slug: str, user_id: int):
     community = load(slug)
     require(perm.can_moderate_community(current_user, community))
     member = _member_or_404(community, user_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    try:
-        services.remove_member(current_user, community, member, client_ip())
-    except DomainError as err:
-        return _failed(err, community)
-    return _done(_("Member removed."), community, "communities.members")
+    return act(lambda: services.remove_member(current_user, community, member, client_ip()),
+               success=_("Member removed."), to=_members(community), error_to=_show(community))
 
 
 @bp.post("/<slug>/members/<int:user_id>/role")
@@ -249,16 +209,13 @@ def set_role(slug: str, user_id: int):
     form = RoleForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        services.set_role(current_user, community, member, form.role.data, client_ip())
-    except DomainError as err:
-        return _failed(err, community)
-    return _done(_("Role changed."), community, "communities.members")
+    return act(lambda: services.set_role(current_user, community, member, form.role.data, client_ip()),
+               success=_("Role changed."), to=_members(community), error_to=_show(community))
 
 
 @bp.app_template_global()
 def community_invite_url(community: Community) -> str | None:
     if not community.invite_token:
         return None
-    return url_for("communities.invitation", slug=community.slug, token=community.invite_token,
-                   _external=True) if request else None
+    return links.absolute("communities.invitation", slug=community.slug,
+                          token=community.invite_token)

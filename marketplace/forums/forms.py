@@ -59,7 +59,3 @@ class MoveForm(FlaskForm):
 
 class DiscussForm(FlaskForm):
     category = SelectField(_l("Category"), coerce=int)
-
-
-class EmptyForm(FlaskForm):
-    """A POST with only the CSRF token."""

@@ -4,11 +4,12 @@ Every action is recorded with record_audit(..., community_id=…) so the communi
 page can list it; the author of a hidden, restored or approved post is notified.
 """
 
-from flask import url_for
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
+from marketplace import links
 from marketplace.accounts.models import User
 from marketplace.accounts.services import end_all_login_sessions, record_audit
 from marketplace.communities.services import moderators_of
@@ -38,7 +39,7 @@ def flag_post(reporter: User, post: Post, reason: str) -> Flag:
                 reason=reason[:1000])
     db.session.add(flag)
     db.session.flush()
-    link = url_for("moderation.community_queue", slug=thread.community.slug)
+    link = links.path("moderation.community_queue", slug=thread.community.slug)
     for moderator in moderators_of(thread.community):
         notify(moderator, kinds.MODERATION, _l("A post in “%(title)s” was flagged: %(reason)s",
                title=thread.title, reason=reason[:120]), link, actor=reporter)

@@ -1,6 +1,6 @@
 """Moderation pages: the community queue and audit log, the global queue, and the actions."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload, selectinload
@@ -8,13 +8,12 @@ from sqlalchemy.orm import joinedload, selectinload
 from marketplace.accounts import permissions as perm
 from marketplace.accounts.models import AuditEvent, User
 from marketplace.communities.views import load as load_community
-from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.forums import moderation, services
-from marketplace.forums.forms import EmptyForm, HideForm, MoveForm
+from marketplace.forums.forms import HideForm, MoveForm
 from marketplace.forums.models import Category, Flag, Post, Thread
 from marketplace.forums.views import load_post, load_thread
-from marketplace.web import client_ip, require, safe_next
+from marketplace.web import act, client_ip, require, safe_next
 
 bp = Blueprint("moderation", __name__)
 
@@ -26,7 +25,7 @@ def _queues(community_id: int | None) -> dict:
         joinedload(Flag.post).joinedload(Post.author))).all()
     pending = db.session.scalars(moderation.pending_posts(community_id).options(
         joinedload(Post.author), joinedload(Post.thread).joinedload(Thread.community))).all()
-    return {"flags": flags, "pending": pending, "form": EmptyForm(), "hide_form": HideForm()}
+    return {"flags": flags, "pending": pending, "hide_form": HideForm()}
 
 
 @bp.route("/communities/<slug>/moderation")
@@ -48,24 +47,14 @@ def global_queue():
                            **_queues(None))
 
 
-def _back(default: str):
-    return redirect(safe_next(request.form.get("next"), default))
+def _back(default: str) -> str:
+    return safe_next(request.form.get("next"), default)
 
 
 def _act(post_or_thread_community, action, success: str, default: str):
-    """Run a moderation action (a callable) with the standard permission, commit and flash."""
+    """Run a moderation action (a callable) with the standard permission."""
     require(perm.can_moderate_community(current_user, post_or_thread_community))
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    try:
-        action()
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-        return _back(default)
-    db.session.commit()
-    flash(success, "success")
-    return _back(default)
+    return act(action, success=success, to=_back(default))
 
 
 @bp.post("/posts/<int:post_id>/<any(hide, restore, approve, reject):action>")
@@ -131,10 +120,6 @@ def move(thread_id: int):
 def suspend(user_id: int, action: str):
     user = db.get_or_404(User, user_id)
     require(perm.can_suspend_user(current_user, user))
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    moderation.suspend_user(current_user, user, action == "suspend", client_ip())
-    db.session.commit()
-    flash(_("Account suspended: it can no longer sign in.") if action == "suspend"
-          else _("Account reinstated."), "success")
-    return _back(url_for("accounts.profile", user_id=user.id))
+    return act(lambda: moderation.suspend_user(current_user, user, action == "suspend", client_ip()),
+               success=_("Account suspended: it can no longer sign in.") if action == "suspend"
+               else _("Account reinstated."), to=_back(url_for("accounts.profile", user_id=user.id)))

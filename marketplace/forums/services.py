@@ -8,14 +8,16 @@ a post becomes visible (at once, or when a moderator approves it).
 """
 
 import re
+from collections.abc import Sequence
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import joinedload
 
+from marketplace import links, policy
 from marketplace.accounts.models import User
 from marketplace.accounts.permissions import can_moderate_community
 from marketplace.accounts.services import parse_tags, slugify
@@ -25,6 +27,7 @@ from marketplace.errors import InvalidInput, PermissionDenied
 from marketplace.extensions import db
 from marketplace.forums import mentions
 from marketplace.forums.models import (
+    HIDDEN,
     PENDING,
     QUESTION,
     REACTIONS,
@@ -85,7 +88,7 @@ def page_of(number: int) -> int:
 
 
 def post_url(post: Post) -> str:
-    return url_for("forums.thread", thread_id=post.thread_id, page=page_of(post.number),
+    return links.path("forums.thread", thread_id=post.thread_id, page=page_of(post.number),
                    _anchor=f"post-{post.number}")
 
 
@@ -206,10 +209,7 @@ def watchers_of(thread: Thread) -> list[User]:
     watcher_ids = select(Watch.user_id).where(
         (Watch.thread_id == thread.id) | (Watch.category_id == thread.category_id))
     query = select(User).where(User.id.in_(watcher_ids), User.is_deleted.is_(False))
-    if thread.community.is_private:
-        query = query.where(User.id.in_(select(CommunityMember.user_id).where(
-            CommunityMember.community_id == thread.community_id)))
-    return list(db.session.scalars(query))
+    return [u for u in db.session.scalars(query) if policy.visible(u, "thread", thread)]
 
 
 def edit_post(editor: User, post: Post, body: str) -> None:
@@ -251,21 +251,21 @@ def toggle_reaction(user: User, post: Post, kind: str) -> bool:
         raise InvalidInput("kind", _("Choose one of the offered options."))
     removed = db.session.execute(delete(Reaction).where(
         Reaction.post_id == post.id, Reaction.user_id == user.id, Reaction.kind == kind))
-    if not removed.rowcount:
+    if not removed.rowcount:  # type: ignore[attr-defined]
         db.session.add(Reaction(post_id=post.id, user_id=user.id, kind=kind))
     counter = _COUNTERS[kind]
-    delta = -1 if removed.rowcount else 1
+    delta = -1 if removed.rowcount else 1  # type: ignore[attr-defined]
     db.session.execute(update(Post).where(Post.id == post.id)
                        .values({counter: getattr(Post, counter) + delta}))
     db.session.flush()
     db.session.refresh(post, [counter])
-    return not removed.rowcount
+    return not removed.rowcount  # type: ignore[attr-defined]
 
 
 _COUNTERS = {"helpful": "helpful_count", "thanks": "thanks_count"}
 
 
-def reaction_summary(posts: list[Post], user) -> tuple[dict, set]:
+def reaction_summary(posts: Sequence[Post], user) -> tuple[dict, set]:
     """({post_id: {kind: count}}, {(post_id, kind) the user gave}); one query, for a reader."""
     counts = {p.id: {kind: getattr(p, attr) for kind, attr in _COUNTERS.items()} for p in posts}
     mine: set[tuple[int, str]] = set()
@@ -278,7 +278,7 @@ def reaction_summary(posts: list[Post], user) -> tuple[dict, set]:
 def accept_answer(user: User, thread: Thread, post: Post) -> None:
     if thread.kind != QUESTION or thread.author_id != user.id:
         raise PermissionDenied(_("Only the person who asked can accept an answer."))
-    if post.thread_id != thread.id or post.number == 1 or not post.is_visible:
+    if post.thread_id != thread.id or post.number == 1 or not policy.is_public("post", post):
         raise InvalidInput(None, _("Choose a visible reply in this thread."))
     thread.accepted_post_id = post.id
     db.session.flush()
@@ -344,52 +344,18 @@ def watch_category(user: User, category: Category) -> None:
 # --- queries for pages -----------------------------------------------------------------------
 
 
-def visible_post_filter(viewer, community: Community):
-    """Posts a viewer sees listed: everyone sees visible ones; moderators all; authors theirs."""
-    if can_moderate_community(viewer, community):
-        return True
-    if getattr(viewer, "is_authenticated", False):
-        return (Post.status != PENDING) | (Post.author_id == viewer.id)
-    return Post.status != PENDING
-
-
-def thread_visible_filter(viewer, community: Community):
-    if can_moderate_community(viewer, community):
-        return True
-    if getattr(viewer, "is_authenticated", False):
-        return (Thread.status == VISIBLE) | (
-            (Thread.status == PENDING) & (Thread.author_id == viewer.id))
-    return Thread.status == VISIBLE
-
-
-def can_see_thread(viewer, thread: Thread) -> bool:
-    if thread.status == VISIBLE or can_moderate_community(viewer, thread.community):
-        return True
-    return (thread.status == PENDING and getattr(viewer, "is_authenticated", False)
-            and thread.author_id == viewer.id)
-
-
-
-def readable_community_filter(viewer):
-    """SQL criterion on Community: the communities whose threads the viewer may read."""
-    from marketplace.accounts.permissions import is_moderator
-
-    if is_moderator(viewer):
-        return True
-    public = Community.is_private.is_(False)
-    if not getattr(viewer, "is_authenticated", False):
-        return public
-    mine = select(CommunityMember.community_id).where(CommunityMember.user_id == viewer.id)
-    return public | Community.id.in_(mine)
+def listed_post_filter(viewer):
+    """Posts of an already readable thread listed on its page: those the policy lets `viewer`
+    see, and the places of hidden and deleted ones (the page shows them without their body)."""
+    return policy.clause(viewer, "post", Post, container=False) | (Post.status == HIDDEN) | (
+        Post.is_deleted.is_(True) & (Post.status != PENDING))
 
 
 def threads_about(viewer, subject_type: str, subject_id: int) -> list[Thread]:
-    own = (Thread.author_id == viewer.id) if getattr(viewer, "is_authenticated", False) else False
     return list(db.session.scalars(
-        select(Thread).join(Community, Thread.community_id == Community.id)
-        .options(joinedload(Thread.community))
+        select(Thread).options(joinedload(Thread.community))
         .where(Thread.subject_type == subject_type, Thread.subject_id == subject_id,
-               readable_community_filter(viewer), (Thread.status == VISIBLE) | own)
+               policy.clause(viewer, "thread", Thread))
         .order_by(Thread.created_at)))
 
 

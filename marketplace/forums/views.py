@@ -1,39 +1,33 @@
 """Forum pages: categories, threads with their posts, replying, editing, reactions, Discuss."""
 
-from datetime import timedelta
-from functools import lru_cache
+from collections.abc import Sequence
 from types import SimpleNamespace
 
-from babel.dates import format_timedelta
 from flask import (
     Blueprint,
     abort,
     current_app,
-    flash,
-    g,
+    make_response,
     redirect,
     render_template,
     request,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import defer, joinedload
 
+from marketplace import policy
 from marketplace.accounts import permissions as perm
 from marketplace.accounts.models import User
 from marketplace.communities.views import load as load_community
-from marketplace.database import utcnow
-from marketplace.errors import DomainError
 from marketplace.extensions import db, limiter
 from marketplace.forums import services, subjects
 from marketplace.forums.forms import (
     CategoryForm,
     DiscussForm,
     EditPostForm,
-    EmptyForm,
     FlagForm,
     MoveForm,
     ReplyForm,
@@ -41,7 +35,8 @@ from marketplace.forums.forms import (
     ThreadForm,
 )
 from marketplace.forums.models import REACTIONS, Category, Post, Thread
-from marketplace.web import client_ip, form_error, page_arg, require
+from marketplace.paging import Page
+from marketplace.web import act, client_ip, page_arg, paginate, require
 
 bp = Blueprint("forums", __name__)
 
@@ -55,25 +50,6 @@ def _user_key() -> str:
 
 
 post_rate_limit = limiter.limit(_post_limit, key_func=_user_key, methods=["POST"])
-
-
-@bp.app_template_filter("since")
-def since(value) -> str:
-    """Like the |ago filter, cached by rounded age: a thread page shows many dates."""
-    if "since" not in g:
-        g.since = (utcnow(), str(get_locale()))
-    now, locale = g.since
-    seconds = max(0, int((now - value).total_seconds()))
-    unit = next((u for limit, u in _UNITS if seconds < limit), 7 * 86400)
-    return _format_ago(seconds // unit * unit, locale)
-
-
-_UNITS = ((60, 1), (3600, 60), (86400, 3600), (30 * 86400, 86400))
-
-
-@lru_cache(maxsize=4096)
-def _format_ago(seconds: int, locale: str) -> str:
-    return format_timedelta(timedelta(seconds=-seconds), add_direction=True, locale=locale)
 
 
 def _labels(lazy: dict) -> dict:
@@ -93,14 +69,17 @@ def load_thread(thread_id: int) -> Thread:
     thread = db.one_or_404(select(Thread).options(
         joinedload(Thread.community), joinedload(Thread.category)).where(Thread.id == thread_id))
     require(perm.can_read_community(current_user, thread.community))
-    if not services.can_see_thread(current_user, thread):
+    if not policy.visible(current_user, "thread", thread):
         abort(404)
     return thread
 
 
 def load_post(post_id: int) -> Post:
+    """The post, or 404 for whoever the policy does not let see it (hidden, pending, deleted)."""
     post = db.get_or_404(Post, post_id)
     load_thread(post.thread_id)
+    if not policy.visible(current_user, "post", post):
+        abort(404)
     return post
 
 
@@ -110,15 +89,13 @@ def category(slug: str, category_slug: str):
     community = category.community
     query = (select(Thread).options(joinedload(Thread.last_poster).lazyload(User.roles))
              .where(Thread.category_id == category.id,
-                    services.thread_visible_filter(current_user, community))
+                    policy.clause(current_user, "thread", Thread, container=False))
              .order_by(Thread.is_pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc()))
-    page = db.paginate(query, page=page_arg(), per_page=services.PER_PAGE, error_out=False,
-                       count=False)
-    page.total = category.thread_count
+    page = paginate(query, per_page=services.PER_PAGE, total=category.thread_count)
     return render_template(
         "forums/category.html", community=community, category=category, page=page,
         read_marks=services.last_read(current_user, [t.id for t in page.items]),
-        watching=services.is_watching(current_user, category=category), form=EmptyForm(),
+        watching=services.is_watching(current_user, category=category),
         can_post=perm.can_post_in_community(current_user, community))
 
 
@@ -130,10 +107,10 @@ def new_category(slug: str):
     form = CategoryForm()
     if not form.validate_on_submit():
         return render_template("forums/category_form.html", form=form, community=community)
-    category = services.create_category(community, form.name.data, form.description.data or "")
-    db.session.commit()
-    flash(_("Category created."), "success")
-    return redirect(url_for("forums.category", slug=slug, category_slug=category.slug))
+    return act(lambda: services.create_category(community, form.name.data, form.description.data or ""),
+               success=_("Category created."),
+               to=lambda category: url_for("forums.category", slug=slug, category_slug=category.slug),
+               form=form, template="forums/category_form.html", context={"community": community})
 
 
 @bp.route("/communities/<slug>/c/<category_slug>/new", methods=["GET", "POST"])
@@ -151,18 +128,18 @@ def new_thread(slug: str, category_slug: str):
 
 
 def _create_thread(form, category: Category, subject, template: str, ctx: dict):
-    try:
-        thread = services.start_thread(
-            current_user, category, title=form.title.data, body=form.body.data,
-            kind=form.kind.data, tags=form.tags.data or "", subject=subject)
-    except DomainError as err:
-        db.session.rollback()
-        return form_error(form, err, template, **ctx)
-    db.session.commit()
-    if thread.status == "pending":
-        flash(_("Thanks! New members' first posts are read by a moderator before they appear."),
-              "success")
-    return redirect(url_for("forums.thread", thread_id=thread.id))
+    return act(lambda: services.start_thread(
+        current_user, category, title=form.title.data, body=form.body.data,
+        kind=form.kind.data, tags=form.tags.data or "", subject=subject),
+        success=lambda thread: _pending_note(thread.status),
+        to=lambda thread: url_for("forums.thread", thread_id=thread.id),
+        form=form, template=template, context=ctx)
+
+
+def _pending_note(status: str) -> str | None:
+    if status != "pending":
+        return None
+    return _("Thanks! New members' first posts are read by a moderator before they appear.")
 
 
 @bp.route("/threads/<int:thread_id>")
@@ -175,7 +152,7 @@ def thread(thread_id: int):
         select(Post).options(defer(Post.body_source), joinedload(Post.author).load_only(
             User.stored_name, User.email, User.is_deleted).lazyload(User.roles))  # User.display_name reads both
         .where(Post.thread_id == thread.id, Post.number.between(first, last),
-               services.visible_post_filter(current_user, thread.community))
+               services.listed_post_filter(current_user))
         .order_by(Post.number)).all()
     counts, mine = services.reaction_summary(posts, current_user)
     read_mark = services.last_read(current_user, [thread.id]).get(thread.id)
@@ -189,7 +166,7 @@ def thread(thread_id: int):
     html = render_template(
         "forums/thread.html", thread=thread, community=thread.community, posts=posts,
         post_view=post_view, read_mark=read_mark, can_moderate=can_moderate,
-        pagination=_pagination(page, pages), can_reply=can_reply,
+        pagination=Page(posts, page, services.PER_PAGE, thread.post_count), can_reply=can_reply,
         reply_form=ReplyForm() if can_reply and page == pages else None,
         move_form=_move_form(thread),
         watching=services.is_watching(current_user, thread=thread))
@@ -205,15 +182,10 @@ def _move_form(thread: Thread) -> MoveForm | None:
     return form
 
 
-def _record_read(thread: Thread, posts: list[Post], before: int | None) -> None:
+def _record_read(thread: Thread, posts: Sequence[Post], before: int | None) -> None:
     if current_user.is_authenticated and posts and (before is None or posts[-1].number > before):
         services.mark_read(current_user, thread, posts[-1].number)
         db.session.commit()
-
-
-def _pagination(page: int, pages: int) -> SimpleNamespace:
-    return SimpleNamespace(page=page, pages=pages, has_prev=page > 1, prev_num=page - 1,
-                           has_next=page < pages, next_num=page + 1)
 
 
 @bp.route("/threads/<int:thread_id>/reply", methods=["GET", "POST"])
@@ -228,21 +200,15 @@ def reply(thread_id: int):
             form.body.data = _quote(request.args.get("quote", type=int), thread)
         return render_template("forums/reply.html", form=form, thread=thread,
                                community=thread.community), 400 if form.errors else 200
-    try:
-        post = services.reply(current_user, thread, form.body.data)
-    except DomainError as err:
-        db.session.rollback()
-        return form_error(form, err, "forums/reply.html", thread=thread, community=thread.community)
-    db.session.commit()
-    if post.status == "pending":
-        flash(_("Thanks! New members' first posts are read by a moderator before they appear."),
-              "success")
-    return redirect(services.post_url(post))
+    return act(lambda: services.reply(current_user, thread, form.body.data),
+               success=lambda post: _pending_note(post.status), to=services.post_url, form=form,
+               template="forums/reply.html",
+               context={"thread": thread, "community": thread.community})
 
 
 def _quote(post_id: int | None, thread: Thread) -> str:
     post = db.session.get(Post, post_id) if post_id else None
-    if post is None or post.thread_id != thread.id or not post.is_visible:
+    if post is None or post.thread_id != thread.id or not policy.is_public("post", post):
         return ""
     name = post.author.public_name if post.author else _("deleted user")
     lines = [_("%(name)s wrote:", name=name)] + post.body_source.splitlines()
@@ -259,9 +225,11 @@ def edit_thread(thread_id: int):
     if not form.validate_on_submit():
         return render_template("forums/thread_edit.html", form=form, thread=thread,
                                community=thread.community)
-    services.edit_thread_title(current_user, thread, form.title.data, form.tags.data or "")
-    db.session.commit()
-    return redirect(url_for("forums.thread", thread_id=thread.id))
+    return act(lambda: services.edit_thread_title(current_user, thread, form.title.data,
+                                                  form.tags.data or ""),
+               to=url_for("forums.thread", thread_id=thread.id), form=form,
+               template="forums/thread_edit.html",
+               context={"thread": thread, "community": thread.community})
 
 
 @bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
@@ -274,22 +242,14 @@ def edit_post(post_id: int):
     ctx = {"post": post, "thread": post.thread, "community": post.thread.community}
     if not form.validate_on_submit():
         return render_template("forums/post_edit.html", form=form, **ctx)
-    try:
-        services.edit_post(current_user, post, form.body.data)
-    except DomainError as err:
-        db.session.rollback()
-        return form_error(form, err, "forums/post_edit.html", **ctx)
-    db.session.commit()
-    flash(_("Your changes are saved; earlier versions stay in the history."), "success")
-    return redirect(services.post_url(post))
+    return act(lambda: services.edit_post(current_user, post, form.body.data),
+               success=_("Your changes are saved; earlier versions stay in the history."),
+               to=services.post_url(post), form=form, template="forums/post_edit.html", context=ctx)
 
 
 @bp.route("/posts/<int:post_id>/history")
 def post_history(post_id: int):
     post = load_post(post_id)
-    if not post.is_visible and not perm.can_moderate_community(current_user,
-                                                               post.thread.community):
-        abort(404)
     return render_template("forums/history.html", post=post, thread=post.thread,
                            community=post.thread.community, revisions=services.revisions_of(post))
 
@@ -299,28 +259,27 @@ def post_history(post_id: int):
 def delete_post(post_id: int):
     post = load_post(post_id)
     require(perm.can_delete_post(current_user, post))
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    services.delete_post(current_user, post)
-    db.session.commit()
-    flash(_("Post deleted."), "success")
-    return redirect(services.post_url(post))
+    return act(lambda: services.delete_post(current_user, post), success=_("Post deleted."),
+               to=services.post_url(post))
 
 
 @bp.post("/posts/<int:post_id>/react/<kind>")
 @login_required
 def react(post_id: int, kind: str):
     post = load_post(post_id)
-    require(perm.can_react_to_post(current_user, post) and post.is_visible)
-    if kind not in REACTIONS or not EmptyForm().validate_on_submit():
+    require(perm.can_react_to_post(current_user, post))
+    if kind not in REACTIONS:
         abort(400)
-    services.toggle_reaction(current_user, post, kind)
-    db.session.commit()
-    if request.headers.get("HX-Request"):
-        counts, mine = services.reaction_summary([post], current_user)
-        return render_template("forums/_reactions.html", post=post, counts=counts, mine=mine,
-                               reaction_labels=_labels(REACTIONS), can_react=True, fragment=True)
-    return redirect(services.post_url(post))
+    return act(lambda: services.toggle_reaction(current_user, post, kind),
+               to=lambda _none: _reactions(post) if request.headers.get("HX-Request")
+               else services.post_url(post))
+
+
+def _reactions(post: Post):
+    counts, mine = services.reaction_summary([post], current_user)
+    return make_response(render_template(
+        "forums/_reactions.html", post=post, counts=counts, mine=mine,
+        reaction_labels=_labels(REACTIONS), can_react=True, fragment=True))
 
 
 @bp.post("/posts/<int:post_id>/accept")
@@ -328,17 +287,9 @@ def react(post_id: int, kind: str):
 def accept(post_id: int):
     post = load_post(post_id)
     require(perm.can_accept_answer(current_user, post.thread))
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    try:
-        services.accept_answer(current_user, post.thread, post)
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-        return redirect(services.post_url(post))
-    db.session.commit()
-    flash(_("Answer accepted. Thank you for closing the loop!"), "success")
-    return redirect(services.post_url(post))
+    return act(lambda: services.accept_answer(current_user, post.thread, post),
+               success=_("Answer accepted. Thank you for closing the loop!"),
+               to=services.post_url(post))
 
 
 @bp.post("/threads/<int:thread_id>/unaccept")
@@ -346,27 +297,20 @@ def accept(post_id: int):
 def unaccept(thread_id: int):
     thread = load_thread(thread_id)
     require(perm.can_accept_answer(current_user, thread))
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    services.unaccept_answer(current_user, thread)
-    db.session.commit()
-    return redirect(url_for("forums.thread", thread_id=thread.id))
+    return act(lambda: services.unaccept_answer(current_user, thread),
+               to=url_for("forums.thread", thread_id=thread.id))
 
 
 @bp.post("/threads/<int:thread_id>/<any(watch, unwatch):action>")
 @login_required
 def watch_thread(thread_id: int, action: str):
     thread = load_thread(thread_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    if action == "watch":
-        services.watch_thread(current_user, thread)
-    else:
-        services.unwatch(current_user, thread=thread)
-    db.session.commit()
-    flash(_("You will be notified of new posts.") if action == "watch"
-          else _("You no longer follow this thread."), "success")
-    return redirect(url_for("forums.thread", thread_id=thread.id))
+    watch = action == "watch"
+    return act(lambda: services.watch_thread(current_user, thread) if watch
+               else services.unwatch(current_user, thread=thread),
+               success=_("You will be notified of new posts.") if watch
+               else _("You no longer follow this thread."),
+               to=url_for("forums.thread", thread_id=thread.id))
 
 
 @bp.post("/categories/<int:category_id>/<any(watch, unwatch):action>")
@@ -374,17 +318,13 @@ def watch_thread(thread_id: int, action: str):
 def watch_category(category_id: int, action: str):
     category = db.get_or_404(Category, category_id)
     require(perm.can_read_community(current_user, category.community))
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    if action == "watch":
-        services.watch_category(current_user, category)
-    else:
-        services.unwatch(current_user, category=category)
-    db.session.commit()
-    flash(_("You will be notified of new posts.") if action == "watch"
-          else _("You no longer follow this category."), "success")
-    return redirect(url_for("forums.category", slug=category.community.slug,
-                            category_slug=category.slug))
+    watch = action == "watch"
+    return act(lambda: services.watch_category(current_user, category) if watch
+               else services.unwatch(current_user, category=category),
+               success=_("You will be notified of new posts.") if watch
+               else _("You no longer follow this category."),
+               to=url_for("forums.category", slug=category.community.slug,
+                          category_slug=category.slug))
 
 
 @bp.route("/posts/<int:post_id>/flag", methods=["GET", "POST"])
@@ -398,14 +338,9 @@ def flag(post_id: int):
     ctx = {"post": post, "thread": post.thread, "community": post.thread.community}
     if not form.validate_on_submit():
         return render_template("forums/flag.html", form=form, **ctx), 400 if form.errors else 200
-    try:
-        moderation.flag_post(current_user, post, form.reason.data)
-    except DomainError as err:
-        db.session.rollback()
-        return form_error(form, err, "forums/flag.html", **ctx)
-    db.session.commit()
-    flash(_("Thank you. The moderators will look at this post."), "success")
-    return redirect(services.post_url(post))
+    return act(lambda: moderation.flag_post(current_user, post, form.reason.data),
+               success=_("Thank you. The moderators will look at this post."),
+               to=services.post_url(post), form=form, template="forums/flag.html", context=ctx)
 
 
 @bp.route("/discuss/<subject_type>/<int:subject_id>", methods=["GET", "POST"])

@@ -37,8 +37,6 @@ def import_practices(file: Path, fmt: str | None, mapping: Path | None) -> None:
     # ran into "database is locked".
     if not current_app.testing:
         current_app.config.setdefault("SEARCH_DRAIN", "sync")
-    # Services translate their messages, which needs a request context.
-    with current_app.test_request_context():
-        report = importer.import_rows(rows, spec, f"Imported from {file.name}", progress)
+    report = importer.import_rows(rows, spec, f"Imported from {file.name}", progress)
     for line in importer.iter_report_lines(report):
         click.echo(line)

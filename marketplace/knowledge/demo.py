@@ -2,7 +2,6 @@
 adaptations (participatory budgeting Brazil -> Kenya -> Senegal ...), endorsements and
 several revisions. Runs after the accounts seeder; adds and flushes, never commits."""
 
-from flask import current_app
 from sqlalchemy import select
 
 from marketplace.accounts.models import Organization, User
@@ -299,11 +298,6 @@ ENDORSEMENTS = [
 
 
 def seed() -> None:
-    with current_app.test_request_context():  # services translate messages and build links
-        _seed()
-
-
-def _seed() -> None:
     users = {u.email: u for u in db.session.scalars(select(User))}
     orgs = {o.name: o for o in db.session.scalars(select(Organization))}
     existing = set(db.session.scalars(select(Practice.title)))

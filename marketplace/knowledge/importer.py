@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from marketplace.accounts.models import IMPORT_ACCOUNT_EMAIL, User
-from marketplace.errors import DomainError
+from marketplace.errors import attempt
 from marketplace.extensions import db
 from marketplace.knowledge import services
 from marketplace.knowledge.models import SECTIONS, Practice, Status
@@ -123,9 +123,8 @@ def _import_one(row: dict, mapping: dict, owner: User, seen: set, message: str) 
         return reason
     if data["source_url"].strip() in seen:
         return "already imported"
-    try:
-        data = services.clean_data(data)  # validate before writing: no savepoint needed
-    except DomainError as err:
+    data, err = attempt(services.clean_data, data)  # validate before writing: no savepoint needed
+    if err:
         return f"invalid {err.field or 'row'}: {err.message}"
     practice = services.create_practice(owner, data, message, status=Status.PUBLISHED)
     seen.add(practice.source_url)

@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import joinedload, selectinload
 
+from marketplace import policy
 from marketplace.accounts.models import ORGANIZATION_TYPE_LABELS, Organization, User
 from marketplace.accounts.permissions import (
     can_edit_practice,
@@ -50,7 +51,7 @@ from marketplace.knowledge.models import (
     Status,
     SuggestionStatus,
 )
-from marketplace.web import ListPage
+from marketplace.paging import Page, last_page
 
 PER_PAGE = 20
 RECENT_ENDORSEMENTS = 10
@@ -62,16 +63,17 @@ PAGE_QUERY = select(Practice).where(Practice.slug == bindparam("slug")).options(
 )
 
 
-def browse(viewer, form, page: int) -> ListPage:
+def browse(viewer, form, page: int) -> Page:
     """A page of practices the viewer may see, filtered and sorted by the FilterForm, as Cards
     (columns, not entities: a card shows none of the Markdown)."""
     query = _browse_select(viewer, {f.name: f.data for f in form if f.data})
     total = db.session.scalar(query.with_only_columns(func.count()).order_by(None))
+    page = min(page, last_page(total, PER_PAGE))
     rows = db.session.execute(query.with_only_columns(*_CARD_COLUMNS)
                               .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
     facts = practice_facts(*(r.id for r in rows), query=_CARD_FACTS) if rows else {}
-    cards = [Card(*row, facts[row.id].countries, facts[row.id].themes) for row in rows]
-    return ListPage(cards, page, PER_PAGE, total)
+    cards = [Card(*row, facts[row.id].countries, facts[row.id].themes) for row in rows]  # type: ignore[call-arg]
+    return Page(cards, page, PER_PAGE, total)
 
 
 class Card(NamedTuple):
@@ -105,13 +107,12 @@ def browse_query(viewer, args: dict):
 
 def _browse_select(viewer, args: dict):
     status = args.get("status") if args.get("status") in ("draft", "archived") else "published"
-    query = select(Practice).where(Practice.status == status)
-    if status == "draft":  # published and archived practices are public
-        query = query.where(services.visible_clause(viewer))
+    query = select(Practice).where(Practice.status == status,
+                                   policy.clause(viewer, "practice", Practice))
     query = _filter(query, args)
     sort = args.get("sort", "newest")
     if sort == "endorsed":
-        order = (Practice.endorsement_count.desc(), Practice.id.desc())
+        order: tuple = (Practice.endorsement_count.desc(), Practice.id.desc())
     elif sort == "adapted":
         order = (Practice.adaptation_count.desc(), Practice.id.desc())
     elif status == "published":
@@ -209,7 +210,7 @@ _FACTS = {
 }
 # In the order of the Practice relationships: codes, slugs and tags by value, organizations
 # and co-authors by id (in the database's collation, as the relationships sorted them).
-_FACTS_ORDER = (column("kind"), column("id"), column("a"))
+_FACTS_ORDER: tuple = (column("kind"), column("id"), column("a"))
 _PAGE_FACTS = union_all(*_FACTS.values()).order_by(*_FACTS_ORDER)
 _CARD_FACTS = union_all(_FACTS["countries"], _FACTS["themes"]).order_by(*_FACTS_ORDER)
 

@@ -4,12 +4,13 @@ edits, adaptations and endorsements. Services add and flush; the caller commits.
 `data` dicts carry the editable fields (EDITABLE_FIELDS); `clean_data` validates them.
 """
 
-from flask import url_for
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, literal, or_, select, update
+from sqlalchemy import bindparam, func, literal, select, update
 from sqlalchemy.orm import load_only
 
+from marketplace import links, policy
 from marketplace.accounts.models import Organization, User
 from marketplace.accounts.services import parse_tags, unique_slug
 from marketplace.database import utcnow
@@ -316,7 +317,7 @@ def _notify_adaptation_owners(practice: Practice, actor: User | None) -> None:
     for owner in owners:
         notify(owner, kinds.ORIGINAL_CHANGED,
                _l("The original changed since you adapted it: %(title)s", title=practice.title),
-               url_for("knowledge.show", slug=practice.slug), actor=actor)
+               links.path("knowledge.show", slug=practice.slug), actor=actor)
 
 
 # --- suggested edits ----------------------------------------------------------------------
@@ -343,7 +344,7 @@ def _notify_authors(practice: Practice, actor: User, message: str) -> None:
     from marketplace.notifications import kinds
     from marketplace.notifications.services import notify
 
-    link = url_for("knowledge.suggestions", slug=practice.slug)
+    link = links.path("knowledge.suggestions", slug=practice.slug)
     for author in db.session.scalars(select(User).where(User.id.in_(practice.author_ids))):
         notify(author, kinds.EDIT_SUGGESTION, message, link, actor=actor)
 
@@ -390,7 +391,7 @@ def _notify_suggester(suggestion: EditSuggestion, decider: User, message: str) -
 
     if suggestion.author is not None:
         notify(suggestion.author, kinds.EDIT_SUGGESTION, message,
-               url_for("knowledge.show", slug=suggestion.practice.slug), actor=decider)
+               links.path("knowledge.show", slug=suggestion.practice.slug), actor=decider)
 
 
 # --- adaptation -----------------------------------------------------------------------------
@@ -443,14 +444,14 @@ def ancestors(practice: Practice, viewer=None) -> list[Practice]:
     query)."""
     if practice.parent_id is None:
         return []
-    return list(db.session.scalars(_ANCESTORS.where(visible_clause(viewer)),
+    return list(db.session.scalars(_ANCESTORS.where(policy.clause(viewer, "practice", Practice)),
                                    {"start": practice.parent_id}))
 
 
 def descendants(root_id: int, viewer=None) -> list[Practice]:
     """Every practice adapted (transitively) from `root_id` that `viewer` may see (one query).
     A draft's own adaptations stay listed under it only for those who see the draft."""
-    return list(db.session.scalars(_DESCENDANTS.where(visible_clause(viewer)),
+    return list(db.session.scalars(_DESCENDANTS.where(policy.clause(viewer, "practice", Practice)),
                                    {"start": root_id}))
 
 
@@ -491,20 +492,3 @@ def _bump_endorsements(practice: Practice, delta: int) -> None:
                        .values(endorsement_count=Practice.endorsement_count + delta)
                        .execution_options(synchronize_session=False))
     db.session.refresh(practice, ["endorsement_count"])
-
-
-# --- visibility -----------------------------------------------------------------------------
-
-
-def visible_clause(viewer):
-    """SQL condition: practices `viewer` may see (drafts only to authors and moderators)."""
-    from marketplace.accounts.permissions import is_moderator, is_signed_in
-
-    if is_moderator(viewer):
-        return Practice.id.is_not(None)
-    public = Practice.status != Status.DRAFT.value
-    if not is_signed_in(viewer):
-        return public
-    coauthor = select(PracticeAuthor.id).where(PracticeAuthor.practice_id == Practice.id,
-                                               PracticeAuthor.user_id == viewer.id).exists()
-    return or_(public, Practice.owner_id == viewer.id, coauthor)

@@ -7,7 +7,6 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms.fields.choices import SelectChoice
 
-from marketplace.accounts.forms import ConfirmForm
 from marketplace.accounts.models import User
 from marketplace.accounts.permissions import (
     can_adapt_practice,
@@ -18,7 +17,6 @@ from marketplace.accounts.permissions import (
     can_view_practice,
     is_moderator,
 )
-from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.knowledge import queries, revisions, services
 from marketplace.knowledge.forms import (
@@ -36,7 +34,7 @@ from marketplace.knowledge.models import (
     PracticeOrganization,
     Revision,
 )
-from marketplace.web import form_error, page_arg, require
+from marketplace.web import act, page_arg, require
 
 bp = Blueprint("knowledge", __name__, url_prefix="/practices")
 
@@ -61,21 +59,8 @@ def _get(slug: str, query=_BY_SLUG) -> Practice:
     return practice
 
 
-def _back(practice: Practice):
-    return redirect(url_for(".show", slug=practice.slug))
-
-
-def _commit_or_flash(practice: Practice, action, success: str):
-    """Run a no-form action: commit and flash success, or roll back and flash the error."""
-    try:
-        action()
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-        return _back(practice)
-    db.session.commit()
-    flash(success, "success")
-    return _back(practice)
+def _url(practice: Practice) -> str:
+    return url_for(".show", slug=practice.slug)
 
 
 @bp.route("/")
@@ -94,15 +79,11 @@ def create():
     if not form.validate_on_submit():
         return render_template("knowledge/form.html", form=form, practice=None,
                                mode="new"), 400 if form.errors else 200
-    try:
-        practice = services.create_practice(current_user, form.data_dict(), form.message.data,
-                                            coauthors=form.coauthors.data)
-    except DomainError as err:
-        db.session.rollback()
-        return form_error(form, err, "knowledge/form.html", practice=None, mode="new")
-    db.session.commit()
-    flash(_("Your practice is saved as a draft. Publish it when it is ready."), "success")
-    return _back(practice)
+    return act(lambda: services.create_practice(current_user, form.data_dict(), form.message.data,
+                                                coauthors=form.coauthors.data),
+               success=_("Your practice is saved as a draft. Publish it when it is ready."),
+               to=_url, form=form, template="knowledge/form.html",
+               context={"practice": None, "mode": "new"})
 
 
 @bp.route("/<slug>")
@@ -110,8 +91,7 @@ def show(slug):
     practice = _get(slug, queries.PAGE_QUERY)
     page = queries.page_context(practice, current_user)
     return render_template("knowledge/show.html", **page,
-                           endorse_form=EndorseForm() if page["can_endorse"] else None,
-                           confirm_form=ConfirmForm() if current_user.is_authenticated else None)
+                           endorse_form=EndorseForm() if page["can_endorse"] else None)
 
 
 def _practice_form(practice: Practice, mode: str):
@@ -142,15 +122,10 @@ def edit(slug):
     if response:
         return response
     coauthors = form.coauthors.data if form.coauthors is not None else None
-    try:
-        services.update_practice(practice, current_user, form.data_dict(), form.message.data,
-                                 coauthors=coauthors)
-    except DomainError as err:
-        db.session.rollback()
-        return form_error(form, err, "knowledge/form.html", **ctx)
-    db.session.commit()
-    flash(_("Your changes are saved as a new revision."), "success")
-    return _back(practice)
+    return act(lambda: services.update_practice(practice, current_user, form.data_dict(),
+                                                form.message.data, coauthors=coauthors),
+               success=_("Your changes are saved as a new revision."), to=_url(practice),
+               form=form, template="knowledge/form.html", context=ctx)
 
 
 @bp.route("/<slug>/suggest", methods=["GET", "POST"])
@@ -161,32 +136,27 @@ def suggest(slug):
     form, ctx, response = _practice_form(practice, "suggest")
     if response:
         return response
-    try:
-        services.suggest_edit(practice, current_user, form.data_dict(), form.message.data)
-    except DomainError as err:
-        db.session.rollback()
-        return form_error(form, err, "knowledge/form.html", **ctx)
-    db.session.commit()
-    flash(_("Thank you: the authors will review your suggestion."), "success")
-    return _back(practice)
+    return act(lambda: services.suggest_edit(practice, current_user, form.data_dict(), form.message.data),
+               success=_("Thank you: the authors will review your suggestion."), to=_url(practice),
+               form=form, template="knowledge/form.html", context=ctx)
 
 
 @bp.route("/<slug>/publish", methods=["POST"])
 @login_required
 def publish(slug):
     practice = _get(slug)
-    require(can_edit_practice(current_user, practice) and ConfirmForm().validate_on_submit())
-    return _commit_or_flash(practice, lambda: services.publish_practice(practice),
-                            _("The practice is published."))
+    require(can_edit_practice(current_user, practice))
+    return act(lambda: services.publish_practice(practice),
+               success=_("The practice is published."), to=_url(practice))
 
 
 @bp.route("/<slug>/archive", methods=["POST"])
 @login_required
 def archive(slug):
     practice = _get(slug)
-    require(can_edit_practice(current_user, practice) and ConfirmForm().validate_on_submit())
-    return _commit_or_flash(practice, lambda: services.archive_practice(practice),
-                            _("The practice is archived."))
+    require(can_edit_practice(current_user, practice))
+    return act(lambda: services.archive_practice(practice),
+               success=_("The practice is archived."), to=_url(practice))
 
 
 @bp.route("/<slug>/history")
@@ -195,7 +165,7 @@ def history(slug):
     items = db.session.scalars(revisions.revision_query(practice_id=practice.id)
                                .options(joinedload(Revision.author))).all()
     return render_template("knowledge/history.html", practice=practice, revisions=items,
-                           diff_form=_diff_form(items), confirm_form=ConfirmForm(),
+                           diff_form=_diff_form(items),
                            can_edit=can_edit_practice(current_user, practice))
 
 
@@ -220,7 +190,7 @@ def diff(slug):
     if old is None or new is None:
         abort(404)
     return render_template("knowledge/diff.html", practice=practice, form=form, old=old, new=new,
-                           changes=services.diff(old.data, new.data), confirm_form=ConfirmForm(),
+                           changes=services.diff(old.data, new.data),
                            can_edit=can_edit_practice(current_user, practice))
 
 
@@ -228,10 +198,10 @@ def diff(slug):
 @login_required
 def revert(slug, number):
     practice = _get(slug)
-    require(can_edit_practice(current_user, practice) and ConfirmForm().validate_on_submit())
+    require(can_edit_practice(current_user, practice))
     revision = revisions.get_revision(number, practice_id=practice.id) or abort(404)
-    return _commit_or_flash(practice, lambda: services.revert_to(practice, revision, current_user),
-                            _("Reverted to revision %(n)d.", n=number))
+    return act(lambda: services.revert_to(practice, revision, current_user),
+               success=_("Reverted to revision %(n)d.", n=number), to=_url(practice))
 
 
 @bp.route("/<slug>/suggestions")
@@ -241,7 +211,7 @@ def suggestions(slug):
     require(can_edit_practice(current_user, practice))
     return render_template("knowledge/suggestions.html", practice=practice,
                            items=queries.suggestions_with_diffs(practice),
-                           reject_form=RejectForm(), confirm_form=ConfirmForm())
+                           reject_form=RejectForm())
 
 
 def _suggestion(practice: Practice, suggestion_id: int) -> EditSuggestion:
@@ -255,11 +225,11 @@ def _suggestion(practice: Practice, suggestion_id: int) -> EditSuggestion:
 @login_required
 def accept_suggestion(slug, suggestion_id):
     practice = _get(slug)
-    require(can_edit_practice(current_user, practice) and ConfirmForm().validate_on_submit())
+    require(can_edit_practice(current_user, practice))
     suggestion = _suggestion(practice, suggestion_id)
-    return _commit_or_flash(
-        practice, lambda: services.accept_suggestion(suggestion, current_user),
-        _("The suggestion is accepted and saved as a revision by its author."))
+    return act(lambda: services.accept_suggestion(suggestion, current_user),
+               success=_("The suggestion is accepted and saved as a revision by its author."),
+               to=_url(practice))
 
 
 @bp.route("/<slug>/suggestions/<int:suggestion_id>/reject", methods=["POST"])
@@ -272,15 +242,8 @@ def reject_suggestion(slug, suggestion_id):
     if not form.validate_on_submit():
         flash(_("Say why you reject this suggestion."), "error")
         return redirect(url_for(".suggestions", slug=slug))
-    try:
-        services.reject_suggestion(suggestion, current_user, form.reason.data)
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-        return redirect(url_for(".suggestions", slug=slug))
-    db.session.commit()
-    flash(_("The suggestion is rejected."), "success")
-    return redirect(url_for(".suggestions", slug=slug))
+    return act(lambda: services.reject_suggestion(suggestion, current_user, form.reason.data),
+               success=_("The suggestion is rejected."), to=url_for(".suggestions", slug=slug))
 
 
 @bp.route("/<slug>/adapt", methods=["GET", "POST"])
@@ -292,15 +255,10 @@ def adapt(slug):
     if not form.validate_on_submit():
         return render_template("knowledge/adapt.html", form=form, practice=parent), (
             400 if form.errors else 200)
-    try:
-        child = services.adapt_practice(parent, current_user, form.country.data,
-                                        form.context.data, form.rationale.data)
-    except DomainError as err:
-        db.session.rollback()
-        return form_error(form, err, "knowledge/adapt.html", practice=parent)
-    db.session.commit()
-    flash(_("Your adaptation is a draft: edit it for your context, then publish it."), "success")
-    return _back(child)
+    return act(lambda: services.adapt_practice(parent, current_user, form.country.data,
+                                               form.context.data, form.rationale.data),
+               success=_("Your adaptation is a draft: edit it for your context, then publish it."),
+               to=_url, form=form, template="knowledge/adapt.html", context={"practice": parent})
 
 
 @bp.route("/<slug>/endorse", methods=["POST"])
@@ -311,18 +269,15 @@ def endorse(slug):
     form = EndorseForm()
     if not form.validate_on_submit():
         flash(_("Choose how you endorse it."), "error")
-        return _back(practice)
-    return _commit_or_flash(
-        practice,
-        lambda: services.endorse(practice, current_user, form.kind.data, form.comment.data),
-        _("Thank you for endorsing this practice."))
+        return redirect(_url(practice))
+    return act(lambda: services.endorse(practice, current_user, form.kind.data, form.comment.data),
+               success=_("Thank you for endorsing this practice."), to=_url(practice))
 
 
 @bp.route("/<slug>/unendorse", methods=["POST"])
 @login_required
 def unendorse(slug):
     practice = _get(slug)
-    require(ConfirmForm().validate_on_submit())
-    return _commit_or_flash(practice, lambda: services.unendorse(practice, current_user),
-                            _("Your endorsement is withdrawn."))
+    return act(lambda: services.unendorse(practice, current_user),
+               success=_("Your endorsement is withdrawn."), to=_url(practice))
 

@@ -4,6 +4,7 @@ from flask import Blueprint, render_template
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from marketplace import policy
 from marketplace.accounts.models import Organization, User
 from marketplace.extensions import db
 
@@ -38,7 +39,7 @@ def _showcase() -> dict:
         .options(selectinload(Project.country_links))
         .order_by(Project.deadline.asc(), Project.id).limit(3)).all()
     communities = db.session.scalars(
-        select(Community).where(Community.is_private.is_(False))
+        select(Community).where(policy.clause(None, "community", Community))
         .order_by(Community.member_count.desc(), Community.id).limit(3)).all()
     return {"practices": practices, "projects": projects, "communities": communities}
 

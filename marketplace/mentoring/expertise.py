@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
+from marketplace import policy
 from marketplace.extensions import db
 
 WEIGHTS = {"declared": 1, "practices": 3, "cases": 3, "answers": 2, "endorsements": 1}
@@ -128,15 +129,12 @@ def _cases(user_ids, result, practice_topics) -> None:
 
 
 def _answers(user_ids, result) -> None:
-    from marketplace.communities.models import Community
     from marketplace.forums.models import Post, Thread
 
-    rows = db.session.execute(
+    rows = db.session.execute(  # answers anyone may read: the policy's view of an anonymous user
         select(Post.author_id, Thread.tags)
         .join(Thread, Thread.accepted_post_id == Post.id)
-        .join(Community, Community.id == Thread.community_id)
-        .where(Post.author_id.in_(user_ids), Community.is_private.is_(False),
-               Post.status == "visible", Post.is_deleted.is_(False))
+        .where(Post.author_id.in_(user_ids), policy.clause(None, "post", Post))
     ).all()
     for author_id, tags in rows:
         result[author_id].answers += 1

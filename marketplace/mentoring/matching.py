@@ -16,6 +16,7 @@ themself are never suggested.
 """
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -103,7 +104,7 @@ def context_score(mentee: Profile, mentor: Profile) -> tuple[float, list[str]]:
     return (place + org_type + size) / 3, reasons
 
 
-def rank(topic: str, language: str | None, mentee: Profile, candidates: list[tuple[Profile, object]]
+def rank(topic: str, language: str | None, mentee: Profile, candidates: list[tuple[Profile, Any]]
          ) -> list[Suggestion]:
     """Rank (mentor profile, offer) pairs; the offer has languages, capacity and active_count."""
     suggestions = []

@@ -1,12 +1,13 @@
 """Mentoring verbs. Capacity is enforced by guarded UPDATEs, safe under concurrent accepts."""
 
-from flask import url_for
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from marketplace import links, policy
 from marketplace.accounts.models import OrganizationMember, User
 from marketplace.accounts.services import parse_tags
 from marketplace.database import utcnow
@@ -123,7 +124,7 @@ def request_mentorship(mentee: User, mentor: User, *, goal: str, topic: str,
 
 
 def _link(mentorship: Mentorship) -> str:
-    return url_for("mentoring.show", mentorship_id=mentorship.id)
+    return links.path("mentoring.show", mentorship_id=mentorship.id)
 
 
 def _transition(mentorship: Mentorship, from_state: str, **values) -> None:
@@ -134,7 +135,7 @@ def _transition(mentorship: Mentorship, from_state: str, **values) -> None:
         .values(updated_at=utcnow(), **values)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if result.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict(_("This mentorship changed in the meantime; reload the page."))
     db.session.refresh(mentorship)
 
@@ -149,7 +150,7 @@ def accept(mentor: User, mentorship: Mentorship) -> None:
         .values(active_count=MentorOffer.active_count + 1)
         .execution_options(synchronize_session=False)
     )
-    if taken.rowcount != 1:
+    if taken.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict(_("You have no free mentoring places. Raise your capacity or finish a mentorship."))
     _transition(mentorship, MentorshipState.REQUESTED, state=MentorshipState.ACTIVE.value,
                 accepted_at=utcnow())
@@ -225,7 +226,7 @@ def post_message(user: User, mentorship: Mentorship, body: str) -> MentorshipMes
 def my_mentorships(user: User) -> list[Mentorship]:
     return list(db.session.scalars(
         select(Mentorship)
-        .where((Mentorship.mentor_id == user.id) | (Mentorship.mentee_id == user.id))
+        .where(policy.clause(user, "mentorship", Mentorship))
         .options(selectinload(Mentorship.mentor), selectinload(Mentorship.mentee))
         .order_by(Mentorship.updated_at.desc())
     ))

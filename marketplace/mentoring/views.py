@@ -4,10 +4,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from marketplace.accounts.forms import ConfirmForm
 from marketplace.accounts.models import User
 from marketplace.accounts.permissions import can_view_mentorship
-from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.mentoring import matching, services
 from marketplace.mentoring.forms import (
@@ -19,7 +17,7 @@ from marketplace.mentoring.forms import (
     RequestForm,
 )
 from marketplace.mentoring.models import Mentorship
-from marketplace.web import form_error
+from marketplace.web import act
 
 bp = Blueprint("mentoring", __name__, url_prefix="/mentoring")
 
@@ -40,16 +38,12 @@ def offer():
         form.topics.data = ", ".join(existing.topics)
     if not form.validate_on_submit():
         return render_template("mentoring/offer.html", form=form), 400 if form.errors else 200
-    try:
-        services.save_offer(current_user, topics=form.topics.data, languages=form.languages.data,
-                            capacity=form.capacity.data, availability=form.availability.data or "",
-                            is_open=form.is_open.data)
-    except DomainError as err:
-        db.session.rollback()
-        return form_error(form, err, "mentoring/offer.html")
-    db.session.commit()
-    flash(_("Your mentoring offer is saved."), "success")
-    return redirect(url_for(".index"))
+    return act(lambda: services.save_offer(
+        current_user, topics=form.topics.data, languages=form.languages.data,
+        capacity=form.capacity.data, availability=form.availability.data or "",
+        is_open=form.is_open.data),
+        success=_("Your mentoring offer is saved."), to=url_for(".index"),
+        form=form, template="mentoring/offer.html")
 
 
 @bp.route("/find")
@@ -73,16 +67,11 @@ def ask():
     if not form.validate_on_submit() or mentor is None:
         flash(_("Say what you want to achieve, then choose a mentor."), "error")
         return redirect(url_for(".find", topic=form.topic.data or "", language=form.language.data or ""))
-    try:
-        mentorship = services.request_mentorship(current_user, mentor, goal=form.goal.data,
-                                                 topic=form.topic.data, language=form.language.data)
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-        return redirect(url_for(".find", topic=form.topic.data, language=form.language.data or ""))
-    db.session.commit()
-    flash(_("Your request is sent to %(name)s.", name=mentor.display_name), "success")
-    return redirect(url_for(".show", mentorship_id=mentorship.id))
+    return act(lambda: services.request_mentorship(current_user, mentor, goal=form.goal.data,
+                                                   topic=form.topic.data, language=form.language.data),
+               success=_("Your request is sent to %(name)s.", name=mentor.display_name),
+               to=lambda mentorship: url_for(".show", mentorship_id=mentorship.id),
+               error_to=url_for(".find", topic=form.topic.data, language=form.language.data or ""))
 
 
 def _load(mentorship_id: int) -> Mentorship:
@@ -97,32 +86,24 @@ def _load(mentorship_id: int) -> Mentorship:
 def show(mentorship_id):
     mentorship = _load(mentorship_id)
     return render_template("mentoring/show.html", m=mentorship, message_form=MessageForm(),
-                           decline_form=DeclineForm(), feedback_form=FeedbackForm(),
-                           confirm_form=ConfirmForm())
+                           decline_form=DeclineForm(), feedback_form=FeedbackForm())
 
 
 def _act(mentorship_id: int, action, form=None, success: str = ""):
     """Run one state-changing service for a participant and come back to the page."""
     mentorship = _load(mentorship_id)
-    form = form or ConfirmForm()
-    if not form.validate_on_submit():
-        return render_template("mentoring/show.html", m=mentorship, message_form=MessageForm(),
-                               decline_form=DeclineForm(), feedback_form=FeedbackForm(),
-                               confirm_form=ConfirmForm(), **{_form_name(form): form}), 400
-    try:
-        action(mentorship, form)
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-        return redirect(url_for(".show", mentorship_id=mentorship_id))
-    db.session.commit()
-    flash(success, "success")
-    return redirect(url_for(".show", mentorship_id=mentorship_id))
+    if form is not None and not form.validate_on_submit():
+        forms = dict(message_form=MessageForm(), decline_form=DeclineForm(),
+                     feedback_form=FeedbackForm())
+        return render_template("mentoring/show.html", m=mentorship,
+                               **{**forms, _form_name(form): form}), 400
+    return act(lambda: action(mentorship, form), success=success,
+               to=url_for(".show", mentorship_id=mentorship_id))
 
 
 def _form_name(form) -> str:
     return {MessageForm: "message_form", DeclineForm: "decline_form",
-            FeedbackForm: "feedback_form"}.get(type(form), "confirm_form")
+            FeedbackForm: "feedback_form"}[type(form)]
 
 
 def _rating(form) -> int | None:
@@ -182,11 +163,11 @@ def experts():
 
     form = DirectoryForm(request.args)
     form.validate()
-    rows, total = find_experts(tag=form.tag.data or "", country=form.country.data or "",
-                               language=form.language.data or "", org_type=form.org_type.data or "",
-                               available=bool(form.available.data), page=page_arg())
-    return render_template("mentoring/experts.html", form=form, rows=rows, total=total,
-                           per_page=20, page=page_arg(), formula=expertise.FORMULA)
+    page = find_experts(tag=form.tag.data or "", country=form.country.data or "",
+                        language=form.language.data or "", org_type=form.org_type.data or "",
+                        available=bool(form.available.data), page=page_arg())
+    return render_template("mentoring/experts.html", form=form, page=page,
+                           formula=expertise.FORMULA)
 
 
 @bp.app_template_global("expertise_for")

@@ -81,7 +81,7 @@ def _deliver_one(session: Session, row_id: int) -> int:
     claimed = session.execute(update(EmailOutbox).where(EmailOutbox.id == row_id, _is_due())
                               .values(status="sending", next_attempt_at=utcnow() + STALE_CLAIM))
     session.commit()
-    if claimed.rowcount != 1:
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
         return 0
     row = session.get(EmailOutbox, row_id)
     try:

@@ -8,10 +8,6 @@ from wtforms.fields.choices import SelectChoice
 from marketplace.notifications import kinds
 
 
-class EmptyForm(FlaskForm):
-    """A POST with only the CSRF token (mark as read)."""
-
-
 def preferences_form(current: dict[str, str], formdata=None) -> FlaskForm:
     choices = [SelectChoice(mode, label) for mode, label in kinds.MODE_LABELS.items()]
 

@@ -146,7 +146,7 @@ def mark_all_read(user: User) -> int:
     result = db.session.execute(update(Notification).where(
         Notification.recipient_id == user.id, Notification.read_at.is_(None)
     ).values(read_at=utcnow()))
-    return result.rowcount
+    return result.rowcount  # type: ignore[attr-defined]
 
 
 def queue_digests() -> int:

@@ -9,11 +9,12 @@ Drafts and projects pending review are visible only to their owner (moderators s
 donors never appear in the document, so anonymity cannot leak through search.
 """
 
-from marketplace.search.documents import PUBLIC, authors, doc
+from marketplace import policy
+from marketplace.search.documents import doc
 
 
 def project_document(p) -> dict:
-    visibility = PUBLIC if p.is_public else authors([p.owner_id])
+    visibility = policy.tokens("project", p)
     place = "" if not p.is_event else ("online" if p.is_online else p.place)
     body = "\n\n".join(filter(None, [
         p.description_source, place,

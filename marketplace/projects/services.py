@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
+from marketplace import policy
 from marketplace.accounts import permissions as perm
 from marketplace.accounts.models import Organization, User
 from marketplace.accounts.services import record_audit, unique_slug
@@ -136,7 +137,7 @@ def _published_practices(ids) -> list[Practice]:
     """Published or archived practices only: a project's readers may not see drafts."""
     ids = list(dict.fromkeys(ids or []))
     found = {p.id: p for p in db.session.scalars(
-        select(Practice).where(Practice.id.in_(ids), Practice.status != "draft"))}
+        select(Practice).where(Practice.id.in_(ids), policy.public_clause("practice", Practice)))}
     if len(found) != len(ids):
         raise InvalidInput("practices", _("Only published practices can be linked."))
     return [found[i] for i in ids]
@@ -402,17 +403,6 @@ def sponsors_of(project: Project) -> list[User]:
     return list(db.session.scalars(select(User).where(User.id.in_(donor_ids))))
 
 
-def has_contributed(user: User, project: Project) -> bool:
-    """Whether money of `user` reached the project: a contribution received, not all refunded."""
-    from marketplace.sponsorship.models import Pledge, PledgeStatus
-
-    pledges = db.session.scalars(select(Pledge).where(
-        Pledge.project_id == project.id, Pledge.donor_id == user.id,
-        Pledge.status.in_([PledgeStatus.CONFIRMED.value, PledgeStatus.REFUNDED.value])))
-    return any(p.status == PledgeStatus.CONFIRMED or p.refunded_minor < p.amount_minor
-               for p in pledges)
-
-
 def project_path(project: Project) -> str:
     """The project page's path; services also run from the CLI, outside any request."""
     return f"/projects/{project.slug}"
@@ -531,6 +521,7 @@ def appoint_reviewer(appointer: User, project: Project, candidate: User | None) 
     if candidate is None or not perm.can_be_appointed_reviewer(appointer, project, candidate):
         raise InvalidInput("email", _("No eligible account uses this email address."))
     set_reviewers(project, [*project.reviewers, candidate])
+    record_audit("project.reviewer_appointed", appointer, candidate, None, project_id=project.id)
 
 
 def set_reviewers(project: Project, users: list[User]) -> None:

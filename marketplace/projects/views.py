@@ -1,6 +1,6 @@
 """Projects and events: discover, page, propose/edit, objectives, reports, review, transparency."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -8,18 +8,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.accounts import permissions as perm
-from marketplace.accounts.forms import ConfirmForm
 from marketplace.accounts.models import Organization
 from marketplace.accounts.services import get_user_by_email
 from marketplace.communities.models import Community, CommunityMember
 from marketplace.database import utcnow
-from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.i18n import country_name
 from marketplace.knowledge.models import THEMES, Practice
 from marketplace.knowledge.models import Status as PracticeStatus
 from marketplace.ledger.money import input_minor
 from marketplace.ledger.services import project_totals
+from marketplace.paging import page_of
 from marketplace.projects import ranking, services, transparency
 from marketplace.projects.forms import (
     BudgetLineForm,
@@ -43,7 +42,7 @@ from marketplace.projects.models import (
     ProjectCountry,
     ProjectState,
 )
-from marketplace.web import form_error, page_arg, request_locale, require
+from marketplace.web import act, page_arg, request_locale, require
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
 PER_PAGE = 20
@@ -69,8 +68,8 @@ def _load(slug: str) -> Project:
     return project
 
 
-def _redirect(project: Project, endpoint: str = ".show"):
-    return redirect(url_for(endpoint, slug=project.slug))
+def _url(project: Project, endpoint: str = ".show") -> str:
+    return url_for(endpoint, slug=project.slug)
 
 
 # --- discover --------------------------------------------------------------------------------
@@ -97,12 +96,10 @@ def _filters() -> dict:
 def index():
     filters = _filters()
     projects, scores = ranking.discover(filters)
-    page = page_arg()
-    shown = projects[(page - 1) * PER_PAGE: page * PER_PAGE]
     return render_template(
-        "projects/index.html", projects=shown, scores=scores, filters=filters, page=page,
-        has_next=len(projects) > page * PER_PAGE, themes=THEMES, kinds=KIND_LABELS,
-        funding_models=FUNDING_MODEL_LABELS, formula=ranking.FORMULA, statuses=PROJECT_STATUS_FILTER_LABELS,
+        "projects/index.html", page=page_of(projects, page_arg(), PER_PAGE), scores=scores,
+        filters=filters, themes=THEMES, kinds=KIND_LABELS, statuses=PROJECT_STATUS_FILTER_LABELS,
+        funding_models=FUNDING_MODEL_LABELS, formula=ranking.FORMULA,
         formula_parts=ranking.FORMULA_PARTS,
         countries=sorted(db.session.scalars(
             select(ProjectCountry.country).join(Project)
@@ -189,7 +186,7 @@ def _my_communities() -> list[tuple[int, str]]:
     rows = db.session.execute(
         select(Community.id, Community.name).join(CommunityMember)
         .where(CommunityMember.user_id == current_user.id).order_by(Community.name))
-    return [tuple(r) for r in rows]
+    return [(r.id, r.name) for r in rows]
 
 
 def _form_fields(form: ProjectForm) -> dict:
@@ -222,15 +219,10 @@ def create():
     if not form.validate_on_submit():
         return render_template("projects/form.html", form=form, project=None), (
             400 if form.errors else 200)
-    try:
-        project = services.propose_project(current_user, **_form_fields(form))
-    except DomainError as err:
-        db.session.rollback()
-        return form_error(form, err, "projects/form.html", project=None)
-    db.session.commit()
-    flash(_("Your draft is saved. Add objectives and a budget, then submit it for review."),
-          "success")
-    return _redirect(project, ".objectives")
+    return act(lambda: services.propose_project(current_user, **_form_fields(form)),
+               success=_("Your draft is saved. Add objectives and a budget, then submit it for review."),
+               to=lambda project: _url(project, ".objectives"), form=form,
+               template="projects/form.html", context={"project": None})
 
 
 @bp.route("/<slug>/edit", methods=["GET", "POST"])
@@ -242,31 +234,16 @@ def edit(slug):
     if not form.validate_on_submit():
         return render_template("projects/form.html", form=form, project=project), (
             400 if form.errors else 200)
-    try:
-        services.update_project(project, **_form_fields(form))
-    except DomainError as err:
-        db.session.rollback()
-        return form_error(form, err, "projects/form.html", project=_load(slug))
-    db.session.commit()
-    flash(_("The project is saved."), "success")
-    return _redirect(project)
+    return act(lambda: services.update_project(project, **_form_fields(form)),
+               success=_("The project is saved."), to=_url(project), form=form,
+               template="projects/form.html", context=lambda: {"project": _load(slug)})
 
 
 def _transition(slug: str, allowed, action, message: str):
-    """A POST-only state change with a confirm form; domain errors are flashed."""
+    """A POST-only state change (CSRF checked globally); domain errors are flashed."""
     project = _load(slug)
     require(allowed(project))
-    if not ConfirmForm().validate_on_submit():
-        return _redirect(project)
-    try:
-        action(project)
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-        return _redirect(project)
-    db.session.commit()
-    flash(message, "success")
-    return _redirect(project)
+    return act(lambda: action(project), success=message, to=_url(project))
 
 
 @bp.route("/<slug>/submit", methods=["POST"])
@@ -301,15 +278,8 @@ def reject(slug):
     form = ReviewForm()
     if not form.validate_on_submit():
         return redirect(url_for(".review_queue"))
-    try:
-        services.reject_project(current_user, project, form.reason.data or "")
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-        return redirect(url_for(".review_queue"))
-    db.session.commit()
-    flash(_("Sent back to the owner with your reason."), "success")
-    return redirect(url_for(".review_queue"))
+    return act(lambda: services.reject_project(current_user, project, form.reason.data or ""),
+               success=_("Sent back to the owner with your reason."), to=url_for(".review_queue"))
 
 
 @bp.route("/<slug>/cancel", methods=["POST"])
@@ -319,16 +289,10 @@ def cancel(slug):
     require(perm.can_cancel_project(current_user, project))
     form = CancelForm()
     if not form.validate_on_submit():
-        return _redirect(project)
-    try:
-        services.cancel_project(current_user, project, form.reason.data or "")
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-        return _redirect(project)
-    db.session.commit()
-    flash(_("The project is cancelled; unreleased contributions are refunded."), "success")
-    return _redirect(project)
+        return redirect(_url(project))
+    return act(lambda: services.cancel_project(current_user, project, form.reason.data or ""),
+               success=_("The project is cancelled; unreleased contributions are refunded."),
+               to=_url(project))
 
 
 # --- budget and objectives -------------------------------------------------------------------
@@ -370,23 +334,19 @@ def add_objective(slug):
     form = ObjectiveForm()
     if not form.validate_on_submit():
         return _objectives_page(project, objective_form=form, status=400)
-    try:
-        services.add_objective(project, **_objective_fields(form, project))
-    except DomainError as err:
-        db.session.rollback()
-        return _field_error_page(slug, form, err, "objective_form")
-    db.session.commit()
-    flash(_("The objective is added."), "success")
-    return _redirect(project, ".objectives")
+    return act(lambda: services.add_objective(project, **_objective_fields(form, project)),
+               success=_("The objective is added."), to=_url(project, ".objectives"), form=form,
+               template="projects/objectives.html", context=_objectives_context(slug, "objective_form", form))
 
 
-def _field_error_page(slug: str, form, err: DomainError, name: str):
-    field = getattr(form, err.field or "", None)
-    if field is not None:
-        field.errors = [*field.errors, err.message]
-    else:
-        form.form_errors.append(err.message)
-    return _objectives_page(_load(slug), status=err.status, **{name: form})
+def _objectives_context(slug: str, name: str, form):
+    """The objectives page's context after a domain error: `form` (with the error) as `name`."""
+    def context() -> dict:
+        project = _load(slug)
+        return {"project": project, "objective_form": ObjectiveForm(formdata=None),
+                "budget_form": BudgetLineForm(formdata=None),
+                "budget_warning": services.budget_warning(project), name: form}
+    return context
 
 
 def _objective(project: Project, objective_id: int) -> Objective:
@@ -411,14 +371,9 @@ def edit_objective(slug, objective_id):
     if not form.validate_on_submit():
         return render_template("projects/objective_form.html", form=form, **context), (
             400 if form.errors else 200)
-    try:
-        services.update_objective(objective, **_objective_fields(form, project))
-    except DomainError as err:
-        db.session.rollback()
-        return form_error(form, err, "projects/objective_form.html", **context)
-    db.session.commit()
-    flash(_("The objective is saved."), "success")
-    return _redirect(project, ".objectives")
+    return act(lambda: services.update_objective(objective, **_objective_fields(form, project)),
+               success=_("The objective is saved."), to=_url(project, ".objectives"), form=form,
+               template="projects/objective_form.html", context=context)
 
 
 @bp.route("/<slug>/objectives/<int:objective_id>/delete", methods=["POST"])
@@ -438,15 +393,14 @@ def add_budget_line(slug):
     form = BudgetLineForm()
     if not form.validate_on_submit():
         return _objectives_page(project, budget_form=form, status=400)
-    try:
+
+    def add():
         amount = services.parse_money("amount", form.amount.data, project.currency, request_locale())
         services.add_budget_line(project, form.item.data, amount)
-    except DomainError as err:
-        db.session.rollback()
-        return _field_error_page(slug, form, err, "budget_form")
-    db.session.commit()
-    flash(_("The budget line is added."), "success")
-    return _redirect(project, ".objectives")
+
+    return act(add, success=_("The budget line is added."), to=_url(project, ".objectives"),
+               form=form, template="projects/objectives.html",
+               context=_objectives_context(slug, "budget_form", form))
 
 
 @bp.route("/<slug>/budget/<int:line_id>/delete", methods=["POST"])
@@ -469,15 +423,9 @@ def add_reviewer(slug):
     require(perm.can_appoint_reviewers(current_user, project))
     form = ReviewerForm()
     user = get_user_by_email(form.email.data or "") if form.validate_on_submit() else None
-    try:
-        services.appoint_reviewer(current_user, project, user)
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-        return _redirect(project)
-    db.session.commit()
-    flash(_("%(name)s can now verify objectives.", name=user.display_name), "success")
-    return _redirect(project)
+    return act(lambda: services.appoint_reviewer(current_user, project, user),
+               success=lambda _none: _("%(name)s can now verify objectives.", name=user.display_name),
+               to=_url(project))
 
 
 # --- progress reports and verification -------------------------------------------------------
@@ -496,14 +444,10 @@ def new_report(slug):
         o.id: (getattr(form, f"actual_{o.id}").data, getattr(form, f"evidence_{o.id}").data)
         for o in project.objectives if getattr(form, f"actual_{o.id}").data is not None
     }
-    try:
-        services.post_progress_report(current_user, project, form.body.data or "", values)
-    except DomainError as err:
-        db.session.rollback()
-        return form_error(form, err, "projects/report_form.html", project=_load(slug))
-    db.session.commit()
-    flash(_("The progress report is published; sponsors are notified."), "success")
-    return _redirect(project)
+    return act(lambda: services.post_progress_report(current_user, project, form.body.data or "", values),
+               success=_("The progress report is published; sponsors are notified."),
+               to=_url(project), form=form, template="projects/report_form.html",
+               context=lambda: {"project": _load(slug)})
 
 
 @bp.route("/<slug>/objectives/<int:objective_id>/verify", methods=["POST"])

@@ -18,8 +18,9 @@ can compare the index with the database; the builder still returns None for anyt
 does not want indexed (defence in depth). Models are named by import path so that importing
 search never imports the other features.
 
-Visibility: PUBLIC; community(id) for a private community's content (its members see it);
-authors(ids) for drafts (the authors see them); site moderators see everything.
+Visibility comes from marketplace.policy (`policy.tokens(kind, row)`): PUBLIC; community(id)
+for a private community's content (its members see it); authors(ids) for drafts (the authors see
+them); site moderators see everything.
 `parent` (space-separated doc ids) lets a deletion of the parent remove its children from the
 index even when the database cascaded the rows away (a thread's posts).
 """
@@ -30,15 +31,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-PUBLIC = "public"
+from marketplace import policy
+from marketplace.policy import PUBLIC
+from marketplace.policy import authors_token as authors
+from marketplace.policy import community_token as community
 
-
-def community(community_id: int) -> str:
-    return f"community:{community_id}"
-
-
-def authors(user_ids: Iterable[int]) -> str:
-    return "authors:" + " ".join(str(i) for i in sorted(set(user_ids)))
+__all__ = ["PUBLIC", "authors", "community"]  # the visibility encodings, re-exported
 
 
 @dataclass(frozen=True)
@@ -101,62 +99,53 @@ def practice(p) -> dict | None:
     from marketplace.knowledge.models import SECTIONS
 
     body = "\n\n".join(getattr(p, f"{s}_source") or "" for s in SECTIONS)
-    # Archived practices stay readable (and findable); drafts only by authors and moderators.
-    visibility = authors(p.author_ids) if p.status == "draft" else PUBLIC
     return doc("practice", p.id, title=p.title, summary=p.summary, body=body,
                tags=p.tag_names, countries=p.country_codes, themes=p.theme_slugs,
                org_type=_org_type(p.organizations), language=p.language,
                author=_names(p.owner, *(link.user for link in p.coauthor_links)),
                date=p.published_at or p.created_at, endorsements=p.endorsement_count,
-               visibility=visibility, url=("knowledge.show", {"slug": p.slug}))
+               visibility=policy.tokens("practice", p), url=("knowledge.show", {"slug": p.slug}))
 
 
 def case(c) -> dict | None:
     body = "\n\n".join((c.context_source, c.implementation_source, c.results_source,
                         c.lessons_source))
-    author_ids = [c.owner_id, *(u.id for u in c.coauthors)]
-    visibility = authors(i for i in author_ids if i) if c.status == "draft" else PUBLIC
-    themes = {t for p in c.practices if p.status != "draft" for t in p.theme_slugs}
+    themes = {t for p in c.practices if policy.is_public("practice", p) for t in p.theme_slugs}
     return doc("case", c.id, title=c.title, summary=c.summary, body=body,
                countries=[c.country], themes=sorted(themes),
                org_type=c.organization.type if c.organization else None, language=c.language,
                author=_names(c.owner, *c.coauthors), date=c.published_at or c.created_at,
-               visibility=visibility, url=("cases.show", {"slug": c.slug}))
-
-
-def _community_visibility(c) -> str:
-    return community(c.id) if c.is_private else PUBLIC
+               visibility=policy.tokens("case", c), url=("cases.show", {"slug": c.slug}))
 
 
 def thread(t) -> dict | None:
-    from marketplace.forums.models import VISIBLE, Post
+    from marketplace.forums.models import Post
 
-    if t.status != VISIBLE:
+    if not policy.is_public("thread", t):
         return None
     from sqlalchemy import select
     from sqlalchemy.orm import object_session
 
     first = object_session(t).scalar(select(Post).where(Post.thread_id == t.id, Post.number == 1))
-    body = first.body_source if first is not None and first.is_visible else ""
+    body = first.body_source if first is not None and policy.is_public("post", first) else ""
     return doc("thread", t.id, title=t.title, body=body, tags=t.tags or [],
                countries=t.community.countries or [], themes=t.community.themes or [],
                author=_names(t.author), date=t.created_at,
-               visibility=_community_visibility(t.community), parent=community_key(t.community_id),
+               visibility=policy.tokens("thread", t), parent=community_key(t.community_id),
                url=("forums.thread", {"thread_id": t.id}))
 
 
 def post(p) -> dict | None:
     """Replies; the first post is the thread's own body, indexed with the thread."""
-    from marketplace.forums.models import VISIBLE
     from marketplace.forums.services import page_of
 
     t = p.thread
-    if p.number == 1 or not p.is_visible or t.status != VISIBLE:
+    if p.number == 1 or not policy.is_public("post", p):
         return None
     return doc("post", p.id, title=t.title, body=p.body_source, tags=t.tags or [],
                countries=t.community.countries or [], themes=t.community.themes or [],
                author=_names(p.author), date=p.created_at,
-               visibility=_community_visibility(t.community),
+               visibility=policy.tokens("post", p),
                parent=f"thread:{t.id} {community_key(t.community_id)}",
                url=("forums.thread", {"thread_id": t.id, "page": page_of(p.number),
                                       "_anchor": f"post-{p.number}"}))
@@ -167,19 +156,11 @@ def community_key(community_id: int) -> str:
 
 
 def _thread_rows(Thread):
-    from marketplace.forums.models import VISIBLE
-
-    return Thread.status == VISIBLE
+    return policy.public_clause("thread", Thread)
 
 
 def _post_rows(Post):
-    from sqlalchemy import select
-
-    from marketplace.forums.models import VISIBLE, Thread
-
-    visible_threads = select(Thread.id).where(Thread.status == VISIBLE)
-    return (Post.number > 1) & (Post.status == VISIBLE) & Post.is_deleted.is_(False) & (
-        Post.thread_id.in_(visible_threads))
+    return (Post.number > 1) & policy.public_clause("post", Post)
 
 
 def _community_docs(c) -> list[str]:

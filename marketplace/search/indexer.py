@@ -19,6 +19,7 @@ from flask import Flask, current_app, has_app_context
 from sqlalchemy import delete, event, inspect, select
 from sqlalchemy.orm import Session
 
+from marketplace import policy
 from marketplace.database import utcnow
 from marketplace.extensions import db
 from marketplace.i18n import region_of
@@ -73,7 +74,7 @@ def _kind_for(key: str) -> str | None:
 
 @event.listens_for(Session, "after_flush")
 def _collect(session, flush_context) -> None:
-    changes = {}
+    changes: dict = {}
     for obj in session.new:
         changes.update(_doc_ids(obj, deleted=False))
     for obj in session.dirty:
@@ -94,7 +95,7 @@ def _collect(session, flush_context) -> None:
 @event.listens_for(Session, "after_commit")
 def _after_commit(session) -> None:
     if session.info.pop("search_pending", False) and has_app_context():
-        schedule(current_app._get_current_object())
+        schedule(current_app._get_current_object())  # type: ignore[attr-defined]
 
 
 @event.listens_for(Session, "after_soft_rollback")
@@ -257,22 +258,13 @@ def plain(markdown: str) -> str:
     return re.sub(r"\s+", " ", _MD_MARKS.sub(" ", _MD_LINK.sub(r"\1", markdown or ""))).strip()
 
 
-def visibility_tokens(visibility: str) -> list[str]:
-    if visibility == documents.PUBLIC:
-        return ["public"]
-    scope, _, rest = visibility.partition(":")
-    if scope == "community":
-        return ["restricted", f"community:{rest}"]
-    return ["restricted", "draft", *(f"user:{u}" for u in rest.split())]
-
-
 def fields(doc: dict) -> dict:
     countries = sorted({c.lower() for c in doc["countries"]})
     body = plain(doc["body"])
     text = " ".join((doc["summary"], " ".join(doc["tags"]), body))
     out = {
         "doc_id": doc["doc_id"], "kind": doc["kind"],
-        "visibility": " ".join(visibility_tokens(doc["visibility"])),
+        "visibility": " ".join(policy.index_tokens(doc["visibility"])),
         "countries": " ".join(countries),
         "region": " ".join(sorted({r for c in countries if (r := region_of(c))})),
         "themes": ",".join(doc["themes"]), "org_type": doc["org_type"],

@@ -2,13 +2,15 @@
 
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from markupsafe import Markup, escape
 from whoosh import query as Q
 from whoosh.qparser import FieldAliasPlugin, QueryParser
 
+from marketplace import policy
+from marketplace.paging import Page
 from marketplace.search import ranking, storage
 from marketplace.search.schema import (
     COMMON_STOP_WORDS,
@@ -51,63 +53,12 @@ class Hit:
     endorsements: int
 
 
-@dataclass
-class Page:
-    total: int = 0
-    page: int = 1
-    pages: int = 0
-    hits: list[Hit] = field(default_factory=list)
-    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
-    suggestion: str | None = None
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
-
-
 # --- who may see what ---------------------------------------------------------------------
-
-
-def viewer_tokens(viewer) -> set[str]:
-    """Restricted-visibility tokens this viewer may read (public is always readable)."""
-    if viewer is None or not getattr(viewer, "is_authenticated", False) or not viewer.is_active:
-        return set()
-    if viewer.is_moderator:
-        return {"*"}  # site moderators may read drafts and private communities
-    tokens = {f"user:{viewer.id}"}
-    tokens.update(f"community:{cid}" for cid in _community_ids(viewer))
-    return tokens
-
-
-def _community_ids(viewer) -> list[int]:
-    from sqlalchemy import select
-
-    from marketplace.extensions import db
-
-    if "community_member" not in db.metadata.tables:  # communities not installed
-        return []
-    # Resolved lazily: search must not import other features at import time.
-    from marketplace.communities.models import CommunityMember
-
-    stmt = select(CommunityMember.community_id).where(CommunityMember.user_id == viewer.id)
-    return list(db.session.scalars(stmt))
 
 
 def mask_for(viewer) -> Q.Query:
     """Documents hidden from this viewer: restricted ones they have no token for."""
-    tokens = viewer_tokens(viewer)
+    tokens = policy.viewer_tokens(viewer)
     if "*" in tokens:
         return Q.NullQuery
     restricted = Q.Term("visibility", "restricted")
@@ -211,8 +162,7 @@ def _query(s, text: str, filters, viewer, page: int, sort: str, facets: bool) ->
     start, end = (page - 1) * PER_PAGE, page * PER_PAGE
     docnums = _ranked(s, matched, scores, sort, end)[start:end]
     terms = _highlight_terms(q) if text else set()
-    out = Page(total=total, page=page, pages=pages if total else 0,
-               hits=[_hit(s.stored_fields(int(n)), terms) for n in docnums])
+    out = Page([_hit(s.stored_fields(int(n)), terms) for n in docnums], page, PER_PAGE, total)
     if facets:
         out.facets = facet_counts(s, _bitmask_of(matched))
     if text and total < 3:
@@ -372,7 +322,7 @@ def _term_masks(s) -> dict[str, dict[str, int]]:
 
 def _leaf_masks(reader, fieldname: str) -> dict[str, int]:
     size = reader.doc_count_all()
-    masks = {}
+    masks: dict[str, int] = {}
     if fieldname not in reader.indexed_field_names():
         return masks
     for btext in reader.lexicon(fieldname):

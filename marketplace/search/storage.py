@@ -15,6 +15,7 @@ import shutil
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from flask import current_app
 from whoosh.filedb.filestore import FileStorage
@@ -147,7 +148,7 @@ def indexer_lock(timeout: float):
 # the index changed, reusing the readers of unchanged segments.
 
 POOL_SIZE = 16
-_pool: list[tuple[Path, object]] = []
+_pool: list[tuple[Path, Any]] = []
 _pool_lock = threading.Lock()
 
 

@@ -9,7 +9,7 @@ import uuid
 from sqlalchemy import select
 
 from marketplace.accounts.models import Organization, User
-from marketplace.errors import DomainError
+from marketplace.errors import attempt
 from marketplace.extensions import db
 from marketplace.projects.models import Project
 from marketplace.sponsorship import services
@@ -50,10 +50,8 @@ def seed() -> None:
         project, donor = projects.get(title), users.get(email)
         if project is None or donor is None or project.state != "open":
             continue
-        try:
-            services.record_pledge(donor, project, amount, idempotency_key=f"demo-{uuid.uuid4().hex}",
-                                   provider=provider, is_anonymous=anonymous,
-                                   message="Glad to support measurable results.")
-        except DomainError:  # the project's demo goal changed; skip rather than fail the seed
-            continue
+        # A DomainError means the project's demo goal changed: skip rather than fail the seed.
+        attempt(services.record_pledge, donor, project, amount,
+                idempotency_key=f"demo-{uuid.uuid4().hex}", provider=provider,
+                is_anonymous=anonymous, message="Glad to support measurable results.")
     db.session.flush()

@@ -1,7 +1,7 @@
 """Fiscal host pages: payment settings (org admins), and for treasurers the awaiting pledges, bank
 statement upload, proposed matches confirmed in bulk, and the lines nothing matched."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -10,12 +10,11 @@ from sqlalchemy import select
 from marketplace.accounts import permissions as perm
 from marketplace.accounts.models import Organization
 from marketplace.accounts.services import record_audit
-from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.sponsorship import hosting
 from marketplace.sponsorship.forms import HostSettingsForm, StatementForm
 from marketplace.sponsorship.models import BankLineStatus, BankStatement
-from marketplace.web import client_ip, form_error, require
+from marketplace.web import act, client_ip, require
 
 bp = Blueprint("hosts", __name__, url_prefix="/hosts")
 
@@ -27,106 +26,99 @@ def _org(slug: str) -> Organization:
     return org
 
 
+def _treasury(slug: str) -> Organization:
+    org = _org(slug)
+    require(org.is_fiscal_host and perm.can_treasure(current_user, org))
+    return org
+
+
 @bp.route("/<slug>/settings", methods=["GET", "POST"])
 @login_required
 def settings(slug):
     org = _org(slug)
     require(perm.can_manage_host(current_user, org))
     form = HostSettingsForm(obj=org)
-    if form.validate_on_submit():
-        try:
-            hosting.update_host_settings(
-                org, is_fiscal_host=form.is_fiscal_host.data, payment_instructions=form.payment_instructions.data,
-                bank_account_holder=form.bank_account_holder.data, iban=form.iban.data, bic=form.bic.data)
-        except DomainError as err:
-            db.session.rollback()
-            return form_error(form, err, "sponsorship/host_settings.html", org=org)
+    if not form.validate_on_submit():
+        return render_template("sponsorship/host_settings.html", org=org, form=form), 422 if form.errors else 200
+
+    def save():
+        hosting.update_host_settings(
+            org, is_fiscal_host=form.is_fiscal_host.data, payment_instructions=form.payment_instructions.data,
+            bank_account_holder=form.bank_account_holder.data, iban=form.iban.data, bic=form.bic.data)
         record_audit("host.settings_changed", current_user, org, client_ip(), is_fiscal_host=org.is_fiscal_host)
-        db.session.commit()
-        flash(_("The payment settings are saved."), "success")
-        return redirect(url_for(".dashboard", slug=org.slug) if org.is_fiscal_host
-                        else url_for("organizations.show", slug=org.slug))
-    return render_template("sponsorship/host_settings.html", org=org, form=form), 422 if form.errors else 200
+
+    return act(save, success=_("The payment settings are saved."),
+               to=lambda _none: url_for(".dashboard", slug=org.slug) if org.is_fiscal_host
+               else url_for("organizations.show", slug=org.slug),
+               form=form, template="sponsorship/host_settings.html", context={"org": org})
 
 
-def _dashboard(org: Organization, form: StatementForm, status: int = 200):
-    return render_template(
-        "sponsorship/host.html", org=org, form=form, projects=hosting.hosted_projects(org),
-        awaiting=hosting.awaiting_pledges(org),
+def _dashboard_context(org: Organization, form: StatementForm) -> dict:
+    return dict(
+        org=org, form=form, projects=hosting.hosted_projects(org), awaiting=hosting.awaiting_pledges(org),
         proposed=hosting.lines(org, (BankLineStatus.PROPOSED.value,)),
         unmatched=hosting.lines(org, (BankLineStatus.UNMATCHED.value,)),
         statements=db.session.scalars(select(BankStatement).where(BankStatement.host_id == org.id)
                                       .order_by(BankStatement.created_at.desc()).limit(10)).all(),
-        reference=hosting.display_reference), status
+        reference=hosting.display_reference)
 
 
 @bp.route("/<slug>")
 @login_required
 def dashboard(slug):
-    org = _org(slug)
-    require(org.is_fiscal_host and perm.can_treasure(current_user, org))
-    return _dashboard(org, StatementForm())
+    org = _treasury(slug)
+    return render_template("sponsorship/host.html", **_dashboard_context(org, StatementForm()))
 
 
 @bp.route("/<slug>/statements", methods=["POST"])
 @login_required
 def upload_statement(slug):
-    org = _org(slug)
-    require(org.is_fiscal_host and perm.can_treasure(current_user, org))
+    org = _treasury(slug)
     form = StatementForm()
     if not form.validate_on_submit():
-        return _dashboard(org, form, 422)
+        return render_template("sponsorship/host.html", **_dashboard_context(org, form)), 422
     upload = form.statement.data
-    try:
+
+    def read():
         statement = hosting.import_statement(org, current_user, upload.read(), form.file_format.data,
                                              filename=upload.filename or "", mapping=form.csv_mapping())
-    except DomainError as err:
-        db.session.rollback()
-        form.statement.errors = [*form.statement.errors, err.message]
-        return _dashboard(org, form, err.status)
-    record_audit("host.statement_uploaded", current_user, org, client_ip(), statement_id=statement.id,
-                 lines=statement.line_count, new_lines=statement.new_line_count)
-    db.session.commit()
-    flash(ngettext("%(num)s new line read from the statement.",
-                   "%(num)s new lines read from the statement.", statement.new_line_count)
-          + " " + _("Lines already uploaded before are not added again."), "success")
-    return redirect(url_for(".dashboard", slug=org.slug))
+        record_audit("host.statement_uploaded", current_user, org, client_ip(), statement_id=statement.id,
+                     lines=statement.line_count, new_lines=statement.new_line_count)
+        return statement
+
+    def done(statement) -> str:
+        return (ngettext("%(num)s new line read from the statement.",
+                         "%(num)s new lines read from the statement.", statement.new_line_count)
+                + " " + _("Lines already uploaded before are not added again."))
+
+    return act(read, success=done, to=url_for(".dashboard", slug=org.slug), form=form,
+               template="sponsorship/host.html", context=lambda: _dashboard_context(org, form))
 
 
 @bp.route("/<slug>/confirm", methods=["POST"])
 @login_required
 def confirm(slug):
-    org = _org(slug)
-    require(org.is_fiscal_host and perm.can_treasure(current_user, org))
+    org = _treasury(slug)
     ids = [int(v) for v in request.form.getlist("line") if v.isascii() and v.isdigit() and len(v) < 10]
-    try:
+
+    def record():
         pledges = hosting.confirm_lines(org, current_user, ids)
         for pledge in pledges:
             record_audit("payment.recorded", current_user, pledge, client_ip(), source="bank_statement",
                          amount_minor=pledge.amount_minor, currency=pledge.currency)
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-        return redirect(url_for(".dashboard", slug=org.slug))
-    db.session.commit()
-    flash(ngettext("%(num)s payment recorded.", "%(num)s payments recorded.", len(pledges)), "success")
-    return redirect(url_for(".dashboard", slug=org.slug))
+        return pledges
+
+    return act(record, success=lambda pledges: ngettext("%(num)s payment recorded.", "%(num)s payments recorded.",
+                                                        len(pledges)),
+               to=url_for(".dashboard", slug=org.slug))
 
 
 @bp.route("/<slug>/lines/<int:line_id>/ignore", methods=["POST"])
 @login_required
 def ignore(slug, line_id):
-    org = _org(slug)
-    require(org.is_fiscal_host and perm.can_treasure(current_user, org))
-    try:
-        hosting.ignore_line(org, line_id)
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-    else:
-        db.session.commit()
-        flash(_("The line is set aside as not a donation."), "success")
-    return redirect(url_for(".dashboard", slug=org.slug))
+    org = _treasury(slug)
+    return act(lambda: hosting.ignore_line(org, line_id), success=_("The line is set aside as not a donation."),
+               to=url_for(".dashboard", slug=org.slug))
 
 
 @bp.app_template_global()

@@ -11,11 +11,11 @@ Who is told what:
   the amount, and the owner.
 """
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from sqlalchemy import select
 
+from marketplace import links
 from marketplace.accounts.models import User
 from marketplace.extensions import db
 from marketplace.ledger.money import format_minor
@@ -24,20 +24,13 @@ from marketplace.projects.models import Project
 from marketplace.sponsorship.models import Pledge, PledgeStatus
 
 
-def _link(endpoint: str, **values) -> str:
-    """A site path built from the URL map alone (no request needed: cron jobs notify too)."""
-    adapter = current_app.url_map.bind(current_app.config.get("SERVER_NAME") or "localhost",
-                                       script_name=current_app.config.get("APPLICATION_ROOT") or "/")
-    return adapter.build(endpoint, values)
-
-
 def _money(amount_minor: int, currency: str) -> LazyString:
     """Formatted when the notification is written, in its recipient's locale."""
     return LazyString(format_minor, amount_minor, currency)
 
 
 def _project_link(project: Project) -> str:
-    return _link("projects.show", slug=project.slug)
+    return links.path("projects.show", slug=project.slug)
 
 
 def _donors(project_id: int) -> list[User]:
@@ -75,7 +68,7 @@ def contribution_received(pledge: Pledge, host: User | None) -> None:
     notify(pledge.donor, "generic",
            _l("Your contribution of %(amount)s to %(title)s was received. Your receipt is ready.",
               amount=_money(pledge.amount_minor, pledge.currency), title=pledge.project.title),
-           _link("sponsorship.receipt", pledge_id=pledge.id), actor=host)
+           links.path("sponsorship.receipt", pledge_id=pledge.id), actor=host)
 
 
 def goal_reached(project: Project) -> None:
@@ -104,7 +97,7 @@ def refunded(pledge: Pledge, share_minor: int, project: Project) -> None:
     message = reasons.get(project.state) or _l(
         "%(amount)s of your contribution to %(title)s was refunded.",
         amount=_money(share_minor, pledge.currency), title=project.title)
-    notify(pledge.donor, "generic", message, _link("sponsorship.pledge_detail", pledge_id=pledge.id))
+    notify(pledge.donor, "generic", message, links.path("sponsorship.pledge_detail", pledge_id=pledge.id))
 
 
 def project_closed(project: Project, refunded_minor: int, actor: User | None) -> None:

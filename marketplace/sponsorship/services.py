@@ -84,12 +84,6 @@ def fingerprint(project_id: int, amount_minor: int, currency: str, message: str,
     return hashlib.sha256(json.dumps(body).encode()).hexdigest()
 
 
-def pledged_with_key(donor: User, idempotency_key: str) -> bool:
-    """Whether `donor` already pledged with this Idempotency-Key (record_pledge then replays it)."""
-    return db.session.scalar(select(Pledge.id).where(
-        Pledge.donor_id == donor.id, Pledge.idempotency_key == idempotency_key)) is not None
-
-
 def record_pledge(donor: User, project: Project, amount_text: str, *, idempotency_key: str,
                   currency: str | None = None, message: str = "", is_anonymous: bool | None = None,
                   provider: str | None = None, locale: str = "en") -> tuple[Pledge, bool]:
@@ -208,7 +202,7 @@ def _set_status(pledge: Pledge, new: PledgeStatus, *, expected: PledgeStatus, **
     db.session.flush()
     values["status"] = new.value
     result = db.session.execute(_MOVE_PLEDGE, {"pledge_id": pledge.id, "expected": expected.value, **values})
-    if result.rowcount != 1:
+    if result.rowcount != 1:  # type: ignore[attr-defined]
         db.session.expire(pledge)
         raise Conflict(_("This pledge was not changed: its status is now “%(status)s”.",
                          status=pledge.status_label))
@@ -318,7 +312,7 @@ def _release(reviewer, objective, project, escrow, amount, note) -> TrancheRelea
         update(PROJECT).where(PROJECT.c.id == project.id,
                               PROJECT.c.released_minor + amount <= PROJECT.c.raised_minor)
         .values(released_minor=PROJECT.c.released_minor + amount))
-    if result.rowcount != 1:  # pragma: no cover - the escrow balance already bounds it
+    if result.rowcount != 1:  # type: ignore[attr-defined]  # pragma: no cover - the escrow balance already bounds it
         raise Conflict(_("The escrow does not hold enough to release this tranche."))
     release = TrancheRelease(objective_id=objective.id, project_id=project.id, transaction_id=group.id,
                              amount_minor=amount, currency=project.currency, note=note.strip(),
@@ -327,6 +321,8 @@ def _release(reviewer, objective, project, escrow, amount, note) -> TrancheRelea
     db.session.flush()
     db.session.expire(project, ["released_minor"])
     notices.tranche_released(project, objective.title, amount, reviewer)
+    record_audit("tranche.released", reviewer, objective, None, project_id=project.id, amount_minor=amount,
+                 currency=project.currency)
     return release
 
 
@@ -395,7 +391,15 @@ def pro_rata(total: int, weights: list[int]) -> list[int]:
 
 
 def settle_project(project: Project, now: datetime | None = None) -> str:
-    """Close one project past its deadline (or cancelled): returns what happened, '' if nothing."""
+    """Close one project past its deadline (or cancelled): returns what happened, '' if nothing.
+    Each settlement is written to the audit log (action "project.settled")."""
+    outcome = _settle(project, now)
+    if outcome:
+        record_audit("project.settled", None, db.session.get(Project, project.id), None, outcome=outcome)
+    return outcome
+
+
+def _settle(project: Project, now: datetime | None = None) -> str:
     now = now or utcnow()
     # Another run (a second node, an overlapping cron) may be settling it: wait for its commit on
     # the row lock, then decide on the state it left.

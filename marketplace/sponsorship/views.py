@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from marketplace.accounts import permissions as perm
 from marketplace.accounts.models import Organization
-from marketplace.errors import DomainError
+from marketplace.accounts.services import record_audit
 from marketplace.extensions import db
 from marketplace.ledger.money import format_minor, plain_minor
 from marketplace.projects.models import Project
@@ -19,7 +19,7 @@ from marketplace.projects.transparency import csv_cell
 from marketplace.sponsorship import dashboard, services
 from marketplace.sponsorship.forms import DonorProfileForm, PledgeForm, RecordPaymentForm, new_nonce
 from marketplace.sponsorship.models import Pledge, PledgeStatus
-from marketplace.web import client_ip, form_error, request_locale, require, safe_next
+from marketplace.web import act, client_ip, request_locale, require, safe_next
 
 bp = Blueprint("sponsorship", __name__, url_prefix="/sponsorship")
 
@@ -65,18 +65,14 @@ def donor_profile():
     if not form.validate_on_submit():
         return render_template("sponsorship/donor_profile.html", form=form, profile=profile)
     org = db.session.get(Organization, form.organization.data) if form.organization.data else None
-    try:
-        services.save_donor_profile(
-            current_user, kind=form.kind.data, organization=org,
-            is_anonymous_by_default=form.is_anonymous_by_default.data,
-            focus_themes=form.focus_themes.data or [], focus_countries=form.focus_countries.data or [],
-            country=form.country.data, tax_identifier=form.tax_identifier.data or "", ip=client_ip())
-    except DomainError as err:
-        db.session.rollback()
-        return form_error(form, err, "sponsorship/donor_profile.html", profile=profile)
-    db.session.commit()
-    flash(_("Your donor profile is saved."), "success")
-    return redirect(safe_next(request.args.get("next"), url_for(".dashboard_page")))
+    return act(lambda: services.save_donor_profile(
+        current_user, kind=form.kind.data, organization=org,
+        is_anonymous_by_default=form.is_anonymous_by_default.data,
+        focus_themes=form.focus_themes.data or [], focus_countries=form.focus_countries.data or [],
+        country=form.country.data, tax_identifier=form.tax_identifier.data or "", ip=client_ip()),
+        success=_("Your donor profile is saved."),
+        to=safe_next(request.args.get("next"), url_for(".dashboard_page")),
+        form=form, template="sponsorship/donor_profile.html", context={"profile": profile})
 
 
 # --- pledging ---------------------------------------------------------------------------------
@@ -95,17 +91,18 @@ def pledge(slug):
     if not form.validate_on_submit():
         status = 422 if request.method == "POST" else 200
         return render_template("sponsorship/pledge.html", form=form, project=project), status
-    try:
-        pledge, created = services.record_pledge(
-            current_user, project, form.amount.data, idempotency_key=form.idempotency_key.data or "",
-            message=form.message.data or "", is_anonymous=form.is_anonymous.data,
-            locale=request_locale())
-    except DomainError as err:
-        db.session.rollback()
-        form.idempotency_key.data = new_nonce()  # nothing was recorded: a corrected retry is new
-        return form_error(form, err, "sponsorship/pledge.html", project=project)
-    db.session.commit()
-    return redirect(url_for(".pledge_detail", pledge_id=pledge.id))
+
+    def renew_nonce(_err):  # nothing was recorded: a corrected retry is new
+        form.idempotency_key.data = new_nonce()
+
+    return act(lambda: services.record_pledge(
+        current_user, project, form.amount.data, idempotency_key=form.idempotency_key.data or "",
+        message=form.message.data or "", is_anonymous=form.is_anonymous.data,
+        locale=request_locale()),
+        to=lambda result: url_for(".pledge_detail", pledge_id=result[0].id), on_error=renew_nonce,
+        form=form, template="sponsorship/pledge.html", context={"project": project})
+
+
 
 
 @bp.route("/pledges/<int:pledge_id>")
@@ -115,8 +112,7 @@ def pledge_detail(pledge_id):
     require(perm.can_view_pledge(current_user, pledge))
     return render_template("sponsorship/pledge_detail.html", pledge=pledge,
                            can_cancel=pledge.status == PledgeStatus.PLEDGED
-                           and perm.can_cancel_pledge(current_user, pledge),
-                           cancel_form=RecordPaymentForm())
+                           and perm.can_cancel_pledge(current_user, pledge))
 
 
 @bp.route("/pledges/<int:pledge_id>/cancel", methods=["POST"])
@@ -124,19 +120,10 @@ def pledge_detail(pledge_id):
 def cancel(pledge_id):
     pledge = _pledge(pledge_id)
     require(perm.can_cancel_pledge(current_user, pledge))
-    if not RecordPaymentForm().validate_on_submit():
-        abort(400)
-    try:
-        services.cancel_pledge(pledge, current_user)
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-    else:
-        db.session.commit()
-        flash(_("The pledge is cancelled."), "success")
-    if pledge.donor_id == current_user.id:
-        return redirect(url_for(".pledge_detail", pledge_id=pledge_id))
-    return redirect(url_for(".payments", slug=pledge.project.slug))
+    back = (url_for(".pledge_detail", pledge_id=pledge_id) if pledge.donor_id == current_user.id
+            else url_for(".payments", slug=pledge.project.slug))
+    return act(lambda: services.cancel_pledge(pledge, current_user),
+               success=_("The pledge is cancelled."), to=back)
 
 
 # --- hosts record payments --------------------------------------------------------------------
@@ -162,16 +149,15 @@ def record_payment(pledge_id):
     form = RecordPaymentForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
+    def record():
         services.confirm_pledge(pledge, current_user, provider_reference=form.reference.data or "")
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-        return redirect(url_for(".payments", slug=pledge.project.slug))
-    db.session.commit()
-    flash(_("Payment recorded: %(amount)s is now a contribution.",
-            amount=format_minor(pledge.amount_minor, pledge.currency)), "success")
-    return redirect(url_for(".payments", slug=pledge.project.slug))
+        record_audit("payment.recorded", current_user, pledge, client_ip(), source="by_hand",
+                     amount_minor=pledge.amount_minor, currency=pledge.currency)
+
+    return act(record,
+               success=_("Payment recorded: %(amount)s is now a contribution.",
+                         amount=format_minor(pledge.amount_minor, pledge.currency)),
+               to=url_for(".payments", slug=pledge.project.slug))
 
 
 # --- donor dashboard, history, receipts -------------------------------------------------------

@@ -1,5 +1,6 @@
 """Issue 7: an API-only journey, and a walk over every API route, feed and export looking for
-drafts, private community content and anonymous donors' names."""
+drafts, private community content, hidden, pending and deleted posts (issue 10) and anonymous
+donors' names."""
 
 import logging
 import re
@@ -53,10 +54,42 @@ def _without_echo(body: str, url: str) -> str:
     return body
 
 
+def _hidden_posts(owner, thread, make_user, make_reply, secret) -> list:
+    """A hidden, a deleted and a pending reply, and a hidden and a pending thread, in `thread`'s
+    public community, each saying `secret`."""
+    from sqlalchemy import select
+
+    from marketplace.communities.services import join
+    from marketplace.extensions import db
+    from marketplace.forums import moderation
+    from marketplace.forums import services as forums
+    from marketplace.forums.models import Post
+
+    hidden, deleted = (make_reply(thread, owner, f"Reply {secret}") for _ in range(2))
+    moderation.hide_post(owner, hidden, "off topic")
+    forums.delete_post(owner, deleted)
+    newcomer = make_user(name="Newcomer")  # a new account: its posts wait for a moderator
+    join(thread.community, newcomer)
+    pending = make_reply(thread, newcomer, f"Pending {secret}")
+    category = thread.category
+    hidden_thread = forums.start_thread(owner, category, title="Later hidden", body=f"Opening {secret}",
+                                        kind="discussion")
+    moderation.hide_post(owner, db.session.scalar(select(Post).where(
+        Post.thread_id == hidden_thread.id, Post.number == 1)), "spam")
+    pending_thread = forums.start_thread(newcomer, category, title="Waiting", body=f"Opening {secret}",
+                                         kind="discussion")
+    db.session.commit()
+    assert (hidden.status, pending.status, pending_thread.status) == ("hidden", "pending", "pending")
+    return [hidden, deleted, pending, hidden_thread, pending_thread]
+
+
 def test_walk_finds_no_draft_private_content_or_anonymous_donor(client, app, make_user, make_practice,
                                                                 make_community, make_thread, make_donor,
                                                                 make_open_project, make_project,
-                                                                make_case_study, pledge, aged, indexed):
+                                                                make_case_study, make_reply, pledge, aged,
+                                                                indexed, auth):
+    from marketplace.communities.services import join
+    from marketplace.extensions import db
     from tests.api.test_core import make_token
 
     secret = "ZQXSECRET"
@@ -70,6 +103,8 @@ def test_walk_finds_no_draft_private_content_or_anonymous_donor(client, app, mak
     private_thread = make_thread(private, owner, title=f"Thread {secret}", body=f"Body {secret}")
     public = make_community(name="Public square", members=[owner])
     public_thread = make_thread(public, owner, title="Open thread")
+    hidden, deleted, pending, hidden_thread, pending_thread = _hidden_posts(
+        owner, public_thread, make_user, make_reply, secret)
     project = make_open_project(goal_minor=10_000)
     donor_name = "Anonymous-Giver-QWV"  # their profile is public; their giving is not
     hidden_donor = make_donor(name=donor_name, anonymous=True)
@@ -85,7 +120,8 @@ def test_walk_finds_no_draft_private_content_or_anonymous_donor(client, app, mak
             for key, value in ids.items():
                 url = url.replace("{" + key + "}", str(value))
             urls.append(url)
-        urls.append(path.replace("{thread_id}", str(public_thread.id)).replace("{user_id}", str(owner.id)))
+        for thread in (public_thread, hidden_thread, pending_thread):
+            urls.append(path.replace("{thread_id}", str(thread.id)).replace("{user_id}", str(owner.id)))
     urls += [f"/api/v1/search?q={secret}", "/api/v1/search?q=Draft", "/feeds/practices.atom",
              "/feeds/practices/theme/health.atom", "/feeds/practices/country/KE.atom",
              f"/feeds/communities/{private.slug}/threads.atom", f"/feeds/communities/{public.slug}/threads.atom",
@@ -94,9 +130,15 @@ def test_walk_finds_no_draft_private_content_or_anonymous_donor(client, app, mak
              f"/open-data/projects/{project.slug}/iati.xml", f"/projects/{project.slug}/transparency.csv",
              f"/projects/{project.slug}/transparency", f"/projects/{project.slug}",
              f"/api/v1/search?q={secret.lower()}", "/api/v1/case-studies?q=draft", "/api/v1/projects?per_page=100"]
-    for hidden in hidden_projects:
-        urls += [f"/feeds/projects/{hidden.slug}/reports.atom", f"/open-data/projects/{hidden.slug}/iati.xml",
-                 f"/projects/{hidden.slug}/transparency.csv"]
+    for hidden_project in hidden_projects:
+        urls += [f"/feeds/projects/{hidden_project.slug}/reports.atom",
+                 f"/open-data/projects/{hidden_project.slug}/iati.xml",
+                 f"/projects/{hidden_project.slug}/transparency.csv"]
+    for post in (hidden, deleted, pending):  # the HTML routes that take a post or a thread
+        urls += [f"/posts/{post.id}/flag", f"/posts/{post.id}/history", f"/posts/{post.id}/edit",
+                 f"/threads/{post.thread_id}/reply?quote={post.id}"]
+    urls += [f"/threads/{t.id}" for t in (public_thread, hidden_thread, pending_thread)]
+    urls += [f"/communities/{public.slug}/", f"/api/v1/search?q=opening+{secret.lower()}"]
     outsider = make_token(make_user(name="Outsider"), scopes=["read", "write", "pledge"])
     checked = 0
     for url in sorted(set(u for u in urls if "{" not in u)):
@@ -109,3 +151,11 @@ def test_walk_finds_no_draft_private_content_or_anonymous_donor(client, app, mak
                 assert donor_name not in body, (url, headers)
             checked += 1
     assert checked > 60
+    html = [u for u in sorted(set(urls)) if u.startswith(("/posts/", "/threads/", "/communities/"))]
+    member = aged(make_user(name="Square member"))  # signed in, reads the public community
+    join(public, member)
+    db.session.commit()
+    auth.login(member.email)
+    for url in html:
+        response = client.get(url)
+        assert secret.lower() not in _without_echo(response.get_data(as_text=True).lower(), url.lower()), url

@@ -3,7 +3,7 @@
 import pytest
 
 from marketplace.extensions import db
-from tests.knowledge.test_queries import QueryCounter
+from tests.queries import QueryCounter
 
 METRICS = ["budget-execution-rate", "citizen-participation-rate", "response-time-days"]
 

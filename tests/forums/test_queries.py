@@ -1,29 +1,10 @@
 """The thread page runs a constant number of queries, whatever the number of posts on it."""
 
 import pytest
-from sqlalchemy import event
 
 from marketplace.extensions import db
 from marketplace.forums.services import toggle_reaction
-
-
-@pytest.fixture
-def count_queries(app):
-    def run(fn):
-        statements = []
-
-        def before(conn, cursor, statement, *args):
-            statements.append(statement)
-
-        event.listen(db.engine, "before_cursor_execute", before)
-        try:
-            response = fn()
-        finally:
-            event.remove(db.engine, "before_cursor_execute", before)
-        assert response.status_code == 200
-        return len(statements)
-
-    return run
+from tests.queries import count_queries
 
 
 def _thread_with(n, make_user, make_community, make_thread, make_reply, aged):
@@ -39,7 +20,7 @@ def _thread_with(n, make_user, make_community, make_thread, make_reply, aged):
 
 @pytest.mark.parametrize("signed_in", [False, True])
 def test_thread_page_queries_do_not_grow_with_posts(app, client, auth, make_user, make_community,
-                                                    make_thread, make_reply, aged, count_queries,
+                                                    make_thread, make_reply, aged,
                                                     signed_in):
     small = _thread_with(3, make_user, make_community, make_thread, make_reply, aged)
     full = _thread_with(20, make_user, make_community, make_thread, make_reply, aged)

@@ -10,7 +10,6 @@ from marketplace.extensions import db
 from marketplace.knowledge.models import Practice
 
 REPO = Path(__file__).resolve().parents[2]
-CORPUS = REPO / ".." / "shared" / "corpus"
 MAPPINGS = REPO / "marketplace" / "knowledge" / "mappings"
 
 
@@ -24,12 +23,13 @@ def _count() -> int:
     return db.session.scalar(select(func.count()).select_from(Practice))
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("file, mapping, imported, skipped", [
     ("gds-service-manual/service_manual.jsonl", "gds-service-manual.json", 194, 10),
     ("participedia/methods_full_export.csv", "participedia-methods.json", 367, 6),
 ])
-def test_corpus_imports_once(app, file, mapping, imported, skipped):
-    path = CORPUS / file
+def test_corpus_imports_once(app, corpus_file, file, mapping, imported, skipped):
+    path = corpus_file(file)
     out = _run(app, path, "--mapping", MAPPINGS / mapping)
     assert f"imported {imported}, skipped {skipped}" in out
     assert out.count("skipped (") == skipped

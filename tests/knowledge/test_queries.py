@@ -1,25 +1,10 @@
 """The practice page runs the same number of queries with 1 or 50 related rows."""
 
 import pytest
-from sqlalchemy import event
 
 from marketplace.extensions import db
 from marketplace.knowledge import services
-
-
-class QueryCounter:
-    def __init__(self, engine):
-        self.engine, self.count = engine, 0
-
-    def _hit(self, *args):
-        self.count += 1
-
-    def __enter__(self):
-        event.listen(self.engine, "before_cursor_execute", self._hit)
-        return self
-
-    def __exit__(self, *exc):
-        event.remove(self.engine, "before_cursor_execute", self._hit)
+from tests.queries import QueryCounter
 
 
 def _grow(practice, n, make_user):

@@ -8,8 +8,6 @@ from marketplace.extensions import db
 from marketplace.knowledge import revisions, services
 from marketplace.knowledge.models import Practice, Revision
 
-pytestmark = pytest.mark.usefixtures("rq")
-
 
 def _edit(practice, user, **changes):
     data = {**services.practice_data(practice), **changes}

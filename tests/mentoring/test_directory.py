@@ -1,11 +1,11 @@
 """The expertise directory: filters, and scores derived from contributions as documented."""
 
-from sqlalchemy import event
 
 from marketplace.accounts.models import UserExpertise
 from marketplace.extensions import db
 from marketplace.mentoring import services
 from marketplace.mentoring.expertise import contributions
+from tests.queries import count_queries
 
 
 def with_expertise(user, *tags):
@@ -54,19 +54,11 @@ def test_directory_filters_and_ranks(client, make_user, make_practice):
 
 
 def test_directory_queries_do_not_grow_with_people(client, make_user, make_practice):
-    def count_queries():
-        statements = []
-        listener = lambda *a: statements.append(a[2])  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        client.get("/mentoring/experts")
-        event.remove(db.engine, "before_cursor_execute", listener)
-        return len(statements)
-
     with_expertise(make_practice().owner, "health")
-    few = count_queries()
+    few = count_queries(client.get, "/mentoring/experts")
     for _ in range(6):
         with_expertise(make_practice().owner, "health")
-    assert count_queries() == few
+    assert count_queries(client.get, "/mentoring/experts") == few
 
 
 def test_profile_shows_contributions_and_scores(client, make_user, make_practice):

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from marketplace.database import utcnow
 from marketplace.extensions import db
 from marketplace.projects.models import Project, ProjectState
+from tests.queries import count_queries
 
 
 def _form(**overrides):
@@ -296,19 +297,10 @@ def test_objectives_page_add_edit_delete(client, auth, make_project):
 
 
 def test_pages_do_not_run_n_plus_one_queries(client, auth, make_project):
-    from sqlalchemy import event
-
     from marketplace.projects import services
 
     def count(path: str) -> int:
-        statements = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
-            assert client.get(path).status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
-        return len(statements)
+        return count_queries(client.get, path)
 
     small = make_project(state="open", objectives=1)
     big = make_project(state="open", objectives=5)

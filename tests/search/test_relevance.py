@@ -8,7 +8,7 @@ from markupsafe import Markup
 
 from marketplace import search
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared/corpus/gds-service-manual/service_manual.jsonl"
+MANUAL = "gds-service-manual/service_manual.jsonl"
 MAPPING = Path(__file__).resolve().parents[2] / "marketplace/knowledge/mappings/gds-service-manual.json"
 
 # query -> the guide (title) that should be in the top 3
@@ -58,14 +58,20 @@ EXPECTED = {
 }
 
 
+pytestmark = pytest.mark.corpus
+
+
 @pytest.fixture
-def manual(app, indexed):
+def manual_path(corpus_file):
+    return corpus_file(MANUAL)
+
+
+@pytest.fixture
+def manual(app, indexed, manual_path):
     from marketplace.knowledge import importer
 
-    if not CORPUS.exists():
-        pytest.fail(f"corpus missing: {CORPUS}")
     with app.test_request_context():
-        report = importer.import_rows(importer.read_rows(CORPUS, "jsonl"),
+        report = importer.import_rows(importer.read_rows(manual_path, "jsonl"),
                                       importer.load_mapping(MAPPING), "relevance test")
     assert report.imported > 150
     indexed()
@@ -76,11 +82,11 @@ def _titles(text: str) -> list[str]:
     return [Markup(h.title).striptags() for h in search.query(text).hits[:3]]
 
 
-def test_expected_guide_in_top_three_and_typos_corrected(manual):
+def test_expected_guide_in_top_three_and_typos_corrected(manual, manual_path):
     assert len(EXPECTED) >= 25
     misses = {q: _titles(q) for q, want in EXPECTED.items() if want not in _titles(q)}
     assert misses == {}
-    lines = CORPUS.read_text().splitlines()
+    lines = manual_path.read_text().splitlines()
     assert manual.imported + len(manual.skipped) == len(lines)
 
     page = search.query("retrospectivs")
