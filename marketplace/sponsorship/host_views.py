@@ -53,9 +53,9 @@ def settings(slug):
                form=form, template="sponsorship/host_settings.html", context={"org": org})
 
 
-def _dashboard_context(org: Organization, form: StatementForm) -> dict:
+def _dashboard_context(org: Organization) -> dict:
     return dict(
-        org=org, form=form, projects=hosting.hosted_projects(org), awaiting=hosting.awaiting_pledges(org),
+        org=org, projects=hosting.hosted_projects(org), awaiting=hosting.awaiting_pledges(org),
         proposed=hosting.lines(org, (BankLineStatus.PROPOSED.value,)),
         unmatched=hosting.lines(org, (BankLineStatus.UNMATCHED.value,)),
         statements=db.session.scalars(select(BankStatement).where(BankStatement.host_id == org.id)
@@ -67,7 +67,7 @@ def _dashboard_context(org: Organization, form: StatementForm) -> dict:
 @login_required
 def dashboard(slug):
     org = _treasury(slug)
-    return render_template("sponsorship/host.html", **_dashboard_context(org, StatementForm()))
+    return render_template("sponsorship/host.html", form=StatementForm(), **_dashboard_context(org))
 
 
 @bp.route("/<slug>/statements", methods=["POST"])
@@ -76,7 +76,7 @@ def upload_statement(slug):
     org = _treasury(slug)
     form = StatementForm()
     if not form.validate_on_submit():
-        return render_template("sponsorship/host.html", **_dashboard_context(org, form)), 422
+        return render_template("sponsorship/host.html", form=form, **_dashboard_context(org)), 422
     upload = form.statement.data
 
     def read():
@@ -92,7 +92,7 @@ def upload_statement(slug):
                 + " " + _("Lines already uploaded before are not added again."))
 
     return act(read, success=done, to=url_for(".dashboard", slug=org.slug), form=form,
-               template="sponsorship/host.html", context=lambda: _dashboard_context(org, form))
+               template="sponsorship/host.html", context=lambda: _dashboard_context(org))
 
 
 @bp.route("/<slug>/confirm", methods=["POST"])
