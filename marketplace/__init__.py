@@ -41,6 +41,7 @@ from marketplace.shell import shell_context
 from marketplace.sponsorship import check as sponsorship_check
 from marketplace.sponsorship import services as sponsorship_services
 from marketplace.sponsorship import transparency_views  # adds its routes to projects_bp
+from marketplace.sponsorship.host_views import bp as hosts_bp
 from marketplace.sponsorship.views import bp as sponsorship_bp
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,6 +117,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(moderation_bp)
     app.register_blueprint(projects_bp)
     app.register_blueprint(sponsorship_bp)
+    app.register_blueprint(hosts_bp)
 
 
 def _register_hooks(app: Flask) -> None:

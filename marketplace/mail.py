@@ -14,9 +14,12 @@ def outbox() -> list[EmailMessage]:
     return current_app.extensions.setdefault("mail_outbox", [])
 
 
-def send_mail(to: str, subject: str, body: str) -> EmailMessage:
-    """Send now. Call only after the database commit that the message reports."""
+def send_mail(to: str, subject: str, body: str, message_id: str | None = None) -> EmailMessage:
+    """Send now. Call only after the database commit that the message reports. `message_id`
+    (stable across retries of one queued mail) lets a receiver recognise a resend."""
     msg = EmailMessage()
+    if message_id:
+        msg["Message-ID"] = message_id
     msg["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
     msg["To"] = to
     msg["Subject"] = subject

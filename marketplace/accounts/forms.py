@@ -112,7 +112,8 @@ class OrganizationForm(FlaskForm):
 class AddMemberForm(FlaskForm):
     email = _email_field(_l("Member's email"))
     role = SelectField(
-        _l("Role"), choices=[SelectChoice("member", _l("Member")), SelectChoice("admin", _l("Admin"))]
+        _l("Role"), choices=[SelectChoice("member", _l("Member")), SelectChoice("treasurer", _l("Treasurer")),
+                          SelectChoice("admin", _l("Admin"))]
     )
 
 

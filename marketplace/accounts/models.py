@@ -187,6 +187,13 @@ class Organization(TimestampMixin, db.Model):
     website: Mapped[str] = mapped_column(String(500), default="")
     description_source: Mapped[str] = mapped_column(Text, default="")
     description_html: Mapped[str] = mapped_column(Text, default="")
+    # Fiscal host (the Open Collective model): the organization holds money for the projects that
+    # name it as host, publishes how to pay it, and its treasurers record what arrives.
+    is_fiscal_host: Mapped[bool] = mapped_column(default=False)
+    payment_instructions: Mapped[str] = mapped_column(Text, default="")
+    bank_account_holder: Mapped[str] = mapped_column(String(200), default="")
+    iban: Mapped[str] = mapped_column(String(34), default="")
+    bic: Mapped[str] = mapped_column(String(11), default="")
 
     members: Mapped[list["OrganizationMember"]] = relationship(
         back_populates="organization", cascade="all, delete-orphan"
@@ -208,7 +215,7 @@ class OrganizationMember(db.Model):
         ForeignKey("organization.id", ondelete="CASCADE"), index=True
     )
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
-    role: Mapped[str] = mapped_column(String(10), default="member")  # member | admin
+    role: Mapped[str] = mapped_column(String(10), default="member")  # member | treasurer | admin
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     organization: Mapped[Organization] = relationship(back_populates="members")
@@ -220,6 +227,11 @@ class OrganizationMember(db.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def is_treasurer(self) -> bool:
+        """Records the money that arrives for the projects this organization hosts."""
+        return self.role == "treasurer"
 
 
 class AuditEvent(db.Model):

@@ -266,13 +266,32 @@ def can_pledge(user, project, idempotency_key: str | None = None) -> bool:
 
 
 def can_record_payment(user, project) -> bool:
-    """Hosts: site admins and the admins of the project's organization (not the owner alone)."""
+    """Site admins; the treasurers and admins of the project's fiscal host (or, for a project without
+    a host, the admins of its organization). Never the project's own owner (segregation of duties),
+    unless a site admin."""
     if not is_signed_in(user):
         return False
     if is_admin(user):
         return True
+    if project.owner_id == user.id:
+        return False
+    if project.host is not None:
+        return can_treasure(user, project.host)
     org = project.organization
     return org is not None and any(m.user_id == user.id and m.is_admin for m in org.members)
+
+
+def can_manage_host(user, org) -> bool:
+    """Turning an organization into a fiscal host and its bank details: its admins, site admins."""
+    return can_edit_organization(user, org)
+
+
+def can_treasure(user, org) -> bool:
+    """A fiscal host's statements and receipts: its treasurers and admins, and site admins."""
+    if not is_signed_in(user):
+        return False
+    return is_admin(user) or any(m.user_id == user.id and (m.is_admin or m.is_treasurer)
+                                 for m in org.members)
 
 
 def can_view_pledge(user, pledge) -> bool:

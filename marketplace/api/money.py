@@ -22,7 +22,6 @@ from marketplace.paging import page_of
 from marketplace.projects import ranking
 from marketplace.projects import services as projects
 from marketplace.projects.models import Project
-from marketplace.sponsorship import notices
 from marketplace.sponsorship import services as sponsorship
 from marketplace.sponsorship.models import Pledge
 
@@ -188,9 +187,6 @@ def create_pledge(slug: str, json: PledgeIn, headers: PledgeHeaders):
         user, project, json.amount, idempotency_key=request.headers["Idempotency-Key"], currency=json.currency,
         message=json.message, is_anonymous=json.anonymous)
     db.session.commit()
-    if created:
-        notices.new_pledge(pledge)
-        db.session.commit()
     location = {"Location": url_for(".get_pledge", pledge_id=pledge.id)}
     return _pledge_out(pledge), 201 if created else 200, location
 

@@ -85,7 +85,7 @@ def _deliver_one(session: Session, row_id: int) -> int:
         return 0
     row = session.get(EmailOutbox, row_id)
     try:
-        send_mail(row.recipient, row.subject, row.body)
+        send_mail(row.recipient, row.subject, row.body, message_id=message_id(row))
     except Exception as exc:  # noqa: BLE001  (any transport error: retry later)
         _schedule_retry(row, exc)
         session.commit()
@@ -95,6 +95,13 @@ def _deliver_one(session: Session, row_id: int) -> int:
     row.status, row.sent_at, row.attempts = "sent", utcnow(), row.attempts + 1
     session.commit()
     return 1
+
+
+def message_id(row: EmailOutbox) -> str:
+    """The same Message-ID for every attempt at one queued email (sent at least once: a resend
+    after a lost acknowledgement is recognisable as the same message)."""
+    domain = current_app.config.get("SERVER_NAME") or "marketplace.invalid"
+    return f"<outbox.{row.id}.{row.created_at:%Y%m%d%H%M%S}@{domain.split(':')[0]}>"
 
 
 def _schedule_retry(row: EmailOutbox, exc: Exception) -> None:

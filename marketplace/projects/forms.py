@@ -74,6 +74,9 @@ class ProjectForm(FlaskForm):
                                validators=[Optional()])
     community = SelectField(_l("For a community of practice"), coerce=int,
                             validators=[Optional()])
+    host = SelectField(_l("Fiscal host"), coerce=int, validators=[Optional()],
+                       description=_l("The organization that receives the donors' money for this project "
+                                      "and records each payment. Donors see its payment instructions."))
     starts_at = DateTimeLocalField(_l("Event starts (UTC)"), validators=[Optional()],
                                    description=_l("Events only."))
     ends_at = DateTimeLocalField(_l("Event ends (UTC)"), validators=[Optional()])
@@ -81,7 +84,7 @@ class ProjectForm(FlaskForm):
     is_online = BooleanField(_l("The event is online"))
 
     def __init__(self, *args, practice_choices=(), organization_choices=(), community_choices=(),
-                 **kwargs):
+                 host_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.currency.choices = currency_choices()
         self.countries.choices = choices(country_choices())
@@ -89,6 +92,8 @@ class ProjectForm(FlaskForm):
         self.practices.choices = choices(practice_choices)
         self.organization.choices = choices([(0, str(_l("— none —"))), *organization_choices])
         self.community.choices = choices([(0, str(_l("— none —"))), *community_choices])
+        self.host.choices = choices([(0, str(_l("— none: a site administrator records payments —"))),
+                                     *host_choices])
 
 
 class BudgetLineForm(FlaskForm):

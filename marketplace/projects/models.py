@@ -52,6 +52,9 @@ class ObjectiveStatus(enum.StrEnum):
     ACHIEVED = "achieved"
     MISSED = "missed"
     VERIFIED = "verified"
+    # Shown, never stored: the project closed before the objective was met.
+    NOT_REACHED = "not_reached"  # expired without its funding
+    STOPPED = "stopped"  # cancelled
 
 
 KIND_LABELS = {ProjectKind.PROJECT: _l("Project"), ProjectKind.EVENT: _l("Event")}
@@ -73,6 +76,8 @@ OBJECTIVE_STATUS_LABELS = {
     ObjectiveStatus.ACHIEVED: _l("Achieved"),
     ObjectiveStatus.MISSED: _l("Missed"),
     ObjectiveStatus.VERIFIED: _l("Verified"),
+    ObjectiveStatus.NOT_REACHED: _l("Not reached: the project expired"),
+    ObjectiveStatus.STOPPED: _l("Stopped: the project was cancelled"),
 }
 
 # Reviewers the donors appoint to verify objectives (moderators may always review).
@@ -116,6 +121,10 @@ class Project(TimestampMixin, db.Model):
     community_id: Mapped[int | None] = mapped_column(
         ForeignKey("community.id", ondelete="SET NULL"), index=True
     )
+    # The fiscal host that holds the money (an organization with is_fiscal_host).
+    host_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organization.id", ondelete="SET NULL"), index=True
+    )
     currency: Mapped[str] = mapped_column(String(3))
     goal_minor: Mapped[int] = mapped_column(BigInteger)
     raised_minor: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -136,7 +145,8 @@ class Project(TimestampMixin, db.Model):
 
     owner: Mapped[User] = relationship(foreign_keys=[owner_id])
     approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
-    organization: Mapped[Organization | None] = relationship()
+    organization: Mapped[Organization | None] = relationship(foreign_keys=[organization_id])
+    host: Mapped[Organization | None] = relationship(foreign_keys=[host_id])
     community: Mapped[Community | None] = relationship()
     country_links: Mapped[list["ProjectCountry"]] = relationship(
         cascade="all, delete-orphan", order_by="ProjectCountry.country"

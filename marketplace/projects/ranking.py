@@ -134,9 +134,26 @@ def _add_track_records(projects: list[Project], result: dict[int, Score]) -> Non
                 s.missed += n
 
 
+# The list's status filter: each value -> the condition it selects. "" (the default) is every
+# public project, the open ones first; funded projects count as "in progress" once money was released.
+STATUS_FILTERS = {
+    "": Project.state.in_([ProjectState.OPEN.value, ProjectState.FUNDED.value, ProjectState.COMPLETED.value,
+                           ProjectState.EXPIRED.value, ProjectState.CANCELLED.value]),
+    "open": Project.state == ProjectState.OPEN.value,
+    "funded": (Project.state == ProjectState.FUNDED.value) & (Project.released_minor == 0),
+    "in_progress": (Project.state == ProjectState.FUNDED.value) & (Project.released_minor > 0),
+    "completed": Project.state == ProjectState.COMPLETED.value,
+    "expired": Project.state.in_([ProjectState.EXPIRED.value, ProjectState.CANCELLED.value]),
+}
+_STATE_ORDER = {ProjectState.OPEN.value: 0, ProjectState.FUNDED.value: 1, ProjectState.COMPLETED.value: 2,
+                ProjectState.EXPIRED.value: 3, ProjectState.CANCELLED.value: 4}
+
+
 def discover_query(filters: dict):
-    """Open projects matching the discover filters (theme, country, funding_model, kind)."""
-    query = select(Project).where(Project.state == ProjectState.OPEN)
+    """Public projects matching the discover filters (status, theme, country, funding_model, kind);
+    without a status, only open ones (the API's and the ranking's default)."""
+    status = filters.get("status")
+    query = select(Project).where(STATUS_FILTERS.get(status, Project.state == ProjectState.OPEN))
     if filters.get("theme") in THEMES:
         query = query.where(Project.theme_links.any(ProjectTheme.theme == filters["theme"]))
     if filters.get("country"):
@@ -153,5 +170,9 @@ def discover(filters: dict) -> tuple[list[Project], dict[int, Score]]:
     """Open projects ranked by score (then nearest deadline), for the page and the API alike."""
     projects = list(db.session.scalars(discover_query(filters)))
     scores = scores_for(projects)
-    projects.sort(key=lambda p: (-scores[p.id].value, p.deadline or utcnow(), p.id))
+    far = utcnow()
+    projects.sort(key=lambda p: (_STATE_ORDER.get(p.state, 9),
+                                 -scores[p.id].value if p.state == ProjectState.OPEN else 0,
+                                 (p.deadline or far).timestamp() * (1 if p.state == ProjectState.OPEN else -1),
+                                 p.id))
     return projects, scores

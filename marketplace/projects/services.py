@@ -11,21 +11,22 @@ from datetime import datetime
 import pycountry
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from marketplace import policy
 from marketplace.accounts import permissions as perm
-from marketplace.accounts.models import User
+from marketplace.accounts.models import Organization, User
 from marketplace.accounts.services import record_audit
 from marketplace.database import utcnow
 from marketplace.errors import Conflict, InvalidInput, PermissionDenied
 from marketplace.extensions import db
 from marketplace.i18n import is_country
 from marketplace.knowledge.models import THEMES, Practice
-from marketplace.ledger.money import parse_amount
+from marketplace.ledger.money import format_minor, parse_amount
 from marketplace.notifications.services import notify
 from marketplace.projects import signals
 from marketplace.projects.models import (
+    STATE_LABELS,
     BudgetLine,
     FundingModel,
     Objective,
@@ -107,9 +108,23 @@ def _check_event(fields: dict) -> None:
         raise InvalidInput("place", _("Give a place, or mark the event as online."))
 
 
+def _check_host(project: Project, fields: dict) -> None:
+    """A host must be a fiscal host; it changes only while no money has been promised."""
+    if "host_id" not in fields or fields["host_id"] == project.host_id:
+        return
+    host_id = fields["host_id"]
+    if host_id is not None:
+        host = db.session.get(Organization, host_id)
+        if host is None or not host.is_fiscal_host:
+            raise InvalidInput("host", _("Choose one of the fiscal hosts listed."))
+    if project.raised_minor:
+        raise InvalidInput("host", _("The host cannot change once donors have pledged."))
+
+
 def _apply(project: Project, fields: dict) -> None:
+    _check_host(project, fields)
     simple = ("title", "summary", "kind", "currency", "goal_minor", "funding_model", "deadline",
-              "organization_id", "community_id", "starts_at", "ends_at", "place", "is_online")
+              "organization_id", "community_id", "host_id", "starts_at", "ends_at", "place", "is_online")
     for key in simple:
         if key in fields:
             setattr(project, key, fields[key])
@@ -335,6 +350,18 @@ def current_status(objective: Objective, now: datetime | None = None) -> str:
     return objective_status(objective, value.actual if value else None, now or utcnow())
 
 
+def display_status(objective: Objective, now: datetime | None = None) -> str:
+    """What a reader sees: an objective of an expired or cancelled project that was not achieved
+    is "not reached" or "stopped", never "on track"."""
+    status = current_status(objective, now)
+    if status in (ObjectiveStatus.ON_TRACK, ObjectiveStatus.MISSED):
+        if objective.project.state == ProjectState.EXPIRED:
+            return ObjectiveStatus.NOT_REACHED.value
+        if objective.project.state == ProjectState.CANCELLED:
+            return ObjectiveStatus.STOPPED.value
+    return status
+
+
 def refresh_statuses(project: Project) -> None:
     now = utcnow()
     for objective in project.objectives:
@@ -405,6 +432,21 @@ def can_release(project: Project) -> bool:
     return project.state in RELEASABLE[project.funding_model]
 
 
+def release_blocker(project: Project) -> str | None:
+    """Why a reviewer cannot verify and release yet, in words; None when they can."""
+    if can_release(project):
+        return None
+    if project.state in (ProjectState.DRAFT, ProjectState.PENDING_REVIEW):
+        return _("Objectives are verified once the project is open and funded.")
+    if project.state == ProjectState.OPEN:
+        return _("This project is all or nothing: its tranches can be released once it is fully funded "
+                 "(%(raised)s of %(goal)s pledged so far).",
+                 raised=format_minor(project.raised_minor, project.currency),
+                 goal=format_minor(project.goal_minor, project.currency))
+    return _("The project is closed (%(state)s): no more tranches are released.",
+             state=STATE_LABELS.get(project.state, project.state))
+
+
 def _release_tranche(reviewer: User, objective: Objective) -> None:
     if not objective.tranche_minor:
         return
@@ -431,9 +473,17 @@ def complete_project(project: Project) -> None:
 
 def cancel_project(actor: User, project: Project, reason: str = "") -> None:
     """Cancel and refund every unreleased contribution through the ledger."""
-    if project.state in (ProjectState.COMPLETED, ProjectState.CANCELLED, ProjectState.EXPIRED):
+    closed = (ProjectState.COMPLETED.value, ProjectState.CANCELLED.value, ProjectState.EXPIRED.value)
+    # A guarded transition: of two cancels at once (owner and moderator), one wins, one is told.
+    moved = db.session.execute(
+        update(Project).where(Project.id == project.id, Project.state.not_in(closed))
+        .values(state=ProjectState.CANCELLED.value).execution_options(synchronize_session=False))
+    if moved.rowcount != 1:
+        db.session.refresh(project)
+        if project.state == ProjectState.CANCELLED:
+            raise Conflict(_("This project was already cancelled."))
         raise Conflict(_("This project is already closed."))
-    project.state = ProjectState.CANCELLED.value
+    db.session.refresh(project)
     record_audit("project.cancel", actor, None, None, project_id=project.id, reason=reason)
     db.session.flush()
     _refund_unreleased(actor, project)
@@ -453,6 +503,7 @@ def appoint_reviewer(appointer: User, project: Project, candidate: User | None) 
     if candidate is None or not perm.can_be_appointed_reviewer(appointer, project, candidate):
         raise InvalidInput("email", _("No eligible account uses this email address."))
     set_reviewers(project, [*project.reviewers, candidate])
+    record_audit("project.reviewer_appointed", appointer, candidate, None, project_id=project.id)
 
 
 def set_reviewers(project: Project, users: list[User]) -> None:

@@ -4,11 +4,13 @@ from collections.abc import Callable
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.accounts import permissions as perm
+from marketplace.accounts.models import Organization
 from marketplace.accounts.services import get_user_by_email
 from marketplace.communities.models import Community, CommunityMember
 from marketplace.database import utcnow
@@ -75,10 +77,21 @@ def _url(project: Project, endpoint: str = ".show") -> str:
 # --- discover --------------------------------------------------------------------------------
 
 
+PROJECT_STATUS_FILTER_LABELS = {
+    "open": _l("Open for pledges"),
+    "funded": _l("Funded"),
+    "in_progress": _l("In progress (money released)"),
+    "completed": _l("Completed"),
+    "expired": _l("Expired or cancelled"),
+}
+
+
 def _filters() -> dict:
     args = request.args
+    status = args.get("status", "")
     return {"theme": args.get("theme", ""), "country": args.get("country", "").upper(),
-            "funding_model": args.get("funding_model", ""), "kind": args.get("kind", "")}
+            "funding_model": args.get("funding_model", ""), "kind": args.get("kind", ""),
+            "status": status if status in ranking.STATUS_FILTERS else ""}
 
 
 @bp.route("/")
@@ -87,12 +100,12 @@ def index():
     projects, scores = ranking.discover(filters)
     return render_template(
         "projects/index.html", page=page_of(projects, page_arg(), PER_PAGE), scores=scores,
-        filters=filters, themes=THEMES, kinds=KIND_LABELS,
+        filters=filters, themes=THEMES, kinds=KIND_LABELS, statuses=PROJECT_STATUS_FILTER_LABELS,
         funding_models=FUNDING_MODEL_LABELS, formula=ranking.FORMULA,
         formula_parts=ranking.FORMULA_PARTS,
         countries=sorted(db.session.scalars(
             select(ProjectCountry.country).join(Project)
-            .where(Project.state == ProjectState.OPEN).distinct()), key=country_name),
+            .where(ranking.STATUS_FILTERS[filters["status"]]).distinct()), key=country_name),
     )
 
 
@@ -132,12 +145,14 @@ def show(slug):
         parts.update(part(current_user, project))
     return render_template(
         "projects/show.html", project=project, **parts,
-        statuses={o.id: services.current_status(o, now) for o in project.objectives},
+        statuses={o.id: services.display_status(o, now) for o in project.objectives},
         latest={o.id: services.latest_value(o) for o in project.objectives},
         budget_warning=services.budget_warning(project),
         can_edit=perm.can_edit_project(current_user, project),
         can_review=perm.can_review_objectives(current_user, project)
         and services.can_release(project),
+        release_blocker=services.release_blocker(project)
+        if perm.can_review_objectives(current_user, project) else None,
         totals=project_totals(project.id),
         can_cancel=perm.can_cancel_project(current_user, project),
         can_approve=perm.can_approve_project(current_user),
@@ -157,8 +172,11 @@ def _project_form(project: Project | None = None) -> ProjectForm:
         .order_by(Practice.title)
     ).all()
     orgs = [(m.organization_id, m.organization.name) for m in current_user.memberships]
+    hosts = db.session.execute(select(Organization.id, Organization.name)
+                               .where(Organization.is_fiscal_host).order_by(Organization.name)).all()
     form = ProjectForm(obj=project, practice_choices=[tuple(r) for r in practices],
-                       organization_choices=orgs, community_choices=_my_communities())
+                       organization_choices=orgs, community_choices=_my_communities(),
+                       host_choices=[tuple(r) for r in hosts])
     if project is not None and request.method == "GET":
         form.description.data = project.description_source
         form.goal.data = input_minor(project.goal_minor, project.currency, request_locale())
@@ -168,6 +186,7 @@ def _project_form(project: Project | None = None) -> ProjectForm:
         form.practices.data = [p.id for p in project.practices]
         form.organization.data = project.organization_id or 0
         form.community.data = project.community_id or 0
+        form.host.data = project.host_id or 0
     return form
 
 
@@ -192,7 +211,7 @@ def _form_fields(form: ProjectForm) -> dict:
         funding_model=form.funding_model.data, deadline=end_of_day(form.deadline.data),
         countries=form.countries.data or [], themes=form.themes.data or [],
         practice_ids=form.practices.data or [], organization_id=org_id,
-        community_id=community_id,
+        community_id=community_id, host_id=form.host.data or None,
         starts_at=as_utc(form.starts_at.data) if is_event else None,
         ends_at=as_utc(form.ends_at.data) if is_event else None,
         place=(form.place.data or "").strip() if is_event else "",

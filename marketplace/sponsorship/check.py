@@ -10,7 +10,7 @@ from marketplace.extensions import db
 from marketplace.ledger import check as ledger_check
 from marketplace.ledger.models import LedgerTransaction, TransactionKind
 from marketplace.ledger.services import project_totals
-from marketplace.projects.models import Project
+from marketplace.projects.models import FundingModel, Project, ProjectState
 from marketplace.sponsorship.models import Pledge, PledgeStatus
 
 
@@ -26,6 +26,7 @@ def problems() -> list[str]:
     for pledge in pledges:
         found.extend(_pledge_problems(pledge))
     found.extend(_raised_matches(pledges))
+    found.extend(_states_match_sums(pledges))
     found.extend(_every_contribution_has_a_pledge())
     found.extend(_project_columns())
     return found
@@ -83,3 +84,25 @@ def _every_contribution_has_a_pledge() -> list[str]:
         LedgerTransaction.kind == TransactionKind.CONTRIBUTION.value,
         LedgerTransaction.id.not_in(linked))).all()
     return [f"contribution {tx} belongs to no pledge" for tx in rows]
+
+
+def _states_match_sums(pledges: list[Pledge]) -> list[str]:
+    """A project's state agrees with its money: an all-or-nothing project whose received money
+    reaches its goal is not still open; a funded one holds its goal (or, keeping what it raised,
+    some money); an expired one holds nothing and has no unpaid pledge."""
+    unpaid = {p.project_id for p in pledges if p.status == PledgeStatus.PLEDGED}
+    found = []
+    for project in db.session.scalars(select(Project).where(Project.state.in_(
+            [ProjectState.OPEN.value, ProjectState.FUNDED.value, ProjectState.EXPIRED.value])).order_by(Project.id)):
+        totals = project_totals(project.id)
+        received = totals["contributed"] - totals["refunded"]  # released money stays received
+        aon = project.funding_model == FundingModel.ALL_OR_NOTHING
+        if project.state == ProjectState.OPEN and received >= project.goal_minor:
+            found.append(f"project {project.slug} is open but has received {received} of its goal "
+                         f"{project.goal_minor}: it should be funded")
+        elif project.state == ProjectState.FUNDED and (received < project.goal_minor if aon else received <= 0):
+            found.append(f"project {project.slug} is funded but holds {received} of its goal {project.goal_minor}")
+        elif project.state == ProjectState.EXPIRED and (totals["balance"] or project.id in unpaid):
+            found.append(f"project {project.slug} expired but still holds {totals['balance']} in escrow"
+                         f"{' and unpaid pledges' if project.id in unpaid else ''}")
+    return found

@@ -4,6 +4,7 @@ import secrets
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
@@ -53,3 +54,34 @@ class DonorProfileForm(FlaskForm):
         self.organization.choices = [(0, _l("— none —")), *organization_choices]
         self.focus_countries.choices = country_choices()
         self.country.choices = country_choices(blank=str(_l("— none —")))
+
+
+class HostSettingsForm(FlaskForm):
+    is_fiscal_host = BooleanField(_l("This organization acts as a fiscal host: it receives donations for "
+                                     "the projects that name it and records them"))
+    bank_account_holder = StringField(_l("Account holder"), validators=[Length(max=200)])
+    iban = StringField(_l("IBAN"), validators=[Length(max=50)],
+                       description=_l("Checked against the country's format and check digits."))
+    bic = StringField(_l("BIC (SWIFT code)"), validators=[Length(max=20)])
+    payment_instructions = TextAreaField(
+        _l("Payment instructions"), validators=[Length(max=4000)],
+        description=_l("Shown to donors on their pledge, e.g. other ways to pay. Donors always quote "
+                       "their pledge's payment reference."))
+
+
+class StatementForm(FlaskForm):
+    statement = FileField(_l("Bank statement file"), validators=[FileRequired(_l("Choose a file."))])
+    file_format = SelectField(_l("Format"), choices=[("mt940", "MT940 (SWIFT)"), ("csv", "CSV")])
+    col_date = StringField(_l("CSV column: date (YYYY-MM-DD)"), default="date", validators=[Length(max=60)])
+    col_amount = StringField(_l("CSV column: amount"), default="amount", validators=[Length(max=60)])
+    col_currency = StringField(_l("CSV column: currency (or =EUR for a fixed one)"), default="currency",
+                               validators=[Length(max=60)])
+    col_payer = StringField(_l("CSV column: payer"), default="payer", validators=[Length(max=60)])
+    col_details = StringField(_l("CSV column: details (reference, remittance)"), default="details",
+                              validators=[Length(max=60)])
+    col_transaction_id = StringField(_l("CSV column: bank transaction id"), default="transaction_id",
+                                     validators=[Length(max=60)])
+
+    def csv_mapping(self) -> dict[str, str]:
+        return {name: (getattr(self, f"col_{name}").data or "").strip()
+                for name in ("date", "amount", "currency", "payer", "details", "transaction_id")}

@@ -1,7 +1,7 @@
 """Donor profiles, pledges and tranche releases. Money moves only through marketplace.ledger."""
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
@@ -11,6 +11,7 @@ from marketplace.accounts.models import Organization, User
 from marketplace.database import TimestampMixin, utcnow
 from marketplace.extensions import db
 from marketplace.ledger.models import LedgerTransaction
+from marketplace.ledger.money import format_minor
 from marketplace.projects.models import Objective, Project
 
 
@@ -108,6 +109,10 @@ class Pledge(db.Model):
 
     @property
     def status_label(self) -> str:
+        if self.status == PledgeStatus.REFUNDED and 0 < self.refunded_minor < self.amount_minor:
+            return str(_l("Partly refunded: %(refunded)s of %(amount)s",
+                          refunded=format_minor(self.refunded_minor, self.currency),
+                          amount=format_minor(self.amount_minor, self.currency)))
         return str(PLEDGE_STATUS_LABELS.get(self.status, self.status))
 
     @property
@@ -141,3 +146,74 @@ class TrancheRelease(db.Model):
 
     def __repr__(self) -> str:
         return f"<TrancheRelease objective={self.objective_id} {self.amount_minor}>"
+
+
+class BankLineStatus(enum.StrEnum):
+    UNMATCHED = "unmatched"  # no awaiting pledge fits it (yet)
+    PROPOSED = "proposed"  # a pledge fits it by reference, or by amount and payer
+    CONFIRMED = "confirmed"  # a treasurer confirmed it: the pledge's money is recorded
+    IGNORED = "ignored"  # not a donation (a fee, an unrelated transfer)
+
+
+BANK_LINE_STATUS_LABELS = {
+    BankLineStatus.UNMATCHED: _l("Not matched"),
+    BankLineStatus.PROPOSED: _l("Proposed match"),
+    BankLineStatus.CONFIRMED: _l("Recorded"),
+    BankLineStatus.IGNORED: _l("Ignored"),
+}
+
+
+class BankStatement(db.Model):
+    """One uploaded bank statement file of a fiscal host (its lines are kept once each)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    host_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"), index=True)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    filename: Mapped[str] = mapped_column(String(200), default="")
+    file_format: Mapped[str] = mapped_column(String(10))
+    line_count: Mapped[int] = mapped_column(default=0)  # lines in the file
+    new_line_count: Mapped[int] = mapped_column(default=0)  # lines not seen in an earlier upload
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    host: Mapped[Organization] = relationship()
+    uploaded_by: Mapped[User | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<BankStatement {self.id} host={self.host_id} {self.file_format}>"
+
+
+class BankLine(db.Model):
+    """One credit on a host's bank account. Unique per host by the bank's transaction id, so the
+    same statement uploaded twice adds nothing."""
+
+    __table_args__ = (
+        UniqueConstraint("host_id", "bank_transaction_id"),
+        CheckConstraint(
+            "status IN ('unmatched', 'proposed', 'confirmed', 'ignored')", name="status_valid"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    host_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"), index=True)
+    statement_id: Mapped[int] = mapped_column(ForeignKey("bank_statement.id", ondelete="CASCADE"), index=True)
+    bank_transaction_id: Mapped[str] = mapped_column(String(120))
+    booked_on: Mapped[date]
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    payer: Mapped[str] = mapped_column(String(200), default="")
+    details: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(10), default=BankLineStatus.UNMATCHED.value, index=True)
+    pledge_id: Mapped[int | None] = mapped_column(ForeignKey("pledge.id", ondelete="SET NULL"), index=True)
+    match_reason: Mapped[str] = mapped_column(String(20), default="")  # reference | amount_payer
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    confirmed_at: Mapped[datetime | None]
+
+    statement: Mapped[BankStatement] = relationship()
+    pledge: Mapped[Pledge | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<BankLine {self.id} {self.bank_transaction_id} {self.amount_minor} {self.status}>"
+
+    @property
+    def status_label(self) -> str:
+        return str(BANK_LINE_STATUS_LABELS.get(self.status, self.status))

@@ -1,32 +1,114 @@
-"""Notifications about pledges, shared by the pages and the JSON API. Called after the pledge's
-own commit (a notification never slows or fails the money path); the caller commits again."""
+"""Notices of every money event, written by the services IN THE SAME TRANSACTION as the money
+movement (notification rows and queued emails are rows too), so a crash after the commit cannot
+lose one and a rollback leaves none. Each is rendered in its recipient's language (notify()).
 
+Who is told what:
+- pledge received: the project's owner (the donor's name only if not anonymous);
+- payment recorded: the donor (their receipt is ready);
+- goal reached: the owner, every donor, the reviewers and the host's treasurers;
+- tranche released: the donors and the owner, naming the verified objective;
+- refunds (project cancelled, expired, or completed with money left): each refunded donor, with
+  the amount, and the owner.
+"""
 
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
+from sqlalchemy import select
 
 from marketplace import links
 from marketplace.accounts.models import User
+from marketplace.extensions import db
 from marketplace.ledger.money import format_minor
 from marketplace.notifications.services import notify
-from marketplace.sponsorship.models import Pledge
+from marketplace.projects.models import Project
+from marketplace.sponsorship.models import Pledge, PledgeStatus
 
 
-def _amount(pledge: Pledge) -> LazyString:
+def _money(amount_minor: int, currency: str) -> LazyString:
     """Formatted when the notification is written, in its recipient's locale."""
-    return LazyString(format_minor, pledge.amount_minor, pledge.currency)
+    return LazyString(format_minor, amount_minor, currency)
+
+
+def _project_link(project: Project) -> str:
+    return links.path("projects.show", slug=project.slug)
+
+
+def _donors(project_id: int) -> list[User]:
+    """Donors whose money the project received (each once)."""
+    return list(db.session.scalars(select(User).where(User.id.in_(
+        select(Pledge.donor_id).where(Pledge.project_id == project_id,
+                                      Pledge.status.in_([PledgeStatus.CONFIRMED.value, PledgeStatus.REFUNDED.value]))
+    )).order_by(User.id)))
+
+
+def _treasurers(project: Project) -> list[User]:
+    host = project.host
+    if host is None:
+        return []
+    return [m.user for m in host.members if m.is_admin or m.is_treasurer]
+
+
+def _tell(users, message, link: str, actor: User | None = None) -> None:
+    seen = set()
+    for user in users:
+        if user is not None and user.id not in seen:
+            seen.add(user.id)
+            notify(user, "generic", message, link, actor=actor)
 
 
 def new_pledge(pledge: Pledge) -> None:
     project = pledge.project
     notify(project.owner, "generic",
-           _l("New pledge of %(amount)s to %(title)s", amount=_amount(pledge), title=project.title),
-           links.path("projects.show", slug=project.slug),
-           actor=None if pledge.is_anonymous else pledge.donor)
+           _l("New pledge of %(amount)s to %(title)s", amount=_money(pledge.amount_minor, pledge.currency),
+              title=project.title),
+           _project_link(project), actor=None if pledge.is_anonymous else pledge.donor)
 
 
-def contribution_received(pledge: Pledge, host: User) -> None:
+def contribution_received(pledge: Pledge, host: User | None) -> None:
     notify(pledge.donor, "generic",
            _l("Your contribution of %(amount)s to %(title)s was received. Your receipt is ready.",
-              amount=_amount(pledge), title=pledge.project.title),
+              amount=_money(pledge.amount_minor, pledge.currency), title=pledge.project.title),
            links.path("sponsorship.receipt", pledge_id=pledge.id), actor=host)
+
+
+def goal_reached(project: Project) -> None:
+    message = _l("%(title)s reached its funding goal of %(goal)s.", title=project.title,
+                 goal=_money(project.goal_minor, project.currency))
+    _tell([project.owner, *_donors(project.id), *project.reviewers, *_treasurers(project)], message,
+          _project_link(project))
+
+
+def tranche_released(project: Project, objective_title: str, amount_minor: int, actor: User | None) -> None:
+    message = _l("%(amount)s was released to %(title)s: the objective “%(objective)s” was verified.",
+                 amount=_money(amount_minor, project.currency), title=project.title, objective=objective_title)
+    _tell([project.owner, *_donors(project.id)], message, _project_link(project), actor=actor)
+
+
+def refunded(pledge: Pledge, share_minor: int, project: Project) -> None:
+    reasons = {
+        "cancelled": _l("%(amount)s of your contribution to %(title)s was refunded: the project was cancelled.",
+                        amount=_money(share_minor, pledge.currency), title=project.title),
+        "expired": _l("%(amount)s of your contribution to %(title)s was refunded: the project did not reach "
+                      "its goal by its deadline.", amount=_money(share_minor, pledge.currency), title=project.title),
+        "completed": _l("%(amount)s of your contribution to %(title)s was refunded: the project is completed "
+                        "and this money was not released on a verified objective.",
+                        amount=_money(share_minor, pledge.currency), title=project.title),
+    }
+    message = reasons.get(project.state) or _l(
+        "%(amount)s of your contribution to %(title)s was refunded.",
+        amount=_money(share_minor, pledge.currency), title=project.title)
+    notify(pledge.donor, "generic", message, links.path("sponsorship.pledge_detail", pledge_id=pledge.id))
+
+
+def project_closed(project: Project, refunded_minor: int, actor: User | None) -> None:
+    """The owner hears that the project closed and how much went back to its donors."""
+    messages = {
+        "cancelled": _l("%(title)s is cancelled; %(amount)s went back to its donors.",
+                        title=project.title, amount=_money(refunded_minor, project.currency)),
+        "expired": _l("%(title)s expired without reaching its goal; %(amount)s went back to its donors.",
+                      title=project.title, amount=_money(refunded_minor, project.currency)),
+        "completed": _l("%(title)s is completed; %(amount)s not released went back to its donors.",
+                        title=project.title, amount=_money(refunded_minor, project.currency)),
+    }
+    if project.state in messages:
+        notify(project.owner, "generic", messages[project.state], _project_link(project), actor=actor)

@@ -35,7 +35,7 @@ from marketplace.projects.models import (
     ProjectState,
 )
 from marketplace.projects.services import RELEASABLE, project_path
-from marketplace.sponsorship import payments
+from marketplace.sponsorship import notices, payments
 from marketplace.sponsorship.models import DonorKind, DonorProfile, Pledge, PledgeStatus, TrancheRelease
 
 _KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
@@ -124,6 +124,7 @@ def record_pledge(donor: User, project: Project, amount_text: str, *, idempotenc
         _give_back_room(project.id, amount)
         db.session.expire(project, ["raised_minor"])
         return _replay(donor, idempotency_key, print_), False
+    notices.new_pledge(pledge)  # in this transaction: a crash after commit cannot lose it
     payments.start(pledge, confirm_pledge)
     return pledge, True
 
@@ -225,14 +226,22 @@ def confirm_pledge(pledge: Pledge, actor: User | None, provider_reference: str =
         group, escrow = _post_contribution(pledge, actor)
         _set_status(pledge, confirmed, expected=pledged, contribution_id=group.id, **values)
     else:  # the guarded UPDATE first, so two hosts (or a replayed webhook) cannot both post
+        # Receipts of one project are serialised on its row: the funded check below then runs in
+        # a snapshot taken after any concurrent receipt committed (READ COMMITTED takes one per
+        # statement), so the last two payments recorded at once cannot both miss the goal.
+        _lock_project(pledge.project_id)
         _set_status(pledge, confirmed, expected=pledged, **values)
         group, escrow = _post_contribution(pledge, actor)
         _set_status(pledge, confirmed, expected=confirmed, contribution_id=group.id)
     # A just-reserved raised_minor (exact, from RETURNING) below the goal means money received
     # cannot have reached it either: skip the UPDATE on the hot path.
     project = db.session.get(Project, pledge.project_id)
-    if not just_created or project.raised_minor >= project.goal_minor:
-        _mark_funded_if_goal_met(pledge.project_id, escrow.id)
+    if not just_created:
+        notices.contribution_received(pledge, actor)
+    if (not just_created or project.raised_minor >= project.goal_minor) and \
+            _mark_funded_if_goal_met(pledge.project_id, escrow.id):
+        db.session.refresh(project, ["state"])
+        notices.goal_reached(project)
     return group
 
 
@@ -256,14 +265,15 @@ def contributed_minor(project_id: int) -> int:
     return totals["contributed"] - totals["refunded"]
 
 
-def _mark_funded_if_goal_met(project_id: int, escrow_id: int) -> None:
-    """open -> funded once money received (escrow balance + released) reaches the goal."""
+def _mark_funded_if_goal_met(project_id: int, escrow_id: int) -> bool:
+    """open -> funded once money received (escrow balance + released) reaches the goal; True if
+    this call made the move."""
     escrow_balance = (select(func.coalesce(func.sum(LedgerEntry.amount_minor), 0))
                       .where(LedgerEntry.account_id == escrow_id).scalar_subquery())
-    db.session.execute(update(PROJECT).where(
+    return db.session.execute(update(PROJECT).where(
         PROJECT.c.id == project_id, PROJECT.c.state == ProjectState.OPEN.value,
         escrow_balance + PROJECT.c.released_minor >= PROJECT.c.goal_minor,
-    ).values(state=ProjectState.FUNDED.value))
+    ).values(state=ProjectState.FUNDED.value)).rowcount == 1
 
 
 # --- release ----------------------------------------------------------------------------------
@@ -305,6 +315,9 @@ def _release(reviewer, objective, project, escrow, amount, note) -> TrancheRelea
     db.session.add(release)
     db.session.flush()
     db.session.expire(project, ["released_minor"])
+    notices.tranche_released(project, objective.title, amount, reviewer)
+    record_audit("tranche.released", reviewer, objective, None, project_id=project.id, amount_minor=amount,
+                 currency=project.currency)
     return release
 
 
@@ -338,8 +351,11 @@ def refund_project(actor: User | None, project: Project) -> dict[str, int]:
                              strict=True):
         if share > 0:
             _refund(pledge, escrow, share, actor)
+            notices.refunded(pledge, share, project)
             summary["refunded"] += 1
             summary["refunded_minor"] += share
+    if summary["refunded_minor"]:
+        notices.project_closed(project, summary["refunded_minor"], actor)
     db.session.expire(project, ["raised_minor"])
     return summary
 
@@ -370,8 +386,19 @@ def pro_rata(total: int, weights: list[int]) -> list[int]:
 
 
 def settle_project(project: Project, now: datetime | None = None) -> str:
-    """Close one project past its deadline (or cancelled): returns what happened, '' if nothing."""
+    """Close one project past its deadline (or cancelled): returns what happened, '' if nothing.
+    Each settlement is written to the audit log (action "project.settled")."""
+    outcome = _settle(project, now)
+    if outcome:
+        record_audit("project.settled", None, db.session.get(Project, project.id), None, outcome=outcome)
+    return outcome
+
+
+def _settle(project: Project, now: datetime | None = None) -> str:
     now = now or utcnow()
+    # Another run (a second node, an overlapping cron) may be settling it: wait for its commit on
+    # the row lock, then decide on the state it left.
+    project = _lock_project(project.id)
     if project.state == ProjectState.CANCELLED:
         summary = refund_project(None, project)
         return "refunded" if summary["refunded"] or summary["cancelled"] else ""
@@ -379,8 +406,11 @@ def settle_project(project: Project, now: datetime | None = None) -> str:
         return ""
     met = contributed_minor(project.id) >= project.goal_minor
     if project.funding_model == FundingModel.ALL_OR_NOTHING and not met:
+        project.state = ProjectState.EXPIRED.value  # first, so the refund notices say why
+        db.session.flush()
         refund_project(None, project)
-        new_state = ProjectState.EXPIRED
+        db.session.expire(project)
+        return ProjectState.EXPIRED.value
     else:
         for pledge in _unpaid(project.id):
             cancel_pledge(pledge, None)

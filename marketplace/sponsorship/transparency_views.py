@@ -22,7 +22,7 @@ def transparency_page(slug):
     now = utcnow()
     return render_template(
         "projects/transparency.html", project=project, report=transparency.build(project),
-        statuses={o.id: services.current_status(o, now) for o in project.objectives},
+        statuses={o.id: services.display_status(o, now) for o in project.objectives},
         status_labels=OBJECTIVE_STATUS_LABELS)
 
 

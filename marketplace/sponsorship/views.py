@@ -11,10 +11,11 @@ from sqlalchemy.orm import joinedload
 
 from marketplace.accounts import permissions as perm
 from marketplace.accounts.models import Organization
+from marketplace.accounts.services import record_audit
 from marketplace.extensions import db
 from marketplace.ledger.money import format_minor, plain_minor
 from marketplace.projects.models import Project
-from marketplace.sponsorship import dashboard, notices, services
+from marketplace.sponsorship import dashboard, services
 from marketplace.sponsorship.forms import DonorProfileForm, PledgeForm, RecordPaymentForm, new_nonce
 from marketplace.sponsorship.models import Pledge, PledgeStatus
 from marketplace.sponsorship.transparency import csv_cell
@@ -98,15 +99,10 @@ def pledge(slug):
         current_user, project, form.amount.data, idempotency_key=form.idempotency_key.data or "",
         message=form.message.data or "", is_anonymous=form.is_anonymous.data,
         locale=request_locale()),
-        then=lambda result: result[1] and _notify(notices.new_pledge, result[0]),
         to=lambda result: url_for(".pledge_detail", pledge_id=result[0].id), on_error=renew_nonce,
         form=form, template="sponsorship/pledge.html", context={"project": project})
 
 
-def _notify(notice, *args) -> None:
-    """A notice after the money's own commit: it never slows or fails the money path."""
-    notice(*args)
-    db.session.commit()
 
 
 @bp.route("/pledges/<int:pledge_id>")
@@ -153,9 +149,12 @@ def record_payment(pledge_id):
     form = RecordPaymentForm()
     if not form.validate_on_submit():
         abort(400)
-    return act(lambda: services.confirm_pledge(pledge, current_user,
-                                               provider_reference=form.reference.data or ""),
-               then=lambda _none: _notify(notices.contribution_received, pledge, current_user),
+    def record():
+        services.confirm_pledge(pledge, current_user, provider_reference=form.reference.data or "")
+        record_audit("payment.recorded", current_user, pledge, client_ip(), source="by_hand",
+                     amount_minor=pledge.amount_minor, currency=pledge.currency)
+
+    return act(record,
                success=_("Payment recorded: %(amount)s is now a contribution.",
                          amount=format_minor(pledge.amount_minor, pledge.currency)),
                to=url_for(".payments", slug=pledge.project.slug))

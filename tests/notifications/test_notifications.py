@@ -106,7 +106,7 @@ def test_failed_send_is_retried_and_never_breaks_the_request(app, pair, outbox, 
     ana, bo = pair
     calls = []
 
-    def broken(to, subject, body):
+    def broken(to, subject, body, message_id=None):
         calls.append(to)
         raise OSError("SMTP down")
 
@@ -185,3 +185,23 @@ def test_notifications_are_written_in_the_recipients_language(
     assert to_ana.get_content().startswith("Hello Ana Silva,")
     assert to_pablo["Subject"] == "[marketplace] Menciones a usted: Ana Silva le mencionó en “Budgets”"
     assert to_pablo.get_content().startswith("Hola, Pablo Ruiz:")
+
+
+def test_a_retried_email_keeps_its_message_id(app, pair, outbox, monkeypatch):
+    """Sent at least once: a resend of one queued email carries the same Message-ID."""
+    ana, bo = pair
+    ids = []
+
+    def flaky(to, subject, body, message_id=None):
+        ids.append(message_id)
+        raise OSError("connection reset after DATA")
+
+    monkeypatch.setattr("marketplace.notifications.delivery.send_mail", flaky)
+    notify(ana, kinds.REPLY, "A reply", "/t/1", actor=bo)
+    db.session.commit()
+    monkeypatch.undo()
+    row = db.session.scalar(select(EmailOutbox))
+    row.next_attempt_at = row.created_at
+    db.session.commit()
+    assert deliver_pending() == 1
+    assert outbox[-1]["Message-ID"] == ids[0] and ids[0].startswith("<outbox.")

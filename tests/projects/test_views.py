@@ -229,7 +229,12 @@ def test_discover_ranks_by_documented_score(client, make_project, make_user, mak
     assert "score = 2 × log₂(1 + E) + 10 × T" in page
     assert f"Score {score(7, 1, 0, 0):.2f}" in page  # E = 3 + 2×2, T = 2/3
     assert f"Score {score(0, 0, 0, 0):.2f}" in page  # a newcomer: T = 0.5
-    assert weak.title in page and old.title not in page  # only open projects
+    # Every public project is listed, the open ones first; ?status=open lists only those.
+    assert page.index("Weak evidence") < page.index(f">{old.title}<")
+    open_only = client.get("/projects/?status=open").get_data(as_text=True)
+    assert weak.title in open_only and f">{old.title}<" not in open_only
+    completed = client.get("/projects/?status=completed").get_data(as_text=True)
+    assert f">{old.title}<" in completed and weak.title not in completed
 
 
 def test_score_formula(app):

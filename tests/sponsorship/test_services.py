@@ -297,3 +297,24 @@ def test_a_pledge_is_one_insert_returning_every_column(app, make_project, make_d
     assert all(column.name in returned for column in Pledge.__table__.columns)
     assert not [s for s in statements if s.startswith("SELECT") and f"FROM {table} " in f"{s} "]
     assert made.amount_minor == 200 and made.created_at is not None
+
+
+def test_ledger_check_fails_on_a_project_whose_state_disagrees_with_its_sums(make_open_project, make_donor,
+                                                                              pledge, app):
+    """A fully paid project left "open" (what concurrent receipts did before the row lock) and a
+    funded one that holds less than its goal are both reported, and the command exits 1."""
+    from sqlalchemy import update
+
+    from marketplace.projects.models import Project
+
+    paid = make_open_project(goal_minor=1_000)
+    pledge(make_donor(), paid, "10")  # instant: received, the project becomes funded
+    short = make_open_project(goal_minor=5_000)
+    pledge(make_donor(), short, "10")
+    db.session.execute(update(Project).where(Project.id == paid.id).values(state="open"))
+    db.session.execute(update(Project).where(Project.id == short.id).values(state="funded"))
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["ledger", "check"])
+    assert result.exit_code == 1
+    assert f"project {paid.slug} is open but has received 1000 of its goal 1000" in result.output
+    assert f"project {short.slug} is funded but holds 1000 of its goal 5000" in result.output

@@ -1,0 +1,137 @@
+"""Fiscal host pages: payment settings (org admins), and for treasurers the awaiting pledges, bank
+statement upload, proposed matches confirmed in bulk, and the lines nothing matched."""
+
+from flask import Blueprint, abort, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from marketplace.accounts import permissions as perm
+from marketplace.accounts.models import Organization
+from marketplace.accounts.services import record_audit
+from marketplace.extensions import db
+from marketplace.sponsorship import hosting
+from marketplace.sponsorship.forms import HostSettingsForm, StatementForm
+from marketplace.sponsorship.models import BankLineStatus, BankStatement
+from marketplace.web import act, client_ip, require
+
+bp = Blueprint("hosts", __name__, url_prefix="/hosts")
+
+
+def _org(slug: str) -> Organization:
+    org = db.session.scalar(select(Organization).where(Organization.slug == slug))
+    if org is None:
+        abort(404)
+    return org
+
+
+def _treasury(slug: str) -> Organization:
+    org = _org(slug)
+    require(org.is_fiscal_host and perm.can_treasure(current_user, org))
+    return org
+
+
+@bp.route("/<slug>/settings", methods=["GET", "POST"])
+@login_required
+def settings(slug):
+    org = _org(slug)
+    require(perm.can_manage_host(current_user, org))
+    form = HostSettingsForm(obj=org)
+    if not form.validate_on_submit():
+        return render_template("sponsorship/host_settings.html", org=org, form=form), 422 if form.errors else 200
+
+    def save():
+        hosting.update_host_settings(
+            org, is_fiscal_host=form.is_fiscal_host.data, payment_instructions=form.payment_instructions.data,
+            bank_account_holder=form.bank_account_holder.data, iban=form.iban.data, bic=form.bic.data)
+        record_audit("host.settings_changed", current_user, org, client_ip(), is_fiscal_host=org.is_fiscal_host)
+
+    return act(save, success=_("The payment settings are saved."),
+               to=lambda _none: url_for(".dashboard", slug=org.slug) if org.is_fiscal_host
+               else url_for("organizations.show", slug=org.slug),
+               form=form, template="sponsorship/host_settings.html", context={"org": org})
+
+
+def _dashboard_context(org: Organization) -> dict:
+    return dict(
+        org=org, projects=hosting.hosted_projects(org), awaiting=hosting.awaiting_pledges(org),
+        proposed=hosting.lines(org, (BankLineStatus.PROPOSED.value,)),
+        unmatched=hosting.lines(org, (BankLineStatus.UNMATCHED.value,)),
+        statements=db.session.scalars(select(BankStatement).where(BankStatement.host_id == org.id)
+                                      .order_by(BankStatement.created_at.desc()).limit(10)).all(),
+        reference=hosting.display_reference)
+
+
+@bp.route("/<slug>")
+@login_required
+def dashboard(slug):
+    org = _treasury(slug)
+    return render_template("sponsorship/host.html", form=StatementForm(), **_dashboard_context(org))
+
+
+@bp.route("/<slug>/statements", methods=["POST"])
+@login_required
+def upload_statement(slug):
+    org = _treasury(slug)
+    form = StatementForm()
+    if not form.validate_on_submit():
+        return render_template("sponsorship/host.html", form=form, **_dashboard_context(org)), 422
+    upload = form.statement.data
+
+    def read():
+        statement = hosting.import_statement(org, current_user, upload.read(), form.file_format.data,
+                                             filename=upload.filename or "", mapping=form.csv_mapping())
+        record_audit("host.statement_uploaded", current_user, org, client_ip(), statement_id=statement.id,
+                     lines=statement.line_count, new_lines=statement.new_line_count)
+        return statement
+
+    def done(statement) -> str:
+        return (ngettext("%(num)s new line read from the statement.",
+                         "%(num)s new lines read from the statement.", statement.new_line_count)
+                + " " + _("Lines already uploaded before are not added again."))
+
+    return act(read, success=done, to=url_for(".dashboard", slug=org.slug), form=form,
+               template="sponsorship/host.html", context=lambda: _dashboard_context(org))
+
+
+@bp.route("/<slug>/confirm", methods=["POST"])
+@login_required
+def confirm(slug):
+    org = _treasury(slug)
+    ids = [int(v) for v in request.form.getlist("line") if v.isascii() and v.isdigit() and len(v) < 10]
+
+    def record():
+        pledges = hosting.confirm_lines(org, current_user, ids)
+        for pledge in pledges:
+            record_audit("payment.recorded", current_user, pledge, client_ip(), source="bank_statement",
+                         amount_minor=pledge.amount_minor, currency=pledge.currency)
+        return pledges
+
+    return act(record, success=lambda pledges: ngettext("%(num)s payment recorded.", "%(num)s payments recorded.",
+                                                        len(pledges)),
+               to=url_for(".dashboard", slug=org.slug))
+
+
+@bp.route("/<slug>/lines/<int:line_id>/ignore", methods=["POST"])
+@login_required
+def ignore(slug, line_id):
+    org = _treasury(slug)
+    return act(lambda: hosting.ignore_line(org, line_id), success=_("The line is set aside as not a donation."),
+               to=url_for(".dashboard", slug=org.slug))
+
+
+@bp.app_template_global()
+def can_treasure(org: Organization) -> bool:
+    return perm.can_treasure(current_user, org)
+
+
+@bp.app_template_global()
+def pledge_payment_reference(pledge_id: int) -> str:
+    return hosting.display_reference(pledge_id)
+
+
+@bp.app_template_filter("iban")
+def _iban(value: str) -> str:
+    """An IBAN printed in groups of four, as on paper."""
+    return " ".join(value[i:i + 4] for i in range(0, len(value), 4))
