@@ -11,8 +11,11 @@ from marketplace.extensions import db
 
 def main() -> None:
     from marketplace import create_app
+    from marketplace.ops.cli import doctor
 
-    FlaskGroup(create_app=create_app, help="marketplace: run and manage the platform.")()
+    group = FlaskGroup(create_app=create_app, help="marketplace: run and manage the platform.")
+    group.add_command(doctor)  # on the group itself: it must run when the app refuses to start
+    group()
 
 
 def init_app(app: Flask) -> None:

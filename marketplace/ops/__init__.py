@@ -1,0 +1,14 @@
+"""Running it for real: health and readiness, JSON logs with request ids, metrics, error
+reporting, `marketplace doctor` and `marketplace jobs`."""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from marketplace.ops import cli, logs, metrics, reporting, views
+
+    logs.init_app(app)
+    metrics.init_app(app)
+    reporting.init_app(app)
+    app.register_blueprint(views.bp)
+    app.cli.add_command(cli.jobs_cli)
