@@ -11,10 +11,12 @@ import time
 
 from flask import Flask, g, request
 from flask.signals import got_request_exception
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import REGISTRY
+
+disable_created_metrics()  # the *_created series double the output and no dashboard uses them
 
 REQUEST_SECONDS = Histogram("marketplace_request_duration_seconds", "Time to answer a request.",
                             ["endpoint", "method"])
@@ -23,7 +25,6 @@ SEARCH_SECONDS = Histogram("marketplace_search_query_duration_seconds",
                            "Time to answer a search query (HTML and API), end to end.", ["endpoint"],
                            buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0))
 ERRORS = Counter("marketplace_errors", "Unhandled exceptions and 5xx answers.", ["kind"])
-SEARCH_ENDPOINTS = {"search.search", "search.suggest", "search.suggest_fragment", "api.search"}
 
 
 def init_app(app: Flask) -> None:
@@ -45,9 +46,9 @@ def init_app(app: Flask) -> None:
 def observe(endpoint: str, method: str, status: int, seconds: float) -> None:
     REQUEST_SECONDS.labels(endpoint, method).observe(seconds)
     REQUESTS.labels(endpoint, str(status)).inc()
-    if endpoint in SEARCH_ENDPOINTS:
+    if endpoint.startswith("search.") or endpoint == "api.search":  # pages, suggestions, API
         SEARCH_SECONDS.labels(endpoint).observe(seconds)
-    if status >= 500:
+    if status >= 500 and endpoint != "ops.readyz":  # a red /readyz is an answer, not an error
         ERRORS.labels("http_5xx").inc()
 
 
