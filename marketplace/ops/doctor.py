@@ -131,24 +131,45 @@ CHECKS: list[tuple[str, Callable[[Flask], list[str]]]] = [
 ]
 
 
-def _app() -> tuple[Flask, list[str]]:
-    """The app as this environment configures it; a refused secret key is a problem to report,
-    and the other checks still run (with a throwaway key)."""
+def _app() -> tuple[Flask | None, list[str]]:
+    """The app as this environment configures it. A refused secret key is a problem to report and
+    the other checks still run (with a throwaway key); any other start-up failure ends the checks."""
     from marketplace import create_app
 
     try:
         return create_app(), []
     except RuntimeError as err:
-        if "SECRET_KEY" not in str(err):
-            raise
-        return create_app({"SECRET_KEY": secrets.token_hex(32)}), [str(err)]
+        if "SECRET_KEY" in str(err):
+            problem = str(err)
+            try:
+                return create_app({"SECRET_KEY": secrets.token_hex(32)}), [problem]
+            except Exception as again:  # noqa: BLE001
+                return None, [problem, _start_failure(again)]
+        return None, [_start_failure(err)]
+    except Exception as err:  # noqa: BLE001  (report it as a problem, not a traceback)
+        return None, [_start_failure(err)]
+
+
+def _start_failure(err: Exception) -> str:
+    if isinstance(err, OSError) and err.filename:
+        return f"the app does not start: {err.filename}: {err.strerror} (MARKETPLACE_INSTANCE_PATH?)"
+    return f"the app does not start: {type(err).__name__}: {err}"
 
 
 def diagnose(echo: Callable[[str], None]) -> list[str]:
     app, problems = _app()
-    echo(f"{'FAIL' if problems else 'ok  '}  secret key" + (f": {problems[0]}" if problems else ""))
-    for name, check in CHECKS:
-        found = check(app)
-        echo(f"ok    {name}" if not found else "\n".join(f"FAIL  {name}: {p}" for p in found))
-        problems += found
+    for problem in problems:
+        echo(f"FAIL  {problem}")
+    if app is None:
+        return problems
+    try:
+        for name, check in CHECKS:
+            found = check(app)
+            echo(f"ok    {name}" if not found else "\n".join(f"FAIL  {name}: {p}" for p in found))
+            problems += found
+    finally:
+        from marketplace.extensions import db
+
+        with app.app_context():
+            db.engine.dispose()
     return problems
