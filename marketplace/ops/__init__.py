@@ -12,3 +12,4 @@ def init_app(app: Flask) -> None:
     reporting.init_app(app)
     app.register_blueprint(views.bp)
     app.cli.add_command(cli.jobs_cli)
+    app.cli.add_command(cli.doctor)  # also on `marketplace` itself, which runs it if the app cannot start

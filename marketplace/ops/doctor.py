@@ -38,7 +38,8 @@ def check_proxies(app: Flask) -> list[str]:
 
 
 def check_database(app: Flask) -> list[str]:
-    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    cfg = app.config
+    uri = cfg["SQLALCHEMY_DATABASE_URI"]
     if not uri.startswith("postgresql"):
         return ["MARKETPLACE_DATABASE_URL is not PostgreSQL (SQLite serves one node only)"]
     probe = create_engine(uri, connect_args={"connect_timeout": 5})
