@@ -38,6 +38,7 @@ logconfig_dict = {
     }},
     "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json",
                             "stream": "ext://sys.stderr"}},
+    "root": {"level": "INFO", "handlers": []},  # the app puts its own JSON handler there
     "loggers": {
         "gunicorn.error": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
         "gunicorn.access": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
