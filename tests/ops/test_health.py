@@ -68,6 +68,7 @@ def test_redis_is_checked_when_limits_use_it(tmp_path, app_config):
         with app.app_context():
             checks = app.test_client().get("/readyz").json["checks"]
             assert checks["redis"]["ok"] is ok, checks["redis"]
+            db.session.remove()
             db.engine.dispose()
 
 
