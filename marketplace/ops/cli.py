@@ -46,7 +46,8 @@ def list_jobs() -> None:
     for job in jobs.JOBS:
         last = db.session.get(JobRun, jobs.record_name(job))
         when = f"{last.status} at {last.started_at:%Y-%m-%d %H:%M:%S} on {last.node}" if last else "never ran"
-        click.echo(f"{job.name:<22} every {job.every}  {'per node' if job.per_node else 'cluster':<8}  {when}")
+        every = f"{job.every.total_seconds() / 60:g} min"
+        click.echo(f"{job.name:<22} every {every:<10} {'per node' if job.per_node else 'cluster':<8}  {when}")
 
 
 def _echo(outcome: jobs.Outcome) -> None:

@@ -141,7 +141,7 @@ def _app() -> tuple[Flask | None, list[str]]:
         return create_app(), []
     except RuntimeError as err:
         if "SECRET_KEY" in str(err):
-            problem = str(err)
+            problem = f"secret key: {err}"
             try:
                 return create_app({"SECRET_KEY": secrets.token_hex(32)}), [problem]
             except Exception as again:  # noqa: BLE001
