@@ -81,3 +81,10 @@ def test_healthz_does_not_need_the_database(tmp_path):
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json["checks"]["database"]["ok"] is False
+
+
+def test_details_only_for_the_operators_addresses(client, app):
+    outside = client.get("/readyz", environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    assert outside.status_code == 503
+    assert outside.json["checks"]["search_index"] == {"ok": False}
+    assert outside.json["checks"]["database"] == {"ok": True}
