@@ -91,21 +91,26 @@ def test_the_production_recipe_as_written(tmp_path, fresh_database):
     assert "created user 1 <you@your-organization.org> roles: admin" in outputs["create-user"]
     assert "doctor: ready for production" in outputs["doctor"]
 
-    (gunicorn_line,) = _commands(_step(5), "gunicorn")
+    (gunicorn_line,) = _commands(_step(5), "nohup gunicorn")
     port = _free_port()
     env["GUNICORN_BIND"] = f"127.0.0.1:{port}"
-    gunicorn_line = gunicorn_line.replace("/run/marketplace-web.pid", str(tmp_path / "web.pid"))
+    gunicorn_line = gunicorn_line.replace("/var/lib/marketplace/", f"{tmp_path}/")
     worker = subprocess.Popen([str(BIN / "marketplace"), "search", "worker"], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        subprocess.run(gunicorn_line, shell=True, cwd=ROOT, env=env, check=True, timeout=60)  # --daemon returns
+        subprocess.run(gunicorn_line, shell=True, cwd=ROOT, env=env, check=True, timeout=60)  # in the background
         ready = _wait_ready(f"http://127.0.0.1:{port}/readyz", worker, time.monotonic() + 120)
         assert ready["status"] == "ok", ready
         assert set(ready["checks"]) >= {"database", "redis", "search_index", "search_backlog", "email_backlog"}
+        time.sleep(0.5)
+        logged = [json.loads(line) for line in (tmp_path / "web.log").read_text().splitlines()
+                  if line.startswith("{")]
+        assert any(e["logger"] == "gunicorn.access" and "/readyz" in e["message"] and "request_id=" in e["message"]
+                   for e in logged), logged[-3:]
     finally:
         worker.terminate()
         worker.wait(30)
-        pid = tmp_path / "web.pid"
+        pid = tmp_path / "gunicorn.pid"
         if pid.exists():
             os.kill(int(pid.read_text()), 15)
             time.sleep(2)
