@@ -60,7 +60,7 @@ def configure(kind: str, level: str) -> logging.Handler:
     old = handler()
     if old is not None:
         root.removeHandler(old)
-    new = logging.StreamHandler(old.stream if old is not None else sys.stderr)
+    new = logging.StreamHandler(sys.stderr)  # today's stderr (a test runner swaps it per test)
     setattr(new, _HANDLER_FLAG, True)
     new.addFilter(RequestIdFilter())
     new.setFormatter(formatter(kind))
