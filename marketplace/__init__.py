@@ -7,7 +7,7 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter
 
 import marketplace.models  # noqa: F401  (complete metadata before anything binds)
-from marketplace import auth, cli, errorpages, i18n, security, settings, templating
+from marketplace import auth, cli, errorpages, i18n, ops, security, settings, templating
 from marketplace.accounts import outbox
 from marketplace.accounts import services as accounts_services
 from marketplace.accounts.admin_views import bp as admin_bp
@@ -127,3 +127,4 @@ def _register_hooks(app: Flask) -> None:
     templating.init_app(app)
     cli.init_app(app)
     app.shell_context_processor(shell_context)
+    ops.init_app(app)

@@ -15,6 +15,7 @@ from marketplace.i18n_cli import translations
 from marketplace.knowledge.cli import import_group
 from marketplace.ledger.cli import ledger_cli
 from marketplace.notifications.cli import notifications_cli
+from marketplace.ops.cli import doctor
 from marketplace.projects.cli import projects_cli
 from marketplace.search.cli import search_cli
 from marketplace.sponsorship.cli import close_expired
@@ -26,7 +27,9 @@ projects_cli.add_command(close_expired)
 def main() -> None:
     from marketplace import create_app  # the app factory imports this module: a top-level import is circular
 
-    FlaskGroup(create_app=create_app, help="marketplace: run and manage the platform.")()
+    group = FlaskGroup(create_app=create_app, help="marketplace: run and manage the platform.")
+    group.add_command(doctor)  # on the group itself: it must run when the app refuses to start
+    group()
 
 
 def init_app(app: Flask) -> None:

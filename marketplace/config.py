@@ -42,6 +42,16 @@ DEFAULTS = {
     "SITE_NAME": "marketplace",
     "PER_PAGE": 20,
     "PUBLIC_URL": "http://127.0.0.1:5000",  # base of absolute links when SERVER_NAME is unset
+    # Operations (marketplace/ops): readiness thresholds, logs, metrics, error reporting.
+    "READYZ_SEARCH_BACKLOG_MAX": 1000,  # /readyz fails past this many unapplied search changes
+    "READYZ_EMAIL_BACKLOG_MAX": 500,  # ... or this many emails due and not sent
+    "LOG_FORMAT": "json",  # "json" (one object a line, with request_id) or "text"
+    "LOG_LEVEL": "INFO",
+    "METRICS_ALLOWED_IPS": ["127.0.0.1", "::1"],  # addresses/networks that may read /metrics
+    "METRICS_TOKEN": None,  # or a bearer token that may read /metrics from anywhere
+    "SENTRY_DSN": None,  # error reporting to Sentry when set
+    "SENTRY_TRACES_SAMPLE_RATE": 0.0,
+    "NODE_NAME": None,  # this node's name in job records and logs; None: the host name
 }
 
 # Values that must never be used as a production secret.

@@ -13,6 +13,7 @@ from marketplace.ledger import models as ledger_models  # noqa: F401
 from marketplace.main import models as main_models  # noqa: F401
 from marketplace.mentoring import models as mentoring_models  # noqa: F401
 from marketplace.notifications import models as notifications_models  # noqa: F401
+from marketplace.ops import models as ops_models  # noqa: F401
 from marketplace.projects import models as projects_models  # noqa: F401
 from marketplace.search import models as search_models  # noqa: F401
 from marketplace.sponsorship import models as sponsorship_models  # noqa: F401

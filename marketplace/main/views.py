@@ -44,9 +44,3 @@ def _showcase() -> dict:
 @bp.route("/")
 def home():
     return render_template("main/home.html", stats=_stats(), **_showcase())
-
-
-@bp.route("/healthz")
-def healthz():
-    db.session.execute(select(1))
-    return {"status": "ok"}
