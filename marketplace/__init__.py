@@ -96,9 +96,10 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_hooks(app: Flask) -> None:
-    from marketplace import cli, errorpages, security, templating
+    from marketplace import cli, errorpages, gate, security, templating
 
     security.init_app(app)
+    gate.init_app(app)
     errorpages.init_app(app)
     templating.init_app(app)
     cli.init_app(app)

@@ -19,7 +19,7 @@ def send_mail(to: str, subject: str, body: str) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
     msg["To"] = to
-    msg["Subject"] = subject
+    msg["Subject"] = " ".join(subject.split())  # a stored line break must not make mail unsendable
     msg.set_content(body)
     if current_app.config["MAIL_BACKEND"] == "smtp":
         _send_smtp(msg)

@@ -56,9 +56,12 @@ def audit_refusal(action: str, user, **detail) -> None:
     db.session.commit()
 
 
+MAX_PAGE = 1_000_000  # past it, an OFFSET overflows (SQLite) or is pointless: the page is empty
+
+
 def page_arg() -> int:
     try:
-        return max(1, int(request.args.get("page", 1)))
+        return min(MAX_PAGE, max(1, int(request.args.get("page", 1))))
     except ValueError:
         return 1
 

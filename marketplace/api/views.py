@@ -16,7 +16,7 @@ from marketplace.api.spec import openapi_document, spec
 from marketplace.errors import DomainError
 from marketplace.extensions import csrf, db, limiter
 from marketplace.security import CSP
-from marketplace.web import audit_refusal
+from marketplace.web import MAX_PAGE, audit_refusal
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # no cookies are read: the API authenticates with Bearer tokens only
@@ -68,7 +68,7 @@ def _after(response):
 
 def page_args() -> tuple[int, int]:
     try:
-        page = max(1, int(request.args.get("page", 1)))
+        page = min(MAX_PAGE, max(1, int(request.args.get("page", 1))))
         per_page = min(MAX_PER_PAGE, max(1, int(request.args.get("per_page", DEFAULT_PER_PAGE))))
     except ValueError:
         raise ApiProblem(400, "Bad Request", _("page and per_page must be whole numbers.")) from None

@@ -9,6 +9,7 @@ from marketplace.accounts.models import User
 from marketplace.accounts.permissions import can_view_mentorship
 from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.gate import bounded_int
 from marketplace.mentoring import matching, services
 from marketplace.mentoring.forms import (
     DeclineForm,
@@ -69,7 +70,8 @@ def find():
 @login_required
 def ask():
     form = RequestForm()
-    mentor = db.session.get(User, int(form.mentor_id.data)) if (form.mentor_id.data or "").isdigit() else None
+    mentor_id = bounded_int(form.mentor_id.data)  # '²'.isdigit() is true: never int() a str.isdigit()
+    mentor = db.session.get(User, mentor_id) if mentor_id else None
     if not form.validate_on_submit() or mentor is None:
         flash(_("Say what you want to achieve, then choose a mentor."), "error")
         return redirect(url_for(".find", topic=form.topic.data or "", language=form.language.data or ""))
