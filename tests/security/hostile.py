@@ -59,8 +59,9 @@ def query_params(view) -> set[str]:
     if tree is None:
         return found
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("get", "getlist") \
-                and _is_request_args(node.func.value) and node.args and isinstance(node.args[0], ast.Constant):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr in ("get", "getlist") and _is_request_args(node.func.value) \
+                and node.args and isinstance(node.args[0], ast.Constant):
             found.add(node.args[0].value)
         elif isinstance(node, ast.Subscript) and _is_request_args(node.value) and isinstance(node.slice, ast.Constant):
             found.add(node.slice.value)
