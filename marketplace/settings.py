@@ -1,7 +1,10 @@
 """Layered configuration: defaults → instance/config.py → MARKETPLACE_* env → test mapping."""
 
+import math
 import os
 import secrets
+import zlib
+from collections import Counter
 from pathlib import Path
 
 from flask import Flask
@@ -48,12 +51,29 @@ def normalize_database_url(url: str) -> str:
     return url
 
 
+MIN_SECRET_BITS = 128  # Shannon estimate over the key's characters, times its length
+
+
+def secret_strength(key: str) -> float:
+    """Bits of entropy-like material, the lower of two estimates: character frequencies ('aaaa…' has
+    0) and what deflate leaves of it (a repeated word such as 'changemechangeme…' compresses away)."""
+    if not key:
+        return 0.0
+    shannon = -len(key) * sum(n / len(key) * math.log2(n / len(key)) for n in Counter(key).values())
+    return min(shannon, 8.0 * (len(zlib.compress(key.encode(), 9)) - 8))
+
+
 def _secret_key(app: Flask) -> str:
     key = app.config.get("SECRET_KEY")
+    if key is not None and not isinstance(key, str):
+        key = str(key)  # from_prefixed_env parses an all-digit value as a number
     if app.config["PRODUCTION"]:
-        if not key or key in UNSAFE_SECRETS or len(key) < 32:
+        if not key or key in UNSAFE_SECRETS or len(key.encode()) < 32 or len(set(key)) < 10 \
+                or secret_strength(key) < MIN_SECRET_BITS:
             raise RuntimeError(
-                "MARKETPLACE_SECRET_KEY must be set to a long random value in production."
+                "MARKETPLACE_SECRET_KEY is missing or too weak for production: it needs at least 32 "
+                "bytes of random material (no repeated words). Generate one with "
+                "`python -c 'import secrets; print(secrets.token_hex(32))'` and set it in the environment."
             )
         return key
     if key:
