@@ -6,6 +6,11 @@ DEFAULTS = {
     "DATABASE_URL": None,  # None: SQLite file in the instance folder
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+    # PostgreSQL per-connection limits, milliseconds (0: none); a request that hits one answers 503.
+    "DB_STATEMENT_TIMEOUT_MS": 15_000,
+    "DB_LOCK_TIMEOUT_MS": 5_000,
+    "DB_IDLE_IN_TRANSACTION_TIMEOUT_MS": 60_000,
+    "DB_CONNECT_TIMEOUT": 2,  # seconds (libpq's minimum): an unreachable database is a quick 503
     "SEARCH_INDEX_DIR": None,  # None: instance/search-index
     "LANGUAGES": ["en", "fr", "es"],
     "BABEL_DEFAULT_LOCALE": "en",

@@ -32,6 +32,8 @@ def _derive(app: Flask) -> None:
     cfg["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(url)
     if cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 15}}
+    elif cfg["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = postgres_engine_options(cfg)
     cfg["SEARCH_INDEX_DIR"] = cfg.get("SEARCH_INDEX_DIR") or str(
         Path(app.instance_path) / "search-index"
     )
@@ -41,6 +43,19 @@ def _derive(app: Flask) -> None:
         for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
             cfg.setdefault(key, True)
             cfg[key] = True
+
+
+def postgres_engine_options(cfg) -> dict:
+    """The configured engine options plus the server-side timeouts, set on every connection."""
+    options = dict(cfg.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    connect_args = dict(options.get("connect_args") or {})
+    timeouts = {"statement_timeout": cfg["DB_STATEMENT_TIMEOUT_MS"], "lock_timeout": cfg["DB_LOCK_TIMEOUT_MS"],
+                "idle_in_transaction_session_timeout": cfg["DB_IDLE_IN_TRANSACTION_TIMEOUT_MS"]}
+    settings = " ".join(f"-c {name}={int(value)}" for name, value in timeouts.items())
+    connect_args["options"] = f"{connect_args.get('options', '')} {settings}".strip()
+    connect_args.setdefault("connect_timeout", int(cfg["DB_CONNECT_TIMEOUT"]))
+    options["connect_args"] = connect_args
+    return options
 
 
 def normalize_database_url(url: str) -> str:
