@@ -182,6 +182,9 @@ def create_pledge(slug: str, json: PledgeIn, headers: PledgeHeaders):
     user = require_scope("pledge")
     project = _load(slug)
     if not can_pledge(user, project, request.headers["Idempotency-Key"]):
+        closed = sponsorship.closed_to(user, project)
+        if closed is not None:
+            raise ApiProblem(409, "Conflict", closed.message, code=closed.code)
         raise ApiProblem(403, "Forbidden", _("Only donors pledge, to open projects that are not their own."))
     pledge, created = sponsorship.record_pledge(
         user, project, json.amount, idempotency_key=request.headers["Idempotency-Key"], currency=json.currency,

@@ -89,7 +89,11 @@ def pledge(slug):
     if not current_user.is_donor:
         flash(_("Tell us a little about how you give first; then you can pledge."), "info")
         return redirect(url_for(".donor_profile", next=request.path))
-    require(perm.can_pledge(current_user, project, request.form.get("idempotency_key")))
+    if not perm.can_pledge(current_user, project, request.form.get("idempotency_key")):
+        closed = services.closed_to(current_user, project)
+        if closed is not None:
+            abort(409, description=closed.message)
+        require(False)
     profile = services.donor_profile(current_user)
     form = PledgeForm(currency=project.currency, is_anonymous=bool(profile and profile.is_anonymous_by_default))
     if not form.validate_on_submit():
