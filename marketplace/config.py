@@ -35,6 +35,14 @@ DEFAULTS = {
     "RATELIMIT_HEADER_RESET": "RateLimit-Reset",
     "RATELIMIT_HEADER_RETRY_AFTER": "Retry-After",
     "RATELIMIT_API": "300 per minute",
+    # Actions that send mail, create an account or notify someone (per address and per user).
+    "RATELIMIT_REGISTER": "5 per hour",
+    "RATELIMIT_FORGOT_PASSWORD": "5 per hour",
+    "RATELIMIT_EMAIL_CHANGE": "5 per hour",
+    "RATELIMIT_MENTORING": "20 per hour",
+    "RATELIMIT_PLEDGE": "30 per hour",
+    "RATELIMIT_FLAG": "20 per hour",
+    "RATELIMIT_ORGANIZATION_MEMBER": "20 per hour",
     "MAIL_BACKEND": "outbox",  # "outbox" captures mail (development, tests); "smtp" sends it
     "MAIL_SERVER": "localhost",
     "MAIL_PORT": 25,

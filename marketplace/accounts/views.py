@@ -36,6 +36,7 @@ from marketplace.errors import DomainError
 from marketplace.extensions import db, limiter
 from marketplace.i18n import LOCALE_COOKIE
 from marketplace.notifications.services import queue_templated_email
+from marketplace.security import action_limit
 from marketplace.web import client_ip, form_error, safe_next
 
 bp = Blueprint("accounts", __name__)
@@ -52,6 +53,7 @@ def _sign_in(user: User, remember: bool) -> None:
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@action_limit("register")
 def register():
     form = RegisterForm()
     if not form.validate_on_submit():
@@ -146,6 +148,7 @@ def change_password():
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
+@action_limit("forgot_password")
 @limiter.limit(_login_limit, methods=["POST"])  # nobody floods someone's inbox with reset mail
 def forgot_password():
     form = ForgotPasswordForm()
@@ -181,6 +184,7 @@ def reset_password(token):
 
 
 @bp.route("/settings/email", methods=["GET", "POST"])
+@action_limit("email_change")
 @login_required
 def change_email():
     form = EmailChangeForm()

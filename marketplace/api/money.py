@@ -20,6 +20,7 @@ from marketplace.ledger.money import plain_minor
 from marketplace.projects import ranking
 from marketplace.projects import services as projects
 from marketplace.projects.models import Project
+from marketplace.security import action_limit
 from marketplace.sponsorship import notices
 from marketplace.sponsorship import services as sponsorship
 from marketplace.sponsorship.models import Pledge
@@ -174,6 +175,7 @@ def _pledge_out(pledge: Pledge) -> PledgeOut:
 
 
 @bp.post("/projects/<slug>/pledges")
+@action_limit("pledge")
 @spec.validate(json=PledgeIn, headers=PledgeHeaders, resp=Response(HTTP_201=PledgeOut, HTTP_200=PledgeOut, **PROBLEMS),
                tags=["pledges"], security={"bearerAuth": []})
 def create_pledge(slug: str, json: PledgeIn, headers: PledgeHeaders):

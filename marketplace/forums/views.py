@@ -41,6 +41,7 @@ from marketplace.forums.forms import (
     ThreadForm,
 )
 from marketplace.forums.models import REACTIONS, Category, Post, Thread
+from marketplace.security import action_limit
 from marketplace.web import client_ip, form_error, page_arg, require
 
 bp = Blueprint("forums", __name__)
@@ -388,6 +389,7 @@ def watch_category(category_id: int, action: str):
 
 
 @bp.route("/posts/<int:post_id>/flag", methods=["GET", "POST"])
+@action_limit("flag")
 @login_required
 def flag(post_id: int):
     from marketplace.forums import moderation

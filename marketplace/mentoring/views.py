@@ -20,6 +20,7 @@ from marketplace.mentoring.forms import (
     RequestForm,
 )
 from marketplace.mentoring.models import Mentorship
+from marketplace.security import action_limit
 from marketplace.web import form_error
 
 bp = Blueprint("mentoring", __name__, url_prefix="/mentoring")
@@ -67,6 +68,7 @@ def find():
 
 
 @bp.route("/request", methods=["POST"])
+@action_limit("mentoring")
 @login_required
 def ask():
     form = RequestForm()
@@ -169,6 +171,7 @@ def feedback(mentorship_id):
 
 
 @bp.route("/<int:mentorship_id>/messages", methods=["POST"])
+@action_limit("mentoring")
 @login_required
 def message(mentorship_id):
     return _act(mentorship_id, lambda m, f: services.post_message(current_user, m, f.body.data),

@@ -16,6 +16,7 @@ from marketplace.extensions import db
 from marketplace.ledger.money import format_minor, plain_minor
 from marketplace.projects.models import Project
 from marketplace.projects.transparency import csv_cell
+from marketplace.security import action_limit
 from marketplace.sponsorship import dashboard, notices, services
 from marketplace.sponsorship.forms import DonorProfileForm, PledgeForm, RecordPaymentForm, new_nonce
 from marketplace.sponsorship.models import Pledge, PledgeStatus
@@ -83,6 +84,7 @@ def donor_profile():
 
 
 @bp.route("/projects/<slug>/pledge", methods=["GET", "POST"])
+@action_limit("pledge")
 @login_required
 def pledge(slug):
     project = _project(slug)
