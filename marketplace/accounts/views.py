@@ -59,14 +59,22 @@ def register():
     if not form.validate_on_submit():
         return render_template("accounts/register.html", form=form), 400 if form.errors else 200
     try:
-        user = services.register_user(
+        services.check_password_strength(form.password.data, [form.email.data, form.display_name.data])
+        existing = services.get_user_by_email(form.email.data)
+        user = None if existing else services.register_user(
             form.email.data, form.display_name.data, form.password.data, _current_locale()
         )
     except DomainError as err:
         db.session.rollback()
         return form_error(form, err, "accounts/register.html")
-    _sign_in(user, remember=False)
-    flash(_("Welcome, %(name)s! Tell others about your work on your profile.", name=user.display_name), "success")
+    if existing is not None:  # no oracle: the owner is told by mail, the visitor sees the usual answer
+        link = url_for("accounts.forgot_password", _external=True)
+        queue_templated_email(existing, _l("You already have an account"), "email/account_exists.txt", link=link)
+        db.session.commit()
+    else:
+        _sign_in(user, remember=False)
+    flash(_("Welcome, %(name)s! Tell others about your work on your profile.", name=form.display_name.data.strip()),
+          "success")
     return redirect(url_for("accounts.edit_profile"))
 
 
