@@ -183,14 +183,19 @@ def clean_json(value, key: str = "body"):
 # --- imports -------------------------------------------------------------------------------
 
 def clean_row(row: dict, single_line: tuple[str, ...] = ()) -> dict:
-    """An import row's text cells in NFC; ValueError naming the first cell that breaks a rule."""
+    """An import row's text cells cleaned rather than refused (a corpus is not a person to ask):
+    controls dropped, single-line cells on one line, NFC; ValueError naming a cell still refused
+    (lone surrogates, bidi overrides or only invisible characters in a single-line cell)."""
     cleaned = {}
     for key, value in row.items():
         if isinstance(value, str):
+            value = normalize(_CONTROLS.sub("", value))
+            if key in single_line:
+                value = " ".join(value.split())
             problem = text_problem(value, multiline=key not in single_line)
             if problem:
                 raise ValueError(f"{key}: {problem}")
-        cleaned[key] = normalize(value)
+        cleaned[key] = value
     return cleaned
 
 
