@@ -196,3 +196,16 @@ def test_database_outage_is_a_503_with_retry_after(app, client, monkeypatch):
     api = client.get("/api/v1/practices")
     assert api.status_code == 503 and api.headers["Retry-After"]
     assert api.headers["Content-Type"] == "application/problem+json"
+
+
+def test_every_api_write_refuses_deep_or_hostile_json_with_a_problem(app, client):
+    rules = [r for r in app.url_map.iter_rules() if r.endpoint.startswith("api.") and r.methods & {"POST", "PATCH"}]
+    answers = {}
+    for rule in rules:
+        path = app.url_map.bind("localhost").build(rule.endpoint, dict.fromkeys(rule.arguments, "1"))
+        method = "POST" if "POST" in rule.methods else "PATCH"
+        for body in ("[" * 1000 + "]" * 1000, json.dumps({"title": "a\u0000b", "body": "\ud800"})):
+            response = client.open(path, method=method, data=body, content_type="application/json")
+            answers[(rule.rule, body[:5])] = (response.status_code, response.headers["Content-Type"])
+    assert len(rules) >= 5
+    assert {k: v for k, v in answers.items() if v[0] not in (400, 422) or v[1] != "application/problem+json"} == {}
