@@ -6,6 +6,7 @@ DEFAULTS = {
     "DATABASE_URL": None,  # None: SQLite file in the instance folder
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+    "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,  # request bodies (forms, JSON); larger ones get 413
     # PostgreSQL per-connection limits, milliseconds (0: none); a request that hits one answers 503.
     "DB_STATEMENT_TIMEOUT_MS": 15_000,
     "DB_LOCK_TIMEOUT_MS": 5_000,

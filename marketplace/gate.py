@@ -102,8 +102,8 @@ def check_request() -> None:
     request.args = _checked(request.args, multiline=False, bound_ints=True)
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         request.form = _checked(request.form, multiline=True, bound_ints=False)
-    elif request.is_json and request.content_length:
-        _check_json()
+    elif request.is_json and request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        _check_json()  # chunked bodies too: no Content-Length is no exemption
 
 
 def _checked(values: ImmutableMultiDict, multiline: bool, bound_ints: bool) -> ImmutableMultiDict:
@@ -138,6 +138,8 @@ def _check_json() -> None:
 
 def json_depth(raw: bytes) -> int:
     """How deeply arrays and objects nest in a JSON text, without parsing it (no recursion)."""
+    if raw.count(b"[") + raw.count(b"{") <= MAX_JSON_DEPTH:
+        return 1  # cannot nest deeper than the limit: skip the byte walk
     depth = deepest = 0
     in_string = escaped = False
     for byte in raw:

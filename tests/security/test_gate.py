@@ -42,7 +42,7 @@ def test_practice_title_refuses_hostile_text_with_a_field_message(client, auth, 
     assert db.session.scalar(select(func.count()).select_from(Practice)) == 0
 
 
-def test_the_field_message_is_in_the_page_language(client, auth, make_user):
+def test_the_refusal_page_is_rendered_in_the_readers_language(client, auth, make_user):
     auth.login(make_user().email)
     client.set_cookie("lang", "fr")
     response = client.post("/practices/new", data=_practice_form(title="a\x00b"))
@@ -209,3 +209,9 @@ def test_every_api_write_refuses_deep_or_hostile_json_with_a_problem(app, client
             answers[(rule.rule, body[:5])] = (response.status_code, response.headers["Content-Type"])
     assert len(rules) >= 5
     assert {k: v for k, v in answers.items() if v[0] not in (400, 422) or v[1] != "application/problem+json"} == {}
+
+
+def test_an_oversized_body_is_a_413_problem(client):
+    response = client.post("/api/v1/practices", data=b"[" + b"1," * (3 * 1024 * 1024) + b"1]",
+                           content_type="application/json")
+    assert response.status_code == 413 and response.headers["Content-Type"] == "application/problem+json"
