@@ -237,9 +237,8 @@ _PARSED = (fields.DateField, fields.DateTimeField, fields.IntegerField, fields.F
 def _gate_field(field) -> None:
     """Add the gate's filters and validators to one bound field (never to the shared lists)."""
     rules = []
-    if isinstance(field, fields.PasswordField):
-        rules.append(_TextRule(multiline=False))
-    elif isinstance(field, (fields.TextAreaField, fields.HiddenField)):  # hidden: echoed, not typed
+    if isinstance(field, (fields.PasswordField, fields.TextAreaField, fields.HiddenField)):
+        # passwords: any existing one must still sign in; hidden fields are echoed, not typed
         rules.append(_TextRule(multiline=True))
     elif isinstance(field, (fields.StringField, fields.SelectMultipleField, fields.SelectField)):
         rules.append(_TextRule(multiline=False))
