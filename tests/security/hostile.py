@@ -3,6 +3,7 @@ URL map, the query parameters its view reads (found with ast in the view's sourc
 forms and spectree models it builds from the query string) and the fields of the forms it builds."""
 
 import ast
+import importlib
 import inspect
 import textwrap
 from urllib.parse import quote
@@ -34,12 +35,28 @@ def form_fields(form_class) -> list[str]:
     return [name for name in dir(form_class) if isinstance(getattr(form_class, name, None), UnboundField)]
 
 
-def _source_tree(view):
+def _source_tree(view, depth: int = 1):
+    """The view's syntax tree and the names it sees (its module's, plus its local imports); the
+    module-level helpers it calls are walked too (`depth` levels), as forms are often built there."""
     view = inspect.unwrap(view)
     try:
-        return ast.parse(textwrap.dedent(inspect.getsource(view))), view.__globals__
+        tree = ast.parse(textwrap.dedent(inspect.getsource(view)))
     except (OSError, TypeError):
         return None, {}
+    names = dict(view.__globals__)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            module = importlib.import_module(node.module)
+            names.update({a.asname or a.name: getattr(module, a.name, None) for a in node.names})
+    helpers = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+    for name in sorted(helpers) if depth else ():
+        helper = names.get(name)
+        if inspect.isfunction(helper) and helper.__module__ == view.__module__ and helper is not view:
+            sub, sub_names = _source_tree(helper, depth - 1)
+            if sub is not None:
+                tree.body.extend(sub.body)
+                names = {**sub_names, **names}
+    return tree, names
 
 
 def _is_request_args(node) -> bool:
