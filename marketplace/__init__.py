@@ -7,7 +7,7 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter
 
 import marketplace.models  # noqa: F401  (complete metadata before anything binds)
-from marketplace import auth, cli, errorpages, i18n, ops, security, settings, templating
+from marketplace import auth, cli, errorpages, gate, i18n, ops, security, settings, templating
 from marketplace.accounts import outbox
 from marketplace.accounts import services as accounts_services
 from marketplace.accounts.admin_views import bp as admin_bp
@@ -123,6 +123,7 @@ def _register_blueprints(app: Flask) -> None:
 def _register_hooks(app: Flask) -> None:
     security.init_app(app)
     app.teardown_request(accounts_services.write_deferred_refusals)
+    gate.init_app(app)
     errorpages.init_app(app)
     templating.init_app(app)
     cli.init_app(app)

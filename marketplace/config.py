@@ -6,6 +6,12 @@ DEFAULTS = {
     "DATABASE_URL": None,  # None: SQLite file in the instance folder
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+    "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,  # request bodies (forms, JSON); larger ones get 413
+    # PostgreSQL per-connection limits, milliseconds (0: none); a request that hits one answers 503.
+    "DB_STATEMENT_TIMEOUT_MS": 15_000,
+    "DB_LOCK_TIMEOUT_MS": 5_000,
+    "DB_IDLE_IN_TRANSACTION_TIMEOUT_MS": 60_000,
+    "DB_CONNECT_TIMEOUT": 2,  # seconds (libpq's minimum): an unreachable database is a quick 503
     "SEARCH_INDEX_DIR": None,  # None: instance/search-index
     "LANGUAGES": ["en", "fr", "es"],
     "BABEL_DEFAULT_LOCALE": "en",
@@ -30,6 +36,14 @@ DEFAULTS = {
     "RATELIMIT_HEADER_RESET": "RateLimit-Reset",
     "RATELIMIT_HEADER_RETRY_AFTER": "Retry-After",
     "RATELIMIT_API": "300 per minute",
+    # Actions that send mail, create an account or notify someone (per address and per user).
+    "RATELIMIT_REGISTER": "5 per hour",
+    "RATELIMIT_FORGOT_PASSWORD": "5 per hour",
+    "RATELIMIT_EMAIL_CHANGE": "5 per hour",
+    "RATELIMIT_MENTORING": "20 per hour",
+    "RATELIMIT_PLEDGE": "30 per hour",
+    "RATELIMIT_FLAG": "20 per hour",
+    "RATELIMIT_ORGANIZATION_MEMBER": "20 per hour",
     "MAIL_BACKEND": "outbox",  # "outbox" captures mail (development, tests); "smtp" sends it
     "MAIL_SERVER": "localhost",
     "MAIL_PORT": 25,

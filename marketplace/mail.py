@@ -22,7 +22,7 @@ def send_mail(to: str, subject: str, body: str, message_id: str | None = None) -
         msg["Message-ID"] = message_id
     msg["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
     msg["To"] = to
-    msg["Subject"] = subject
+    msg["Subject"] = " ".join(subject.split())  # a stored line break must not make mail unsendable
     msg.set_content(body)
     if current_app.config["MAIL_BACKEND"] == "smtp":
         _send_smtp(msg)

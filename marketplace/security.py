@@ -1,6 +1,7 @@
 """Security headers on every response; the rate limiter's per-app set-up."""
 
-from flask import Flask
+from flask import Flask, current_app, request
+from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from marketplace.extensions import limiter
@@ -51,3 +52,20 @@ def init_limiter(app: Flask) -> None:
     if str(config["RATELIMIT_STORAGE_URL"]).startswith(_REDIS_SCHEMES):
         config.update(RATELIMIT_STORAGE_OPTIONS={"key_prefix": f"LIMITS:{prefix}" if prefix else "LIMITS"})
     limiter.init_app(app)
+
+
+def _user_or_address() -> str:
+    return f"user:{current_user.id}" if current_user.is_authenticated else f"ip:{request.remote_addr}"
+
+
+def action_limit(name: str):
+    """Rate-limit a view that sends mail, creates an account or notifies someone: its POSTs count
+    per client address and per signed-in user, against the setting RATELIMIT_<NAME>."""
+    setting = f"RATELIMIT_{name.upper()}"
+
+    def value() -> str:
+        return current_app.config[setting]
+
+    by_address = limiter.limit(value, methods=["POST"], scope=f"{name}:address")
+    by_user = limiter.limit(value, key_func=_user_or_address, methods=["POST"], scope=f"{name}:user")
+    return lambda view: by_address(by_user(view))

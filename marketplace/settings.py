@@ -1,7 +1,10 @@
 """Layered configuration: defaults → instance/config.py → MARKETPLACE_* env → test mapping."""
 
+import math
 import os
 import secrets
+import zlib
+from collections import Counter
 from pathlib import Path
 
 from flask import Flask
@@ -29,6 +32,8 @@ def _derive(app: Flask) -> None:
     cfg["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(url)
     if cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 15}}
+    elif cfg["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = postgres_engine_options(cfg)
     cfg["SEARCH_INDEX_DIR"] = cfg.get("SEARCH_INDEX_DIR") or str(
         Path(app.instance_path) / "search-index"
     )
@@ -40,6 +45,19 @@ def _derive(app: Flask) -> None:
             cfg[key] = True
 
 
+def postgres_engine_options(cfg) -> dict:
+    """The configured engine options plus the server-side timeouts, set on every connection."""
+    options = dict(cfg.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    connect_args = dict(options.get("connect_args") or {})
+    timeouts = {"statement_timeout": cfg["DB_STATEMENT_TIMEOUT_MS"], "lock_timeout": cfg["DB_LOCK_TIMEOUT_MS"],
+                "idle_in_transaction_session_timeout": cfg["DB_IDLE_IN_TRANSACTION_TIMEOUT_MS"]}
+    settings = " ".join(f"-c {name}={int(value)}" for name, value in timeouts.items())
+    connect_args["options"] = f"{connect_args.get('options', '')} {settings}".strip()
+    connect_args.setdefault("connect_timeout", int(cfg["DB_CONNECT_TIMEOUT"]))
+    options["connect_args"] = connect_args
+    return options
+
+
 def normalize_database_url(url: str) -> str:
     """Use psycopg 3 for PostgreSQL URLs written the common way."""
     for prefix in ("postgres://", "postgresql://"):
@@ -48,12 +66,29 @@ def normalize_database_url(url: str) -> str:
     return url
 
 
+MIN_SECRET_BITS = 128  # Shannon estimate over the key's characters, times its length
+
+
+def secret_strength(key: str) -> float:
+    """Bits of entropy-like material, the lower of two estimates: character frequencies ('aaaa…' has
+    0) and what deflate leaves of it (a repeated word such as 'changemechangeme…' compresses away)."""
+    if not key:
+        return 0.0
+    shannon = -len(key) * sum(n / len(key) * math.log2(n / len(key)) for n in Counter(key).values())
+    return min(shannon, 8.0 * (len(zlib.compress(key.encode(), 9)) - 8))
+
+
 def _secret_key(app: Flask) -> str:
     key = app.config.get("SECRET_KEY")
+    if key is not None and not isinstance(key, str):
+        key = str(key)  # from_prefixed_env parses an all-digit value as a number
     if app.config["PRODUCTION"]:
-        if not key or key in UNSAFE_SECRETS or len(key) < 32:
+        if not key or key in UNSAFE_SECRETS or len(key.encode()) < 32 or len(set(key)) < 10 \
+                or secret_strength(key) < MIN_SECRET_BITS:
             raise RuntimeError(
-                "MARKETPLACE_SECRET_KEY must be set to a long random value in production."
+                "MARKETPLACE_SECRET_KEY is missing or too weak for production: it needs at least 32 "
+                "bytes of random material (no repeated words). Generate one with "
+                "`python -c 'import secrets; print(secrets.token_hex(32))'` and set it in the environment."
             )
         return key
     if key:

@@ -106,6 +106,9 @@ def audit_refusal(action: str, user, **detail) -> None:
                          detail=dict(path=request.path, method=request.method, **detail))
 
 
+MAX_PAGE = 1_000_000  # past it, an OFFSET overflows (SQLite) or is pointless: the page is empty
+
+
 def page_arg() -> int:
     """The bounded `page` query argument (see paging.page_number: never an error)."""
     return page_number(request.args.get("page"))

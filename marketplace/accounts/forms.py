@@ -1,7 +1,6 @@
 """Account forms: they check shape only; services enforce the rules."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -17,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Email, Length, Optional
 
 from marketplace.accounts.models import ORGANIZATION_TYPE_LABELS, ROLE_LABELS
+from marketplace.gate import FlaskForm
 from marketplace.i18n import country_choices, language_choices, ui_language_choices
 
 

@@ -15,6 +15,7 @@ from marketplace.accounts.models import (
 )
 from marketplace.accounts.permissions import can_create_organization, can_edit_organization
 from marketplace.extensions import db
+from marketplace.security import action_limit
 from marketplace.web import act, paginate, require
 
 bp = Blueprint("organizations", __name__, url_prefix="/organizations")
@@ -84,6 +85,7 @@ def edit(slug):
 
 
 @bp.route("/<slug>/members", methods=["POST"])
+@action_limit("organization_member")
 @login_required
 def add_member(slug):
     org = _get(slug)

@@ -35,6 +35,7 @@ from marketplace.accounts.outbox import queue_templated_email
 from marketplace.accounts.permissions import can_view_profile, is_public_role
 from marketplace.extensions import db, limiter
 from marketplace.i18n import LOCALE_COOKIE
+from marketplace.security import action_limit
 from marketplace.slugs import parse_tags
 from marketplace.web import act, client_ip, safe_next
 
@@ -53,16 +54,26 @@ def _sign_in(user: User, remember: bool) -> None:
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@action_limit("register")
 def register():
     form = RegisterForm()
     if not form.validate_on_submit():
         return render_template("accounts/register.html", form=form), 400 if form.errors else 200
-    return act(lambda: services.register_user(
-        form.email.data, form.display_name.data, form.password.data, _current_locale()),
-        then=lambda user: _sign_in(user, remember=False),
-        success=lambda user: _("Welcome, %(name)s! Tell others about your work on your profile.",
-                               name=user.display_name),
-        to=url_for("accounts.edit_profile"), form=form, template="accounts/register.html")
+    existing = services.get_user_by_email(form.email.data)
+
+    def register():
+        services.check_password_strength(form.password.data, [form.email.data, form.display_name.data])
+        if existing is not None:  # no oracle: the owner is told by mail, the visitor sees the usual answer
+            queue_templated_email(existing, _l("You already have an account"), "email/account_exists.txt",
+                                  link=links.absolute("accounts.forgot_password"))
+            return None
+        return services.register_user(
+            form.email.data, form.display_name.data, form.password.data, _current_locale())
+
+    return act(register, then=lambda user: user is not None and _sign_in(user, remember=False),
+               success=_("Welcome, %(name)s! Tell others about your work on your profile.",
+                         name=form.display_name.data.strip()),
+               to=url_for("accounts.edit_profile"), form=form, template="accounts/register.html")
 
 
 def _current_locale() -> str | None:
@@ -145,6 +156,7 @@ def change_password():
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
+@action_limit("forgot_password")
 @limiter.limit(_login_limit, methods=["POST"])  # nobody floods someone's inbox with reset mail
 def forgot_password():
     form = ForgotPasswordForm()
@@ -179,6 +191,7 @@ def reset_password(token):
 
 
 @bp.route("/settings/email", methods=["GET", "POST"])
+@action_limit("email_change")
 @login_required
 def change_email():
     form = EmailChangeForm()

@@ -14,6 +14,7 @@ from marketplace.communities.models import Community
 from marketplace.database import utcnow
 from marketplace.extensions import db
 from marketplace.forums.models import Post, Thread
+from marketplace.gate import xml_text
 from marketplace.i18n import country_name, is_country
 from marketplace.knowledge.models import THEMES, Practice, PracticeCountry, PracticeTheme
 from marketplace.projects.models import ProgressReport, Project
@@ -34,12 +35,12 @@ def _feed(feed_id: str, title: str, page_url: str, entries) -> object:
     for entry_id, entry_title, url, updated, summary, author in reversed(list(entries)):
         fe = fg.add_entry()
         fe.id(entry_id)
-        fe.title(entry_title)
+        fe.title(xml_text(entry_title))
         fe.link(href=url)
         fe.updated(updated)
-        fe.author({"name": author or _("deleted user")})
+        fe.author({"name": xml_text(author) or _("deleted user")})
         if summary:
-            fe.summary(summary, type="html")
+            fe.summary(xml_text(summary), type="html")
         newest = max(newest or updated, updated)
     fg.updated(newest or utcnow())
     response = make_response(fg.atom_str(pretty=True))

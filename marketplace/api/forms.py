@@ -1,8 +1,9 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from marketplace.gate import FlaskForm
 
 SCOPE_LABELS = [
     ("read", _l("read — your drafts and private content you can see")),

@@ -11,6 +11,7 @@ from lxml import etree
 from marketplace import links
 from marketplace.accounts.models import OrganizationType
 from marketplace.database import utcnow
+from marketplace.gate import xml_text
 from marketplace.ledger.money import plain_minor
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -30,7 +31,7 @@ def _date(value: datetime) -> str:
 def _sub(parent, tag, text=None, **attrs):
     element = etree.SubElement(parent, tag, {k.replace("_", "-"): str(v) for k, v in attrs.items()})
     if text is not None:
-        etree.SubElement(element, "narrative").text = text
+        etree.SubElement(element, "narrative").text = xml_text(text)
     return element
 
 

@@ -22,6 +22,7 @@ from marketplace.paging import page_of
 from marketplace.projects import ranking
 from marketplace.projects import services as projects
 from marketplace.projects.models import Project
+from marketplace.security import action_limit
 from marketplace.sponsorship import services as sponsorship
 from marketplace.sponsorship.models import Pledge
 
@@ -174,6 +175,7 @@ def _pledge_out(pledge: Pledge) -> PledgeOut:
 
 
 @bp.post("/projects/<slug>/pledges")
+@action_limit("pledge")
 @spec.validate(json=PledgeIn, headers=PledgeHeaders, resp=Response(HTTP_201=PledgeOut, HTTP_200=PledgeOut, **PROBLEMS),
                tags=["pledges"], security={"bearerAuth": []})
 def create_pledge(slug: str, json: PledgeIn, headers: PledgeHeaders):
@@ -182,6 +184,9 @@ def create_pledge(slug: str, json: PledgeIn, headers: PledgeHeaders):
     user = require_scope("pledge")
     project = _load(slug)
     if not can_pledge(user, project, request.headers["Idempotency-Key"]):
+        closed = sponsorship.closed_to(user, project)
+        if closed is not None:
+            raise ApiProblem(409, "Conflict", closed.message, code=closed.code)
         raise ApiProblem(403, "Forbidden", _("Only donors pledge, to open projects that are not their own."))
     pledge, created = sponsorship.record_pledge(
         user, project, json.amount, idempotency_key=request.headers["Idempotency-Key"], currency=json.currency,

@@ -15,12 +15,13 @@ class Problem(BaseModel):
     status: int
     detail: str = ""
     errors: list[FieldError] = []
+    code: str | None = None  # a stable reason for a 409 (e.g. project_funded)
 
 
 class ApiProblem(Exception):
-    def __init__(self, status: int, title: str, detail: str = "", errors=None, headers=None):
+    def __init__(self, status: int, title: str, detail: str = "", errors=None, headers=None, code=None):
         super().__init__(detail or title)
-        self.status, self.title, self.detail = status, title, detail
+        self.status, self.title, self.detail, self.code = status, title, detail, code
         self.errors = errors or []
         self.headers = headers or {}
 
@@ -30,9 +31,11 @@ class ValidationProblem(ApiProblem):
         super().__init__(422, "Invalid input", "Some fields are not valid.", errors)
 
 
-def problem_response(status: int, title: str, detail: str = "", errors=None, headers=None):
+def problem_response(status: int, title: str, detail: str = "", errors=None, headers=None, code=None):
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail,
             "errors": errors or []}
+    if code:
+        body["code"] = code
     response = jsonify(body)
     response.status_code = status
     response.headers["Content-Type"] = "application/problem+json"

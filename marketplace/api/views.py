@@ -33,7 +33,7 @@ def _problem(err: ApiProblem):
     if err.status in (401, 403):
         db.session.rollback()
         _audit_refusal(err.status)
-    return problem_response(err.status, err.title, err.detail, err.errors, err.headers)
+    return problem_response(err.status, err.title, err.detail, err.errors, err.headers, err.code)
 
 
 def _audit_refusal(status: int) -> None:

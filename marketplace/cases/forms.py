@@ -7,12 +7,10 @@ from types import SimpleNamespace
 from babel.numbers import NumberFormatError, format_decimal, parse_decimal
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import (
     DateField,
     FieldList,
-    Form,
     FormField,
     SelectField,
     StringField,
@@ -29,6 +27,7 @@ from marketplace.accounts.permissions import is_moderator
 from marketplace.cases.models import DIRECTION_LABELS, SECTIONS, MetricDefinition
 from marketplace.cases.services import CaseInput, MetricInput
 from marketplace.extensions import db
+from marketplace.gate import FlaskForm, Form
 from marketplace.i18n import country_choices, language_choices
 from marketplace.knowledge.models import STATUS_LABELS
 

@@ -1,12 +1,12 @@
 """Community forms: shape only; services enforce the rules."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from marketplace.communities.models import ROLE_LABELS
+from marketplace.gate import FlaskForm
 from marketplace.i18n import country_choices
 
 

@@ -1,12 +1,12 @@
 """Forum forms: shape only."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from marketplace.communities.forms import choices
 from marketplace.forums.models import THREAD_KINDS
+from marketplace.gate import FlaskForm
 
 BODY_HINT = _l("Markdown. Mention someone with @ and their name without spaces, e.g. "
                "@AnaSilva. Quote with > at the start of a line.")

@@ -36,6 +36,7 @@ from marketplace.forums.forms import (
 )
 from marketplace.forums.models import REACTIONS, Category, Post, Thread
 from marketplace.paging import Page
+from marketplace.security import action_limit
 from marketplace.web import act, client_ip, page_arg, paginate, require
 
 bp = Blueprint("forums", __name__)
@@ -328,6 +329,7 @@ def watch_category(category_id: int, action: str):
 
 
 @bp.route("/posts/<int:post_id>/flag", methods=["GET", "POST"])
+@action_limit("flag")
 @login_required
 def flag(post_id: int):
     post = load_post(post_id)

@@ -3,7 +3,6 @@
 from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
 from wtforms import (
@@ -19,6 +18,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from marketplace.accounts.models import ORGANIZATION_TYPE_LABELS, Organization
 from marketplace.extensions import db
+from marketplace.gate import FlaskForm
 from marketplace.i18n import country_choices, current_locale, language_choices
 from marketplace.knowledge.models import (
     ENDORSEMENT_LABELS,

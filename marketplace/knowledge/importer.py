@@ -16,6 +16,7 @@ from sqlalchemy import select
 from marketplace.accounts.models import IMPORT_ACCOUNT_EMAIL, User
 from marketplace.errors import attempt
 from marketplace.extensions import db
+from marketplace.gate import clean_row
 from marketplace.knowledge import services
 from marketplace.knowledge.models import SECTIONS, Practice, Status
 
@@ -116,8 +117,16 @@ def import_rows(rows: list[dict], mapping: dict, message: str, progress=None,
     return report
 
 
+SINGLE_LINE_FIELDS = ("title", "level", "language", "licence", "source_url")
+
+
 def _import_one(row: dict, mapping: dict, owner: User, seen: set, message: str) -> str | None:
-    data = map_row(row, mapping)
+    try:  # the input gate: controls, NFC, one-line titles (the mapped values, lists included)
+        data = clean_row(map_row(row, mapping), SINGLE_LINE_FIELDS)
+        for name in LIST_FIELDS:
+            data[name] = [clean_row({name: v}, (name,))[name] for v in data.get(name, [])]
+    except ValueError as err:
+        return f"invalid {err}"
     reason = skip_reason(data)
     if reason:
         return reason

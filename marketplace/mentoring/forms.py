@@ -1,7 +1,6 @@
 """Mentoring forms (shape only)."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -14,6 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from marketplace.accounts.models import ORGANIZATION_TYPE_LABELS
+from marketplace.gate import FlaskForm
 from marketplace.i18n import country_choices, language_choices
 
 RATING_CHOICES = [("", _l("No rating")), ("5", "5"), ("4", "4"), ("3", "3"), ("2", "2"), ("1", "1")]

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from marketplace.accounts.models import User
 from marketplace.accounts.permissions import can_view_mentorship
 from marketplace.extensions import db
+from marketplace.gate import bounded_int
 from marketplace.mentoring import expertise, matching, services
 from marketplace.mentoring.directory import find_experts
 from marketplace.mentoring.expertise import FORMULA, contributions
@@ -20,6 +21,7 @@ from marketplace.mentoring.forms import (
     RequestForm,
 )
 from marketplace.mentoring.models import Mentorship
+from marketplace.security import action_limit
 from marketplace.web import act, page_arg
 
 bp = Blueprint("mentoring", __name__, url_prefix="/mentoring")
@@ -63,10 +65,12 @@ def find():
 
 
 @bp.route("/request", methods=["POST"])
+@action_limit("mentoring")
 @login_required
 def ask():
     form = RequestForm()
-    mentor = db.session.get(User, int(form.mentor_id.data)) if (form.mentor_id.data or "").isdigit() else None
+    mentor_id = bounded_int(form.mentor_id.data)  # '²'.isdigit() is true: never int() a str.isdigit()
+    mentor = db.session.get(User, mentor_id) if mentor_id else None
     if not form.validate_on_submit() or mentor is None:
         flash(_("Say what you want to achieve, then choose a mentor."), "error")
         return redirect(url_for(".find", topic=form.topic.data or "", language=form.language.data or ""))
@@ -151,6 +155,7 @@ def feedback(mentorship_id):
 
 
 @bp.route("/<int:mentorship_id>/messages", methods=["POST"])
+@action_limit("mentoring")
 @login_required
 def message(mentorship_id):
     return _act(mentorship_id, lambda m, f: services.post_message(current_user, m, f.body.data),

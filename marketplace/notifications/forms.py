@@ -1,10 +1,10 @@
 """Notification forms: one choice per kind on the preferences page."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 
+from marketplace.gate import FlaskForm
 from marketplace.notifications import kinds
 
 

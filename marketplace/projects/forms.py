@@ -6,7 +6,6 @@ import pycountry
 from babel.numbers import get_currency_name
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -21,6 +20,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, InputRequired, Length, Optional
 
+from marketplace.gate import FlaskForm
 from marketplace.i18n import country_choices
 from marketplace.knowledge.models import THEMES
 from marketplace.projects.models import FUNDING_MODEL_LABELS, KIND_LABELS

@@ -3,11 +3,11 @@
 import secrets
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
+from marketplace.gate import FlaskForm
 from marketplace.i18n import country_choices
 from marketplace.knowledge.models import THEMES
 from marketplace.sponsorship.models import DONOR_KIND_LABELS

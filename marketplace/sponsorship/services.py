@@ -176,6 +176,20 @@ def _reserve_room(project: Project, amount: int) -> bool:
     return True
 
 
+def closed_to(donor: User, project: Project) -> Conflict | None:
+    """Why a donor who could pledge to this project cannot now: a 409 with a reason `code`
+    (`project_funded`, `project_closed`) instead of a 403, since only the project's state changed."""
+    if not donor.is_donor or project.owner_id == donor.id or project.state == ProjectState.OPEN:
+        return None
+    if project.state == ProjectState.FUNDED:
+        err = Conflict(_("This project has reached its goal; it needs no more pledges."))
+        err.code = "project_funded"
+    else:
+        err = Conflict(_("This project is no longer accepting pledges."))
+        err.code = "project_closed"
+    return err
+
+
 def _no_room(project: Project) -> Conflict:
     now = utcnow()
     db.session.refresh(project, ["state", "deadline", "goal_minor", "raised_minor"])

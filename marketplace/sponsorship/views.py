@@ -15,6 +15,7 @@ from marketplace.accounts.services import record_audit
 from marketplace.extensions import db
 from marketplace.ledger.money import format_minor, plain_minor
 from marketplace.projects.models import Project
+from marketplace.security import action_limit
 from marketplace.sponsorship import dashboard, services
 from marketplace.sponsorship.forms import DonorProfileForm, PledgeForm, RecordPaymentForm, new_nonce
 from marketplace.sponsorship.models import Pledge, PledgeStatus
@@ -79,13 +80,18 @@ def donor_profile():
 
 
 @bp.route("/projects/<slug>/pledge", methods=["GET", "POST"])
+@action_limit("pledge")
 @login_required
 def pledge(slug):
     project = _project(slug)
     if not current_user.is_donor:
         flash(_("Tell us a little about how you give first; then you can pledge."), "info")
         return redirect(url_for(".donor_profile", next=request.path))
-    require(perm.can_pledge(current_user, project, request.form.get("idempotency_key")))
+    if not perm.can_pledge(current_user, project, request.form.get("idempotency_key")):
+        closed = services.closed_to(current_user, project)
+        if closed is not None:
+            abort(409, description=closed.message)
+        require(False)
     profile = services.donor_profile(current_user)
     form = PledgeForm(currency=project.currency, is_anonymous=bool(profile and profile.is_anonymous_by_default))
     if not form.validate_on_submit():

@@ -1,7 +1,7 @@
 """Registration, sign-in and sign-out, "remember me"."""
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from marketplace.accounts.models import AuditEvent, User
 from marketplace.extensions import db
@@ -43,11 +43,15 @@ def test_weak_passwords_are_refused_with_a_message_on_the_field(client, password
     assert db.session.scalar(select(User)) is None
 
 
-def test_duplicate_email_is_refused(client, make_user):
+def test_duplicate_email_is_not_revealed_but_mailed_to_its_owner(client, make_user, outbox):
     make_user(email="nadia@example.org")
+    new = register(client.application.test_client(), email="someone-new@example.org")
     response = register(client, email="NADIA@example.org")
-    assert response.status_code == 409
-    assert "An account with this email already exists." in response.get_data(as_text=True)
+    assert (response.status_code, response.headers["Location"]) == (new.status_code, new.headers["Location"])
+    assert "already exists" not in response.get_data(as_text=True)
+    mail = outbox[-1]
+    assert mail["To"] == "nadia@example.org" and mail["Subject"] == "You already have an account"
+    assert db.session.scalar(select(func.count()).select_from(User)) == 2  # nadia and someone-new
 
 
 @pytest.mark.parametrize("email", ["not-an-email", "nadia@", "@example.org", ""])

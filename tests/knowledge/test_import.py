@@ -81,3 +81,21 @@ def test_the_import_account_is_named_in_the_readers_language(app, client):
     for lang, name in (("en", "Imported content"), ("fr", "Contenu importé"), ("es", "Contenido importado")):
         client.set_cookie("lang", lang)
         assert f"<h1>{name}</h1>" in client.get(f"/people/{owner.id}").get_data(as_text=True)
+
+
+def test_import_rows_pass_the_input_gate(app, tmp_path):
+    """Issue 11: controls are dropped, titles put on one line, bidi-override titles refused."""
+    path = tmp_path / "practices.jsonl"
+    rows = [{"title": "Water\u000b pumps\r\nin Kisumu", "summary": "Nul\u0000 here", "approach": "Do it",
+             "countries": "KE", "themes": "health", "source_url": "https://example.org/1"},
+            {"title": "\u202egnp.exe", "summary": "x", "approach": "Body", "countries": "KE", "themes": "health",
+             "source_url": "https://example.org/2"}]
+    path.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    out = _run(app, path, "--format", "jsonl") if "--format" in _help(app) else _run(app, path)
+    assert "imported 1, skipped 1" in out and "row 2: skipped (invalid title:" in out
+    practice = db.session.scalar(select(Practice))
+    assert (practice.title, practice.summary) == ("Water pumps in Kisumu", "Nul here")
+
+
+def _help(app) -> str:
+    return app.test_cli_runner().invoke(args=["import", "practices", "--help"]).output

@@ -94,7 +94,7 @@ def test_replaying_the_pledge_that_reached_the_goal_returns_its_first_result(
     assert (replay.status_code, replay.headers["Location"]) == (302, first.headers["Location"])
     conflict = client.post(url, data={"amount": "99", "idempotency_key": nonce})
     assert conflict.status_code == 409
-    assert client.post(url, data={"amount": "1", "idempotency_key": "another-key-001"}).status_code == 403
+    assert client.post(url, data={"amount": "1", "idempotency_key": "another-key-001"}).status_code == 409
     assert count_pledges() == 1
 
 
