@@ -289,6 +289,8 @@ def adapt(slug):
     parent = _get(slug, _FULL)
     require(can_adapt_practice(current_user, parent))
     form = AdaptForm()
+    if request.method == "GET" and current_user.country:
+        form.country.data = current_user.country  # most adapt to their own country
     if not form.validate_on_submit():
         return render_template("knowledge/adapt.html", form=form, practice=parent), (
             400 if form.errors else 200)
