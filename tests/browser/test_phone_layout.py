@@ -16,9 +16,10 @@ PHONE = {"width": 375, "height": 812}
 
 # Each text node's boxes (one per line), then every pair of boxes from different text nodes
 # that overlap by more than 2 px both ways. Hidden and clipped (visually-hidden) text is left
-# out; so is text inside a box that scrolls sideways, where overlap is clipped away.
+# out. Text must not stick out of the box it flows in, and text in two different blocks
+# (grid cells, columns) must not even touch: 2 px apart.
 OVERLAPS_JS = """() => {
-  const boxes = [];
+  const boxes = [], out = [];
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   let n = 0;
   while (walker.nextNode()) {
@@ -31,19 +32,24 @@ OVERLAPS_JS = """() => {
     const range = document.createRange();
     range.selectNodeContents(node);
     n += 1;
+    let block = el;  // the box the text flows in: texts of two blocks must not touch
+    while (block.parentElement && getComputedStyle(block).display.startsWith('inline')) block = block.parentElement;
+    const edge = block.getBoundingClientRect().right;
     for (const r of range.getClientRects()) {
       if (r.width < 1 || r.height < 1) continue;
-      boxes.push({n, r, text: node.textContent.trim().slice(0, 40), tag: el.tagName.toLowerCase()});
+      if (r.right > edge + 1 && out.length < 5)
+        out.push(`${el.tagName.toLowerCase()} "${node.textContent.trim().slice(0, 40)}" sticks out of its box`);
+      boxes.push({n, r, block, text: node.textContent.trim().slice(0, 40), tag: el.tagName.toLowerCase()});
     }
   }
-  const out = [];
   for (let i = 0; i < boxes.length && out.length < 5; i++) {
     for (let j = i + 1; j < boxes.length; j++) {
       const a = boxes[i], b = boxes[j];
       if (a.n === b.n) continue;
       const w = Math.min(a.r.right, b.r.right) - Math.max(a.r.left, b.r.left);
       const h = Math.min(a.r.bottom, b.r.bottom) - Math.max(a.r.top, b.r.top);
-      if (w > 2 && h > 2) { out.push(`${a.tag} "${a.text}" / ${b.tag} "${b.text}"`); break; }
+      const apart = a.block === b.block || a.block.contains(b.block) || b.block.contains(a.block) ? 2 : -2;
+      if (w > apart && h > 2) { out.push(`${a.tag} "${a.text}" / ${b.tag} "${b.text}"`); break; }
     }
   }
   return out;
