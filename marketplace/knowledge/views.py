@@ -20,6 +20,7 @@ from marketplace.accounts.permissions import (
 )
 from marketplace.errors import DomainError
 from marketplace.extensions import db
+from marketplace.i18n import country_name, is_country
 from marketplace.knowledge import queries, revisions, services
 from marketplace.knowledge.forms import (
     AdaptForm,
@@ -30,6 +31,7 @@ from marketplace.knowledge.forms import (
     RejectForm,
 )
 from marketplace.knowledge.models import (
+    THEMES,
     EditSuggestion,
     Practice,
     PracticeAuthor,
@@ -83,7 +85,20 @@ def index():
     form = FilterForm(request.args)
     page = queries.browse(current_user, form, page_arg())
     return render_template("knowledge/index.html", page=page, form=form,
-                           labels=queries.labels())
+                           labels=queries.labels(), feeds=_filter_feeds(form))
+
+
+def _filter_feeds(form: FilterForm) -> list[tuple[str, str]]:
+    """(title, url) of the Atom feeds matching the list's theme and country filters."""
+    feeds = []
+    if form.theme.data in THEMES:
+        feeds.append((_("Practices on %(theme)s", theme=THEMES[form.theme.data]),
+                      url_for("feeds.practices_by_theme", theme=form.theme.data)))
+    country = (form.country.data or "").upper()
+    if country and is_country(country):
+        feeds.append((_("Practices in %(country)s", country=country_name(country)),
+                      url_for("feeds.practices_by_country", code=country)))
+    return feeds
 
 
 @bp.route("/new", methods=["GET", "POST"])
