@@ -245,8 +245,9 @@ def _quote(post_id: int | None, thread: Thread) -> str:
     if post is None or post.thread_id != thread.id or not post.is_visible:
         return ""
     name = post.author.public_name if post.author else _("deleted user")
-    lines = [_("%(name)s wrote:", name=name)] + post.body_source.splitlines()
-    return "\n".join("> " + line for line in lines) + "\n\n"
+    # the attribution is a paragraph of its own, so it never runs into the quoted text
+    lines = [_("%(name)s wrote:", name=name), ""] + post.body_source.splitlines()
+    return "\n".join(("> " + line).rstrip() for line in lines) + "\n\n"
 
 
 @bp.route("/threads/<int:thread_id>/edit", methods=["GET", "POST"])
