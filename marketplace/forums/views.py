@@ -295,11 +295,17 @@ def post_history(post_id: int):
                            community=post.thread.community, revisions=services.revisions_of(post))
 
 
-@bp.post("/posts/<int:post_id>/delete")
+@bp.route("/posts/<int:post_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete_post(post_id: int):
+    """GET: the confirmation page (works without JavaScript); POST: delete."""
     post = load_post(post_id)
     require(perm.can_delete_post(current_user, post))
+    if request.method == "GET":
+        return render_template("_partials/confirm.html", question=_("Delete this post?"),
+                               detail=_("Readers will see that a post was deleted here."),
+                               quote=post.body_html, button=_("Delete the post"),
+                               action=request.path, cancel_url=services.post_url(post))
     if not EmptyForm().validate_on_submit():
         abort(400)
     services.delete_post(current_user, post)
