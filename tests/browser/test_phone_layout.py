@@ -1,7 +1,8 @@
 """Phone first: every main page at 375 px wide, with the demo data, in English (anonymous) and
 French (signed in). A page fails if it is wider than the screen (the page scrolls sideways,
 not just a table inside its box), if two pieces of text overlap, if the header search is out of
-reach, or if a chart's labels or values run off the screen. The header menu works without
+reach, if a chart's labels or values run off the screen, or if a stacked table (the case
+study's metrics: every column under its name) still scrolls sideways. The header menu works without
 JavaScript. Screenshots go to test-results/phone-*.png for people to look at.
 """
 
@@ -72,6 +73,11 @@ CHART_TEXT_OFF_SCREEN_JS = """() => [...document.querySelectorAll('svg text')]
   .filter(t => t.getBoundingClientRect().right > window.innerWidth + 1 || t.getBoundingClientRect().left < -1)
   .map(t => t.textContent.trim()).slice(0, 5)"""
 
+# Stacked tables (one card per row on a phone) that still need sideways scrolling.
+STACKED_TABLES_SCROLLING_JS = """() => [...document.querySelectorAll('.table-stack')]
+  .filter(t => (t.closest('.table-scroll') || t).scrollWidth > (t.closest('.table-scroll') || t).clientWidth + 1)
+  .map(t => t.className)"""
+
 SEARCH_REACHABLE_JS = """() => {
   const box = document.querySelector('.site-header input[type=search], main input[type=search]');
   if (!box) return false;
@@ -113,6 +119,8 @@ def _problems(page, where: str) -> list[str]:
     off_screen = page.evaluate(CHART_TEXT_OFF_SCREEN_JS)
     if off_screen:
         problems.append(f"{where}: chart text off the screen: {off_screen}")
+    if page.evaluate(STACKED_TABLES_SCROLLING_JS):
+        problems.append(f"{where}: a stacked table scrolls sideways")
     if not page.evaluate(SEARCH_REACHABLE_JS):
         problems.append(f"{where}: no search box on the screen")
     return problems
