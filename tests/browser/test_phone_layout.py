@@ -21,13 +21,17 @@ PHONE = {"width": 375, "height": 812}
 # (grid cells, columns) must not even touch: 2 px apart.
 OVERLAPS_JS = """() => {
   const boxes = [], out = [];
+  const clipped = (el) => {  // the visually-hidden pattern: clip: rect(0 0 0 0) on an ancestor
+    for (let a = el; a; a = a.parentElement) { const c = getComputedStyle(a).clip; if (c && c !== 'auto') return true; }
+    return false;
+  };
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   let n = 0;
   while (walker.nextNode()) {
     const node = walker.currentNode;
     if (!node.textContent.trim()) continue;
     const el = node.parentElement;
-    if (!el || el.closest('.visually-hidden, .skip-link, script, style, template, noscript')) continue;
+    if (!el || el.closest('.visually-hidden, .skip-link, script, style, template, noscript') || clipped(el)) continue;
     // not rendered: display none, visibility hidden, or inside a closed <details>
     if (!el.checkVisibility({contentVisibilityAuto: true, visibilityProperty: true, opacityProperty: true})) continue;
     const range = document.createRange();
