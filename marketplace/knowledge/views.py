@@ -106,6 +106,7 @@ def _filter_feeds(form: FilterForm) -> list[tuple[str, str]]:
 def create():
     require(can_create_practice(current_user))
     form = PracticeForm()
+    form.drop_adaptation()  # adaptations start from "Adapt this practice"
     if not form.validate_on_submit():
         return render_template("knowledge/form.html", form=form, practice=None,
                                mode="new"), 400 if form.errors else 200
@@ -133,6 +134,8 @@ def _practice_form(practice: Practice, mode: str):
     form = PracticeForm()
     if mode == "suggest" or not _manages_coauthors(practice):
         del form.coauthors
+    if not practice.is_adaptation:
+        form.drop_adaptation()
     if request.method == "GET":
         form.fill(services.practice_data(practice))
         if form.coauthors is not None:

@@ -36,11 +36,10 @@ def test_editing_an_adaptation_keeps_its_adaptation_data(client, auth, make_prac
     assert r.status_code == 302
     slug = r.headers["Location"].rsplit("/", 1)[-1]
     form = browser_form(client, f"/practices/{slug}/edit")
-    assert "adaptation_country" not in form  # the edit form does not show it...
+    assert (form["adaptation_country"], form["adaptation_context"]) == ("MD", "Moldovan districts")
     form["title"], form["message"] = "Open budgets in Moldova", "local title"
     assert client.post(f"/practices/{slug}/edit", data=form).status_code == 302
     child = db.session.scalar(select(Practice).where(Practice.slug == slug))
-    # ... and so cannot blank it
     assert (child.adaptation_country, child.adaptation_context, child.adaptation_rationale) == (
         "MD", "Moldovan districts", "Smaller councils")
     assert client.post(f"/practices/{slug}/publish").status_code == 302
@@ -48,6 +47,33 @@ def test_editing_an_adaptation_keeps_its_adaptation_data(client, auth, make_prac
     assert "Adapted in 1 country: Moldova" in parent_page
     diff = client.get(f"/practices/{slug}/diff?a=1&b=2").get_data(as_text=True)
     assert "Adapted for" not in _changed_labels(diff) and "Title" in _changed_labels(diff)
+
+
+def test_an_edit_that_does_not_carry_a_field_keeps_it(app, make_practice, make_user):
+    """The root of the bug: a form (or an API call, or an importer) without the adaptation
+    fields cannot blank them."""
+    original = make_practice(title="Open budgets", countries=["UA"])
+    adapter = make_user()
+    with app.test_request_context():
+        child = services.adapt_practice(original, adapter, "MD", "Districts", "Smaller councils")
+        shown = {k: v for k, v in services.practice_data(child).items()
+                 if not k.startswith("adaptation_")}
+        services.update_practice(child, adapter, {**shown, "title": "Open budgets, Moldova"})
+        services.suggest_edit(original, adapter, {"title": "Open budgets (UA)"})
+        db.session.commit()
+    assert (child.adaptation_country, child.adaptation_context, child.adaptation_rationale) == (
+        "MD", "Districts", "Smaller councils")
+    suggestion = db.session.scalar(select(EditSuggestion))
+    assert suggestion.data["summary"] == original.summary  # not blanked either
+
+
+def test_the_edit_form_of_a_practice_that_is_not_an_adaptation_has_no_adaptation_fields(
+        client, auth, make_practice, make_user):
+    owner = make_user()
+    practice = make_practice(owner=owner)
+    auth.login(owner.email)
+    assert "adaptation_country" not in browser_form(client, f"/practices/{practice.slug}/edit")
+    assert "adaptation_country" not in client.get("/practices/new").get_data(as_text=True)
 
 
 def test_adapting_takes_the_adapters_organizations_and_country(client, auth, make_practice,
