@@ -23,6 +23,11 @@ def is_admin(user) -> bool:
 # --- accounts and organizations -------------------------------------------------------------
 
 
+def can_moderate_site(user) -> bool:
+    """The site-wide moderation queue (every community's flags and waiting posts)."""
+    return is_moderator(user)
+
+
 def can_manage_roles(user) -> bool:
     return is_admin(user)
 

@@ -135,6 +135,7 @@ class Bar:
     width: float
     is_highlighted: bool
     label_y: float
+    value_y: float
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,8 @@ class Chart:
     bar_height: int
     axis_min: float
     axis_max: float
+    label_x: float = 0
+    label_anchor: str = "end"
 
 
 def chart_points(ranked: list[Point], highlight_id: int | None = None,
@@ -168,27 +171,37 @@ def chart_points(ranked: list[Point], highlight_id: int | None = None,
 
 
 def bar_chart(points: list[Point], highlight_id: int | None = None, *, width: int = 760,
-              label_width: int = 280, bar_height: int = 18, gap: int = 8) -> Chart:
-    """Horizontal bars of improvement, best first, with a zero line for mixed signs."""
+              label_width: int = 280, bar_height: int = 18, gap: int = 8,
+              stacked: bool = False) -> Chart:
+    """Horizontal bars of improvement, best first, with a zero line for mixed signs.
+    `stacked`: each label on its own line above its bar (a phone's narrow chart)."""
     ordered = sorted(points, key=lambda p: (-_key(p.improvement), p.title.lower()))
     values = [p.improvement for p in ordered] or [0.0]
     lo, hi = min(0.0, *values), max(0.0, *values)
     if lo == hi:
         hi = lo + 1
-    plot_left, plot_right = label_width, width - 80
+    if stacked:
+        label_width, label_line = 0, 16
+    else:
+        label_line = 0
+    plot_left, plot_right = label_width + (4 if stacked else 0), width - (56 if stacked else 80)
     scale = (plot_right - plot_left) / (hi - lo)
     zero_x = plot_left + (0 - lo) * scale
     top = 10
     bars = []
     for i, p in enumerate(ordered):
-        y = top + i * (bar_height + gap)
+        row = top + i * (label_line + bar_height + gap)
+        y = row + label_line
         end = plot_left + (p.improvement - lo) * scale
         bars.append(Bar(point=p, y=y, x=min(zero_x, end), width=max(abs(end - zero_x), 1.0),
-                        is_highlighted=p.case_id == highlight_id, label_y=y + bar_height * 0.75))
-    height = top * 2 + len(ordered) * (bar_height + gap) + 20
+                        is_highlighted=p.case_id == highlight_id,
+                        label_y=row + 12 if stacked else y + bar_height * 0.75,
+                        value_y=y + bar_height * 0.75))
+    height = top * 2 + len(ordered) * (label_line + bar_height + gap) + 20
     return Chart(width=width, height=height, label_width=label_width, zero_x=zero_x,
                  plot_left=plot_left, plot_right=plot_right, bars=bars, bar_height=bar_height,
-                 axis_min=lo, axis_max=hi)
+                 axis_min=lo, axis_max=hi, label_x=plot_left if stacked else label_width - 8,
+                 label_anchor="start" if stacked else "end")
 
 
 # --- peers ----------------------------------------------------------------------------------

@@ -73,6 +73,7 @@ def show(slug):
     return render_template(
         "cases/benchmark.html", definition=definition, n=len(ranked),
         page=_table_page(ranked, highlight), chart=benchmark.bar_chart(shown, highlight),
+        phone_chart=benchmark.bar_chart(shown, highlight, width=360, stacked=True),
         highlight=highlight, f=f, total=len(everyone), org_types=translated(ORGANIZATION_TYPE_LABELS),
         region_labels=translated(REGION_LABELS), can_manage=can_manage_metric_definitions(current_user))
 

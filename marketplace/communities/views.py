@@ -190,12 +190,19 @@ def _member_or_404(community: Community, user_id: int) -> CommunityMember:
     return member
 
 
-@bp.post("/<slug>/members/<int:user_id>/remove")
+@bp.route("/<slug>/members/<int:user_id>/remove", methods=["GET", "POST"])
 @login_required
 def remove_member(slug: str, user_id: int):
+    """GET: the confirmation page (works without JavaScript); POST: remove."""
     community = load(slug)
     require(perm.can_moderate_community(current_user, community))
     member = _member_or_404(community, user_id)
+    if request.method == "GET":
+        return render_template(
+            "_partials/confirm.html", action=request.path, button=_("Remove the member"),
+            question=_("Remove %(name)s from %(community)s?", name=member.user.public_name,
+                       community=community.name),
+            cancel_url=url_for("communities.members", slug=community.slug))
     return act(lambda: services.remove_member(current_user, community, member, client_ip()),
                success=_("Member removed."), to=_members(community), error_to=_show(community))
 

@@ -197,7 +197,16 @@ def _add_post(thread: Thread, author: User, source: str, html: str, status: str)
     db.session.add(post)
     db.session.flush()
     db.session.refresh(thread, ["post_count"])
+    _read_own_post(author, thread, number)
     return post
+
+
+def _read_own_post(author: User, thread: Thread, number: int) -> None:
+    """One's own post is never "new since your last visit" to oneself; posts others wrote
+    before it and the author has not seen stay new."""
+    seen = last_read(author, [thread.id]).get(thread.id, 0)
+    if seen >= number - 1:
+        mark_read(author, thread, number)
 
 
 def count_thread(category: Category, delta: int) -> None:

@@ -212,8 +212,9 @@ def _quote(post_id: int | None, thread: Thread) -> str:
     if post is None or post.thread_id != thread.id or not policy.is_public("post", post):
         return ""
     name = post.author.public_name if post.author else _("deleted user")
-    lines = [_("%(name)s wrote:", name=name)] + post.body_source.splitlines()
-    return "\n".join("> " + line for line in lines) + "\n\n"
+    # the attribution is a paragraph of its own, so it never runs into the quoted text
+    lines = [_("%(name)s wrote:", name=name), ""] + post.body_source.splitlines()
+    return "\n".join(("> " + line).rstrip() for line in lines) + "\n\n"
 
 
 @bp.route("/threads/<int:thread_id>/edit", methods=["GET", "POST"])
@@ -255,11 +256,17 @@ def post_history(post_id: int):
                            community=post.thread.community, revisions=services.revisions_of(post))
 
 
-@bp.post("/posts/<int:post_id>/delete")
+@bp.route("/posts/<int:post_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete_post(post_id: int):
+    """GET: the confirmation page (works without JavaScript); POST: delete."""
     post = load_post(post_id)
     require(perm.can_delete_post(current_user, post))
+    if request.method == "GET":
+        return render_template("_partials/confirm.html", question=_("Delete this post?"),
+                               detail=_("Readers will see that a post was deleted here."),
+                               quote=post.body_html, button=_("Delete the post"),
+                               action=request.path, cancel_url=services.post_url(post))
     return act(lambda: services.delete_post(current_user, post), success=_("Post deleted."),
                to=services.post_url(post))
 

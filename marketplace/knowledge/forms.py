@@ -29,6 +29,7 @@ from marketplace.knowledge.models import (
 )
 
 _MD = _l("Markdown is supported.")
+ADAPTATION_FIELDS = ("adaptation_country", "adaptation_context", "adaptation_rationale")
 _OPTIONS_HTML: dict[tuple, str] = {}
 
 
@@ -68,6 +69,12 @@ class PracticeForm(FlaskForm):
     organizations = SelectMultipleField(_l("Organizations"), coerce=int, validators=[Optional()])
     licence = StringField(_l("Licence"), default="CC-BY-4.0", validators=[Length(max=40)])
     source_url = URLField(_l("Source URL"), validators=[Optional(), Length(max=1000)])
+    # Shown only when editing an adaptation (drop_adaptation() removes them otherwise).
+    adaptation_country = SelectField(_l("Adapted for"), validators=[Optional()])
+    adaptation_context = TextAreaField(_l("Your context"), validators=[Length(max=5000)],
+                                       description=_l("Where and for whom you apply it."))
+    adaptation_rationale = TextAreaField(_l("What changed and why"),
+                                         validators=[Length(max=5000)])
     coauthors = StringField(_l("Co-authors"), validators=[Length(max=2000)],
                             description=_l("Emails of members who edit it with you, "
                                            "comma-separated."))
@@ -79,15 +86,20 @@ class PracticeForm(FlaskForm):
         self.countries.choices = _choices(country_choices())
         self.themes.choices = _choices(THEMES.items())
         self.language.choices = _choices(language_choices())
+        self.adaptation_country.choices = _choices(country_choices(blank=str(_l("— choose —"))))
         self.organizations.choices = _choices(db.session.execute(
             select(Organization.id, Organization.name).order_by(func.lower(Organization.name))
         ).all())
 
     def data_dict(self) -> dict:
-        data = {name: getattr(self, name).data for name in (
+        """The fields this form shows (the service keeps the others as they are)."""
+        return {name: getattr(self, name).data for name in (
             "title", "summary", *SECTIONS, "countries", "themes", "tags", "level", "language",
-            "organizations", "licence", "source_url")}
-        return data
+            "organizations", "licence", "source_url", *ADAPTATION_FIELDS) if name in self}
+
+    def drop_adaptation(self) -> None:
+        for name in ADAPTATION_FIELDS:
+            delattr(self, name)
 
     def fill(self, data: dict) -> None:
         """Pre-fill from a practice snapshot (GET)."""

@@ -61,6 +61,10 @@ EDITABLE_FIELDS = tuple(FIELD_LABELS)
 SCALAR_FIELDS = ("title", "summary", "level", "language", "licence", "source_url",
                  "adaptation_country", "adaptation_context", "adaptation_rationale")
 
+# Fields whose values form a set: compared as sets, stored sorted (one canonical order), so
+# the order a form or an importer sends them in is never a change.
+SET_FIELDS = ("countries", "themes", "tags", "organizations")
+
 DEFAULTS = {
     "summary": "", **{s: "" for s in SECTIONS}, "countries": [], "themes": [], "tags": [],
     "level": Level.NATIONAL.value, "language": "en", "organizations": [],
@@ -99,6 +103,15 @@ def clean_data(data: dict) -> dict:
     if country and not is_country(country):
         raise InvalidInput("adaptation_country", _("Choose a country from the list."))
     out["adaptation_country"] = country.upper() if country else None
+    return canonical(out)
+
+
+def canonical(data: dict) -> dict:
+    """`data` with each set field sorted and without repeats (other fields as they are)."""
+    out = dict(data)
+    for field in SET_FIELDS:
+        if isinstance(out.get(field), list | tuple):
+            out[field] = sorted(set(out[field]))
     return out
 
 
@@ -137,7 +150,7 @@ def practice_data(practice: Practice, related: dict | None = None) -> dict:
                    "tags": practice.tag_names,
                    "organizations": [link.organization_id for link in practice.organization_links]}
     data.update(related)
-    return data
+    return canonical(data)
 
 
 def _check_source_url(practice: Practice, url: str | None) -> None:
@@ -189,7 +202,9 @@ def display_data(data: dict) -> dict:
 
 
 def diff(old: dict, new: dict) -> list[revisions.FieldDiff]:
-    return revisions.diff_snapshots(display_data(old), display_data(new), FIELD_LABELS)
+    """Field by field; set fields compare as sets (a stored order is never a change)."""
+    return revisions.diff_snapshots(display_data(canonical(old)), display_data(canonical(new)),
+                                    FIELD_LABELS)
 
 
 # --- create, edit, publish ----------------------------------------------------------------
@@ -229,8 +244,9 @@ def _record(practice: Practice, author: User | None, message: str, *,
 def update_practice(practice: Practice, editor: User, data: dict, message: str = "", *,
                     coauthors: str | None = None) -> Revision | None:
     """Save an edit as a new revision (None if only the co-authors changed); InvalidInput if
-    nothing changed. `coauthors`: comma-separated emails, or None to leave them."""
-    data = clean_data(data)
+    nothing changed. `coauthors`: comma-separated emails, or None to leave them. Fields missing
+    from `data` keep their current value (a form that does not show a field cannot blank it)."""
+    data = clean_data({**practice_data(practice), **data})
     authors_changed = coauthors is not None and set_coauthors_by_email(practice, coauthors)
     if data == practice_data(practice):
         if authors_changed:
@@ -325,7 +341,7 @@ def _notify_adaptation_owners(practice: Practice, actor: User | None) -> None:
 def suggest_edit(practice: Practice, user: User, data: dict, message: str = "") -> EditSuggestion:
     if not practice.is_published:
         raise PermissionDenied(_("Only published practices take suggestions."))
-    data = clean_data(data)
+    data = clean_data({**practice_data(practice), **data})
     if data == practice_data(practice):
         raise InvalidInput(None, _("Nothing changed."))
     _check_source_url(practice, data["source_url"])
@@ -354,10 +370,10 @@ def accept_suggestion(suggestion: EditSuggestion, decider: User) -> Revision:
     """Apply the fields the suggester changed (relative to their base) as their revision."""
     _pending(suggestion)
     practice = suggestion.practice
-    base = suggestion.base_revision.data if suggestion.base_revision else {}
+    base = canonical(suggestion.base_revision.data if suggestion.base_revision else {})
     current = practice_data(practice)
     merged = {f: (v if v != base.get(f, current[f]) else current[f])
-              for f, v in suggestion.data.items() if f in current}
+              for f, v in canonical(suggestion.data).items() if f in current}
     _apply(practice, clean_data({**current, **merged}))
     suggestion.status = SuggestionStatus.ACCEPTED.value
     suggestion.decided_by_id, suggestion.decided_at = decider.id, utcnow()
@@ -401,7 +417,9 @@ def adapt_practice(parent: Practice, user: User, country: str, context: str,
         raise InvalidInput("rationale", _("Say what changed and why."))
     if not (context or "").strip():
         raise InvalidInput("context", _("Describe the context you adapt it to."))
+    # The adapter's organizations, never the original's (their ministry is not ours).
     data = {**practice_data(parent), "countries": [country.upper()], "source_url": None,
+            "organizations": [m.organization_id for m in user.memberships],
             "adaptation_country": country.upper(), "adaptation_context": context.strip(),
             "adaptation_rationale": rationale.strip(),
             "title": _("%(title)s (%(country)s)", title=parent.title,

@@ -18,6 +18,7 @@ from marketplace.accounts.permissions import (
     is_moderator,
 )
 from marketplace.extensions import db
+from marketplace.i18n import country_name, is_country
 from marketplace.knowledge import queries, revisions, services
 from marketplace.knowledge.forms import (
     AdaptForm,
@@ -28,6 +29,7 @@ from marketplace.knowledge.forms import (
     RejectForm,
 )
 from marketplace.knowledge.models import (
+    THEMES,
     EditSuggestion,
     Practice,
     PracticeAuthor,
@@ -68,7 +70,20 @@ def index():
     form = FilterForm(request.args)
     page = queries.browse(current_user, form, page_arg())
     return render_template("knowledge/index.html", page=page, form=form,
-                           labels=queries.labels())
+                           labels=queries.labels(), feeds=_filter_feeds(form))
+
+
+def _filter_feeds(form: FilterForm) -> list[tuple[str, str]]:
+    """(title, url) of the Atom feeds matching the list's theme and country filters."""
+    feeds = []
+    if form.theme.data in THEMES:
+        feeds.append((_("Practices on %(theme)s", theme=THEMES[form.theme.data]),
+                      url_for("feeds.practices_by_theme", theme=form.theme.data)))
+    country = (form.country.data or "").upper()
+    if country and is_country(country):
+        feeds.append((_("Practices in %(country)s", country=country_name(country)),
+                      url_for("feeds.practices_by_country", code=country)))
+    return feeds
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -76,6 +91,7 @@ def index():
 def create():
     require(can_create_practice(current_user))
     form = PracticeForm()
+    form.drop_adaptation()  # adaptations start from "Adapt this practice"
     if not form.validate_on_submit():
         return render_template("knowledge/form.html", form=form, practice=None,
                                mode="new"), 400 if form.errors else 200
@@ -98,6 +114,8 @@ def _practice_form(practice: Practice, mode: str):
     form = PracticeForm()
     if mode == "suggest" or not _manages_coauthors(practice):
         del form.coauthors
+    if not practice.is_adaptation:
+        form.drop_adaptation()
     if request.method == "GET":
         form.fill(services.practice_data(practice))
         if form.coauthors is not None:
@@ -252,6 +270,8 @@ def adapt(slug):
     parent = _get(slug, _FULL)
     require(can_adapt_practice(current_user, parent))
     form = AdaptForm()
+    if request.method == "GET" and current_user.country:
+        form.country.data = current_user.country  # most adapt to their own country
     if not form.validate_on_submit():
         return render_template("knowledge/adapt.html", form=form, practice=parent), (
             400 if form.errors else 200)

@@ -11,3 +11,9 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
 });
+
+// Browsers that cannot style a closed <details>' content (no ::details-content) would keep the
+// header menu folded on wide screens: open it there.
+if (!CSS.supports("selector(::details-content)") && window.matchMedia("(min-width: 48.0625rem)").matches) {
+  document.querySelectorAll(".nav-menu").forEach((menu) => { menu.open = true; });
+}

@@ -106,12 +106,14 @@ def test_many_cases_page_the_table_and_trim_the_chart(client, make_metric_defini
              for i in range(60)]
     html = client.get("/benchmarks/budget-execution-rate").get_data(as_text=True)
     assert "N = 60" in html and len(rows(html)) == 50
-    assert html.split("<svg", 1)[1].count("<rect") == 36  # 18 best + 18 worst
+    wide, phone = (svg.split("</svg>", 1)[0] for svg in html.split("<svg")[1:3])
+    assert wide.count("<rect") == phone.count("<rect") == 36  # 18 best + 18 worst
     assert "Showing 36 of 60 cases" in html
     # the case you came from: its page of the table, and its bar in the chart
     html = client.get(f"/benchmarks/budget-execution-rate?case={cases[55].slug}")
     html = html.get_data(as_text=True)
     assert [r[1:3] for r in rows(html)][5] == ["Case", "55"]
     assert len(rows(html)) == 10 and 'aria-current="true"' in html
-    assert html.split("<svg", 1)[1].count('stroke="#1d2327"') == 1
+    assert [svg.split("</svg>", 1)[0].count('stroke="#1d2327"')
+            for svg in html.split("<svg")[1:3]] == [1, 1]  # in the wide and the phone chart
     assert "Page 2 of 2" in html

@@ -75,7 +75,7 @@ def test_quote_button_prefills_the_reply(app, client, auth, make_user, make_comm
     post = db.session.scalar(select(Post))
     auth.login("bo@example.org")
     page = client.get(f"/threads/{thread.id}/reply?quote={post.id}").get_data(True)
-    assert "&gt; Ana Silva wrote:\n&gt; Line one\n&gt; Line two" in page
+    assert "&gt; Ana Silva wrote:\n&gt;\n&gt; Line one\n&gt; Line two" in page
 
 
 def test_watch_category_notifies_of_new_threads(app, client, auth, make_user, make_community,
