@@ -3,6 +3,7 @@
 
 class DomainError(Exception):
     status = 400
+    code = ""  # a machine-readable reason for API clients (e.g. "project_funded"), when useful
 
     def __init__(self, message: str, field: str | None = None):
         super().__init__(message)

@@ -99,7 +99,7 @@ def init_app(app: Flask) -> None:
 
 
 def check_request() -> None:
-    request.args = _checked(request.args, multiline=False, bound_ints=True)
+    request.args = _checked(request.args, multiline=False, bound_ints=True)  # type: ignore[arg-type]
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         request.form = _checked(request.form, multiline=True, bound_ints=False)
     elif request.is_json and request.method in ("POST", "PUT", "PATCH", "DELETE"):
@@ -246,7 +246,7 @@ def _gate_field(field) -> None:
             and not isinstance(field, fields.PasswordField):
         field.filters = (normalize, *field.filters)
     if isinstance(field, _PARSED):
-        rules.append(_NumberRule())
+        rules.append(_NumberRule())  # type: ignore[arg-type]
         # DataRequired would erase "Not a valid date value." with "This field is required."
         field.validators = [InputRequired(v.message) if type(v) is DataRequired else v for v in field.validators]
     field.validators = [*rules, *field.validators]

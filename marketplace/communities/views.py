@@ -70,7 +70,7 @@ def register_page_part(name: str, part: Callable[[object, Community], dict]) -> 
 def show(slug: str):
     community = load(slug)
     can_read = perm.can_read_community(current_user, community)
-    parts = dict(recent=[], categories=[], read_marks={})
+    parts: dict = dict(recent=[], categories=[], read_marks={})
     if can_read:
         for part in _page_parts.values():
             parts.update(part(current_user, community))

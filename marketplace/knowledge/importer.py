@@ -132,9 +132,9 @@ def _import_one(row: dict, mapping: dict, owner: User, seen: set, message: str) 
         return reason
     if data["source_url"].strip() in seen:
         return "already imported"
-    data, err = attempt(services.clean_data, data)  # validate before writing: no savepoint needed
-    if err:
-        return f"invalid {err.field or 'row'}: {err.message}"
+    data, problem = attempt(services.clean_data, data)  # validate before writing: no savepoint needed
+    if problem:
+        return f"invalid {problem.field or 'row'}: {problem.message}"
     practice = services.create_practice(owner, data, message, status=Status.PUBLISHED)
     seen.add(practice.source_url)
     return None

@@ -85,7 +85,7 @@ def post(kind: TransactionKind, legs: list[tuple[LedgerAccount, int]], *, refere
     row = with_defaults(LedgerTransaction, dict(
         kind=kind.value, reference=reference, project_id=project_id, memo=memo, created_by_id=actor_id,
         reverses_id=reverses.id if reverses is not None else None))
-    row = db.session.execute(_INSERT_GROUP, row).mappings().one()
+    row = db.session.execute(_INSERT_GROUP, row).mappings().one()  # type: ignore[assignment]
     db.session.execute(_INSERT_ENTRIES, [
         {"transaction_id": row["id"], "account_id": account.id, "amount_minor": amount,
          "currency": account.currency} for account, amount in legs])

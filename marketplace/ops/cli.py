@@ -24,7 +24,7 @@ def jobs_cli() -> None:
 @with_appcontext
 def run(once: bool, force: bool, only: tuple[str, ...], interval: float) -> None:
     """Run every due job under its lock: each runs once per interval however many nodes run this."""
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     if not once:
         click.echo(f"jobs: checking every {interval:g}s on {jobs.node_name()} (Ctrl-C to stop)")
         jobs.loop(app, interval, _echo)

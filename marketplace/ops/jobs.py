@@ -126,7 +126,7 @@ def _invoke(app: Flask, job: Job) -> tuple[bool, str]:
     """Run the job's CLI command in this app context (it prints to stdout as usual; stdout is not
     captured because redirecting it is process-wide and jobs may run in threads)."""
     group, name = job.command
-    command = app.cli.commands[group].commands[name]
+    command = app.cli.commands[group].commands[name]  # type: ignore[attr-defined]
     try:
         with command.make_context(name, []) as ctx:
             command.invoke(ctx)

@@ -444,7 +444,7 @@ def release_blocker(project: Project) -> str | None:
                  raised=format_minor(project.raised_minor, project.currency),
                  goal=format_minor(project.goal_minor, project.currency))
     return _("The project is closed (%(state)s): no more tranches are released.",
-             state=STATE_LABELS.get(project.state, project.state))
+             state=STATE_LABELS.get(project.state, project.state))  # type: ignore[call-overload]
 
 
 def _release_tranche(reviewer: User, objective: Objective) -> None:
@@ -478,7 +478,7 @@ def cancel_project(actor: User, project: Project, reason: str = "") -> None:
     moved = db.session.execute(
         update(Project).where(Project.id == project.id, Project.state.not_in(closed))
         .values(state=ProjectState.CANCELLED.value).execution_options(synchronize_session=False))
-    if moved.rowcount != 1:
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
         db.session.refresh(project)
         if project.state == ProjectState.CANCELLED:
             raise Conflict(_("This project was already cancelled."))

@@ -211,7 +211,7 @@ def _user_docs(u) -> list[str]:
 
 
 # kind, model, author column[, link table, its document column, its user column]
-_AUTHORED = [
+_AUTHORED: list[tuple] = [
     ("practice", Practice, "owner_id", "practice_author", "practice_id", "user_id"),
     ("case", CaseStudy, "owner_id", "case_study_author", "case_study_id", "user_id"),
     ("thread", Thread, "author_id"),

@@ -287,7 +287,7 @@ def _mark_funded_if_goal_met(project_id: int, escrow_id: int) -> bool:
     return db.session.execute(update(PROJECT).where(
         PROJECT.c.id == project_id, PROJECT.c.state == ProjectState.OPEN.value,
         escrow_balance + PROJECT.c.released_minor >= PROJECT.c.goal_minor,
-    ).values(state=ProjectState.FUNDED.value)).rowcount == 1
+    ).values(state=ProjectState.FUNDED.value)).rowcount == 1  # type: ignore[attr-defined]
 
 
 # --- release ----------------------------------------------------------------------------------
