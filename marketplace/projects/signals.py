@@ -21,5 +21,6 @@ def send_required(signal: Signal, sender: object, **kwargs: object) -> None:
     """Send a signal whose receiver must run (money moves, donors are told): with nobody
     listening that would silently not happen, so it is an error, not a no-op."""
     if not signal.receivers:
-        raise RuntimeError(f"nothing is connected to {getattr(signal, 'name', signal)!r}: create_app connects sponsorship")
+        name = getattr(signal, "name", signal)
+        raise RuntimeError(f"nothing is connected to {name!r}: create_app connects sponsorship")
     signal.send(sender, **kwargs)  # type: ignore[arg-type]
