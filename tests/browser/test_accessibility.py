@@ -164,6 +164,7 @@ def _check(page, axe_audit, name: str, path: str, live_server) -> list[str]:
 
 
 def _sign_in(page, live_server, email):
+    page.set_viewport_size({"width": 1280, "height": 900})  # the user menu folds away on phones
     page.goto(live_server("/login"))
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(DEMO_PASSWORD)
