@@ -59,8 +59,6 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     def _database_unavailable(err: OperationalError):
         """Database down, or a statement/lock timeout: 503 with Retry-After, never a hang or 500."""
-        from marketplace.extensions import db
-
         app.logger.warning("database unavailable: %s", err.orig)
         with contextlib.suppress(OperationalError):
             db.session.rollback()
