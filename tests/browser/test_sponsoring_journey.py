@@ -88,8 +88,8 @@ def _mt940(amount: str, reference: str, payer: str) -> bytes:
     """A one-day MT940 statement of the host's account: one credit quoting the reference (split
     over the :86: line as banks print it), plus a payment that matches no pledge."""
     lines = [":20:STMT20261205", f":25:{IBAN}", ":28C:00042/001", ":60F:C261204EUR0,00",
-             f":61:2612051205C{amount}NTRFBANKREF000001", f":86:/EREF/{reference}/NAME/{payer}",
-             ":61:2612051205C35,00NTRFBANKREF000002", ":86:/REMI/Membership fee/NAME/Someone Else",
+             f":61:2612051205C{amount}NTRFNONREF//BANKREF000001", f":86:/EREF/{reference}/NAME/{payer}",
+             ":61:2612051205C35,00NTRFNONREF//BANKREF000002", ":86:/REMI/Membership fee/NAME/Someone Else",
              ":62F:C261205EUR0,00"]
     return ("\r\n".join(lines) + "\r\n").encode()
 
@@ -189,6 +189,7 @@ def test_pledge_pay_by_bank_statement_goal_reached_tranche_released(live_server,
     receipt = dana.locator(".receipt")
     expect(receipt).to_contain_text("€400.00")
     expect(receipt).to_contain_text(reference)
+    expect(receipt).to_contain_text("BANKREF000001")  # the bank's own id of the transfer
     screenshot(dana, "sponsoring-4-receipt")
     notices = _notices(dana, live_server)
     expect(notices).to_contain_text(f"Your contribution of €400.00 to {TITLE} was received.")
