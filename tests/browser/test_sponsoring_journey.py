@@ -174,7 +174,10 @@ def test_pledge_pay_by_bank_statement_goal_reached_tranche_released(live_server,
     tess.get_by_role("button", name="Record the checked payments").click()
     expect(tess.get_by_role("status")).to_contain_text("1 payment recorded.")
     expect(tess.locator("main")).to_contain_text("No proposed match.")
-    # The same statement again adds nothing.
+    # The membership fee is set aside; the same statement again then adds nothing.
+    tess.get_by_role("button", name="Not a donation").click()
+    expect(tess.get_by_role("status")).to_contain_text("set aside as not a donation")
+    expect(tess.locator("main")).to_contain_text("Every uploaded payment is matched.")
     tess.get_by_label("Bank statement file").set_input_files(statement)
     tess.get_by_role("button", name="Read the statement").click()
     expect(tess.get_by_role("status")).to_contain_text("0 new lines read from the statement.")
