@@ -151,7 +151,13 @@ def test_pledge_pay_by_bank_statement_goal_reached_tranche_released(live_server,
     response = owner.goto(live_server("/hosts/anfitriona"))
     assert response.status == 403
 
+    owner.goto(project_url)
+    expect(owner.locator(".fiscal-host-note")).to_contain_text("its treasurers record each payment")
+    expect(owner.get_by_role("link", name="Match a bank statement")).to_have_count(0)
+
     tess = _sign_in(browser, live_server, "treasurer@example.org")
+    tess.goto(project_url)
+    expect(tess.get_by_role("link", name="Match a bank statement")).to_have_attribute("href", "/hosts/anfitriona")
     tess.goto(live_server("/organizations/anfitriona"))
     tess.get_by_role("link", name="Payments and bank statements").click()
     expect(tess).to_have_url(live_server("/hosts/anfitriona"))
