@@ -54,10 +54,11 @@ def settings(slug):
 
 
 def _dashboard_context(org: Organization) -> dict:
+    unmatched = hosting.lines(org, (BankLineStatus.UNMATCHED.value,))
     return dict(
         org=org, projects=hosting.hosted_projects(org), awaiting=hosting.awaiting_pledges(org),
         proposed=hosting.lines(org, (BankLineStatus.PROPOSED.value,)),
-        unmatched=hosting.lines(org, (BankLineStatus.UNMATCHED.value,)),
+        unmatched=unmatched, candidates=hosting.candidates(org, unmatched),
         statements=db.session.scalars(select(BankStatement).where(BankStatement.host_id == org.id)
                                       .order_by(BankStatement.created_at.desc()).limit(10)).all(),
         reference=hosting.display_reference)
@@ -110,6 +111,17 @@ def confirm(slug):
 
     return act(record, success=lambda pledges: ngettext("%(num)s payment recorded.", "%(num)s payments recorded.",
                                                         len(pledges)),
+               to=url_for(".dashboard", slug=org.slug))
+
+
+@bp.route("/<slug>/lines/<int:line_id>/match", methods=["POST"])
+@login_required
+def match(slug, line_id):
+    org = _treasury(slug)
+    raw = request.form.get("pledge", "")
+    pledge_id = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else 0
+    return act(lambda: hosting.match_line(org, line_id, pledge_id),
+               success=_("The payment is proposed for that pledge: check it and record it above."),
                to=url_for(".dashboard", slug=org.slug))
 
 

@@ -29,7 +29,7 @@ from marketplace.accounts.models import Organization, User
 from marketplace.database import utcnow
 from marketplace.errors import Conflict, InvalidInput, PermissionDenied
 from marketplace.extensions import db
-from marketplace.ledger.money import is_known_currency, to_minor
+from marketplace.ledger.money import format_minor, is_known_currency, to_minor
 from marketplace.projects.models import Project
 from marketplace.sponsorship import services
 from marketplace.sponsorship.models import BankLine, BankLineStatus, BankStatement, Pledge, PledgeStatus
@@ -315,6 +315,42 @@ def confirm_lines(host: Organization, actor: User, line_ids: list[int]) -> list[
         services.confirm_pledge(pledge, actor, provider_reference=f"bank:{moved.bank_transaction_id}")
         confirmed.append(pledge)
     return confirmed
+
+
+def candidates(host: Organization, unmatched: list[BankLine]) -> dict[int, list[Pledge]]:
+    """For each unmatched line, the awaiting pledges a treasurer may match it to by hand: same
+    amount and currency, and not already proposed for another line."""
+    taken = set(db.session.scalars(select(BankLine.pledge_id).where(
+        BankLine.host_id == host.id, BankLine.status == BankLineStatus.PROPOSED.value)))
+    awaiting = [p for p in awaiting_pledges(host) if p.id not in taken]
+    return {line.id: [p for p in awaiting if _fits(line, p)] for line in unmatched}
+
+
+def match_line(host: Organization, line_id: int, pledge_id: int) -> BankLine:
+    """A treasurer matches a line nothing matched (the donor forgot the reference) to an awaiting
+    pledge of the same amount; it is then proposed like the others and confirmed with them."""
+    line = db.session.get(BankLine, line_id)
+    if line is None or line.host_id != host.id or line.status != BankLineStatus.UNMATCHED.value:
+        raise Conflict(_l("This line is no longer waiting for a match; reload the page."))
+    pledge = db.session.get(Pledge, pledge_id)
+    if pledge is None or pledge.project.host_id != host.id or pledge.status != PledgeStatus.PLEDGED.value:
+        raise InvalidInput("pledge", _l("Choose a pledge awaiting payment to a project of this host."))
+    if not _fits(line, pledge):
+        raise InvalidInput("pledge", _l("The pledge's amount differs from the payment's: %(pledge)s, not "
+                                        "%(line)s.", pledge=format_minor(pledge.amount_minor, pledge.currency),
+                                        line=format_minor(line.amount_minor, line.currency)))
+    if db.session.scalar(select(BankLine.id).where(
+            BankLine.host_id == host.id, BankLine.pledge_id == pledge.id,
+            BankLine.status == BankLineStatus.PROPOSED.value)) is not None:
+        raise Conflict(_l("Another payment is already proposed for this pledge."))
+    moved = db.session.execute(
+        update(BankLine).where(BankLine.id == line.id, BankLine.status == BankLineStatus.UNMATCHED.value)
+        .values(status=BankLineStatus.PROPOSED.value, pledge_id=pledge.id, match_reason="by_hand")
+    ).rowcount  # type: ignore[attr-defined]
+    if moved != 1:
+        raise Conflict(_l("This line is no longer waiting for a match; reload the page."))
+    db.session.refresh(line)
+    return line
 
 
 def ignore_line(host: Organization, line_id: int) -> None:

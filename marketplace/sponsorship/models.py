@@ -204,7 +204,7 @@ class BankLine(db.Model):
     details: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(10), default=BankLineStatus.UNMATCHED.value, index=True)
     pledge_id: Mapped[int | None] = mapped_column(ForeignKey("pledge.id", ondelete="SET NULL"), index=True)
-    match_reason: Mapped[str] = mapped_column(String(20), default="")  # reference | amount_payer
+    match_reason: Mapped[str] = mapped_column(String(20), default="")  # reference | amount_payer | by_hand
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     confirmed_at: Mapped[datetime | None]
 
