@@ -153,6 +153,7 @@ def pledge_detail(pledge_id):
     require(perm.can_view_pledge(current_user, pledge))
     return render_template("sponsorship/pledge_detail.html", pledge=pledge,
                            pays_online=providers.is_online(pledge) and pledge.donor_id == current_user.id,
+                           just_paid=request.args.get("paid") == "1",
                            can_cancel=pledge.status == PledgeStatus.PLEDGED
                            and perm.can_cancel_pledge(current_user, pledge))
 

@@ -185,6 +185,8 @@ def test_a_donor_who_left_checkout_can_pay_again_and_no_one_else_can(client, aut
     auth.login(pledge.donor.email)
     detail = client.get(f"/sponsorship/pledges/{pledge.id}").get_data(as_text=True)
     assert "Pay €25.00 by card" in detail and "IBAN" not in detail
+    back = client.get(f"/sponsorship/pledges/{pledge.id}?paid=1").get_data(as_text=True)  # Stripe's success_url
+    assert "Stripe is confirming your card payment" in back and "by card</button>" not in back
     again = client.post(f"/sponsorship/pledges/{pledge.id}/pay")
     assert again.headers["Location"] == "https://checkout.stripe.test/c/pay/cs_test_2"
     auth.logout()
@@ -246,6 +248,14 @@ def test_a_signed_webhook_confirms_the_pledge_once(client, card_pledge, ledger_c
     assert db.session.scalar(select(func.count()).select_from(Notification)
                              .where(Notification.recipient_id == pledge.donor_id)) == 1
     assert ledger_clean() == []
+
+
+def test_the_webhook_needs_no_csrf_token_nor_login_but_pay_does(app, client, auth, card_pledge):
+    app.config["WTF_CSRF_ENABLED"] = True
+    pledge = card_pledge("25")
+    assert post_event(client, paid_event(pledge.id, 2500)).json["outcome"] == "confirmed"
+    auth.login(pledge.donor.email)
+    assert client.post(f"/sponsorship/pledges/{pledge.id}/pay").status_code == 400  # no CSRF token
 
 
 def test_the_last_payment_by_card_funds_the_project(client, card_pledge, ledger_clean):
