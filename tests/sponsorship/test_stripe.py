@@ -117,7 +117,17 @@ def paid_event(pledge_id, amount_minor: int, currency: str = "eur", event_id: st
         "data": {"object": {
             "id": "cs_test_1", "object": "checkout.session", "mode": "payment",
             "amount_total": amount_minor, "currency": currency, "payment_status": payment_status,
-            "payment_intent": "pi_test_1", "metadata": {"pledge_id": str(pledge_id)}}},
+            "payment_intent": "pi_test_1", "metadata": {"pledge_id": str(pledge_id)},
+            # the rest of what Stripe sends, so the app's input gate sees a real-shaped event
+            "client_reference_id": str(pledge_id), "status": "complete", "livemode": False,
+            "customer_details": {"email": "card@example.org", "name": "Amina Wanjiru", "phone": None,
+                                 "address": {"city": "Kisumu", "country": "KE", "line1": "Oginga Odinga Rd",
+                                             "line2": None, "postal_code": "40100", "state": None},
+                                 "tax_exempt": "none", "tax_ids": []},
+            "payment_method_types": ["card"], "amount_subtotal": amount_minor,
+            "total_details": {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
+            "payment_method_options": {"card": {"request_three_d_secure": "automatic"}},
+            "success_url": "http://localhost/sponsorship/pledges/1?paid=1", "expires_at": int(time.time()) + 86400}},
     })
 
 
