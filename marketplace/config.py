@@ -56,6 +56,12 @@ DEFAULTS = {
     "SITE_NAME": "marketplace",
     "PER_PAGE": 20,
     "PUBLIC_URL": "http://127.0.0.1:5000",  # base of absolute links when SERVER_NAME is unset
+    # Payments (marketplace/sponsorship/payments.py): "manual" (a host records the money) or "stripe".
+    "PAYMENT_PROVIDER": "manual",
+    "STRIPE_SECRET_KEY": None,  # sk_live_... / sk_test_... (PAYMENT_PROVIDER="stripe")
+    "STRIPE_WEBHOOK_SECRET": None,  # whsec_...: verifies POST /sponsorship/webhooks/stripe
+    "STRIPE_API_BASE": None,  # None: https://api.stripe.com (tests point it at a local stand-in)
+    "STRIPE_WEBHOOK_TOLERANCE": 300,  # seconds an event's signed timestamp may be old
     # Operations (marketplace/ops): readiness thresholds, logs, metrics, error reporting.
     "READYZ_SEARCH_BACKLOG_MAX": 1000,  # /readyz fails past this many unapplied search changes
     "READYZ_EMAIL_BACKLOG_MAX": 500,  # ... or this many emails due and not sent

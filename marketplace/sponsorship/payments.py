@@ -7,6 +7,8 @@ this module does not import services (which imports it). Two real ones:
 - `manual`: nothing happens online; the pledge stays "pledged" until a host or admin records that
   the money arrived (a bank transfer, a grant disbursement): `services.confirm_pledge`.
 - `instant`: confirmed at once (demos, tests, in-kind pledges already in hand).
+- `stripe`: card payments through Stripe Checkout (`stripe_checkout.py`); the donor is sent to
+  Stripe's page and the signed webhook confirms the pledge.
 
 A card processor plugs in the same way: its `start` creates a checkout session at the processor
 (passing `pledge.id` as metadata) and returns the processor's URL; a webhook view verifies the
@@ -19,9 +21,11 @@ from collections.abc import Callable
 from typing import Protocol
 
 from flask import current_app
+from sqlalchemy import inspect
 
 from marketplace.extensions import db
 from marketplace.sponsorship.models import Pledge
+from marketplace.sponsorship.stripe_checkout import StripeCheckoutProvider
 
 Confirm = Callable[..., object]
 
@@ -47,7 +51,8 @@ class InstantProvider:
         return None
 
 
-PROVIDERS: dict[str, PaymentProvider] = {p.name: p for p in (ManualProvider(), InstantProvider())}
+PROVIDERS: dict[str, PaymentProvider] = {
+    p.name: p for p in (ManualProvider(), InstantProvider(), StripeCheckoutProvider())}
 
 
 def provider_name(requested: str | None = None) -> str:
@@ -58,6 +63,19 @@ def provider_name(requested: str | None = None) -> str:
 
 
 def start(pledge: Pledge, confirm: Confirm) -> str | None:
-    """Hand a freshly recorded pledge to its provider; returns a URL to redirect to, if any."""
+    """Hand a freshly recorded pledge to its provider; returns a URL to redirect to, if any (also
+    kept for `redirect_url`, since record_pledge returns the pledge)."""
     db.session.flush()
-    return PROVIDERS[pledge.provider].start(pledge, confirm)
+    url = PROVIDERS[pledge.provider].start(pledge, confirm)
+    inspect(pledge).info["redirect_url"] = url
+    return url
+
+
+def redirect_url(pledge: Pledge) -> str | None:
+    """Where `start` said to send the donor in this session (a checkout page), if anywhere."""
+    return inspect(pledge).info.get("redirect_url")
+
+
+def is_online(pledge: Pledge) -> bool:
+    """The donor pays this pledge on the provider's page (and may start again if they left it)."""
+    return bool(getattr(PROVIDERS.get(pledge.provider), "online", False))

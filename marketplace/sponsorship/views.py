@@ -2,6 +2,7 @@
 
 import csv
 import io
+import logging
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -12,17 +13,19 @@ from sqlalchemy.orm import joinedload
 from marketplace.accounts import permissions as perm
 from marketplace.accounts.models import Organization
 from marketplace.accounts.services import record_audit
-from marketplace.extensions import db
+from marketplace.extensions import csrf, db
 from marketplace.ledger.money import format_minor, plain_minor
 from marketplace.projects.models import Project
 from marketplace.security import action_limit
-from marketplace.sponsorship import dashboard, services
+from marketplace.sponsorship import dashboard, services, stripe_checkout
+from marketplace.sponsorship import payments as providers
 from marketplace.sponsorship.forms import DonorProfileForm, PledgeForm, RecordPaymentForm, new_nonce
 from marketplace.sponsorship.models import Pledge, PledgeStatus
 from marketplace.sponsorship.transparency import csv_cell
 from marketplace.web import act, client_ip, request_locale, require, safe_next
 
 bp = Blueprint("sponsorship", __name__, url_prefix="/sponsorship")
+log = logging.getLogger(__name__)
 
 
 @bp.app_template_global()
@@ -105,10 +108,42 @@ def pledge(slug):
         current_user, project, form.amount.data, idempotency_key=form.idempotency_key.data or "",
         message=form.message.data or "", is_anonymous=form.is_anonymous.data,
         locale=request_locale()),
-        to=lambda result: url_for(".pledge_detail", pledge_id=result[0].id), on_error=renew_nonce,
-        form=form, template="sponsorship/pledge.html", context={"project": project})
+        to=lambda result: providers.redirect_url(result[0]) or url_for(".pledge_detail", pledge_id=result[0].id),
+        on_error=renew_nonce, form=form, template="sponsorship/pledge.html", context={"project": project})
 
 
+@bp.app_template_global()
+def pays_by_card() -> bool:
+    """New pledges are paid by card on the provider's page (PAYMENT_PROVIDER="stripe")."""
+    return providers.PROVIDERS[providers.provider_name()].name == stripe_checkout.StripeCheckoutProvider.name
+
+
+@bp.route("/pledges/<int:pledge_id>/pay", methods=["POST"])
+@action_limit("pledge")
+@login_required
+def pay(pledge_id):
+    """Back to the card provider's page for an unpaid pledge (the donor left it, or it expired)."""
+    pledge = _pledge(pledge_id)
+    require(pledge.donor_id == current_user.id and providers.is_online(pledge))
+    detail = url_for(".pledge_detail", pledge_id=pledge.id)
+    if pledge.status != PledgeStatus.PLEDGED:
+        return redirect(detail)
+    return act(lambda: providers.start(pledge, services.confirm_pledge), to=lambda url: url or detail)
+
+
+@bp.route("/webhooks/stripe", methods=["POST"])
+@csrf.exempt
+def stripe_webhook():
+    """Stripe's signed event: 400 unless the signature and timestamp verify; otherwise 200."""
+    try:
+        event = stripe_checkout.verify(request.get_data(), request.headers.get("Stripe-Signature"))
+    except ValueError as err:
+        log.warning("stripe webhook refused: %s", err)
+        return {"error": "invalid signature"}, 400
+    outcome = stripe_checkout.record_event(event, services.confirm_pledge, client_ip())
+    db.session.commit()
+    log.info("stripe webhook %s %s: %s", event.id, event.type, outcome)
+    return {"received": True, "outcome": outcome}, 200
 
 
 @bp.route("/pledges/<int:pledge_id>")
@@ -117,6 +152,8 @@ def pledge_detail(pledge_id):
     pledge = _pledge(pledge_id)
     require(perm.can_view_pledge(current_user, pledge))
     return render_template("sponsorship/pledge_detail.html", pledge=pledge,
+                           pays_online=providers.is_online(pledge) and pledge.donor_id == current_user.id,
+                           just_paid=request.args.get("paid") == "1",
                            can_cancel=pledge.status == PledgeStatus.PLEDGED
                            and perm.can_cancel_pledge(current_user, pledge))
 
