@@ -11,8 +11,8 @@ from marketplace.extensions import db
 from marketplace.projects import demo as projects_demo
 from marketplace.projects import ranking, services
 from marketplace.projects.models import Objective, Project
-from marketplace.sponsorship import hosting
 from marketplace.sponsorship import demo as sponsorship_demo
+from marketplace.sponsorship import hosting
 from marketplace.sponsorship.models import BankLine, BankStatement, Pledge, TrancheRelease
 
 DEMO_PASSWORD = "qa-demo-Password-2026"
