@@ -30,6 +30,7 @@ def _seeders():
         ("communities", communities_demo.seed),
         ("forums", forums_demo.seed),  # threads in the demo communities
         ("mentoring", mentoring_demo.seed),
+        ("hosting", sponsorship_demo.seed_host),  # the fiscal host the EUR demo projects name
         # projects are funded by sponsorship's pledges, a layer above them
         ("projects", partial(projects_demo.seed, fund=sponsorship_demo.fund_in_full)),
         ("sponsorship", sponsorship_demo.seed),

@@ -56,6 +56,10 @@ PEOPLE = [
      "Researcher in public financial management at a Lagos university."),
     ("admin@example.org", "Site Admin", "GB", ["en", "fr"], ["admin", "moderator"],
      ["community management"], "Keeps the platform running."),
+    ("ingrid.berg@example.org", "Ingrid Berg", "CH", ["de", "fr", "en"], [],
+     ["fiscal hosting", "financial management"],
+     "Treasurer of a multilateral partnership that holds and pays out the money of the projects "
+     "it hosts."),
 ]
 
 # name, type, country, website, description, member emails (first is admin)
@@ -86,7 +90,8 @@ ORGANIZATIONS = [
      "Faith leaders working on local peacebuilding.", ["david.okafor@example.org"]),
     ("Partnership for Governance (multilateral)", "multilateral", "CH", "https://example.org/pfg",
      "A multilateral partnership for governance reform.", ["admin@example.org",
-                                                           "marie.dubois@example.org"]),
+                                                           "marie.dubois@example.org",
+                                                           "ingrid.berg@example.org"]),
 ]
 
 
