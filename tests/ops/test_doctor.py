@@ -92,8 +92,8 @@ def test_passes_on_the_deploy_template(production_env):
 
 BAD_SETTINGS = [pytest.param(*case[:3], id=f"{case[0]}={case[1]}", marks=case[3:]) for case in [
     ("MARKETPLACE_PRODUCTION", "false", "MARKETPLACE_PRODUCTION is not true"),
-    ("MARKETPLACE_SECRET_KEY", None, "MARKETPLACE_SECRET_KEY must be set"),
-    ("MARKETPLACE_SECRET_KEY", "changeme", "MARKETPLACE_SECRET_KEY must be set"),
+    ("MARKETPLACE_SECRET_KEY", None, "MARKETPLACE_SECRET_KEY is missing or too weak"),
+    ("MARKETPLACE_SECRET_KEY", "changeme", "MARKETPLACE_SECRET_KEY is missing or too weak"),
     ("MARKETPLACE_SERVER_NAME", None, "MARKETPLACE_SERVER_NAME is not set"),
     ("MARKETPLACE_SERVER_NAME", "localhost", "MARKETPLACE_SERVER_NAME is not set"),
     ("MARKETPLACE_PREFERRED_URL_SCHEME", "http", "MARKETPLACE_PREFERRED_URL_SCHEME is not https"),

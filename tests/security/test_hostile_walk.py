@@ -111,7 +111,9 @@ def test_hostile_values_through_every_parameter_and_field(app, client, auth, mak
           f"forms no route names: {unreached}; dynamic forms: {sorted(DYNAMIC_FORMS)}")
     print(sorted(set(failures))[:20])
     assert sorted({(m, p, n, s) for m, p, n, v, s in failures}) == []
-    assert len(params) >= 60 and len(fields & declared) >= 0.95 * len(declared)
+    # A floor that catches a broken enumeration (page/per_page are read once, in web.page_arg and
+    # api.views.page_args, since lists share one Page type; test_list_pages.py walks them).
+    assert len(params) >= 50 and len(fields & declared) >= 0.95 * len(declared)
 
     _assert_outputs_render(app, client, seeds)
 
