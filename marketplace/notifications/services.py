@@ -6,12 +6,13 @@ EmailOutbox row; delivery.py sends queued rows once the transaction commits (or 
 Users are not notified of their own actions.
 """
 
-from flask import current_app, has_request_context, render_template, request
+from flask import current_app, render_template
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_babel.speaklater import LazyString
 from sqlalchemy import func, select, update
 
+from marketplace import links
 from marketplace.accounts.models import User
 from marketplace.database import utcnow
 from marketplace.errors import InvalidInput
@@ -49,13 +50,8 @@ def _can_email(user: User) -> bool:
 
 
 def absolute_link(link: str) -> str:
-    if link.startswith(("http://", "https://")) or not link:
-        return link
-    if has_request_context():
-        return request.host_url.rstrip("/") + link
-    server = current_app.config.get("SERVER_NAME")
-    scheme = current_app.config.get("PREFERRED_URL_SCHEME", "http")
-    return f"{scheme}://{server}{link}" if server else link
+    """The stored link for a mail: from the configuration, never the request's (forgeable) Host."""
+    return links.absolute_path(link)
 
 
 def _queue_immediate(recipient: User, kind: str, message: str, link: str) -> None:
@@ -71,7 +67,7 @@ def _queue_immediate(recipient: User, kind: str, message: str, link: str) -> Non
 
 
 def _footer() -> str:
-    prefs = absolute_link("/notifications/preferences")
+    prefs = links.absolute("notifications.preferences")
     return _("You receive this email because of your notification settings: %(link)s", link=prefs)
 
 
