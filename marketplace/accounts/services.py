@@ -188,14 +188,25 @@ def reset_password(token: str, new_password: str) -> User:
 
 def make_email_change_token(user: User, new_email: str, password: str) -> str:
     """Check the password again and return a token to confirm from the new address."""
+    token, owner = start_email_change(user, new_email, password)
+    if owner is not None:
+        raise Conflict(_("An account with this email already exists."), field="email")
+    return token or ""
+
+
+def start_email_change(user: User, new_email: str, password: str) -> tuple[str | None, User | None]:
+    """Check the password again; `(token, None)` to mail to the new address, or `(None, owner)`
+    when another account already uses it: the caller answers as usual (no oracle) and tells the
+    owner by mail instead."""
     if not check_password_hash(user.password_hash, password):
         raise InvalidInput("password", _("Your password is not correct."))
     new_email = normalize_email(new_email)
     if new_email == user.email:
         raise InvalidInput("email", _("This is already your email address."))
-    if get_user_by_email(new_email):
-        raise Conflict(_("An account with this email already exists."), field="email")
-    return _serializer("email-change").dumps([user.id, user.email, new_email])
+    owner = get_user_by_email(new_email)
+    if owner is not None:
+        return None, owner
+    return _serializer("email-change").dumps([user.id, user.email, new_email]), None
 
 
 def confirm_email_change(token: str) -> User:
