@@ -26,15 +26,16 @@ from marketplace.notifications.models import EmailOutbox, Notification, Notifica
 
 
 def notify(recipient: User, kind: str, message: str | LazyString, link: str,
-           actor: User | None = None) -> None:
-    """Add an in-app notification and queue its email per the recipient's preference.
-    Pass `message` as a lazy_gettext string: it is rendered in the recipient's language."""
+           actor: User | None = None, mail: bool = True) -> None:
+    """Add an in-app notification and queue its email per the recipient's preference (none
+    with `mail=False`: the caller sends its own mail). Pass `message` as a lazy_gettext string:
+    it is rendered in the recipient's language."""
     if actor is not None and actor.id == recipient.id:
         return
     with force_locale(user_locale(recipient)):
         message = str(message)
     kind = kind if kind in kinds.LABELS else kinds.GENERIC
-    mode = preference_for(recipient, kind) if _can_email(recipient) else kinds.OFF
+    mode = preference_for(recipient, kind) if mail and _can_email(recipient) else kinds.OFF
     db.session.add(Notification(
         recipient_id=recipient.id, kind=kind, message=message[:500], link=link[:500],
         actor_id=actor.id if actor is not None else None,
@@ -43,6 +44,12 @@ def notify(recipient: User, kind: str, message: str | LazyString, link: str,
     if mode == kinds.IMMEDIATE:
         _queue_immediate(recipient, kind, message, link)
     db.session.flush()
+
+
+def account_notice(recipient: User, message: str | LazyString, link: str,
+                   actor: User | None = None) -> None:
+    """accounts' in-app notice (registered in accounts.outbox): accounts mails on its own."""
+    notify(recipient, kinds.GENERIC, message, link, actor=actor, mail=False)
 
 
 def _can_email(user: User) -> bool:
