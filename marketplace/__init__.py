@@ -94,6 +94,7 @@ def _connect_layers() -> None:
     add_to_project_page("sponsorship", transparency_views.project_page_part)  # the sponsors
     accounts_services.connect_signals()  # a refused request is audited (marketplace.web)
     outbox.register(notifications_services.queue_templated_email)  # account mail (reset, confirm)
+    outbox.register_notice(notifications_services.account_notice)  # e.g. an organization invitation
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -6,6 +6,9 @@ class DomainError(Exception):
     code = ""  # a machine-readable reason for API clients (e.g. "project_funded"), when useful
 
     def __init__(self, message: str, field: str | None = None):
+        # Plain text: a lazy_gettext string with user text interpolated would be markup to Jinja
+        # and to the session's flash serializer (LazyString has __html__), so it is rendered here.
+        message = str(message)
         super().__init__(message)
         self.message = message
         self.field = field

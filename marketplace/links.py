@@ -30,6 +30,23 @@ def _build(endpoint: str, values: dict, external: bool) -> str:
     return f"{url}#{quote(anchor, safe=_ANCHOR_SAFE)}" if anchor else url
 
 
+def origin() -> str:
+    """`scheme://host` of the configured base (never the request's Host), without a path."""
+    config = current_app.config
+    if config.get("SERVER_NAME"):
+        return f"{config.get('PREFERRED_URL_SCHEME') or 'http'}://{config['SERVER_NAME']}"
+    base = urlsplit(config["PUBLIC_URL"])
+    return f"{base.scheme or 'http'}://{base.netloc}"
+
+
+def absolute_path(link: str) -> str:
+    """A stored in-app link (from `path()`, which carries the application root) made absolute
+    with the configured origin; a link that is already absolute (or empty) is returned as is."""
+    if not link or link.startswith(("http://", "https://")):
+        return link
+    return origin() + (link if link.startswith("/") else "/" + link)
+
+
 def path(endpoint: str, **values) -> str:
     """The in-app link (`/practices/water`, with APPLICATION_ROOT or PUBLIC_URL's path)."""
     return _build(endpoint, values, external=False)

@@ -87,6 +87,8 @@ EXEMPT = {
     "organizations.edit": "an organization",
     "organizations.add_member": "an organization",
     "organizations.remove_member": "an organization",
+    "organizations.invitation": "one's own invitation (tests/accounts/test_organization_invitations.py)",
+    "organizations.answer_invitation": "one's own invitation (tests/accounts/test_organization_invitations.py)",
     "sponsorship.pledge_detail": "a pledge, its donor's alone (tests/sponsorship)",
     "sponsorship.cancel": "a pledge (tests/sponsorship)",
     "sponsorship.record_payment": "a pledge (tests/sponsorship)",

@@ -234,6 +234,36 @@ class OrganizationMember(db.Model):
         return self.role == "treasurer"
 
 
+class OrganizationInvitation(db.Model):
+    """An organization admin's invitation to an email address. Nobody becomes a member without
+    accepting: the invitation is answered once (accepted or declined) before it expires. The
+    invitee is the account that used the address when it was sent (none: nothing is sent)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organization.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    role: Mapped[str] = mapped_column(String(10), default="member")
+    invitee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # accepted | declined
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]
+
+    organization: Mapped[Organization] = relationship()
+    invitee: Mapped[User | None] = relationship(foreign_keys=[invitee_id])
+    invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
+
+    def __repr__(self) -> str:
+        return f"<OrganizationInvitation {self.id} org={self.organization_id} {self.status}>"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "pending" and self.expires_at > utcnow()
+
+
 class AuditEvent(db.Model):
     """Who did what to whom: sign-ins, role changes, refused authorisation, moderation."""
 

@@ -1,6 +1,6 @@
 """Organizations: list, page, create, edit, members."""
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -11,12 +11,13 @@ from marketplace.accounts.forms import AddMemberForm, OrganizationForm
 from marketplace.accounts.models import (
     ORGANIZATION_TYPE_LABELS,
     Organization,
+    OrganizationInvitation,
     OrganizationMember,
 )
 from marketplace.accounts.permissions import can_create_organization, can_edit_organization
 from marketplace.extensions import db
 from marketplace.security import action_limit
-from marketplace.web import act, paginate, require
+from marketplace.web import act, client_ip, paginate, require
 
 bp = Blueprint("organizations", __name__, url_prefix="/organizations")
 
@@ -94,18 +95,36 @@ def add_member(slug):
     context = dict(org=org, can_edit=True, member_form=form)
     if not form.validate_on_submit():
         return render_template("organizations/show.html", **context), 400
-    user = services.get_user_by_email(form.email.data)
-    if user is None or user.is_deleted:
-        form.email.errors = [_("No account uses this email address.")]
-        return render_template("organizations/show.html", **context), 422
 
-    def on_email(err):  # the member is named by the email field, whatever the service says
-        err.field = "email"
+    def invite():  # the same answer whatever the address: no oracle, and nobody added unasked
+        services.invite_organization_member(org, current_user._get_current_object(), form.email.data,
+                                            form.role.data, client_ip())
 
-    return act(lambda: services.add_organization_member(org, user, form.role.data),
-               success=_("%(name)s is now a member.", name=user.display_name),
-               to=url_for(".show", slug=org.slug), on_error=on_email, form=form,
-               template="organizations/show.html", context=context)
+    return act(invite, category="info", to=url_for(".show", slug=org.slug), form=form,
+               template="organizations/show.html", context=context,
+               success=_("If %(email)s belongs to an account, it has an invitation now; the person "
+                         "becomes a member once they accept it.", email=form.email.data))
+
+
+@bp.route("/invitations/<int:invitation_id>")
+@login_required
+def invitation(invitation_id):
+    invitation = db.session.get(OrganizationInvitation, invitation_id)
+    if invitation is None or invitation.invitee_id != current_user.id:
+        abort(404)
+    return render_template("organizations/invitation.html", invitation=invitation)
+
+
+@bp.route("/invitations/<int:invitation_id>/<any(accept, decline):answer>", methods=["POST"])
+@login_required
+def answer_invitation(invitation_id, answer):
+    accept = answer == "accept"
+    return act(lambda: services.answer_organization_invitation(
+        current_user._get_current_object(), invitation_id, accept, client_ip()),
+        success=lambda inv: (_("You are now a member of %(name)s.", name=inv.organization.name) if accept
+                             else _("You declined the invitation.")),
+        to=lambda inv: url_for(".show", slug=inv.organization.slug),
+        error_to=url_for("notifications.index"))
 
 
 @bp.route("/<slug>/members/<int:member_id>/remove", methods=["POST"])

@@ -5,6 +5,7 @@ from collections.abc import Callable
 
 Queue = Callable[..., object]
 _queue: list[Queue] = []
+_notice: list[Queue] = []
 
 
 def register(queue: Queue) -> None:
@@ -17,3 +18,15 @@ def queue_templated_email(recipient, subject, template: str, to: str | None = No
     if not _queue:
         raise RuntimeError("no outbox registered: create_app registers notifications' outbox")
     return _queue[0](recipient, subject, template, to=to, **context)
+
+
+def register_notice(notice: Queue) -> None:
+    """Set the function that adds an in-app notice without mail (idempotent: the last one wins)."""
+    _notice[:] = [notice]
+
+
+def notice(recipient, message, link: str, actor=None):
+    """An in-app notice to `recipient` (`message` lazy, rendered in their language), no mail."""
+    if not _notice:
+        raise RuntimeError("no notices registered: create_app registers notifications' notify")
+    return _notice[0](recipient, message, link, actor=actor)

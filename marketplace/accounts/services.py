@@ -9,15 +9,19 @@ from functools import lru_cache
 
 from flask import current_app, g
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
+from marketplace import links
+from marketplace.accounts import outbox
 from marketplace.accounts.models import (
     AuditEvent,
     LoginSession,
     Organization,
+    OrganizationInvitation,
     OrganizationMember,
     Role,
     User,
@@ -25,7 +29,7 @@ from marketplace.accounts.models import (
     UserRole,
 )
 from marketplace.database import utcnow
-from marketplace.errors import Conflict, InvalidInput, PermissionDenied
+from marketplace.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from marketplace.extensions import db
 from marketplace.slugs import unique_slug
 from marketplace.text import render_markdown
@@ -188,14 +192,25 @@ def reset_password(token: str, new_password: str) -> User:
 
 def make_email_change_token(user: User, new_email: str, password: str) -> str:
     """Check the password again and return a token to confirm from the new address."""
+    token, owner = start_email_change(user, new_email, password)
+    if owner is not None:
+        raise Conflict(_("An account with this email already exists."), field="email")
+    return token or ""
+
+
+def start_email_change(user: User, new_email: str, password: str) -> tuple[str | None, User | None]:
+    """Check the password again; `(token, None)` to mail to the new address, or `(None, owner)`
+    when another account already uses it: the caller answers as usual (no oracle) and tells the
+    owner by mail instead."""
     if not check_password_hash(user.password_hash, password):
         raise InvalidInput("password", _("Your password is not correct."))
     new_email = normalize_email(new_email)
     if new_email == user.email:
         raise InvalidInput("email", _("This is already your email address."))
-    if get_user_by_email(new_email):
-        raise Conflict(_("An account with this email already exists."), field="email")
-    return _serializer("email-change").dumps([user.id, user.email, new_email])
+    owner = get_user_by_email(new_email)
+    if owner is not None:
+        return None, owner
+    return _serializer("email-change").dumps([user.id, user.email, new_email]), None
 
 
 def confirm_email_change(token: str) -> User:
@@ -347,6 +362,76 @@ def add_organization_member(org: Organization, user: User, role: str = "member")
         raise Conflict(_("This person is already a member."), field="email")
     org.members.append(OrganizationMember(user=user, role=role))
     db.session.flush()
+
+
+INVITATION_DAYS = 14  # an organization invitation not answered by then is void
+ORGANIZATION_ROLES = ("member", "treasurer", "admin")
+
+
+def invite_organization_member(org: Organization, inviter: User, email: str, role: str = "member",
+                               ip: str | None = None) -> OrganizationInvitation | None:
+    """Invite whoever uses `email` to join `org` with `role`. Nobody is added: the invitee accepts
+    (answer_organization_invitation). The caller learns nothing about the address (no oracle):
+    an account that uses it gets an in-app notice and a mail; an unknown address, a member's
+    address or one with an open invitation gets nothing more. Audited either way."""
+    if role not in ORGANIZATION_ROLES:
+        raise InvalidInput("role", _("Choose one of the offered options."))
+    email = normalize_email(email)
+    record_audit("organization.invite", inviter, org, ip, email=email[:254], role=role)
+    invitee = get_user_by_email(email)
+    if invitee is not None and (not invitee.is_active or any(m.user_id == invitee.id for m in org.members)):
+        return None
+    now = utcnow()
+    if db.session.scalar(select(OrganizationInvitation.id).where(
+            OrganizationInvitation.organization_id == org.id, OrganizationInvitation.email == email,
+            OrganizationInvitation.status == "pending", OrganizationInvitation.expires_at > now)):
+        return None  # one open invitation per address: no flood of mail to it
+    invitation = OrganizationInvitation(
+        organization_id=org.id, email=email, role=role, invited_by_id=inviter.id,
+        invitee_id=invitee.id if invitee is not None else None,
+        created_at=now, expires_at=now + timedelta(days=INVITATION_DAYS))
+    db.session.add(invitation)
+    db.session.flush()
+    if invitee is not None:
+        outbox.notice(invitee, _l("%(name)s invites you to join %(organization)s.",
+                                  name=inviter.display_name, organization=org.name),
+                      links.path("organizations.invitation", invitation_id=invitation.id), actor=inviter)
+        outbox.queue_templated_email(
+            invitee, _l("An invitation to join %(organization)s", organization=org.name),
+            "email/organization_invitation.txt", organization=org, inviter=inviter, role=role,
+            days=INVITATION_DAYS, link=links.absolute("organizations.invitation", invitation_id=invitation.id))
+    return invitation
+
+
+def invitation_for(user: User, invitation_id: int) -> OrganizationInvitation:
+    """The invitation addressed to `user`; anybody else's is not found (nothing to learn)."""
+    invitation = db.session.get(OrganizationInvitation, invitation_id)
+    if invitation is None or invitation.invitee_id != user.id:
+        raise NotFound(_("This invitation does not exist."))
+    return invitation
+
+
+def answer_organization_invitation(user: User, invitation_id: int, accept: bool,
+                                   ip: str | None = None) -> OrganizationInvitation:
+    """Accept (become a member with the invited role) or decline, once, before it expires."""
+    invitation = invitation_for(user, invitation_id)
+    now = utcnow()
+    answered = db.session.execute(
+        update(OrganizationInvitation)
+        .where(OrganizationInvitation.id == invitation.id, OrganizationInvitation.status == "pending",
+               OrganizationInvitation.expires_at > now)
+        .values(status="accepted" if accept else "declined", answered_at=now)
+        .execution_options(synchronize_session=False))
+    if answered.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(_("This invitation has expired or was already answered."))
+    db.session.refresh(invitation)
+    org = invitation.organization
+    if accept and not any(m.user_id == user.id for m in org.members):
+        org.members.append(OrganizationMember(user=user, role=invitation.role))
+    record_audit("organization.invitation_accepted" if accept else "organization.invitation_declined",
+                 user, org, ip, invitation=invitation.id, role=invitation.role)
+    db.session.flush()
+    return invitation
 
 
 def remove_organization_member(org: Organization, member: OrganizationMember) -> None:

@@ -198,8 +198,14 @@ def change_email():
     if not form.validate_on_submit():
         return render_template("accounts/email.html", form=form), 400 if form.errors else 200
 
-    def send():
-        token = services.make_email_change_token(current_user, form.email.data, form.password.data)
+    def send():  # the same answer whether the address is free or someone else's (no oracle)
+        token, owner = services.start_email_change(current_user, form.email.data, form.password.data)
+        if owner is not None:
+            if owner.is_active:
+                queue_templated_email(owner, _l("Someone tried to use your email address"),
+                                      "email/address_in_use.txt",
+                                      link=links.absolute("accounts.forgot_password"))
+            return
         link = links.absolute("accounts.confirm_email", token=token)
         queue_templated_email(current_user._get_current_object(), _l("Confirm your new email address"),
                               "email/confirm_email.txt", to=form.email.data, link=link)

@@ -23,8 +23,9 @@ bp = Blueprint("feeds", __name__, url_prefix="/feeds")
 LIMIT = 50
 
 
-def _feed(feed_id: str, title: str, page_url: str, entries) -> object:
-    """entries: (id, title, url, updated, summary_html, author) tuples, newest first."""
+def _feed(feed_id: str, title: str, page_url: str, entries, summary_type: str = "html") -> object:
+    """entries: (id, title, url, updated, summary, author) tuples, newest first; the summary is
+    sanitised HTML (`summary_type="html"`) or plain text (`"text"`, e.g. a practice's summary)."""
     fg = FeedGenerator()
     fg.id(feed_id)
     fg.title(f"{title} · {current_app.config['SITE_NAME']}")
@@ -40,7 +41,7 @@ def _feed(feed_id: str, title: str, page_url: str, entries) -> object:
         fe.updated(updated)
         fe.author({"name": xml_text(author) or _("deleted user")})
         if summary:
-            fe.summary(xml_text(summary), type="html")
+            fe.summary(xml_text(summary), type=summary_type)
         newest = max(newest or updated, updated)
     fg.updated(newest or utcnow())
     response = make_response(fg.atom_str(pretty=True))
@@ -79,7 +80,7 @@ def _practices(**where):
 @bp.get("/practices.atom")
 def practices():
     return _feed(links.absolute("feeds.practices"), _("New and updated practices"),
-                 links.absolute("knowledge.index"), _practices())
+                 links.absolute("knowledge.index"), _practices(), summary_type="text")
 
 
 @bp.get("/practices/theme/<theme>.atom")
@@ -88,7 +89,8 @@ def practices_by_theme(theme):
         abort(404)
     return _feed(links.absolute("feeds.practices_by_theme", theme=theme),
                  _("Practices on %(theme)s", theme=THEMES[theme]),
-                 links.absolute("knowledge.index", theme=theme), _practices(theme=theme))
+                 links.absolute("knowledge.index", theme=theme), _practices(theme=theme),
+                 summary_type="text")
 
 
 @bp.get("/practices/country/<code>.atom")
@@ -98,7 +100,8 @@ def practices_by_country(code):
         abort(404)
     return _feed(links.absolute("feeds.practices_by_country", code=code),
                  _("Practices in %(country)s", country=country_name(code)),
-                 links.absolute("knowledge.index", country=code), _practices(country=code))
+                 links.absolute("knowledge.index", country=code), _practices(country=code),
+                 summary_type="text")
 
 
 @bp.get("/communities/<slug>/threads.atom")

@@ -2,7 +2,6 @@
 
 from datetime import date, datetime
 
-from flask import url_for
 from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field
 from spectree import Response
@@ -188,7 +187,7 @@ def create_practice(json: PracticeIn):
     practice = services.create_practice(user, _data(json), json.message,
                                         status=Status.PUBLISHED if json.publish else Status.DRAFT)
     db.session.commit()
-    return _full(practice), 201, {"Location": url_for(".get_practice", slug=practice.slug)}
+    return _full(practice), 201, {"Location": links.absolute("api.get_practice", slug=practice.slug)}
 
 
 @bp.patch("/practices/<slug>")
@@ -219,7 +218,7 @@ def adapt_practice(slug: str, json: AdaptIn):
         raise ApiProblem(403, "Forbidden", _("You cannot adapt this practice."))
     child = services.adapt_practice(parent, user, json.country, json.context, json.rationale)
     db.session.commit()
-    return _full(child), 201, {"Location": url_for(".get_practice", slug=child.slug)}
+    return _full(child), 201, {"Location": links.absolute("api.get_practice", slug=child.slug)}
 
 
 # --- case studies -------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from flask import request, url_for
+from flask import request
 from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field
 from spectree import Response
@@ -192,7 +192,7 @@ def create_pledge(slug: str, json: PledgeIn, headers: PledgeHeaders):
         user, project, json.amount, idempotency_key=request.headers["Idempotency-Key"], currency=json.currency,
         message=json.message, is_anonymous=json.anonymous)
     db.session.commit()
-    location = {"Location": url_for(".get_pledge", pledge_id=pledge.id)}
+    location = {"Location": links.absolute("api.get_pledge", pledge_id=pledge.id)}
     return _pledge_out(pledge), 201 if created else 200, location
 
 

@@ -5,12 +5,12 @@ the same service functions as the HTML pages; create_app imports them (this modu
 they import `bp` from here).
 """
 
-from flask import Blueprint, current_app, g, jsonify, make_response, render_template, request, url_for
+from flask import Blueprint, current_app, g, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from pydantic import BaseModel
 from spectree import Response
 
-from marketplace import policy
+from marketplace import links, policy
 from marketplace.accounts.models import User
 from marketplace.api.auth import require_scope, viewer
 from marketplace.api.problems import ApiProblem, Problem, problem_response
@@ -80,19 +80,19 @@ def page_envelope(page: Page) -> dict:
     args = request.args.to_dict()
 
     def link(n):
-        return url_for(request.endpoint, **{**(request.view_args or {}), **args, "page": n,
-                                            "per_page": page.per_page})
+        return links.path(request.endpoint, **{**(request.view_args or {}), **args, "page": n,
+                                               "per_page": page.per_page})
 
-    links = {"self": link(page.page), "next": link(page.next_num) if page.has_next else None,
-             "prev": link(page.prev_num) if page.has_prev else None}
+    nav = {"self": link(page.page), "next": link(page.next_num) if page.has_next else None,
+           "prev": link(page.prev_num) if page.has_prev else None}
     return {"items": page.items, "page": page.page, "per_page": page.per_page, "total": page.total,
-            "links": links}
+            "links": nav}
 
 
 def link_header(envelope: dict) -> dict:
     """The envelope's next/prev links as an RFC 8288 Link header."""
-    links = [f'<{url}>; rel="{rel}"' for rel, url in envelope["links"].items() if url and rel != "self"]
-    return {"Link": ", ".join(links)} if links else {}
+    rels = [f'<{url}>; rel="{rel}"' for rel, url in envelope["links"].items() if url and rel != "self"]
+    return {"Link": ", ".join(rels)} if rels else {}
 
 
 @bp.get("/openapi.json")
@@ -123,7 +123,7 @@ def profile_out(user: User) -> dict:
     return {"id": user.id, "display_name": user.display_name, "country": user.country,
             "languages": list(user.languages or []), "expertise": [e.tag for e in user.expertise],
             "bio_html": user.bio_html, "organizations": [m.organization.name for m in user.memberships],
-            "url": url_for("accounts.profile", user_id=user.id, _external=True)}
+            "url": links.absolute("accounts.profile", user_id=user.id)}
 
 
 class MeOut(ProfileOut):

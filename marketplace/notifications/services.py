@@ -6,12 +6,13 @@ EmailOutbox row; delivery.py sends queued rows once the transaction commits (or 
 Users are not notified of their own actions.
 """
 
-from flask import current_app, has_request_context, render_template, request
+from flask import current_app, render_template
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_babel.speaklater import LazyString
 from sqlalchemy import func, select, update
 
+from marketplace import links
 from marketplace.accounts.models import User
 from marketplace.database import utcnow
 from marketplace.errors import InvalidInput
@@ -25,15 +26,16 @@ from marketplace.notifications.models import EmailOutbox, Notification, Notifica
 
 
 def notify(recipient: User, kind: str, message: str | LazyString, link: str,
-           actor: User | None = None) -> None:
-    """Add an in-app notification and queue its email per the recipient's preference.
-    Pass `message` as a lazy_gettext string: it is rendered in the recipient's language."""
+           actor: User | None = None, mail: bool = True) -> None:
+    """Add an in-app notification and queue its email per the recipient's preference (none
+    with `mail=False`: the caller sends its own mail). Pass `message` as a lazy_gettext string:
+    it is rendered in the recipient's language."""
     if actor is not None and actor.id == recipient.id:
         return
     with force_locale(user_locale(recipient)):
         message = str(message)
     kind = kind if kind in kinds.LABELS else kinds.GENERIC
-    mode = preference_for(recipient, kind) if _can_email(recipient) else kinds.OFF
+    mode = preference_for(recipient, kind) if mail and _can_email(recipient) else kinds.OFF
     db.session.add(Notification(
         recipient_id=recipient.id, kind=kind, message=message[:500], link=link[:500],
         actor_id=actor.id if actor is not None else None,
@@ -44,18 +46,19 @@ def notify(recipient: User, kind: str, message: str | LazyString, link: str,
     db.session.flush()
 
 
+def account_notice(recipient: User, message: str | LazyString, link: str,
+                   actor: User | None = None) -> None:
+    """accounts' in-app notice (registered in accounts.outbox): accounts mails on its own."""
+    notify(recipient, kinds.GENERIC, message, link, actor=actor, mail=False)
+
+
 def _can_email(user: User) -> bool:
     return bool(user.email) and not user.is_deleted and not user.is_suspended
 
 
 def absolute_link(link: str) -> str:
-    if link.startswith(("http://", "https://")) or not link:
-        return link
-    if has_request_context():
-        return request.host_url.rstrip("/") + link
-    server = current_app.config.get("SERVER_NAME")
-    scheme = current_app.config.get("PREFERRED_URL_SCHEME", "http")
-    return f"{scheme}://{server}{link}" if server else link
+    """The stored link for a mail: from the configuration, never the request's (forgeable) Host."""
+    return links.absolute_path(link)
 
 
 def _queue_immediate(recipient: User, kind: str, message: str, link: str) -> None:
@@ -71,7 +74,7 @@ def _queue_immediate(recipient: User, kind: str, message: str, link: str) -> Non
 
 
 def _footer() -> str:
-    prefs = absolute_link("/notifications/preferences")
+    prefs = links.absolute("notifications.preferences")
     return _("You receive this email because of your notification settings: %(link)s", link=prefs)
 
 

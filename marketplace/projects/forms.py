@@ -5,6 +5,7 @@ from datetime import UTC, datetime, time
 import pycountry
 from babel.numbers import get_currency_name
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -134,16 +135,18 @@ class ProgressReportBase(FlaskForm):
 
 
 def progress_report_form(objectives, **kwargs) -> FlaskForm:
-    """A report form with an actual value and an evidence link for each objective."""
+    """A report form with an actual value and an evidence link for each objective. Built per
+    request, so the labels are plain text (gettext, not a LazyString, which Jinja would take for
+    markup with the user's indicator name in it)."""
 
     class ProgressReportForm(ProgressReportBase):
         pass
 
     for o in objectives:
         setattr(ProgressReportForm, f"actual_{o.id}", FloatField(
-            _l("%(indicator)s: actual value", indicator=o.indicator), validators=[Optional()],
+            _("%(indicator)s: actual value", indicator=o.indicator), validators=[Optional()],
             description=o.unit))
         setattr(ProgressReportForm, f"evidence_{o.id}", URLField(
-            _l("Evidence link for %(indicator)s", indicator=o.indicator),
+            _("Evidence link for %(indicator)s", indicator=o.indicator),
             validators=[Optional(), URL(require_tld=False), Length(max=500)]))
     return ProgressReportForm(**kwargs)

@@ -251,14 +251,29 @@ def test_email_change_with_a_wrong_password_is_refused(client, auth, make_user, 
     assert outbox == []
 
 
-def test_email_change_to_an_address_in_use_is_refused(client, auth, make_user, outbox):
+def test_email_change_to_an_address_in_use_reveals_nothing(client, auth, make_user, outbox):
+    """Issue 11: the answer for an address in use is the answer for a free one (it was a 409
+    "An account with this email already exists."); the owner of that address is told by mail."""
     make_user(email="ana@example.org")
-    make_user(email="bob@example.org")
+    make_user(email="bob@example.org", name="Bob")
     auth.login("ana@example.org")
-    response = client.post("/settings/email", data={"email": "BOB@example.org", "password": PASSWORD})
-    assert response.status_code == 409
-    assert "An account with this email already exists." in response.get_data(as_text=True)
-    assert outbox == []
+    taken = client.post("/settings/email", data={"email": "BOB@example.org", "password": PASSWORD},
+                        follow_redirects=True)
+    free = client.post("/settings/email", data={"email": "ana@new.example", "password": PASSWORD},
+                       follow_redirects=True)
+    assert taken.status_code == free.status_code == 200
+    assert "already exists" not in taken.get_data(as_text=True)
+    assert taken.history[0].status_code == free.history[0].status_code == 302
+    assert taken.history[0].location == free.history[0].location
+    for response, email in ((taken, "BOB@example.org"), (free, "ana@new.example")):
+        assert f"We have sent a confirmation link to {email}." in response.get_data(as_text=True)
+    to_bob, to_new = outbox
+    assert to_bob["To"] == "bob@example.org" and to_bob["Subject"] == "Someone tried to use your email address"
+    assert "/settings/email/confirm/" not in to_bob.get_content()
+    assert "/forgot-password" in to_bob.get_content()
+    assert to_new["To"] == "ana@new.example" and "/settings/email/confirm/" in to_new.get_content()
+    db.session.expire_all()
+    assert {u.email for u in db.session.scalars(select(User))} == {"ana@example.org", "bob@example.org"}
 
 
 def test_forged_email_confirmation_is_refused(client, make_user):

@@ -29,6 +29,7 @@ NO_LINK_BY_DESIGN = {
     "accounts.reset_password": "reached from the link in the password-reset email",
     "accounts.confirm_email": "reached from the link in the email-change email",
     "communities.invitation": "reached from the link in an invitation email",
+    "organizations.invitation": "reached from the organization invitation's email and in-app notice",
     "sponsorship.pledge": "the pledge form is on the project page and posts here; this GET page "
                           "shows it again after an error or after becoming a donor (?next=)",
 }
