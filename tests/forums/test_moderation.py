@@ -166,7 +166,7 @@ def test_posting_is_rate_limited_per_user(make_thread, aged,
                                  RATELIMIT_ENABLED=True, FORUMS_POST_RATELIMIT="2 per minute"))
     with app.app_context():
         from marketplace.accounts.services import register_user
-        user = aged(register_user("rl@example.org", "Rate Limited", PASSWORD))
+        user = aged(register_user("rl@example.org", "Rate Limited", PASSWORD, confirmed=True))
         from marketplace.communities.services import create_community
         community = create_community(user, name="RL", description="", themes="", countries=[],
                                      is_private=False)

@@ -1,0 +1,34 @@
+"""email confirmation: user.email_confirmed_at; every account created before counts as confirmed
+
+Revision ID: e4c7a1d09b3f
+Revises: 5c1e0a7f2b94
+Create Date: 2026-12-05 15:10:00
+
+New accounts confirm their address by a mailed link before they take part. Accounts that existed
+before this migration (seeded demo users included) are treated as confirmed: the column is
+filled with their creation time.
+"""
+from alembic import op
+import sqlalchemy as sa
+
+import marketplace.database
+
+
+# revision identifiers, used by Alembic.
+revision = 'e4c7a1d09b3f'
+down_revision = '5c1e0a7f2b94'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('user', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('email_confirmed_at', marketplace.database.UTCDateTime(timezone=True), nullable=True))
+    user = sa.table('user', sa.column('email_confirmed_at', sa.DateTime(timezone=True)),
+                    sa.column('created_at', sa.DateTime(timezone=True)))
+    op.execute(user.update().values(email_confirmed_at=user.c.created_at))
+
+
+def downgrade():
+    with op.batch_alter_table('user', schema=None) as batch_op:
+        batch_op.drop_column('email_confirmed_at')
