@@ -208,3 +208,15 @@ def test_api_refuses_an_unconfirmed_account_with_a_reason(client, make_user):
 @pytest.mark.parametrize("confirmed", [True, False])
 def test_factory_users_are_confirmed_unless_asked(make_user, confirmed):
     assert make_user(confirmed=confirmed).is_email_confirmed is confirmed
+
+
+def test_thread_page_tells_an_unconfirmed_member_why_there_is_no_reply_box(
+        client, auth, make_user, make_community, make_thread, aged):
+    other = aged(make_user())
+    user = make_user(email="new@example.org", confirmed=False)
+    community = make_community(members=[user, other])
+    thread = make_thread(community, other)
+    auth.login(user.email)
+    html = client.get(f"/threads/{thread.id}").get_data(as_text=True)
+    assert NOTICE in html and "Post reply" not in html
+    assert client.post(f"/threads/{thread.id}/reply", data={"body": "Hello"}).status_code == 403
