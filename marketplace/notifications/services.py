@@ -6,12 +6,15 @@ EmailOutbox row; delivery.py sends queued rows once the transaction commits (or 
 Users are not notified of their own actions.
 """
 
-from flask import current_app, has_request_context, render_template, request
+from urllib.parse import urlsplit
+
+from flask import current_app, render_template
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_babel.speaklater import LazyString
 from sqlalchemy import func, select, update
 
+from marketplace import links
 from marketplace.accounts.models import User
 from marketplace.database import utcnow
 from marketplace.errors import InvalidInput
@@ -20,6 +23,7 @@ from marketplace.i18n import force_locale, user_locale
 from marketplace.notifications import (
     delivery,  # noqa: F401  (registers the after-commit hook)
     kinds,
+    messages,
 )
 from marketplace.notifications.models import EmailOutbox, Notification, NotificationPreference
 
@@ -30,12 +34,14 @@ def notify(recipient: User, kind: str, message: str | LazyString, link: str,
     Pass `message` as a lazy_gettext string: it is rendered in the recipient's language."""
     if actor is not None and actor.id == recipient.id:
         return
+    source = messages.source_of(message)
     with force_locale(user_locale(recipient)):
         message = str(message)
     kind = kind if kind in kinds.LABELS else kinds.GENERIC
     mode = preference_for(recipient, kind) if _can_email(recipient) else kinds.OFF
     db.session.add(Notification(
-        recipient_id=recipient.id, kind=kind, message=message[:500], link=link[:500],
+        recipient_id=recipient.id, kind=kind, message=message[:500], message_source=source,
+        link=link[:500],
         actor_id=actor.id if actor is not None else None,
         is_digest_pending=mode == kinds.DIGEST,
     ))
@@ -49,13 +55,11 @@ def _can_email(user: User) -> bool:
 
 
 def absolute_link(link: str) -> str:
+    """A stored in-app path (links.path) as a full link from the link builder, never the Host."""
     if link.startswith(("http://", "https://")) or not link:
         return link
-    if has_request_context():
-        return request.host_url.rstrip("/") + link
-    server = current_app.config.get("SERVER_NAME")
-    scheme = current_app.config.get("PREFERRED_URL_SCHEME", "http")
-    return f"{scheme}://{server}{link}" if server else link
+    base = urlsplit(links.absolute("main.home"))
+    return f"{base.scheme}://{base.netloc}{link}"
 
 
 def _queue_immediate(recipient: User, kind: str, message: str, link: str) -> None:
@@ -71,7 +75,7 @@ def _queue_immediate(recipient: User, kind: str, message: str, link: str) -> Non
 
 
 def _footer() -> str:
-    prefs = absolute_link("/notifications/preferences")
+    prefs = links.absolute("notifications.preferences")
     return _("You receive this email because of your notification settings: %(link)s", link=prefs)
 
 
@@ -175,7 +179,7 @@ def _queue_digest(user: User, items: list[Notification]) -> None:
     with force_locale(user_locale(user)):
         subject = ngettext("[%(site)s] Your daily digest: %(num)d notification",
                            "[%(site)s] Your daily digest: %(num)d notifications", len(items), site=site)
-        lines = [f"- {n.message}\n  {absolute_link(n.link)}" for n in items]
+        lines = [f"- {n.text}\n  {absolute_link(n.link)}" for n in items]
         body = "\n\n".join([_("Hello %(name)s,", name=user.display_name),
                             _("Here is what happened since your last digest:"),
                             "\n".join(lines), _footer()])

@@ -1,4 +1,5 @@
-"""email confirmation: user.email_confirmed_at; every account created before counts as confirmed
+"""email confirmation: user.email_confirmed_at (every account created before counts as
+confirmed); notification.message_source (msgid and parameters, rendered when read)
 
 Revision ID: e4c7a1d09b3f
 Revises: 5c1e0a7f2b94
@@ -6,7 +7,7 @@ Create Date: 2026-12-05 15:10:00
 
 New accounts confirm their address by a mailed link before they take part. Accounts that existed
 before this migration (seeded demo users included) are treated as confirmed: the column is
-filled with their creation time.
+filled with their creation time. Older notifications keep no source: they show their stored text.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -27,8 +28,12 @@ def upgrade():
     user = sa.table('user', sa.column('email_confirmed_at', sa.DateTime(timezone=True)),
                     sa.column('created_at', sa.DateTime(timezone=True)))
     op.execute(user.update().values(email_confirmed_at=user.c.created_at))
+    with op.batch_alter_table('notification', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('message_source', sa.JSON(), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('notification', schema=None) as batch_op:
+        batch_op.drop_column('message_source')
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.drop_column('email_confirmed_at')
