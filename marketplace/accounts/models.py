@@ -61,6 +61,7 @@ class User(TimestampMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(String(10))
     is_deleted: Mapped[bool] = mapped_column(default=False)
     is_suspended: Mapped[bool] = mapped_column(default=False)
+    suspension_reason: Mapped[str] = mapped_column(String(500), default="")
     last_login_at: Mapped[datetime | None]
     # When the owner proved the address by the mailed link; None: may read, not yet take part.
     email_confirmed_at: Mapped[datetime | None]
