@@ -68,7 +68,8 @@ def create_user(email: str, display_name: str | None, roles: tuple[str, ...]) ->
     password = os.environ.get("MARKETPLACE_NEW_USER_PASSWORD") or click.prompt(
         "Password", hide_input=True, confirmation_prompt=True
     )
-    user, err = attempt(register_user, email, display_name or email.split("@")[0], password)
+    user, err = attempt(register_user, email, display_name or email.split("@")[0], password,
+                        confirmed=True)
     if err:
         raise click.ClickException(err.message)
     for role in roles:

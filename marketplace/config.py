@@ -40,6 +40,7 @@ DEFAULTS = {
     "RATELIMIT_REGISTER": "5 per hour",
     "RATELIMIT_FORGOT_PASSWORD": "5 per hour",
     "RATELIMIT_EMAIL_CHANGE": "5 per hour",
+    "RATELIMIT_CONFIRMATION_EMAIL": "5 per hour",
     "RATELIMIT_MENTORING": "20 per hour",
     "RATELIMIT_PLEDGE": "30 per hour",
     "RATELIMIT_FLAG": "20 per hour",

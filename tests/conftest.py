@@ -144,15 +144,17 @@ def outbox(app):
 
 @pytest.fixture
 def make_user(app):
-    """make_user(email=..., name=..., roles=[...], password=PASSWORD, **profile) -> User"""
+    """make_user(email=..., name=..., roles=[...], password=PASSWORD, confirmed=True, **profile) -> User"""
     from marketplace.accounts.models import UserRole
     from marketplace.accounts.services import register_user
 
     counter = iter(range(1, 10_000))
 
-    def factory(email=None, name=None, roles=(), password=PASSWORD, **fields):
+    def factory(email=None, name=None, roles=(), password=PASSWORD, confirmed=True, **fields):
+        """confirmed=False: an account whose owner has not yet followed the mailed link."""
         n = next(counter)
-        user = register_user(email or f"user{n}@example.org", name or f"User {n}", password)
+        user = register_user(email or f"user{n}@example.org", name or f"User {n}", password,
+                             confirmed=confirmed)
         for role in roles:
             user.roles.append(UserRole(role=role))
         for key, value in fields.items():

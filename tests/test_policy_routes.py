@@ -39,6 +39,7 @@ EXEMPT = {
     "accounts.profile": "a person's profile (tests/accounts)",
     "accounts.reset_password": "a token, no content",
     "accounts.confirm_email": "a token, no content",
+    "accounts.confirm_account": "a token, no content",
     "admin.change_role": "admin action on a user",
     "api.profile": "a person's profile (tests/api)",
     "api.get_pledge": "a pledge, its donor's alone (tests/sponsorship, tests/api leak walk)",

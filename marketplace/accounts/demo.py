@@ -15,6 +15,7 @@ from marketplace.accounts.models import (
     UserExpertise,
     UserRole,
 )
+from marketplace.database import utcnow
 from marketplace.extensions import db
 from marketplace.slugs import unique_slug
 from marketplace.text import render_markdown
@@ -114,7 +115,8 @@ def seed() -> None:
         if email in users:
             continue
         user = User(email=email, display_name=name, password_hash=password_hash, country=country,
-                    languages=langs, bio_source=bio, bio_html=render_markdown(bio))
+                    languages=langs, bio_source=bio, bio_html=render_markdown(bio),
+                    email_confirmed_at=utcnow())
         user.roles = [UserRole(role=r) for r in roles]
         user.expertise = [UserExpertise(tag=t) for t in tags]
         db.session.add(user)

@@ -63,6 +63,10 @@ class EmailChangeForm(FlaskForm):
     password = PasswordField(_l("Current password"), validators=[DataRequired()])
 
 
+class ResendConfirmationForm(FlaskForm):
+    """A button: mail the confirmation link again."""
+
+
 class DeleteAccountForm(FlaskForm):
     password = PasswordField(_l("Current password"), validators=[DataRequired()])
     confirm = BooleanField(

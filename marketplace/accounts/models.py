@@ -61,7 +61,10 @@ class User(TimestampMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(String(10))
     is_deleted: Mapped[bool] = mapped_column(default=False)
     is_suspended: Mapped[bool] = mapped_column(default=False)
+    suspension_reason: Mapped[str] = mapped_column(String(500), default="")
     last_login_at: Mapped[datetime | None]
+    # When the owner proved the address by the mailed link; None: may read, not yet take part.
+    email_confirmed_at: Mapped[datetime | None]
 
     roles: Mapped[list["UserRole"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -124,6 +127,10 @@ class User(TimestampMixin, db.Model):
     @property
     def is_donor(self) -> bool:
         return self.has_role(Role.DONOR)
+
+    @property
+    def is_email_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
 
     @property
     def public_name(self) -> str:

@@ -20,6 +20,17 @@ def is_admin(user) -> bool:
     return is_signed_in(user) and user.is_admin
 
 
+def is_confirmed(user) -> bool:
+    """Signed in with a confirmed email address: the condition of taking part (posting, pledging,
+    messaging, endorsing, creating). An unconfirmed account may still read and edit its profile."""
+    return is_signed_in(user) and user.is_email_confirmed
+
+
+def needs_email_confirmation(user) -> bool:
+    """Why a rule said no: the account is fine but its address is not confirmed yet."""
+    return is_signed_in(user) and not user.is_email_confirmed
+
+
 # --- accounts and organizations -------------------------------------------------------------
 
 
@@ -72,7 +83,7 @@ def can_view_project(user, project) -> bool:
 
 
 def can_propose_project(user) -> bool:
-    return is_signed_in(user)
+    return is_confirmed(user)
 
 
 def can_edit_project(user, project) -> bool:
@@ -131,7 +142,7 @@ def can_view_case_study(user, case) -> bool:
 
 
 def can_create_case_study(user) -> bool:
-    return is_signed_in(user)
+    return is_confirmed(user)
 
 
 def can_edit_case_study(user, case) -> bool:
@@ -155,7 +166,7 @@ def can_view_practice(user, practice) -> bool:
 
 
 def can_create_practice(user) -> bool:
-    return is_signed_in(user)
+    return is_confirmed(user)
 
 
 def can_edit_practice(user, practice) -> bool:
@@ -164,16 +175,16 @@ def can_edit_practice(user, practice) -> bool:
 
 
 def can_suggest_edit(user, practice) -> bool:
-    return (is_signed_in(user) and practice.is_published
+    return (is_confirmed(user) and practice.is_published
             and not can_edit_practice(user, practice))
 
 
 def can_adapt_practice(user, practice) -> bool:
-    return is_signed_in(user) and practice.is_published
+    return is_confirmed(user) and practice.is_published
 
 
 def can_endorse_practice(user, practice) -> bool:
-    return (is_signed_in(user) and practice.is_published
+    return (is_confirmed(user) and practice.is_published
             and not is_practice_author(user, practice))
 
 
@@ -186,7 +197,7 @@ def _community_role(user, community) -> str | None:
 
 
 def can_create_community(user) -> bool:
-    return is_signed_in(user)
+    return is_confirmed(user)
 
 
 def is_community_member(user, community) -> bool:
@@ -212,6 +223,8 @@ def can_join_community(user, community) -> bool:
 
 
 def can_post_in_community(user, community) -> bool:
+    if not is_confirmed(user):
+        return False
     return is_community_member(user, community) or (is_moderator(user)
                                                     and can_read_community(user, community))
 
@@ -236,13 +249,13 @@ def can_delete_post(user, post) -> bool:
 
 def can_react_to_post(user, post) -> bool:
     """Only posts every reader of the thread sees (not pending, hidden or deleted ones)."""
-    return (is_signed_in(user) and post.author_id != user.id and policy.is_public("post", post)
+    return (is_confirmed(user) and post.author_id != user.id and policy.is_public("post", post)
             and can_post_in_community(user, post.thread.community))
 
 
 def can_flag_post(user, post) -> bool:
     """Posts every reader of the thread sees, in a thread this user may read."""
-    return (is_signed_in(user) and post.author_id != user.id and policy.is_public("post", post)
+    return (is_confirmed(user) and post.author_id != user.id and policy.is_public("post", post)
             and policy.visible(user, "post", post))
 
 
@@ -260,7 +273,7 @@ def can_suspend_user(user, target) -> bool:
 def can_pledge(user, project, idempotency_key: str | None = None) -> bool:
     """Signed-in donors pledge to open projects, but not to their own. A replay (a key this donor
     already pledged with) is always let through: it gets its first answer, whatever the state now."""
-    if not is_signed_in(user):
+    if not is_confirmed(user):
         return False
     if idempotency_key:
         Pledge = policy.mapped("Pledge")
@@ -312,11 +325,11 @@ def can_cancel_pledge(user, pledge) -> bool:
 
 
 def can_offer_mentoring(user) -> bool:
-    return is_signed_in(user)
+    return is_confirmed(user)
 
 
 def can_request_mentor(user) -> bool:
-    return is_signed_in(user)
+    return is_confirmed(user)
 
 
 def can_answer_mentorship_request(user, mentorship) -> bool:
@@ -335,6 +348,11 @@ def can_view_mentorship(user, mentorship) -> bool:
     return policy.visible(user, "mentorship", mentorship)
 
 
+def can_message_mentorship(user, mentorship) -> bool:
+    """Write in the conversation: one of its two people, with a confirmed address."""
+    return is_confirmed(user) and can_view_mentorship(user, mentorship)
+
+
 # --- templates ------------------------------------------------------------------------------
 
 
@@ -347,4 +365,5 @@ def init_app(app) -> None:
         return globals()[f"can_{action}"](current_user, *objects)  # KeyError: no such rule
 
     app.jinja_env.globals.update(can=can, can_see=lambda kind, obj: policy.visible(
-        current_user, kind, obj))
+        current_user, kind, obj), needs_email_confirmation=lambda: needs_email_confirmation(
+        current_user))

@@ -79,7 +79,10 @@ def get_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalize_email(email)))
 
 
-def register_user(email: str, display_name: str, password: str, locale: str | None = None) -> User:
+def register_user(email: str, display_name: str, password: str, locale: str | None = None,
+                  confirmed: bool = False) -> User:
+    """A new account; unless `confirmed` (an operator or the seeder vouches for the address), it
+    takes part only after its owner follows the link of make_email_confirmation_token."""
     email = normalize_email(email)
     if get_user_by_email(email):
         raise Conflict(_("An account with this email already exists."), field="email")
@@ -90,6 +93,7 @@ def register_user(email: str, display_name: str, password: str, locale: str | No
         password_hash=hash_password(password),
         locale=locale,
         languages=[locale] if locale else [],
+        email_confirmed_at=utcnow() if confirmed else None,
     )
     db.session.add(user)
     db.session.flush()
@@ -187,6 +191,8 @@ def reset_password(token: str, new_password: str) -> User:
     if user is None or not user.is_active or fingerprint != _password_fingerprint(user):
         raise invalid
     _set_password(user, new_password)
+    if not user.is_email_confirmed:  # the link reached the address: it is proven
+        user.email_confirmed_at = utcnow()
     return user
 
 
@@ -227,6 +233,32 @@ def confirm_email_change(token: str) -> User:
     if get_user_by_email(new_email):
         raise Conflict(_("An account with this email already exists."), field="email")
     user.email = new_email
+    user.email_confirmed_at = utcnow()  # the link reached the new address: it is proven
+    db.session.flush()
+    return user
+
+
+EMAIL_CONFIRMATION_SALT = "email-confirmation"
+
+
+def make_email_confirmation_token(user: User) -> str:
+    """A link token that expires, and works once: it dies when the address is confirmed or changed."""
+    return _serializer(EMAIL_CONFIRMATION_SALT).dumps([user.id, user.email])
+
+
+def confirm_email_address(token: str) -> User:
+    """Mark the address confirmed (InvalidInput for a bad, expired or already used link)."""
+    invalid = InvalidInput("token", _("This confirmation link is invalid, expired or already used."))
+    try:
+        user_id, email = _serializer(EMAIL_CONFIRMATION_SALT).loads(
+            token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"] * 24
+        )
+    except (BadSignature, SignatureExpired, ValueError, TypeError):
+        raise invalid from None
+    user = db.session.get(User, user_id)
+    if user is None or user.email != email or not user.is_active or user.is_email_confirmed:
+        raise invalid
+    user.email_confirmed_at = utcnow()
     db.session.flush()
     return user
 

@@ -4,6 +4,7 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    flash,
     make_response,
     redirect,
     render_template,
@@ -28,6 +29,7 @@ from marketplace.accounts.forms import (
     PasswordChangeForm,
     ProfileForm,
     RegisterForm,
+    ResendConfirmationForm,
     ResetPasswordForm,
 )
 from marketplace.accounts.models import ROLE_LABELS, OrganizationMember, User
@@ -64,16 +66,56 @@ def register():
     def register():
         services.check_password_strength(form.password.data, [form.email.data, form.display_name.data])
         if existing is not None:  # no oracle: the owner is told by mail, the visitor sees the usual answer
+            services.hash_password(form.password.data)  # as long as creating an account takes
             queue_templated_email(existing, _l("You already have an account"), "email/account_exists.txt",
                                   link=links.absolute("accounts.forgot_password"))
-            return None
-        return services.register_user(
+            return
+        user = services.register_user(
             form.email.data, form.display_name.data, form.password.data, _current_locale())
+        _send_confirmation(user)
 
-    return act(register, then=lambda user: user is not None and _sign_in(user, remember=False),
-               success=_("Welcome, %(name)s! Tell others about your work on your profile.",
-                         name=form.display_name.data.strip()),
-               to=url_for("accounts.edit_profile"), form=form, template="accounts/register.html")
+    # Neither answer signs anyone in: the account is usable once the mailed link is followed.
+    return act(register, category="info", to=url_for("accounts.login"),
+               success=_("We have sent a message to %(email)s. Follow its link to confirm your "
+                         "address, then sign in.", email=services.normalize_email(form.email.data)),
+               form=form, template="accounts/register.html")
+
+
+def _send_confirmation(user: User) -> None:
+    link = links.absolute("accounts.confirm_account",
+                          token=services.make_email_confirmation_token(user))
+    queue_templated_email(user, _l("Confirm your email address"), "email/confirm_account.txt",
+                          link=link)
+
+
+@bp.route("/confirm/<token>", methods=["GET", "POST"])
+def confirm_account(token):
+    if request.method == "GET":  # a mail scanner's GET changes nothing
+        return render_template("accounts/confirm_account.html")
+
+    def confirm():
+        user = services.confirm_email_address(token)
+        services.record_audit("auth.email_confirm", user, user, client_ip())
+
+    return act(confirm, success=_("Your email address is confirmed. Welcome!"),
+               to=url_for("main.home") if current_user.is_authenticated else url_for("accounts.login"))
+
+
+@bp.route("/settings/email/confirmation", methods=["GET", "POST"])
+@action_limit("confirmation_email")
+@login_required
+def email_confirmation():
+    """Why an unconfirmed account may not take part yet, and a button to mail the link again."""
+    form = ResendConfirmationForm()
+    if not form.validate_on_submit():
+        return render_template("accounts/email_confirmation.html", form=form)
+    user = current_user._get_current_object()
+    if user.is_email_confirmed:
+        flash(_("Your email address is already confirmed."), "info")
+        return redirect(url_for("main.home"))
+    return act(lambda: _send_confirmation(user), category="info",
+               success=_("We have sent a new link to %(email)s.", email=user.email),
+               to=url_for("accounts.email_confirmation"))
 
 
 def _current_locale() -> str | None:
@@ -100,6 +142,8 @@ def login():
         form.form_errors.append(_("The email or password is not correct."))
         return render_template("accounts/login.html", form=form), 401
     _sign_in(user, remember=form.remember.data)
+    if not user.is_email_confirmed:
+        flash(_("Confirm your email address to post, pledge, message and endorse."), "info")
     return redirect(safe_next(form.next.data, url_for("main.home")))
 
 

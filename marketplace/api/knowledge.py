@@ -9,7 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from marketplace import links, policy
-from marketplace.accounts.permissions import can_adapt_practice, can_edit_practice, can_view_practice
+from marketplace.accounts.permissions import (
+    can_adapt_practice,
+    can_create_practice,
+    can_edit_practice,
+    can_view_practice,
+)
 from marketplace.api.auth import require_scope, viewer
 from marketplace.api.problems import ApiProblem, Problem
 from marketplace.api.spec import Page, spec
@@ -184,6 +189,8 @@ def _data(body: BaseModel) -> dict:
 def create_practice(json: PracticeIn):
     """Create a practice (a draft unless `publish` is true). Scope: write."""
     user = require_scope("write")
+    if not can_create_practice(user):
+        raise ApiProblem(403, "Forbidden", _("You cannot create practices."))
     practice = services.create_practice(user, _data(json), json.message,
                                         status=Status.PUBLISHED if json.publish else Status.DRAFT)
     db.session.commit()

@@ -12,6 +12,7 @@ from spectree import Response
 
 from marketplace import links, policy
 from marketplace.accounts.models import User
+from marketplace.accounts.permissions import needs_email_confirmation
 from marketplace.api.auth import require_scope, viewer
 from marketplace.api.problems import ApiProblem, Problem, problem_response
 from marketplace.api.spec import openapi_document, spec
@@ -33,6 +34,10 @@ def _problem(err: ApiProblem):
     if err.status in (401, 403):
         db.session.rollback()
         _audit_refusal(err.status)
+    token = g.get("api_token")
+    if err.status == 403 and token is not None and needs_email_confirmation(token.user):
+        err.code = "email_unconfirmed"  # the reason, whichever rule said no
+        err.detail = _("Confirm your account's email address (follow the link we mailed) first.")
     return problem_response(err.status, err.title, err.detail, err.errors, err.headers, err.code)
 
 

@@ -5,7 +5,7 @@ from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaF
 from wtforms.validators import DataRequired, Length
 
 from marketplace.communities.forms import choices
-from marketplace.forums.models import THREAD_KINDS
+from marketplace.forums.models import FLAG_CATEGORIES, FLAG_OTHER, THREAD_KINDS
 from marketplace.gate import FlaskForm
 
 BODY_HINT = _l("Markdown. Mention someone with @ and their name without spaces, e.g. "
@@ -45,8 +45,15 @@ class CategoryForm(FlaskForm):
 
 
 class FlagForm(FlaskForm):
-    reason = TextAreaField(_l("What is wrong with this post?"),
-                           validators=[DataRequired(), Length(max=1000)])
+    category = RadioField(_l("What is wrong with this post?"),
+                          choices=choices(FLAG_CATEGORIES.items()), default=FLAG_OTHER)
+    reason = TextAreaField(_l("Tell the moderators more"), validators=[Length(max=1000)],
+                           description=_l("Needed for “Something else”."))
+
+
+class SuspendForm(FlaskForm):
+    reason = TextAreaField(_l("Reason (sent to the person)"), validators=[Length(max=500)])
+    next = HiddenField()
 
 
 class HideForm(FlaskForm):

@@ -22,6 +22,9 @@ VISIBLE, PENDING, HIDDEN = "visible", "pending", "hidden"
 HELPFUL, THANKS = "helpful", "thanks"
 REACTIONS = {HELPFUL: _l("Helpful"), THANKS: _l("Thanks")}
 SUBJECT_TYPES = ("practice", "case", "project")
+FLAG_OTHER = "other"
+FLAG_CATEGORIES = {"spam": _l("Spam or advertising"), "abusive": _l("Abusive or harassing"),
+                   "off_topic": _l("Off-topic"), FLAG_OTHER: _l("Something else")}
 
 
 class Category(db.Model):
@@ -183,7 +186,8 @@ class Flag(db.Model):
     community_id: Mapped[int] = mapped_column(
         ForeignKey("community.id", ondelete="CASCADE"), index=True)
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
-    reason: Mapped[str] = mapped_column(String(1000))
+    category: Mapped[str] = mapped_column(String(20), default=FLAG_OTHER)  # a FLAG_CATEGORIES key
+    reason: Mapped[str] = mapped_column(String(1000))  # the reporter's words (may be empty)
     status: Mapped[str] = mapped_column(String(10), default="open", index=True)  # open|resolved
     resolution: Mapped[str] = mapped_column(String(20), default="")  # hidden|dismissed
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -195,3 +199,7 @@ class Flag(db.Model):
 
     def __repr__(self) -> str:
         return f"<Flag {self.id} post={self.post_id} {self.status}>"
+
+    @property
+    def category_label(self) -> str:
+        return str(FLAG_CATEGORIES.get(self.category, FLAG_CATEGORIES[FLAG_OTHER]))

@@ -12,23 +12,36 @@ from sqlalchemy import select, update
 from marketplace import links
 from marketplace.accounts.models import AuditEvent, User
 from marketplace.accounts.services import end_all_login_sessions, record_audit
-from marketplace.communities.services import moderators_of
 from marketplace.database import utcnow
 from marketplace.errors import Conflict, InvalidInput
 from marketplace.extensions import db
-from marketplace.forums.models import HIDDEN, PENDING, VISIBLE, Category, Flag, Post, Thread
-from marketplace.forums.services import announce_post, count_thread, post_url
+from marketplace.forums.models import (
+    FLAG_CATEGORIES,
+    FLAG_OTHER,
+    HIDDEN,
+    PENDING,
+    VISIBLE,
+    Category,
+    Flag,
+    Post,
+    Thread,
+)
+from marketplace.forums.services import announce_post, count_thread, moderators_to_tell, post_url
 from marketplace.notifications import kinds
-from marketplace.notifications.services import notify
+from marketplace.notifications.services import notify, queue_templated_email
 
 
 def _audit(action: str, moderator: User, target, community_id: int, ip: str | None, **detail):
     record_audit(action, moderator, target, ip, community_id=community_id, **detail)
 
 
-def flag_post(reporter: User, post: Post, reason: str) -> Flag:
+def flag_post(reporter: User, post: Post, reason: str, category: str = FLAG_OTHER,
+              ip: str | None = None) -> Flag:
+    """Flag a post for its moderators (category: a FLAG_CATEGORIES key; words needed for "other")."""
     reason = (reason or "").strip()
-    if not reason:
+    if category not in FLAG_CATEGORIES:
+        raise InvalidInput("category", _("Choose one of the offered options."))
+    if category == FLAG_OTHER and not reason:
         raise InvalidInput("reason", _("Say what is wrong with this post."))
     already = db.session.scalar(select(Flag.id).where(
         Flag.post_id == post.id, Flag.reporter_id == reporter.id, Flag.status == "open"))
@@ -36,13 +49,21 @@ def flag_post(reporter: User, post: Post, reason: str) -> Flag:
         raise Conflict(_("You already flagged this post; moderators will look at it."))
     thread = post.thread
     flag = Flag(post_id=post.id, community_id=thread.community_id, reporter_id=reporter.id,
-                reason=reason[:1000])
+                category=category, reason=reason[:1000])
     db.session.add(flag)
     db.session.flush()
+    _audit("forum.flag", reporter, post, thread.community_id, ip, flag_id=flag.id,
+           category=category, reason=reason[:300], thread_id=thread.id)
     link = links.path("moderation.community_queue", slug=thread.community.slug)
-    for moderator in moderators_of(thread.community):
-        notify(moderator, kinds.MODERATION, _l("A post in “%(title)s” was flagged: %(reason)s",
-               title=thread.title, reason=reason[:120]), link, actor=reporter)
+    label = FLAG_CATEGORIES[category]  # stored lazily: each moderator reads it in their language
+    for moderator in moderators_to_tell(thread.community):
+        if reason:
+            message = _l("A post in “%(title)s” was flagged (%(category)s): %(reason)s",
+                         title=thread.title, category=label, reason=reason[:120])
+        else:
+            message = _l("A post in “%(title)s” was flagged (%(category)s)", title=thread.title,
+                         category=label)
+        notify(moderator, kinds.MODERATION, message, link, actor=reporter)
     return flag
 
 
@@ -158,14 +179,31 @@ def move_thread(moderator: User, thread: Thread, category: Category, ip: str | N
     db.session.flush()
 
 
-def suspend_user(admin: User, user: User, suspended: bool, ip: str | None = None) -> None:
-    """Suspended accounts cannot sign in; their sessions end at once."""
-    if not admin.is_admin:
-        raise InvalidInput(None, _("Only administrators suspend accounts."))
-    user.is_suspended = suspended
+def suspend_user(admin: User, user: User, suspended: bool, ip: str | None = None,
+                 reason: str = "") -> None:
+    """Suspend (a reason is required) or reinstate an account. A suspended account cannot sign in
+    and every one of its sessions ends at once; the person is told by mail and in-app."""
+    if not admin.is_admin or admin.id == user.id:
+        raise InvalidInput(None, _("Only administrators suspend accounts, and not their own."))
+    reason = (reason or "").strip()
+    if suspended and not reason:
+        raise InvalidInput("reason", _("Say why the account is suspended; the person is told."))
+    if user.is_suspended == suspended:
+        raise Conflict(_("This account is already suspended.") if suspended
+                       else _("This account is not suspended."))
+    user.is_suspended, user.suspension_reason = suspended, reason[:500]
     if suspended:
         end_all_login_sessions(user)
-    record_audit("account.suspend" if suspended else "account.unsuspend", admin, user, ip)
+        # Sent whatever the person's notification settings: they can no longer sign in to read it.
+        queue_templated_email(user, _l("Your account is suspended"), "email/account_suspended.txt",
+                              reason=reason)
+        message = _l("Your account was suspended: %(reason)s", reason=reason[:300])
+    else:
+        message = _l("Your account is reinstated. Welcome back.")
+    record_audit("account.suspend" if suspended else "account.unsuspend", admin, user, ip,
+                 reason=reason[:300])
+    notify(user, kinds.MODERATION, message, links.path("accounts.profile", user_id=user.id),
+           actor=admin)
     db.session.flush()
 
 

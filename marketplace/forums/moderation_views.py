@@ -10,7 +10,7 @@ from marketplace.accounts.models import AuditEvent, User
 from marketplace.communities.views import load as load_community
 from marketplace.extensions import db
 from marketplace.forums import moderation, services
-from marketplace.forums.forms import HideForm, MoveForm
+from marketplace.forums.forms import HideForm, MoveForm, SuspendForm
 from marketplace.forums.models import Category, Flag, Post, Thread
 from marketplace.forums.views import load_post, load_thread
 from marketplace.web import act, client_ip, require, safe_next
@@ -120,6 +120,10 @@ def move(thread_id: int):
 def suspend(user_id: int, action: str):
     user = db.get_or_404(User, user_id)
     require(perm.can_suspend_user(current_user, user))
-    return act(lambda: moderation.suspend_user(current_user, user, action == "suspend", client_ip()),
+    form = SuspendForm()
+    if not form.validate_on_submit():
+        abort(400)
+    return act(lambda: moderation.suspend_user(current_user, user, action == "suspend", client_ip(),
+                                               reason=form.reason.data or ""),
                success=_("Account suspended: it can no longer sign in.") if action == "suspend"
                else _("Account reinstated."), to=_back(url_for("accounts.profile", user_id=user.id)))

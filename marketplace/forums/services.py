@@ -18,10 +18,10 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import joinedload
 
 from marketplace import links, policy
-from marketplace.accounts.models import User
+from marketplace.accounts.models import Role, User, UserRole
 from marketplace.accounts.permissions import can_moderate_community
 from marketplace.communities.models import Community, CommunityMember
-from marketplace.communities.services import community_created
+from marketplace.communities.services import community_created, moderators_of
 from marketplace.database import utcnow
 from marketplace.errors import InvalidInput, PermissionDenied
 from marketplace.extensions import db
@@ -170,7 +170,9 @@ def start_thread(author: User, category: Category, *, title: str, body: str, kin
     db.session.flush()
     post = _add_post(thread, author, body, html, PENDING if held else VISIBLE)
     watch_thread(author, thread)
-    if not held:
+    if held:
+        announce_held(post)
+    else:
         count_thread(category, +1)
         announce_post(post)
     return thread
@@ -181,7 +183,9 @@ def reply(author: User, thread: Thread, body: str) -> Post:
     held = _needs_approval(author, thread.community)
     post = _add_post(thread, author, body, html, PENDING if held else VISIBLE)
     watch_thread(author, thread)
-    if not held:
+    if held:
+        announce_held(post)
+    else:
         announce_post(post)
     return post
 
@@ -230,6 +234,26 @@ def announce_post(post: Post) -> None:
             notify(user, kinds.REPLY, _l("%(name)s posted in “%(title)s”",
                    name=author.display_name, title=thread.title), link, actor=author)
     db.session.flush()
+
+
+def moderators_to_tell(community: Community) -> list[User]:
+    """Who hears of flags and held posts: the community's owners and moderators, then the site's
+    moderators and admins (each once; not deleted or suspended accounts)."""
+    site = db.session.scalars(select(User).join(UserRole, UserRole.user_id == User.id).where(
+        UserRole.role.in_((Role.MODERATOR.value, Role.ADMIN.value)),
+        User.is_deleted.is_(False), User.is_suspended.is_(False)).order_by(User.id))
+    people = {u.id: u for u in [*moderators_of(community), *site]}
+    return [u for u in people.values() if not (u.is_deleted or u.is_suspended)]
+
+
+def announce_held(post: Post) -> None:
+    """A new account's post waits for approval: its moderators hear of it (in-app, and by mail
+    or digest as each prefers)."""
+    thread = post.thread
+    link = links.path("moderation.community_queue", slug=thread.community.slug)
+    for moderator in moderators_to_tell(thread.community):
+        notify(moderator, kinds.MODERATION, _l("A post by %(name)s in “%(title)s” waits for approval",
+               name=post.author.display_name, title=thread.title), link, actor=post.author)
 
 
 def members_of(community: Community) -> list[User]:

@@ -345,7 +345,8 @@ def flag(post_id: int):
     ctx = {"post": post, "thread": post.thread, "community": post.thread.community}
     if not form.validate_on_submit():
         return render_template("forums/flag.html", form=form, **ctx), 400 if form.errors else 200
-    return act(lambda: moderation.flag_post(current_user, post, form.reason.data),
+    return act(lambda: moderation.flag_post(current_user, post, form.reason.data,
+                                            form.category.data, client_ip()),
                success=_("Thank you. The moderators will look at this post."),
                to=services.post_url(post), form=form, template="forums/flag.html", context=ctx)
 

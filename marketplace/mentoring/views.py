@@ -5,7 +5,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from marketplace.accounts.models import User
-from marketplace.accounts.permissions import can_view_mentorship
+from marketplace.accounts.permissions import (
+    can_message_mentorship,
+    can_offer_mentoring,
+    can_request_mentor,
+    can_view_mentorship,
+)
 from marketplace.extensions import db
 from marketplace.gate import bounded_int
 from marketplace.mentoring import expertise, matching, services
@@ -22,7 +27,7 @@ from marketplace.mentoring.forms import (
 )
 from marketplace.mentoring.models import Mentorship
 from marketplace.security import action_limit
-from marketplace.web import act, page_arg
+from marketplace.web import act, page_arg, require
 
 bp = Blueprint("mentoring", __name__, url_prefix="/mentoring")
 
@@ -37,6 +42,7 @@ def index():
 @bp.route("/offer", methods=["GET", "POST"])
 @login_required
 def offer():
+    require(can_offer_mentoring(current_user))
     existing = services.get_offer(current_user)
     form = OfferForm(obj=existing)
     if request.method == "GET" and existing:
@@ -68,6 +74,7 @@ def find():
 @action_limit("mentoring")
 @login_required
 def ask():
+    require(can_request_mentor(current_user))
     form = RequestForm()
     mentor_id = bounded_int(form.mentor_id.data)  # '²'.isdigit() is true: never int() a str.isdigit()
     mentor = db.session.get(User, mentor_id) if mentor_id else None
@@ -158,6 +165,7 @@ def feedback(mentorship_id):
 @action_limit("mentoring")
 @login_required
 def message(mentorship_id):
+    require(can_message_mentorship(current_user, _load(mentorship_id)))
     return _act(mentorship_id, lambda m, f: services.post_message(current_user, m, f.body.data),
                 MessageForm(), _("Message sent."))
 

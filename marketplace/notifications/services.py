@@ -21,6 +21,7 @@ from marketplace.i18n import force_locale, user_locale
 from marketplace.notifications import (
     delivery,  # noqa: F401  (registers the after-commit hook)
     kinds,
+    messages,
 )
 from marketplace.notifications.models import EmailOutbox, Notification, NotificationPreference
 
@@ -32,12 +33,14 @@ def notify(recipient: User, kind: str, message: str | LazyString, link: str,
     it is rendered in the recipient's language."""
     if actor is not None and actor.id == recipient.id:
         return
+    source = messages.source_of(message)
     with force_locale(user_locale(recipient)):
         message = str(message)
     kind = kind if kind in kinds.LABELS else kinds.GENERIC
     mode = preference_for(recipient, kind) if mail and _can_email(recipient) else kinds.OFF
     db.session.add(Notification(
-        recipient_id=recipient.id, kind=kind, message=message[:500], link=link[:500],
+        recipient_id=recipient.id, kind=kind, message=message[:500], message_source=source,
+        link=link[:500],
         actor_id=actor.id if actor is not None else None,
         is_digest_pending=mode == kinds.DIGEST,
     ))
@@ -178,7 +181,7 @@ def _queue_digest(user: User, items: list[Notification]) -> None:
     with force_locale(user_locale(user)):
         subject = ngettext("[%(site)s] Your daily digest: %(num)d notification",
                            "[%(site)s] Your daily digest: %(num)d notifications", len(items), site=site)
-        lines = [f"- {n.message}\n  {absolute_link(n.link)}" for n in items]
+        lines = [f"- {n.text}\n  {absolute_link(n.link)}" for n in items]
         body = "\n\n".join([_("Hello %(name)s,", name=user.display_name),
                             _("Here is what happened since your last digest:"),
                             "\n".join(lines), _footer()])

@@ -17,14 +17,15 @@ def signed_in(client) -> bool:
     return client.get("/settings/profile").status_code == 200
 
 
-def test_register_signs_the_new_user_in(client):
+def test_register_creates_an_unconfirmed_account_and_signs_nobody_in(client):
     response = register(client, email="  Nadia@Example.ORG ")
     assert response.status_code == 302
-    assert response.headers["Location"].endswith("/settings/profile")
+    assert response.headers["Location"].endswith("/login")
     user = db.session.scalar(select(User))
     assert (user.email, user.display_name) == ("nadia@example.org", "Nadia Haddad")
     assert STRONG not in user.password_hash
-    assert signed_in(client)
+    assert user.email_confirmed_at is None
+    assert not signed_in(client)
 
 
 @pytest.mark.parametrize("password, message", [

@@ -1,5 +1,6 @@
-"""The newcomer's journey in real Chromium: register, sign out, sign in, switch the interface
-to French with the footer switcher, open the profile page; accessibility audits on the way."""
+"""The newcomer's journey in real Chromium: register, confirm the address by its link, sign out,
+sign in, switch the interface to French with the footer switcher, open the profile page;
+accessibility audits on the way."""
 
 import re
 
@@ -31,7 +32,18 @@ def test_register_sign_out_sign_in_french_profile(live_server, page, axe_audit):
     page.get_by_label("Password").fill(PASSWORD)
     screenshot(page, "en-register")
     page.get_by_role("button", name="Create my account").click()
-    expect(page.get_by_role("status")).to_contain_text(f"Welcome, {NAME}!")
+    expect(page.get_by_role("status")).to_contain_text(f"We have sent a message to {EMAIL}.")
+    expect(page.get_by_role("button", name="Sign out")).to_have_count(0)  # not signed in yet
+
+    # Confirm the address with the mailed link (absolute, from PUBLIC_URL: take its path).
+    mail = live_server.app.extensions["mail_outbox"][-1]
+    link = re.search(r"https?://\S+?(/confirm/\S+)", mail.get_content()).group(1)
+    page.goto(live_server(link))
+    page.get_by_role("button", name="Confirm email address").click()
+    expect(page.get_by_role("status")).to_contain_text("Your email address is confirmed.")
+    page.get_by_label("Email").fill(EMAIL)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
     sign_out = page.get_by_role("button", name="Sign out")
     expect(sign_out).to_be_visible()
 

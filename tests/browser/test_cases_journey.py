@@ -29,7 +29,7 @@ def _seed(app):
     with app.app_context():
         create_metric_definition(slug="response-time-days", name="Response time", unit="days",
                                  direction="lower")
-        owner = register_user("analyst@example.org", "Awa Analyst", PASSWORD)
+        owner = register_user("analyst@example.org", "Awa Analyst", PASSWORD, confirmed=True)
         for title, country, baseline, result in PEERS:
             create_case_study(owner, CaseInput(
                 title=title, country=country, status="published", context=f"About {title}.",

@@ -27,11 +27,11 @@ def _setup(app) -> str:
     from marketplace.sponsorship.services import save_donor_profile
 
     with app.app_context():
-        owner = register_user("owner@example.org", "Amina Owner", PASSWORD)
-        host = register_user("host@example.org", "Hamid Host", PASSWORD)
-        donor = register_user("donor@example.org", "Dana Donor", PASSWORD)
-        reviewer = register_user("reviewer@example.org", "Rita Reviewer", PASSWORD)
-        moderator = register_user("mod@example.org", "Mo Moderator", PASSWORD)
+        owner = register_user("owner@example.org", "Amina Owner", PASSWORD, confirmed=True)
+        host = register_user("host@example.org", "Hamid Host", PASSWORD, confirmed=True)
+        donor = register_user("donor@example.org", "Dana Donor", PASSWORD, confirmed=True)
+        reviewer = register_user("reviewer@example.org", "Rita Reviewer", PASSWORD, confirmed=True)
+        moderator = register_user("mod@example.org", "Mo Moderator", PASSWORD, confirmed=True)
         moderator.roles.append(UserRole(role="moderator"))
         org = Organization(name="Open Budget Kenya", slug="open-budget-kenya", type="ngo")
         org.members = [OrganizationMember(user=host, role="admin"),
@@ -145,8 +145,8 @@ def test_propose_plan_submit_and_approve(live_server, browser, page, axe_audit):
     from marketplace.extensions import db
 
     with live_server.app.app_context():
-        register_user("owner@example.org", "Olu Owner", PASSWORD)
-        moderator = register_user("mod@example.org", "Mo Moderator", PASSWORD)
+        register_user("owner@example.org", "Olu Owner", PASSWORD, confirmed=True)
+        moderator = register_user("mod@example.org", "Mo Moderator", PASSWORD, confirmed=True)
         moderator.roles.append(UserRole(role="moderator"))
         db.session.commit()
 

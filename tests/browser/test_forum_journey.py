@@ -19,7 +19,7 @@ def _make_people(app):
 
     with app.app_context():
         for email, name in (("ana@example.org", "Ana Silva"), ("bo@example.org", "Bo Otieno")):
-            user = register_user(email, name, PASSWORD)
+            user = register_user(email, name, PASSWORD, confirmed=True)
             user.created_at -= timedelta(days=30)  # established accounts: no approval queue
         db.session.commit()
 

@@ -23,7 +23,7 @@ def _users(app):
 
     with app.app_context():
         for email, name in (AUTHOR, SUGGESTER, ADAPTER):
-            register_user(email, name, PASSWORD)
+            register_user(email, name, PASSWORD, confirmed=True)
         db.session.commit()
 
 

@@ -95,7 +95,9 @@ def test_new_account_first_post_waits_for_approval(app, client, auth, make_user,
     assert "Hello from a new account" not in page
     assert "My first thread" not in client.get("/communities/water/c/general/").get_data(True)
     assert client.get(f"/threads/{new_thread.id}").status_code == 404
-    assert _notes(owner) == []  # watchers hear of it only once it is approved
+    # As the community's moderator she hears that they wait; as a watcher only once approved.
+    assert _notes(owner) == ["A post by Newbie in “Welcome” waits for approval",
+                             "A post by Newbie in “My first thread” waits for approval"]
 
     auth.login("mod@example.org")
     assert "Hello from a new account" in client.get("/communities/water/moderation").get_data(True)
@@ -147,7 +149,7 @@ def test_admin_suspends_an_account(app, client, auth, make_user):
     assert client.post(f"/users/{target.id}/suspend").status_code == 403
     auth.logout()
     auth.login("admin@example.org")
-    client.post(f"/users/{target.id}/suspend")
+    client.post(f"/users/{target.id}/suspend", data={"reason": "Spam in every thread"})
     auth.logout()
     db.session.refresh(target)
     assert target.is_suspended
@@ -166,7 +168,7 @@ def test_posting_is_rate_limited_per_user(make_thread, aged,
                                  RATELIMIT_ENABLED=True, FORUMS_POST_RATELIMIT="2 per minute"))
     with app.app_context():
         from marketplace.accounts.services import register_user
-        user = aged(register_user("rl@example.org", "Rate Limited", PASSWORD))
+        user = aged(register_user("rl@example.org", "Rate Limited", PASSWORD, confirmed=True))
         from marketplace.communities.services import create_community
         community = create_community(user, name="RL", description="", themes="", countries=[],
                                      is_private=False)

@@ -32,7 +32,7 @@ def _seed(app):
     from marketplace.knowledge import services
 
     with app.test_request_context():
-        owner = register_user("author@example.org", "Ana Author", "tarnished-Violin-orbit-91")
+        owner = register_user("author@example.org", "Ana Author", "tarnished-Violin-orbit-91", confirmed=True)
         for title, country, theme in PRACTICES:
             services.create_practice(owner, {"title": title, "summary": f"How {title.lower()} works.",
                                              "countries": [country], "themes": [theme]},

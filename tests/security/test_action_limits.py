@@ -9,6 +9,7 @@ ACTIONS = {
     "register": "/register",
     "forgot_password": "/forgot-password",
     "email_change": "/settings/email",
+    "confirmation_email": "/settings/email/confirmation",
     "mentoring": "/mentoring/request",
     "pledge": "/sponsorship/projects/no-such-project/pledge",
     "flag": "/posts/999/flag",
