@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 from flask import Flask
+from sqlalchemy.engine import make_url
 
 from marketplace.config import DEFAULTS, UNSAFE_SECRETS
 
@@ -52,7 +53,11 @@ def postgres_engine_options(cfg) -> dict:
     timeouts = {"statement_timeout": cfg["DB_STATEMENT_TIMEOUT_MS"], "lock_timeout": cfg["DB_LOCK_TIMEOUT_MS"],
                 "idle_in_transaction_session_timeout": cfg["DB_IDLE_IN_TRANSACTION_TIMEOUT_MS"]}
     settings = " ".join(f"-c {name}={int(value)}" for name, value in timeouts.items())
-    connect_args["options"] = f"{connect_args.get('options', '')} {settings}".strip()
+    # libpq takes one `options` string: keep the URL's own (e.g. -csearch_path=...) before ours,
+    # since a connect argument replaces the URL's query parameter of the same name.
+    in_url = make_url(cfg["SQLALCHEMY_DATABASE_URI"]).query.get("options", "")
+    in_url = " ".join(in_url) if isinstance(in_url, tuple) else in_url
+    connect_args["options"] = " ".join(filter(None, [in_url, connect_args.get("options", ""), settings]))
     connect_args.setdefault("connect_timeout", int(cfg["DB_CONNECT_TIMEOUT"]))
     options["connect_args"] = connect_args
     return options
