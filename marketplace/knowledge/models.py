@@ -127,8 +127,19 @@ class Practice(TimestampMixin, db.Model):
         ForeignKey("revision.id", ondelete="SET NULL", use_alter=True)
     )
     published_at: Mapped[datetime | None]
+    # An adaptation: the parent's revision it was made from, and the latest parent revision its
+    # authors have reviewed ("Mark as reviewed"); the parent changed when it moved past the latter.
+    based_on_revision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("revision.id", ondelete="SET NULL", use_alter=True)
+    )
+    reviewed_revision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("revision.id", ondelete="SET NULL", use_alter=True)
+    )
 
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+    reviewed_revision: Mapped["Revision | None"] = relationship(
+        foreign_keys=[reviewed_revision_id], viewonly=True
+    )
     current_revision: Mapped["Revision | None"] = relationship(
         foreign_keys=[current_revision_id], viewonly=True
     )

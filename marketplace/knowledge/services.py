@@ -424,8 +424,46 @@ def adapt_practice(parent: Practice, user: User, country: str, context: str,
             "adaptation_rationale": rationale.strip(),
             "title": _("%(title)s (%(country)s)", title=parent.title,
                        country=country_name(country))}
-    return create_practice(user, data, _("Adapted from %(title)s", title=parent.title),
-                           parent=parent)
+    child = create_practice(user, data, _("Adapted from %(title)s", title=parent.title),
+                            parent=parent)
+    child.based_on_revision_id = child.reviewed_revision_id = parent.current_revision_id
+    db.session.flush()
+    return child
+
+
+def parent_changes(practice: Practice) -> list[revisions.FieldDiff] | None:
+    """What changed in the original since the adaptation's authors last reviewed it: the fields
+    of the diff (reviewed revision → parent's current one) that changed, or None when the parent
+    has no revision past the reviewed one. A revert to the reviewed content is no change."""
+    parent = practice.parent
+    reviewed = practice.reviewed_revision
+    if parent is None or reviewed is None or parent.current_revision_id in (None, reviewed.id):
+        return None
+    current = parent.current_revision
+    if current is None or current.number <= reviewed.number:
+        return None
+    changed = [d for d in diff(reviewed.data, current.data) if d.changed]
+    return changed or None
+
+
+def three_way(practice: Practice, changes: list[revisions.FieldDiff]) -> list[tuple]:
+    """(the original's change, the adaptation's current text) per changed field."""
+    mine = display_data(practice_data(practice))
+    return [(change, revisions.plain_text(mine.get(change.field))) for change in changes]
+
+
+def mark_parent_reviewed(practice: Practice, user: User) -> None:
+    """The adaptation's authors have compared it with the original's current revision."""
+    if user.id not in practice.author_ids:
+        raise PermissionDenied(_("Only the adaptation's authors can mark the original's changes "
+                                 "as reviewed."))
+    parent = practice.parent
+    if parent is None or parent.current_revision_id is None:
+        raise Conflict(_("This practice is not an adaptation of another practice."))
+    if parent.current_revision_id == practice.reviewed_revision_id:
+        raise Conflict(_("You have already reviewed the original's latest revision."))
+    practice.reviewed_revision_id = parent.current_revision_id
+    db.session.flush()
 
 
 # Lineage lists show titles and countries: loading every node's Markdown columns cost more.

@@ -13,6 +13,7 @@ from marketplace.accounts.permissions import (
     can_create_practice,
     can_edit_practice,
     can_endorse_practice,
+    can_review_parent_changes,
     can_suggest_edit,
     can_view_practice,
     is_moderator,
@@ -279,6 +280,30 @@ def adapt(slug):
                                                form.context.data, form.rationale.data),
                success=_("Your adaptation is a draft: edit it for your context, then publish it."),
                to=_url, form=form, template="knowledge/adapt.html", context={"practice": parent})
+
+
+@bp.route("/<slug>/original-changes")
+def original_changes(slug):
+    """The three-way view: the original then → now, beside the adaptation, per changed field."""
+    practice = _get(slug)
+    parent = practice.parent
+    if parent is None or not can_view_practice(current_user, parent):
+        abort(404)
+    changes = services.parent_changes(practice) or []
+    return render_template("knowledge/original_changes.html", practice=practice, parent=parent,
+                           rows=services.three_way(practice, changes),
+                           then=practice.reviewed_revision, now=parent.current_revision,
+                           can_review=can_review_parent_changes(current_user, practice))
+
+
+@bp.route("/<slug>/original-changes/reviewed", methods=["POST"])
+@login_required
+def mark_reviewed(slug):
+    practice = _get(slug)
+    require(can_review_parent_changes(current_user, practice))
+    return act(lambda: services.mark_parent_reviewed(practice, current_user),
+               success=_("The original's changes are marked as reviewed."), to=_url(practice),
+               error_to=url_for(".original_changes", slug=slug))
 
 
 @bp.route("/<slug>/endorse", methods=["POST"])
