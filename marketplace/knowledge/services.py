@@ -21,6 +21,7 @@ from marketplace.knowledge.models import (
     SECTION_LABELS,
     SECTIONS,
     THEMES,
+    AdaptationReview,
     EditSuggestion,
     Endorsement,
     EndorsementKind,
@@ -426,7 +427,8 @@ def adapt_practice(parent: Practice, user: User, country: str, context: str,
                        country=country_name(country))}
     child = create_practice(user, data, _("Adapted from %(title)s", title=parent.title),
                             parent=parent)
-    child.based_on_revision_id = child.reviewed_revision_id = parent.current_revision_id
+    child.review = AdaptationReview(based_on_revision_id=parent.current_revision_id,
+                                    reviewed_revision_id=parent.current_revision_id)
     db.session.flush()
     return child
 
@@ -436,7 +438,7 @@ def parent_changes(practice: Practice) -> list[revisions.FieldDiff] | None:
     of the diff (reviewed revision → parent's current one) that changed, or None when the parent
     has no revision past the reviewed one. A revert to the reviewed content is no change."""
     parent = practice.parent
-    reviewed = practice.reviewed_revision
+    reviewed = practice.review.reviewed_revision if practice.review is not None else None
     if parent is None or reviewed is None or parent.current_revision_id in (None, reviewed.id):
         return None
     current = parent.current_revision
@@ -460,9 +462,11 @@ def mark_parent_reviewed(practice: Practice, user: User) -> None:
     parent = practice.parent
     if parent is None or parent.current_revision_id is None:
         raise Conflict(_("This practice is not an adaptation of another practice."))
-    if parent.current_revision_id == practice.reviewed_revision_id:
+    if practice.review is None:
+        practice.review = AdaptationReview()
+    if parent.current_revision_id == practice.review.reviewed_revision_id:
         raise Conflict(_("You have already reviewed the original's latest revision."))
-    practice.reviewed_revision_id = parent.current_revision_id
+    practice.review.reviewed_revision_id = parent.current_revision_id
     db.session.flush()
 
 

@@ -292,7 +292,8 @@ def original_changes(slug):
     changes = services.parent_changes(practice) or []
     return render_template("knowledge/original_changes.html", practice=practice, parent=parent,
                            rows=services.three_way(practice, changes),
-                           then=practice.reviewed_revision, now=parent.current_revision,
+                           then=practice.review.reviewed_revision if practice.review else None,
+                           now=parent.current_revision,
                            can_review=can_review_parent_changes(current_user, practice))
 
 

@@ -32,8 +32,8 @@ def _banner(html: str):
 def test_an_adaptation_records_the_parent_revision_it_is_based_on(app, make_practice, make_user):
     original = make_practice(title="Open budgets")
     child = _adapt(app, original, make_user())
-    assert child.based_on_revision_id == original.current_revision_id
-    assert child.reviewed_revision_id == original.current_revision_id
+    assert child.review.based_on_revision_id == original.current_revision_id
+    assert child.review.reviewed_revision_id == original.current_revision_id
     assert services.parent_changes(child) is None
 
 
@@ -65,8 +65,8 @@ def test_banner_three_way_view_and_mark_as_reviewed(app, client, auth, make_prac
     assert r.status_code == 302
     db.session.expire_all()
     child = db.session.scalar(select(Practice).where(Practice.slug == child.slug))
-    assert child.reviewed_revision_id == original.current_revision_id
-    assert child.based_on_revision_id != child.reviewed_revision_id  # the origin is kept
+    assert child.review.reviewed_revision_id == original.current_revision_id
+    assert child.review.based_on_revision_id != child.review.reviewed_revision_id  # origin kept
     assert _banner(client.get(f"/practices/{child.slug}").get_data(as_text=True)) is None
     again = client.post(f"/practices/{child.slug}/original-changes/reviewed",
                         follow_redirects=True).get_data(as_text=True)
