@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, func, literal, select, update
 from sqlalchemy.orm import load_only
 
 from marketplace import links, policy
+from marketplace.accounts import mentions as account_mentions
 from marketplace.accounts.models import Organization, User
 from marketplace.database import utcnow
 from marketplace.errors import Conflict, InvalidInput, PermissionDenied
@@ -39,7 +40,7 @@ from marketplace.knowledge.models import (
 from marketplace.notifications import kinds
 from marketplace.notifications.services import notify
 from marketplace.slugs import parse_tags, unique_slug
-from marketplace.text import is_web_url, render_markdown
+from marketplace.text import is_web_url
 
 # Field -> label, in the order the diff shows them. These are what a revision snapshots.
 FIELD_LABELS = {
@@ -167,14 +168,21 @@ def _apply(practice: Practice, data: dict) -> None:
     _check_source_url(practice, data["source_url"])
     for field in SCALAR_FIELDS:
         setattr(practice, field, data[field])
-    for section in SECTIONS:
+    for section, html in render_sections(data).items():
         setattr(practice, f"{section}_source", data[section])
-        setattr(practice, f"{section}_html", render_markdown(data[section]))
+        setattr(practice, f"{section}_html", html)
     _sync(practice.countries, data["countries"], "country", PracticeCountry)
     _sync(practice.themes, data["themes"], "theme", PracticeTheme)
     _sync(practice.tags, data["tags"], "tag", PracticeTag)
     _sync(practice.organization_links, data["organizations"], "organization_id",
           PracticeOrganization)
+
+
+def render_sections(data: dict) -> dict[str, str]:
+    """Section -> safe HTML, with @mentions of people linked to their profiles (the page and
+    the preview render the same way)."""
+    people = account_mentions.everyone("\n".join(data.get(s) or "" for s in SECTIONS))
+    return {s: account_mentions.render(data.get(s) or "", people) for s in SECTIONS}
 
 
 def _sync(rows: list, wanted: list, attr: str, model) -> None:

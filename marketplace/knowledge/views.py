@@ -30,6 +30,8 @@ from marketplace.knowledge.forms import (
     RejectForm,
 )
 from marketplace.knowledge.models import (
+    SECTION_LABELS,
+    SECTIONS,
     THEMES,
     EditSuggestion,
     Practice,
@@ -37,7 +39,7 @@ from marketplace.knowledge.models import (
     PracticeOrganization,
     Revision,
 )
-from marketplace.web import act, page_arg, require
+from marketplace.web import act, is_preview, page_arg, preview_response, require
 
 bp = Blueprint("knowledge", __name__, url_prefix="/practices")
 
@@ -93,6 +95,9 @@ def create():
     require(can_create_practice(current_user))
     form = PracticeForm()
     form.drop_adaptation()  # adaptations start from "Adapt this practice"
+    if is_preview():
+        return preview_response("knowledge/form.html", _preview(form), form=form, practice=None,
+                                mode="new")
     if not form.validate_on_submit():
         return render_template("knowledge/form.html", form=form, practice=None,
                                mode="new"), 400 if form.errors else 200
@@ -122,10 +127,18 @@ def _practice_form(practice: Practice, mode: str):
         if form.coauthors is not None:
             form.coauthors.data = services.coauthor_emails(practice)
     ctx = {"practice": practice, "mode": mode}
+    if is_preview():
+        return form, ctx, preview_response("knowledge/form.html", _preview(form), form=form, **ctx)
     if not form.validate_on_submit():
         return form, ctx, (render_template("knowledge/form.html", form=form, **ctx),
                            400 if form.errors else 200)
     return form, ctx, None
+
+
+def _preview(form: PracticeForm) -> list[tuple[str, str]]:
+    """(label, HTML) of each section as the page would show it."""
+    html = services.render_sections({s: getattr(form, s).data or "" for s in SECTIONS})
+    return [(str(SECTION_LABELS[s]), html[s]) for s in SECTIONS]
 
 
 def _manages_coauthors(practice: Practice) -> bool:
