@@ -7,6 +7,7 @@ marketplace.forums.mentions. Everything still goes through the nh3 allow-list.
 
 import re
 from collections.abc import Mapping
+from typing import Literal
 from urllib.parse import urlsplit
 
 import nh3
@@ -86,10 +87,12 @@ def _split_mentions(token: Token, mentions: Mapping[str, str], handle) -> list[T
     return [t for t in out if t.type != "text" or t.content]
 
 
+_NESTING: dict[str, Literal[-1, 0, 1]] = {"link_open": 1, "link_close": -1, "text": 0}
+
+
 def _token(kind: str, content: str, level: int, attrs: dict | None = None) -> Token:
     tag = "a" if kind.startswith("link") else ""
-    nesting = {"link_open": 1, "link_close": -1}.get(kind, 0)
-    token = Token(kind, tag, nesting, content=content, level=level)
+    token = Token(kind, tag, _NESTING[kind], content=content, level=level)
     if attrs:
         token.attrs = attrs
     return token
