@@ -74,9 +74,23 @@ def _rollups(rows: list) -> list[MetricRollup]:
     return sorted(out, key=lambda m: (-m.cases, m.name.lower()))
 
 
-def lineage_evidence(practice: Practice, viewer) -> LineageEvidence:
-    """The roll-up for `practice` and its adaptations that `viewer` may see (two queries)."""
-    adaptations = practices.descendants(practice.id, viewer)
+def subtree(practice: Practice, tree: list[tuple[int, Practice]]) -> list[Practice]:
+    """The adaptations (transitively) of `practice` in a lineage tree already read, as the
+    practice page has it: (depth, node) pairs, parents before their children."""
+    inside, out = {practice.id}, []
+    for _depth, node in tree:
+        if node.parent_id in inside and node.id not in inside:
+            inside.add(node.id)
+            out.append(node)
+    return out
+
+
+def lineage_evidence(practice: Practice, viewer,
+                     adaptations: list[Practice] | None = None) -> LineageEvidence:
+    """The roll-up for `practice` and its adaptations that `viewer` may see (two queries; one
+    when the caller passes the visible adaptations, e.g. from `subtree`)."""
+    if adaptations is None:
+        adaptations = practices.descendants(practice.id, viewer)
     rows = _measurements([practice.id, *(a.id for a in adaptations)], viewer)
     measured = {practice_id for practice_id, *_ in rows}
     return LineageEvidence(
