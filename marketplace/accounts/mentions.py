@@ -36,7 +36,7 @@ def everyone(source: str) -> list[User]:
     the source has an @mention at all."""
     if not MENTION.search(source or ""):
         return []
-    return list(db.session.scalars(select(User).options(load_only(User.id, User.display_name))
+    return list(db.session.scalars(select(User).options(load_only(User.id, User.stored_name, User.email))
                                    .where(User.is_deleted.is_(False))))
 
 
