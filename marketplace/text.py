@@ -1,14 +1,28 @@
-"""The one Markdown pipeline: Markdown (raw HTML off) → HTML → nh3 allow-list."""
+"""The one Markdown pipeline: Markdown (raw HTML off) → HTML → nh3 allow-list.
 
+Bare URLs become links (markdown-it's linkify, with linkify-it-py); @mentions become links to
+the people they name when the caller passes `mentions` (handle → profile path), e.g. from
+marketplace.forums.mentions. Everything still goes through the nh3 allow-list.
+"""
+
+import re
+from collections.abc import Mapping
+from typing import Literal
 from urllib.parse import urlsplit
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 from markupsafe import Markup
 
-_md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable(
-    ["table", "strikethrough"]
+# "@AnaMariaSilva": not inside a word, an email address or a path.
+MENTION = re.compile(r"(?<![\w@/])@([A-Za-z0-9][\w.\-]{1,79})", re.UNICODE)
+
+_md = MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False}).enable(
+    ["table", "strikethrough", "linkify"]
 )
+# Only addresses with a scheme ("https://…", "mailto:…"): "app.py" or "e.g." are not links.
+_md.linkify.set({"fuzzy_link": False, "fuzzy_email": False})
 
 ALLOWED_TAGS = {
     "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "code",
@@ -26,8 +40,11 @@ ALLOWED_ATTRIBUTES = {
 URL_SCHEMES = {"http", "https", "mailto"}
 
 
-def render_markdown(source: str | None) -> str:
-    """Return safe HTML for Markdown source; store it beside the source at save time."""
+def render_markdown(source: str | None, mentions: Mapping[str, str] | None = None,
+                    handle=None) -> str:
+    """Return safe HTML for Markdown source; store it beside the source at save time.
+    `mentions` maps a handle (`handle(name)` of the text after @) to the person's profile path;
+    other @words stay text."""
     if not source:
         return ""
     tokens = _md.parse(source)
@@ -35,7 +52,50 @@ def render_markdown(source: str | None) -> str:
         style = str(token.attrGet("style") or "")
         if token.type in ("th_open", "td_open") and style.startswith("text-align:"):
             token.attrs = {"align": style.split(":", 1)[1]}
+        if mentions and token.type == "inline" and token.children:
+            token.children = _link_mentions(token.children, mentions, handle or str.lower)
     return clean_html(_md.renderer.render(tokens, _md.options, {}))
+
+
+def _link_mentions(children: list[Token], mentions: Mapping[str, str], handle) -> list[Token]:
+    """Split text tokens outside links and code at each known @mention into a link."""
+    out: list[Token] = []
+    depth = 0
+    for token in children:
+        depth += {"link_open": 1, "link_close": -1}.get(token.type, 0)
+        if token.type != "text" or depth > 0:
+            out.append(token)
+            continue
+        out.extend(_split_mentions(token, mentions, handle))
+    return out
+
+
+def _split_mentions(token: Token, mentions: Mapping[str, str], handle) -> list[Token]:
+    text, last, out = token.content, 0, []
+    for match in MENTION.finditer(text):
+        path = mentions.get(handle(match.group(1)))
+        if path is None:
+            continue
+        out.append(_token("text", text[last:match.start()], token.level))
+        out.append(_token("link_open", "", token.level, {"href": path}))
+        out.append(_token("text", match.group(0), token.level + 1))
+        out.append(_token("link_close", "", token.level))
+        last = match.end()
+    if not out:
+        return [token]
+    out.append(_token("text", text[last:], token.level))
+    return [t for t in out if t.type != "text" or t.content]
+
+
+_NESTING: dict[str, Literal[-1, 0, 1]] = {"link_open": 1, "link_close": -1, "text": 0}
+
+
+def _token(kind: str, content: str, level: int, attrs: dict | None = None) -> Token:
+    tag = "a" if kind.startswith("link") else ""
+    token = Token(kind, tag, _NESTING[kind], content=content, level=level)
+    if attrs:
+        token.attrs = attrs
+    return token
 
 
 def _local_path_only(url: str) -> str | None:

@@ -88,6 +88,21 @@ def act(run: Callable[[], Any], *, success=None, to=None, form=None, template: s
     return redirect(answer) if isinstance(answer, str) else answer
 
 
+def is_preview() -> bool:
+    """The form's "Preview" button was pressed (or htmx asked for the preview): render, save
+    nothing. Rate limits on posting exempt it."""
+    return request.method == "POST" and "preview" in request.form
+
+
+def preview_response(template: str, preview, **context):
+    """Answer a preview: htmx swaps in just the preview; without JavaScript, the whole form page
+    is shown again, filled in, with the preview under it. `preview`: HTML from text.py, or a list
+    of (label, HTML) sections."""
+    if request.headers.get("HX-Request") == "true":
+        return render_template("_partials/preview.html", preview=preview)
+    return render_template(template, preview=preview, **context)
+
+
 def require(allowed: bool) -> None:
     """403 (and an audit entry) when a permission predicate says no. Commits nothing."""
     if allowed:

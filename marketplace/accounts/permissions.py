@@ -179,6 +179,11 @@ def can_suggest_edit(user, practice) -> bool:
             and not can_edit_practice(user, practice))
 
 
+def can_review_parent_changes(user, practice) -> bool:
+    """"Mark as reviewed" on an adaptation whose original changed: its authors only."""
+    return practice.is_adaptation and is_practice_author(user, practice)
+
+
 def can_adapt_practice(user, practice) -> bool:
     return is_confirmed(user) and practice.is_published
 

@@ -19,6 +19,7 @@ from marketplace.api.auth import require_scope, viewer
 from marketplace.api.problems import ApiProblem, Problem
 from marketplace.api.spec import Page, spec
 from marketplace.api.views import bp, link_header, page_args, page_envelope
+from marketplace.cases.lineage import lineage_evidence
 from marketplace.cases.models import CaseStudy
 from marketplace.cases.services import list_query
 from marketplace.extensions import db
@@ -176,6 +177,54 @@ def list_practices(query: PracticeQuery):
 def get_practice(slug: str):
     """A practice with its revision history and the adaptations the caller may see."""
     return _full(_load(slug, viewer()))
+
+
+class MetricRollupOut(BaseModel):
+    metric: str
+    name: str
+    unit: str
+    direction: str
+    cases: int
+    median_improvement: float
+    min_improvement: float
+    max_improvement: float
+
+
+class AdaptationRef(BaseModel):
+    slug: str
+    title: str
+    country: str | None
+    url: str
+
+
+class EvidenceOut(BaseModel):
+    practice: str
+    adaptations: int
+    countries: list[str]
+    reporting: list[AdaptationRef]
+    silent: list[AdaptationRef]
+    metrics: list[MetricRollupOut]
+
+
+def _ref(p: Practice) -> AdaptationRef:
+    return AdaptationRef(slug=p.slug, title=p.title, country=p.adaptation_country,
+                         url=links.absolute("knowledge.show", slug=p.slug))
+
+
+@bp.get("/practices/<slug>/evidence")
+@spec.validate(resp=Response(HTTP_200=EvidenceOut, **PROBLEMS), tags=["practices"])
+def get_practice_evidence(slug: str):
+    """Evidence across the lineage: the case studies of the practice and its adaptations (those
+    the caller may see), with the median improvement and range per metric."""
+    practice = _load(slug, viewer())
+    found = lineage_evidence(practice, viewer())
+    return EvidenceOut(
+        practice=practice.slug, adaptations=len(found.adaptations), countries=found.countries,
+        reporting=[_ref(a) for a in found.reporting], silent=[_ref(a) for a in found.silent],
+        metrics=[MetricRollupOut(metric=m.slug, name=m.name, unit=m.unit, direction=m.direction,
+                                 cases=m.cases, median_improvement=m.median,
+                                 min_improvement=m.low, max_improvement=m.high)
+                 for m in found.metrics])
 
 
 def _data(body: BaseModel) -> dict:

@@ -29,6 +29,7 @@ from marketplace.cases.forms import (
     fill_form,
     set_choices,
 )
+from marketplace.cases.lineage import LineageEvidence, lineage_evidence, subtree
 from marketplace.cases.models import SECTION_LABELS, SECTIONS, CaseStudy, case_study_practice
 from marketplace.extensions import db
 from marketplace.i18n import country_choices, format_number, language_choices, region_of
@@ -175,7 +176,14 @@ def _practice_cases():
         return db.session.scalars(_PRACTICE_CASES.where(policy.clause(current_user, "case", CaseStudy)),
                                   {"practice_id": practice.id}).all()
 
-    return {"case_studies_for": case_studies_for}
+    def lineage_evidence_for(practice: Practice, tree: list) -> LineageEvidence:
+        """The practice page's roll-up, from the lineage tree it has read (none: no query)."""
+        adaptations = subtree(practice, tree)
+        if not adaptations:
+            return LineageEvidence()
+        return lineage_evidence(practice, current_user, adaptations)
+
+    return {"case_studies_for": case_studies_for, "lineage_evidence_for": lineage_evidence_for}
 
 
 @bp.app_template_filter("signed")

@@ -5,16 +5,10 @@ works too). Only members of the thread's community can be mentioned, since only 
 be able to read it; a handle shared by several members mentions each of them.
 """
 
-import re
-import unicodedata
+from marketplace.accounts.mentions import handle
+from marketplace.text import MENTION
 
-MENTION = re.compile(r"(?<![\w@/])@([A-Za-z0-9][\w.\-]{1,79})", re.UNICODE)
 MAX_MENTIONS = 10
-
-
-def handle(name: str) -> str:
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]", "", ascii_name.lower())
 
 
 def mentioned_handles(source: str) -> set[str]:

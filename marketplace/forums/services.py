@@ -18,6 +18,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import joinedload
 
 from marketplace import links, policy
+from marketplace.accounts import mentions as account_mentions
 from marketplace.accounts.models import Role, User, UserRole
 from marketplace.accounts.permissions import can_moderate_community
 from marketplace.communities.models import Community, CommunityMember
@@ -45,10 +46,11 @@ from marketplace.forums.models import (
 from marketplace.notifications import kinds
 from marketplace.notifications.services import notify
 from marketplace.slugs import parse_tags, slugify
-from marketplace.text import render_markdown
+from marketplace.text import MENTION
 
 PER_PAGE = 20
-_LINK = re.compile(r"<a\s", re.IGNORECASE)
+# Links to other sites (a new account's spam risk); @mentions link to profiles here, by path.
+_LINK = re.compile(r"<a\s[^>]*href=\"(?!/)", re.IGNORECASE)
 
 
 def _cfg(key: str, default):
@@ -133,10 +135,17 @@ def _needs_approval(user: User, community: Community) -> bool:
     return approved < _cfg("FORUMS_TRUSTED_AFTER_POSTS", 2)
 
 
-def _render_body(user: User, body: str) -> str:
+def render_post(body: str, community: Community) -> str:
+    """A post's HTML: Markdown with the community members it @mentions linked to their profiles
+    (also what the preview shows)."""
+    members = members_of(community) if MENTION.search(body or "") else []
+    return account_mentions.render(body, members)
+
+
+def _render_body(user: User, body: str, community: Community) -> str:
     if not (body or "").strip():
         raise InvalidInput("body", _("Write something first."))
-    html = render_markdown(body)
+    html = render_post(body, community)
     limit = _cfg("FORUMS_NEW_ACCOUNT_MAX_LINKS", 2)
     if is_new_account(user) and len(_LINK.findall(html)) > limit:
         raise InvalidInput("body", _("New accounts may put at most %(n)d links in a post.",
@@ -154,8 +163,8 @@ def start_thread(author: User, category: Category, *, title: str, body: str, kin
         raise InvalidInput("kind", _("Choose one of the offered options."))
     if not title.strip():
         raise InvalidInput("title", _("Give the thread a title."))
-    html = _render_body(author, body)
     community = category.community
+    html = _render_body(author, body, community)
     held = _needs_approval(author, community)
     thread = Thread(
         community_id=community.id, category_id=category.id, author_id=author.id,
@@ -179,7 +188,7 @@ def start_thread(author: User, category: Category, *, title: str, body: str, kin
 
 
 def reply(author: User, thread: Thread, body: str) -> Post:
-    html = _render_body(author, body)
+    html = _render_body(author, body, thread.community)
     held = _needs_approval(author, thread.community)
     post = _add_post(thread, author, body, html, PENDING if held else VISIBLE)
     watch_thread(author, thread)
@@ -274,7 +283,7 @@ def edit_post(editor: User, post: Post, body: str) -> None:
     """Keep the previous text as a revision anyone can read, then save the new one."""
     if body == post.body_source:
         return
-    html = _render_body(post.author or editor, body)
+    html = _render_body(post.author or editor, body, post.thread.community)
     db.session.add(PostRevision(post_id=post.id, editor_id=editor.id,
                                 body_source=post.body_source, body_html=post.body_html))
     post.body_source, post.body_html = body, html

@@ -37,7 +37,7 @@ from marketplace.forums.forms import (
 from marketplace.forums.models import REACTIONS, Category, Post, Thread
 from marketplace.paging import Page
 from marketplace.security import action_limit
-from marketplace.web import act, client_ip, page_arg, paginate, require
+from marketplace.web import act, client_ip, is_preview, page_arg, paginate, preview_response, require
 
 bp = Blueprint("forums", __name__)
 
@@ -50,7 +50,8 @@ def _user_key() -> str:
     return f"user:{current_user.id}" if current_user.is_authenticated else client_ip() or ""
 
 
-post_rate_limit = limiter.limit(_post_limit, key_func=_user_key, methods=["POST"])
+post_rate_limit = limiter.limit(_post_limit, key_func=_user_key, methods=["POST"],
+                                exempt_when=is_preview)
 
 
 def _labels(lazy: dict) -> dict:
@@ -122,6 +123,9 @@ def new_thread(slug: str, category_slug: str):
     require(perm.can_post_in_community(current_user, category.community))
     form = ThreadForm()
     ctx = {"community": category.community, "category": category}
+    if is_preview():
+        return preview_response("forums/thread_form.html", _preview(form, category.community),
+                                form=form, **ctx)
     if not form.validate_on_submit():
         return render_template("forums/thread_form.html", form=form, **ctx), (
             400 if form.errors else 200)
@@ -135,6 +139,10 @@ def _create_thread(form, category: Category, subject, template: str, ctx: dict):
         success=lambda thread: _pending_note(thread.status),
         to=lambda thread: url_for("forums.thread", thread_id=thread.id),
         form=form, template=template, context=ctx)
+
+
+def _preview(form, community) -> str:
+    return services.render_post(form.body.data or "", community)
 
 
 def _pending_note(status: str) -> str | None:
@@ -196,6 +204,9 @@ def reply(thread_id: int):
     thread = load_thread(thread_id)
     require(perm.can_reply_to_thread(current_user, thread))
     form = ReplyForm()
+    if is_preview():
+        return preview_response("forums/reply.html", _preview(form, thread.community), form=form,
+                                thread=thread, community=thread.community)
     if not form.validate_on_submit():
         if not form.is_submitted():
             form.body.data = _quote(request.args.get("quote", type=int), thread)
@@ -242,6 +253,9 @@ def edit_post(post_id: int):
     require(perm.can_edit_post(current_user, post))
     form = EditPostForm(body=post.body_source)
     ctx = {"post": post, "thread": post.thread, "community": post.thread.community}
+    if is_preview():
+        return preview_response("forums/post_edit.html", _preview(form, post.thread.community),
+                                form=form, **ctx)
     if not form.validate_on_submit():
         return render_template("forums/post_edit.html", form=form, **ctx)
     return act(lambda: services.edit_post(current_user, post, form.body.data),
@@ -343,6 +357,9 @@ def flag(post_id: int):
     require(perm.can_flag_post(current_user, post))
     form = FlagForm()
     ctx = {"post": post, "thread": post.thread, "community": post.thread.community}
+    if is_preview():
+        return preview_response("forums/post_edit.html", _preview(form, post.thread.community),
+                                form=form, **ctx)
     if not form.validate_on_submit():
         return render_template("forums/flag.html", form=form, **ctx), 400 if form.errors else 200
     return act(lambda: moderation.flag_post(current_user, post, form.reason.data,

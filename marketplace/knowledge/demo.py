@@ -280,6 +280,14 @@ EDITS = [
      "committee schools; repairs were done within the school year.", "Results update", None),
 ]
 
+# Edits made after the adaptations: their pages show "the original has changed" (same shape).
+LATER_EDITS = [
+    ("pb-porto-alegre", "approach", "Each district holds **open assemblies** every spring, "
+     "elects delegates and ranks priorities; a weighting formula favours districts with the "
+     "greatest need. A council of delegates follows every approved project until it is built.",
+     "Delegates follow projects to completion", None),
+]
+
 ENDORSEMENTS = [
     ("pb-porto-alegre", ["amina.wanjiru@example.org", "fatou.diop@example.org",
                          "marie.dubois@example.org", "lars.nielsen@example.org",
@@ -313,12 +321,13 @@ def seed() -> None:
         by_key[key] = services.create_practice(users[owner], data, status=Status.PUBLISHED)
     _edits(by_key, users)
     _adaptations(by_key, users)
+    _edits(by_key, users, LATER_EDITS)
     _endorsements(by_key, users)
     db.session.flush()
 
 
-def _edits(by_key: dict, users: dict) -> None:
-    for key, field, value, message, editor in EDITS:
+def _edits(by_key: dict, users: dict, edits: list = EDITS) -> None:
+    for key, field, value, message, editor in edits:
         practice = by_key[key]
         data = services.practice_data(practice)
         if data[field] != value:

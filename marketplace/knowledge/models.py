@@ -129,6 +129,7 @@ class Practice(TimestampMixin, db.Model):
     published_at: Mapped[datetime | None]
 
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+    review: Mapped["AdaptationReview | None"] = relationship(cascade="all, delete-orphan")
     current_revision: Mapped["Revision | None"] = relationship(
         foreign_keys=[current_revision_id], viewonly=True
     )
@@ -328,6 +329,31 @@ class Revision(db.Model):
     def __repr__(self) -> str:
         target = f"practice={self.practice_id}" if self.practice_id else f"case={self.case_study_id}"
         return f"<Revision {self.id} {target} #{self.number}>"
+
+
+class AdaptationReview(db.Model):
+    """An adaptation against its parent: the parent revision it was made from, and the latest
+    parent revision its authors reviewed ("Mark as reviewed"). The original has changed when
+    its current revision is past the reviewed one. (A table of its own: adding these columns
+    to `practice` would rebuild that table on SQLite, and the rebuild cascades.)"""
+
+    __tablename__ = "adaptation_review"
+
+    practice_id: Mapped[int] = mapped_column(
+        ForeignKey("practice.id", ondelete="CASCADE"), primary_key=True
+    )
+    based_on_revision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("revision.id", ondelete="SET NULL")
+    )
+    reviewed_revision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("revision.id", ondelete="SET NULL")
+    )
+
+    reviewed_revision: Mapped[Revision | None] = relationship(foreign_keys=[reviewed_revision_id])
+
+    def __repr__(self) -> str:
+        return (f"<AdaptationReview practice={self.practice_id} "
+                f"based_on={self.based_on_revision_id} reviewed={self.reviewed_revision_id}>")
 
 
 class SuggestionStatus(enum.StrEnum):

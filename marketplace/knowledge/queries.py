@@ -27,6 +27,7 @@ from marketplace.accounts.models import ORGANIZATION_TYPE_LABELS, Organization, 
 from marketplace.accounts.permissions import (
     can_edit_practice,
     can_endorse_practice,
+    can_review_parent_changes,
     can_view_practice,
     is_signed_in,
 )
@@ -163,6 +164,8 @@ def page_context(practice: Practice, viewer) -> dict:
         "lineage": _tree(root, viewer) if has_tree else [],
         "parent": parent,
         "parent_diff": _changes(parent, practice, facts) if parent else [],
+        "parent_changes": services.parent_changes(practice) if parent else None,
+        "can_review_parent": can_review_parent_changes(viewer, practice),
         "pending_suggestions": _pending_count(practice) if can_edit else 0,
         "can_edit": can_edit,
         "can_endorse": can_endorse_practice(viewer, practice),

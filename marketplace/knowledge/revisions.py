@@ -17,6 +17,8 @@ the object's type; callers pass the target as a keyword (`practice_id=` or `case
         `html` is Markup: a word-level diff with <del>/<ins>, every word escaped first.
     word_diff(old, new) -> Markup
         The word-level diff of two strings (lists are joined with ", ").
+    plain_text(value) -> str
+        A snapshot value as text, the way the diff reads it.
 
 `labels` maps field name -> (lazy) label; e.g. knowledge.services.FIELD_LABELS.
 """
@@ -84,7 +86,8 @@ def record_revision(data: dict, author, message: str = "", *, practice_id: int |
     return revision
 
 
-def _text(value) -> str:
+def plain_text(value) -> str:
+    """A snapshot value as the diff reads it (lists joined with ", ", None as "")."""
     if value is None:
         return ""
     if isinstance(value, list | tuple):
@@ -93,7 +96,7 @@ def _text(value) -> str:
 
 
 def word_diff(old, new) -> Markup:
-    a, b = _TOKEN.findall(_text(old)), _TOKEN.findall(_text(new))
+    a, b = _TOKEN.findall(plain_text(old)), _TOKEN.findall(plain_text(new))
     out: list[str] = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         removed, added = escape("".join(a[i1:i2])), escape("".join(b[j1:j2]))
@@ -112,7 +115,7 @@ def diff_snapshots(old: dict, new: dict, labels: Mapping[str, str]) -> list[Fiel
     diffs = []
     for field, label in labels.items():
         before, after = old.get(field), new.get(field)
-        changed = _text(before) != _text(after)
-        html = word_diff(before, after) if changed else Markup(escape(_text(after)))
+        changed = plain_text(before) != plain_text(after)
+        html = word_diff(before, after) if changed else Markup(escape(plain_text(after)))
         diffs.append(FieldDiff(field, str(label), changed, html))
     return diffs

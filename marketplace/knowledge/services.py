@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, func, literal, select, update
 from sqlalchemy.orm import load_only
 
 from marketplace import links, policy
+from marketplace.accounts import mentions as account_mentions
 from marketplace.accounts.models import Organization, User
 from marketplace.database import utcnow
 from marketplace.errors import Conflict, InvalidInput, PermissionDenied
@@ -21,6 +22,7 @@ from marketplace.knowledge.models import (
     SECTION_LABELS,
     SECTIONS,
     THEMES,
+    AdaptationReview,
     EditSuggestion,
     Endorsement,
     EndorsementKind,
@@ -38,7 +40,7 @@ from marketplace.knowledge.models import (
 from marketplace.notifications import kinds
 from marketplace.notifications.services import notify
 from marketplace.slugs import parse_tags, unique_slug
-from marketplace.text import is_web_url, render_markdown
+from marketplace.text import is_web_url
 
 # Field -> label, in the order the diff shows them. These are what a revision snapshots.
 FIELD_LABELS = {
@@ -166,14 +168,21 @@ def _apply(practice: Practice, data: dict) -> None:
     _check_source_url(practice, data["source_url"])
     for field in SCALAR_FIELDS:
         setattr(practice, field, data[field])
-    for section in SECTIONS:
+    for section, html in render_sections(data).items():
         setattr(practice, f"{section}_source", data[section])
-        setattr(practice, f"{section}_html", render_markdown(data[section]))
+        setattr(practice, f"{section}_html", html)
     _sync(practice.countries, data["countries"], "country", PracticeCountry)
     _sync(practice.themes, data["themes"], "theme", PracticeTheme)
     _sync(practice.tags, data["tags"], "tag", PracticeTag)
     _sync(practice.organization_links, data["organizations"], "organization_id",
           PracticeOrganization)
+
+
+def render_sections(data: dict) -> dict[str, str]:
+    """Section -> safe HTML, with @mentions of people linked to their profiles (the page and
+    the preview render the same way)."""
+    people = account_mentions.everyone("\n".join(data.get(s) or "" for s in SECTIONS))
+    return {s: account_mentions.render(data.get(s) or "", people) for s in SECTIONS}
 
 
 def _sync(rows: list, wanted: list, attr: str, model) -> None:
@@ -424,8 +433,49 @@ def adapt_practice(parent: Practice, user: User, country: str, context: str,
             "adaptation_rationale": rationale.strip(),
             "title": _("%(title)s (%(country)s)", title=parent.title,
                        country=country_name(country))}
-    return create_practice(user, data, _("Adapted from %(title)s", title=parent.title),
-                           parent=parent)
+    child = create_practice(user, data, _("Adapted from %(title)s", title=parent.title),
+                            parent=parent)
+    child.review = AdaptationReview(based_on_revision_id=parent.current_revision_id,
+                                    reviewed_revision_id=parent.current_revision_id)
+    db.session.flush()
+    return child
+
+
+def parent_changes(practice: Practice) -> list[revisions.FieldDiff] | None:
+    """What changed in the original since the adaptation's authors last reviewed it: the fields
+    of the diff (reviewed revision → parent's current one) that changed, or None when the parent
+    has no revision past the reviewed one. A revert to the reviewed content is no change."""
+    parent = practice.parent
+    reviewed = practice.review.reviewed_revision if practice.review is not None else None
+    if parent is None or reviewed is None or parent.current_revision_id in (None, reviewed.id):
+        return None
+    current = parent.current_revision
+    if current is None or current.number <= reviewed.number:
+        return None
+    changed = [d for d in diff(reviewed.data, current.data) if d.changed]
+    return changed or None
+
+
+def three_way(practice: Practice, changes: list[revisions.FieldDiff]) -> list[tuple]:
+    """(the original's change, the adaptation's current text) per changed field."""
+    mine = display_data(practice_data(practice))
+    return [(change, revisions.plain_text(mine.get(change.field))) for change in changes]
+
+
+def mark_parent_reviewed(practice: Practice, user: User) -> None:
+    """The adaptation's authors have compared it with the original's current revision."""
+    if user.id not in practice.author_ids:
+        raise PermissionDenied(_("Only the adaptation's authors can mark the original's changes "
+                                 "as reviewed."))
+    parent = practice.parent
+    if parent is None or parent.current_revision_id is None:
+        raise Conflict(_("This practice is not an adaptation of another practice."))
+    if practice.review is None:
+        practice.review = AdaptationReview()
+    if parent.current_revision_id == practice.review.reviewed_revision_id:
+        raise Conflict(_("You have already reviewed the original's latest revision."))
+    practice.review.reviewed_revision_id = parent.current_revision_id
+    db.session.flush()
 
 
 # Lineage lists show titles and countries: loading every node's Markdown columns cost more.

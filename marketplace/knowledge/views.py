@@ -13,6 +13,7 @@ from marketplace.accounts.permissions import (
     can_create_practice,
     can_edit_practice,
     can_endorse_practice,
+    can_review_parent_changes,
     can_suggest_edit,
     can_view_practice,
     is_moderator,
@@ -29,6 +30,8 @@ from marketplace.knowledge.forms import (
     RejectForm,
 )
 from marketplace.knowledge.models import (
+    SECTION_LABELS,
+    SECTIONS,
     THEMES,
     EditSuggestion,
     Practice,
@@ -36,7 +39,7 @@ from marketplace.knowledge.models import (
     PracticeOrganization,
     Revision,
 )
-from marketplace.web import act, page_arg, require
+from marketplace.web import act, is_preview, page_arg, preview_response, require
 
 bp = Blueprint("knowledge", __name__, url_prefix="/practices")
 
@@ -92,6 +95,9 @@ def create():
     require(can_create_practice(current_user))
     form = PracticeForm()
     form.drop_adaptation()  # adaptations start from "Adapt this practice"
+    if is_preview():
+        return preview_response("knowledge/form.html", _preview(form), form=form, practice=None,
+                                mode="new")
     if not form.validate_on_submit():
         return render_template("knowledge/form.html", form=form, practice=None,
                                mode="new"), 400 if form.errors else 200
@@ -121,10 +127,18 @@ def _practice_form(practice: Practice, mode: str):
         if form.coauthors is not None:
             form.coauthors.data = services.coauthor_emails(practice)
     ctx = {"practice": practice, "mode": mode}
+    if is_preview():
+        return form, ctx, preview_response("knowledge/form.html", _preview(form), form=form, **ctx)
     if not form.validate_on_submit():
         return form, ctx, (render_template("knowledge/form.html", form=form, **ctx),
                            400 if form.errors else 200)
     return form, ctx, None
+
+
+def _preview(form: PracticeForm) -> list[tuple[str, str]]:
+    """(label, HTML) of each section as the page would show it."""
+    html = services.render_sections({s: getattr(form, s).data or "" for s in SECTIONS})
+    return [(str(SECTION_LABELS[s]), html[s]) for s in SECTIONS]
 
 
 def _manages_coauthors(practice: Practice) -> bool:
@@ -279,6 +293,31 @@ def adapt(slug):
                                                form.context.data, form.rationale.data),
                success=_("Your adaptation is a draft: edit it for your context, then publish it."),
                to=_url, form=form, template="knowledge/adapt.html", context={"practice": parent})
+
+
+@bp.route("/<slug>/original-changes")
+def original_changes(slug):
+    """The three-way view: the original then → now, beside the adaptation, per changed field."""
+    practice = _get(slug)
+    parent = practice.parent
+    if parent is None or not can_view_practice(current_user, parent):
+        abort(404)
+    changes = services.parent_changes(practice) or []
+    return render_template("knowledge/original_changes.html", practice=practice, parent=parent,
+                           rows=services.three_way(practice, changes),
+                           then=practice.review.reviewed_revision if practice.review else None,
+                           now=parent.current_revision,
+                           can_review=can_review_parent_changes(current_user, practice))
+
+
+@bp.route("/<slug>/original-changes/reviewed", methods=["POST"])
+@login_required
+def mark_reviewed(slug):
+    practice = _get(slug)
+    require(can_review_parent_changes(current_user, practice))
+    return act(lambda: services.mark_parent_reviewed(practice, current_user),
+               success=_("The original's changes are marked as reviewed."), to=_url(practice),
+               error_to=url_for(".original_changes", slug=slug))
 
 
 @bp.route("/<slug>/endorse", methods=["POST"])

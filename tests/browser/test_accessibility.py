@@ -40,6 +40,7 @@ OVERFLOW_JS = """() => document.documentElement.scrollWidth > window.innerWidth 
 @dataclass
 class Demo:
     practice: str
+    adaptation: str
     case: str
     benchmark: str
     community: str
@@ -71,6 +72,8 @@ def _seed_demo(app, monkeypatch) -> Demo:
         first = lambda stmt: db.session.scalars(stmt.limit(1)).one()  # noqa: E731
         return Demo(
             practice=first(select(Practice.slug).order_by(Practice.id)),
+            adaptation=first(select(Practice.slug).where(Practice.parent_id.is_not(None))
+                             .order_by(Practice.id)),
             case=first(select(CaseStudy.slug).order_by(CaseStudy.id)),
             benchmark=first(select(MetricDefinition.slug).order_by(MetricDefinition.id)),
             community=first(select(Community.slug).order_by(Community.id)),
@@ -90,6 +93,8 @@ def _public_pages(d: Demo) -> dict[str, str]:
         "practices filtered": "/practices/?country=KE",
         "practice": f"/practices/{d.practice}",
         "practice history": f"/practices/{d.practice}/history",
+        "adaptation": f"/practices/{d.adaptation}",
+        "adaptation: what changed in the original": f"/practices/{d.adaptation}/original-changes",
         "case studies": "/cases/",
         "case study": f"/cases/{d.case}",
         "case study history": f"/cases/{d.case}/history",
