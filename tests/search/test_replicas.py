@@ -14,6 +14,11 @@ from marketplace.search import indexer, replicas, storage
 from marketplace.search.models import SearchNode, SearchOutbox
 
 
+# A second app's engine may be collected (and its pooled psycopg connection finalised) during a
+# later test; that is the harness, not the code under test.
+pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+
+
 @pytest.fixture
 def app_config(app_config, tmp_path):
     # "A" is the test's app; each node prunes on every drain here, so pruning is observable.
@@ -35,14 +40,17 @@ def node(app_config, tmp_path):
     yield start
     for other in made:
         with other.app_context():
+            db.session.remove()
             db.engine.dispose()
 
 
 @contextmanager
 def on(other):
     with other.app_context():
-        yield
-        db.session.remove()
+        try:
+            yield
+        finally:
+            db.session.remove()
 
 
 def titles(text: str) -> list[str]:
