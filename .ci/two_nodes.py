@@ -92,7 +92,7 @@ def wait_ready(port: int, deadline: float) -> str:
 
 def found(port: int, word: str) -> bool:
     status, body = get(port, "/search?q=" + urllib.parse.quote(word))
-    return status == 200 and word in body
+    return status == 200 and f"<mark>{word}</mark>" in body  # a hit's highlighted title, not the query box
 
 
 def writer_app(env: dict):
