@@ -13,7 +13,6 @@ from marketplace.extensions import db
 from marketplace.search import indexer, replicas, storage
 from marketplace.search.models import SearchNode, SearchOutbox
 
-
 # A second app's engine may be collected (and its pooled psycopg connection finalised) during a
 # later test; that is the harness, not the code under test.
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
