@@ -170,6 +170,31 @@ def main() -> int:
         wait_ready(port, time.monotonic() + 10)
     step("/readyz green on both nodes")
 
+    # The login limit (10 per minute per client) is counted in Redis, so it holds across nodes:
+    # alternating nodes, a per-node count would allow 20.
+    import re
+    with urllib.request.urlopen(urllib.request.Request(
+            f"http://127.0.0.1:{ports['A']}/login",
+            headers={"Host": HOST, "X-Forwarded-Proto": "https"}), timeout=5) as r:
+        cookie = "; ".join(c.split(";", 1)[0] for c in r.headers.get_all("Set-Cookie") or [])
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', r.read().decode()).group(1)
+    statuses = []
+    for n in range(12):
+        port = ports["A" if n % 2 else "B"]
+        data = urllib.parse.urlencode({"email": "ci-a@example.org", "password": "wrong",
+                                       "csrf_token": token}).encode()
+        req = urllib.request.Request(f"http://127.0.0.1:{port}/login", data=data, method="POST",
+                                     headers={"Host": HOST, "X-Forwarded-Proto": "https",
+                                              "Cookie": cookie, "Referer": f"https://{HOST}/login"})
+        try:
+            with urllib.request.urlopen(req, timeout=5) as r:
+                statuses.append(r.status)
+        except urllib.error.HTTPError as err:
+            statuses.append(err.code)
+    step(f"12 sign-in attempts alternating A and B: statuses {statuses}")
+    if 429 not in statuses[10:] or 429 in statuses[:10]:
+        raise SystemExit("the login rate limit is not shared across nodes")
+
     failures, total, stop = [], [0], threading.Event()
 
     def stream():
