@@ -17,8 +17,8 @@ def _world(app) -> tuple[str, str]:
     from marketplace.knowledge.models import Status
 
     with app.app_context(), app.test_request_context():
-        owner = register_user("olena@example.org", "Olena Kovalenko", PASSWORD)
-        adapter = register_user("ion@example.org", "Ion Rusu", PASSWORD)
+        owner = register_user("olena@example.org", "Olena Kovalenko", PASSWORD, confirmed=True)
+        adapter = register_user("ion@example.org", "Ion Rusu", PASSWORD, confirmed=True)
         original = services.create_practice(owner, {
             "title": "Open e-procurement", "approach": "Publish every tender."},
             status=Status.PUBLISHED)

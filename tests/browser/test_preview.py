@@ -19,8 +19,8 @@ def _world(app):
     from marketplace.forums.services import categories_of, start_thread
 
     with app.app_context():
-        ana = register_user("ana@example.org", "Ana Silva", PASSWORD)
-        bo = register_user("bo@example.org", "Bo Otieno", PASSWORD)
+        ana = register_user("ana@example.org", "Ana Silva", PASSWORD, confirmed=True)
+        bo = register_user("bo@example.org", "Bo Otieno", PASSWORD, confirmed=True)
         for user in (ana, bo):
             user.created_at -= timedelta(days=30)
         community = create_community(ana, name="Budgets", description="About budgets",

@@ -38,13 +38,13 @@ def _setup(app) -> str:
     from marketplace.sponsorship.services import confirm_pledge, record_pledge, save_donor_profile
 
     with app.app_context():
-        owner = register_user("owner@example.org", "Amina Owner", PASSWORD)
-        admin = register_user("admin@example.org", "Hana Admin", PASSWORD)
-        treasurer = register_user("treasurer@example.org", "Tess Treasurer", PASSWORD)
-        first = register_user("ada@example.org", "Ada Early", PASSWORD)
-        donor = register_user("dana@example.org", "Dana Donor", PASSWORD)
-        register_user("rita@example.org", "Rita Reviewer", PASSWORD)
-        moderator = register_user("mod@example.org", "Mo Moderator", PASSWORD)
+        owner = register_user("owner@example.org", "Amina Owner", PASSWORD, confirmed=True)
+        admin = register_user("admin@example.org", "Hana Admin", PASSWORD, confirmed=True)
+        treasurer = register_user("treasurer@example.org", "Tess Treasurer", PASSWORD, confirmed=True)
+        first = register_user("ada@example.org", "Ada Early", PASSWORD, confirmed=True)
+        donor = register_user("dana@example.org", "Dana Donor", PASSWORD, confirmed=True)
+        register_user("rita@example.org", "Rita Reviewer", PASSWORD, confirmed=True)
+        moderator = register_user("mod@example.org", "Mo Moderator", PASSWORD, confirmed=True)
         moderator.roles.append(UserRole(role="moderator"))
         host = Organization(name=HOST, slug="anfitriona", type="ngo", is_fiscal_host=True, iban=IBAN,
                             bic="COBADEFFXXX", bank_account_holder=HOST, payment_instructions=INSTRUCTIONS)
