@@ -28,6 +28,9 @@ NO_LINK_BY_DESIGN = {
     "search.suggest_fragment": "the htmx fragment of the header search's suggestions",
     "accounts.reset_password": "reached from the link in the password-reset email",
     "accounts.confirm_email": "reached from the link in the email-change email",
+    "accounts.confirm_account": "reached from the link in the address-confirmation email",
+    "accounts.email_confirmation": "the resend form shown to an unconfirmed account posts here; its GET "
+                                   "page is where the sign-in of an unconfirmed account lands",
     "communities.invitation": "reached from the link in an invitation email",
     "organizations.invitation": "reached from the organization invitation's email and in-app notice",
     "sponsorship.pledge": "the pledge form is on the project page and posts here; this GET page "

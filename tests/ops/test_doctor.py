@@ -125,6 +125,8 @@ def test_names_each_bad_setting(production_env, monkeypatch, key, value, problem
 def test_names_an_unmigrated_database_and_missing_timeouts(production_env, monkeypatch):
     empty = make_url(normalize_database_url(PG_URL)).render_as_string(hide_password=False)
     monkeypatch.setenv("MARKETPLACE_DATABASE_URL", empty)  # create_all, no migrations; no options
+    for name in ("STATEMENT_TIMEOUT_MS", "LOCK_TIMEOUT_MS", "IDLE_IN_TRANSACTION_TIMEOUT_MS"):
+        monkeypatch.setenv(f"MARKETPLACE_DB_{name}", "0")  # the app sets them by default: turn them off
     code, output = run_doctor()
     assert code == 1
     assert "database not migrated to head" in output
