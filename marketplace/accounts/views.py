@@ -91,7 +91,7 @@ def _send_confirmation(user: User) -> None:
 @bp.route("/confirm/<token>", methods=["GET", "POST"])
 def confirm_account(token):
     if request.method == "GET":  # a mail scanner's GET changes nothing
-        return render_template("accounts/confirm_account.html")
+        return render_template("accounts/confirm_email.html", heading=_("Confirm your email address"))
 
     def confirm():
         user = services.confirm_email_address(token)

@@ -56,12 +56,12 @@ def _tell(users, message, link: str, actor: User | None = None) -> None:
             notify(user, "generic", message, link, actor=actor)
 
 
-def new_pledge(pledge: Pledge) -> None:
-    project = pledge.project
+def new_pledge(pledge: Pledge, project: Project, donor: User) -> None:
+    """The caller passes the project and donor it holds: the pledge path loads neither again."""
     notify(project.owner, "generic",
            _l("New pledge of %(amount)s to %(title)s", amount=_money(pledge.amount_minor, pledge.currency),
               title=project.title),
-           _project_link(project), actor=None if pledge.is_anonymous else pledge.donor)
+           _project_link(project), actor=None if pledge.is_anonymous else donor)
 
 
 def contribution_received(pledge: Pledge, host: User | None) -> None:

@@ -124,7 +124,7 @@ def record_pledge(donor: User, project: Project, amount_text: str, *, idempotenc
         _give_back_room(project.id, amount)
         db.session.expire(project, ["raised_minor"])
         return _replay(donor, idempotency_key, print_), False
-    notices.new_pledge(pledge)  # in this transaction: a crash after commit cannot lose it
+    notices.new_pledge(pledge, project, donor)  # in this transaction: a crash after commit cannot lose it
     payments.start(pledge, confirm_pledge)
     return pledge, True
 

@@ -144,6 +144,23 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
+
+def signed_in_page(browser, live_server, email: str, password: str):
+    """A fresh desktop-sized browser context signed in as `email` (console errors recorded)."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.console_errors = []
+    page.on("console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text))
+    page.goto(live_server("/login"))
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    return page
+
 @pytest.fixture(scope="session")
 def _axe_source() -> str:
     return AXE_JS.read_text(encoding="utf-8")

@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, signed_in_page
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -71,17 +71,7 @@ def _setup(app) -> str:
 
 
 def _sign_in(browser, live_server, email):
-    context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    page.console_errors = []
-    page.on("console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text))
-    page.goto(live_server("/login"))
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
-    return page
+    return signed_in_page(browser, live_server, email, PASSWORD)
 
 
 def _mt940(amount: str, reference: str, payer: str) -> bytes:
