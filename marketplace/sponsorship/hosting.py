@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
 from stdnum import iso11649
 from stdnum.iso7064 import mod_97_10
 
@@ -117,6 +118,7 @@ def awaiting_pledges(host: Organization) -> list[Pledge]:
     return list(db.session.scalars(
         select(Pledge).join(Project, Pledge.project_id == Project.id)
         .where(Project.host_id == host.id, Pledge.status == PledgeStatus.PLEDGED.value)
+        .options(selectinload(Pledge.donor), selectinload(Pledge.project))  # matching and the page read both
         .order_by(Pledge.created_at)))
 
 
@@ -284,7 +286,7 @@ def _match(line: BankLine, awaiting: dict[int, Pledge], taken: set) -> tuple[Ple
             return pledge, "reference"
     text = f"{line.payer} {line.details}".casefold()
     fitting = [p for p in awaiting.values() if p.id not in taken and _fits(line, p)
-               and _donor_names(p) and any(name in text for name in _donor_names(p))]
+               and any(name in text for name in _donor_names(p))]
     return (fitting[0], "amount_payer") if len(fitting) == 1 else (None, "")
 
 
