@@ -73,6 +73,10 @@ DEFAULTS = {
     "SENTRY_DSN": None,  # error reporting to Sentry when set
     "SENTRY_TRACES_SAMPLE_RATE": 0.0,
     "NODE_NAME": None,  # this node's name in job records and logs; None: the host name
+    # Search replicas (every node has its own index following the change log in the database).
+    "SEARCH_NODE_LIVE_SECONDS": 15 * 60,  # a node silent this long no longer holds back pruning
+    "SEARCH_LOG_PRUNE_SECONDS": 60,  # how often a drain prunes log rows every live node applied
+    "SEARCH_LOG_GAP_SECONDS": 30,  # a hole in the log younger than this may still be committing
 }
 
 # Values that must never be used as a production secret.

@@ -15,9 +15,12 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, disable_cre
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import REGISTRY
+from sqlalchemy import select
 
 from marketplace.extensions import db
 from marketplace.ops import jobs, readiness
+from marketplace.search import replicas
+from marketplace.search.models import SearchNode
 from marketplace.sponsorship.models import Pledge
 
 disable_created_metrics()  # the *_created series double the output and no dashboard uses them
@@ -77,8 +80,10 @@ class DatabaseCollector:
 
     def collect(self):
 
-        yield _gauge("marketplace_search_backlog", "Search changes committed, not yet applied.",
+        yield _gauge("marketplace_search_backlog",
+                     "This node's search lag: log head position minus the position its index applied.",
                      readiness.search_backlog())
+        yield from _search_nodes()
         yield _gauge("marketplace_search_backlog_age_seconds",
                      "Age of the oldest search change not yet applied.", readiness.search_backlog_age())
         yield _gauge("marketplace_email_backlog", "Emails due and not yet sent.",
@@ -113,6 +118,20 @@ def _pledges():
         count.add_metric([status], n)
     yield count
     yield amount
+
+
+def _search_nodes():
+    """Every registered search node's lag, as the registry last heard it (stale for a dead node)."""
+    lag = GaugeMetricFamily("marketplace_search_node_lag", "Log positions each node has still to apply.",
+                            labels=["node"])
+    seen = GaugeMetricFamily("marketplace_search_node_heartbeat_timestamp_seconds",
+                             "When each search node last recorded its position.", labels=["node"])
+    head = replicas.head(db.session)
+    for node in db.session.scalars(select(SearchNode).order_by(SearchNode.name)):
+        lag.add_metric([node.name], max(0, head - node.applied))
+        seen.add_metric([node.name], replicas.aware(node.heartbeat_at).timestamp())
+    yield lag
+    yield seen
 
 
 def _jobs():

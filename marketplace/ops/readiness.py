@@ -13,19 +13,28 @@ from sqlalchemy import func, select
 from marketplace.database import utcnow
 from marketplace.extensions import db
 from marketplace.notifications.models import EmailOutbox
-from marketplace.search import storage
-from marketplace.search.models import SearchOutbox
+from marketplace.search import indexer, replicas, storage
+
+
+def _applied() -> int:
+    """This node's applied log position; an index that is missing counts as having applied
+    nothing since the pruned horizon."""
+    try:
+        return indexer.applied_position()
+    except storage.IndexUnavailable:
+        return replicas.horizon(db.session)
 
 
 def search_backlog() -> int:
-    """Committed search changes not yet applied to the index (the search outbox's rows)."""
+    """This node's search lag: the change log's head position minus the position its index
+    has applied (each node has its own index)."""
 
-    return db.session.scalar(select(func.count(SearchOutbox.id))) or 0
+    return replicas.lag(db.session, _applied())
 
 
 def search_backlog_age() -> float:
 
-    oldest = db.session.scalar(select(func.min(SearchOutbox.created_at)))
+    oldest = replicas.oldest_unapplied(db.session, _applied())
     if oldest is None:
         return 0.0
     return max(0.0, (utcnow() - (oldest if oldest.tzinfo else oldest.replace(tzinfo=UTC))).total_seconds())

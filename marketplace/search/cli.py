@@ -6,7 +6,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from marketplace.search import indexer, storage
+from marketplace.extensions import db
+from marketplace.search import indexer, replicas, storage
 
 
 @click.group("search")
@@ -35,18 +36,21 @@ def reindex(if_needed: bool) -> None:
 @click.option("--timeout", default=60.0, show_default=True)
 @with_appcontext
 def drain(timeout: float) -> None:
-    """Apply every pending change and wait until the index has caught up."""
+    """Apply every pending change to this node's index and wait until it has caught up."""
     if not indexer.wait_until_indexed(timeout):
         raise click.ClickException("timed out: another indexer holds the lock or is slow")
-    click.echo("search index: up to date")
+    click.echo(f"search index: up to date at log position {indexer.applied_position()}")
 
 
 @search_cli.command("worker")
 @click.option("--interval", default=1.0, show_default=True, help="Seconds between polls.")
 @with_appcontext
 def worker(interval: float) -> None:
-    """Drain the outbox forever (production: one per host, alongside the web workers)."""
-    click.echo("search worker: draining the outbox (Ctrl-C to stop)")
+    """Follow the change log forever (production: one per node, alongside its web workers).
+
+    Applies every change committed by any node to this node's index, records its position and
+    heartbeat in the node registry, and prunes log rows every live node has applied."""
+    click.echo(f"search worker: node {replicas.node_id()} following the change log (Ctrl-C to stop)")
     while True:
         try:
             indexer.drain(lock_timeout=interval)
@@ -67,7 +71,8 @@ def check() -> None:
         if report[key]:
             click.echo(f"{key} ({len(report[key])}): {', '.join(report[key][:20])}")
     drift = sum(len(v) for v in report.values())
-    click.echo(f"search check: {'drift in ' + str(drift) + ' documents' if drift else 'in sync'}")
+    click.echo(f"search check ({replicas.node_id()}, log position {indexer.applied_position()}): "
+               f"{'drift in ' + str(drift) + ' documents' if drift else 'in sync'}")
     if drift:
         raise SystemExit(1)
 
@@ -78,3 +83,23 @@ def optimize() -> None:
     """Merge every segment into one (run off-peak)."""
     indexer.optimize()
     click.echo("search index: optimized")
+
+
+@search_cli.command("nodes")
+@with_appcontext
+def nodes() -> None:
+    """List the search nodes: applied log position, lag and last heartbeat."""
+    head = replicas.head(db.session)
+    live = {n.name for n in replicas.live_nodes(db.session)}
+    click.echo(f"log head {head}, pruned through {replicas.horizon(db.session)}")
+    for node in replicas.all_nodes(db.session):
+        state = "live" if node.name in live else "silent"
+        click.echo(f"{node.name}  applied {node.applied}  lag {max(0, head - node.applied)}  "
+                   f"{state}, heartbeat {node.heartbeat_at:%Y-%m-%d %H:%M:%S}")
+
+
+@search_cli.command("prune")
+@with_appcontext
+def prune() -> None:
+    """Delete change-log rows that every live node has applied."""
+    click.echo(f"search log: {replicas.prune()} rows pruned")

@@ -1,9 +1,11 @@
 """Keeping the index consistent with the database: outbox, drain, rebuild, check.
 
-A flush that touches an indexed row writes a `search_outbox` row in the same transaction, so a
-rollback leaves nothing behind. After commit, the outbox is drained by whichever process gets
-the indexer lock (flock, never waited on by a request): it reloads each document from the
-database in its own session and writes one Whoosh commit without a merge.
+A flush that touches an indexed row appends a `search_outbox` row (the change log) in the same
+transaction, so a rollback leaves nothing behind. After commit, this node's copy of the index is
+brought up to date by whichever of its processes gets the indexer lock (flock, never waited on
+by a request): it reloads each document changed after the position its index has applied, in
+its own session, and writes one Whoosh commit without a merge that also records the new
+position. Rows stay in the log for the other nodes (replicas.py prunes them).
 """
 
 import atexit
@@ -16,14 +18,14 @@ import time
 from collections.abc import Callable, Iterator
 
 from flask import Flask, current_app, has_app_context
-from sqlalchemy import delete, event, func, inspect, select
+from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import Session
 
 from marketplace import policy
 from marketplace.database import utcnow
 from marketplace.extensions import db
 from marketplace.i18n import region_of
-from marketplace.search import documents, rebuild, storage, whoosh_private
+from marketplace.search import documents, rebuild, replicas, storage, whoosh_private
 from marketplace.search.models import SearchOutbox
 from marketplace.search.schema import TEXT, TITLE, prestem
 
@@ -176,9 +178,31 @@ def _background(app: Flask) -> _Drainer:
         return _drainers[id(app)]
 
 
+# Rows applied past a hole in the log that may still be committing (replicas.frontier), per
+# generation directory: the index's position stays before the hole, these are not re-applied.
+_beyond: dict[str, set[int]] = {}
+
+
+def _done(ix) -> set[int]:
+    return _beyond.setdefault(str(ix.storage.folder), set())
+
+
+def applied_position() -> int:
+    """The log position this node's index has applied (IndexUnavailable when there is none)."""
+    return whoosh_private.log_position(storage.open_index())
+
+
 def pending() -> int:
+    """Log rows this node has not applied yet (up to BATCH); a missing index counts as behind."""
+    try:
+        ix = storage.open_index()
+    except storage.IndexUnavailable:
+        return BATCH
+    done = _done(ix)
     with Session(db.engine) as s:
-        return len(s.execute(select(SearchOutbox.id).limit(BATCH)).all())
+        ids = s.scalars(select(SearchOutbox.id).where(
+            SearchOutbox.id > whoosh_private.log_position(ix)).order_by(SearchOutbox.id).limit(BATCH))
+        return sum(1 for i in ids if i not in done)
 
 
 def drain(lock_timeout: float = 0.0) -> int:
@@ -200,31 +224,48 @@ def drain(lock_timeout: float = 0.0) -> int:
 
 
 def _drain_locked() -> int:
+    """Apply the log after this index's position, in order; rebuild when the index is missing
+    or behind the retention horizon. Records the node's position and heartbeat."""
     written = 0
     while True:
+        try:
+            ix = storage.open_index()
+        except storage.IndexUnavailable:
+            log.warning("search: index missing or unreadable; rebuilding from the database")
+            written += _rebuild_locked()
+            continue
+        position = whoosh_private.log_position(ix)
         with Session(db.engine) as s:
-            rows = s.execute(
-                select(SearchOutbox.id, SearchOutbox.doc_id).order_by(SearchOutbox.id).limit(BATCH)
-            ).all()
-            if not rows:
-                return written
-            try:
-                ix = storage.open_index()
-            except storage.IndexUnavailable:
-                log.warning("search: index missing or unreadable; rebuilding from the database")
+            if position < replicas.horizon(s):
+                log.warning("search: index at log position %s is behind the pruned log (%s); "
+                            "rebuilding from the database", position, replicas.horizon(s))
+                s.rollback()
                 written += _rebuild_locked()
                 continue
-            written += _apply(s, ix, dict.fromkeys(r.doc_id for r in rows))
-            s.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([r.id for r in rows])))
-            s.commit()
+            rows = s.execute(
+                select(SearchOutbox.id, SearchOutbox.doc_id, SearchOutbox.created_at)
+                .where(SearchOutbox.id > position).order_by(SearchOutbox.id).limit(BATCH)
+            ).all()
+            done = _done(ix)
+            todo = [r for r in rows if r.id not in done]
+            new_position = replicas.frontier(position, rows, utcnow())
+            if todo or new_position != position:
+                written += _apply(s, ix, dict.fromkeys(r.doc_id for r in todo), new_position)
+            s.rollback()
+        done.update(r.id for r in rows if r.id > new_position)
+        done.difference_update([i for i in done if i <= new_position])
+        replicas.heartbeat(new_position)
+        if not todo and new_position == position:  # caught up, or waiting on a young hole
+            replicas.prune_now_and_then()
+            return written
 
 
-def _apply(s: Session, ix, doc_ids) -> int:
+def _apply(s: Session, ix, doc_ids, position: int) -> int:
     docs = {doc_id: load(s, doc_id) for doc_id in doc_ids}
-    # End the read transaction: on SQLite, upgrading it to the outbox DELETE below fails at
-    # once ("database is locked") if another connection wrote in between.
+    # End the read transaction before the (possibly slow) Whoosh commit.
     s.rollback()
     writer = storage.writer(ix, timeout=5.0)
+    whoosh_private.set_log_position(writer, position)
     try:
         for doc_id in (d for d, doc in docs.items() if doc is None):
             writer.delete_by_term("doc_id", doc_id)
@@ -363,21 +404,27 @@ def reindex(progress: Callable[[int], None] | None = None, lock_timeout: float =
 
 def _rebuild_locked(progress: Callable[[int], None] | None = None, parallel: bool = False) -> int:
     """Rebuild into a new generation. `parallel` (reindex only) may fork worker processes; a
-    rebuild started by the drainer thread never forks from a multi-threaded process."""
+    rebuild started by the drainer thread never forks from a multi-threaded process. The new
+    generation records the log position read before the database was (replicas.rebuild_position);
+    the drain that follows applies the rows after it."""
+    with Session(db.engine) as s:
+        position = replicas.rebuild_position(s, utcnow())
     path, ix = storage.new_generation()
     config = current_app.config
     procs = (config.get("SEARCH_REINDEX_PROCS") or os.cpu_count() or 1) if parallel else 1
     if procs > 1 and count_rows() >= config.get("SEARCH_PARALLEL_REBUILD_MIN", 5_000):
         n = rebuild.in_processes(ix, procs, progress, row_ranges=row_ranges, kind_docs=kind_docs,
-                                 fields=fields)
+                                 fields=fields, position=position)
     else:
-        n = _rebuild_in_process(ix, progress)
+        n = _rebuild_in_process(ix, progress, position)
     storage.make_live(path)
+    replicas.heartbeat(position, rebuilt=True)
     return n
 
 
-def _rebuild_in_process(ix, progress: Callable[[int], None] | None) -> int:
+def _rebuild_in_process(ix, progress: Callable[[int], None] | None, position: int) -> int:
     writer = storage.writer(ix, limitmb=current_app.config.get("SEARCH_WRITER_MB", 128))
+    whoosh_private.set_log_position(writer, position)
     n = 0
     try:
         for doc in iter_docs(progress):
@@ -390,11 +437,24 @@ def _rebuild_in_process(ix, progress: Callable[[int], None] | None) -> int:
     return n
 
 
-def wait_until_indexed(timeout: float = 30.0, rebuild: bool = True) -> bool:
+def wait_until_indexed(timeout: float = 30.0, rebuild: bool = True, every_node: bool = False) -> bool:
     """Block until every committed change is searchable (tests, CLI). False on timeout.
     A missing index is rebuilt first, unless `rebuild` is False (then it raises
-    storage.IndexUnavailable)."""
+    storage.IndexUnavailable). With `every_node`, also wait until every live node (registry
+    heartbeat within SEARCH_NODE_LIVE_SECONDS) has applied the log as it stands now."""
     deadline = time.monotonic() + timeout
+    if every_node:
+        with Session(db.engine) as s:
+            target = replicas.head(s)
+        if not wait_until_indexed(timeout, rebuild):
+            return False
+        while True:
+            with Session(db.engine) as s:
+                if all(node.applied >= target for node in replicas.live_nodes(s)):
+                    return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
     while True:
         remaining = max(0.0, deadline - time.monotonic())
         with storage.indexer_lock(remaining) as held:

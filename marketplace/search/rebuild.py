@@ -27,7 +27,7 @@ SEGMENT_POOL_MB = 2048
 
 
 def in_processes(ix, procs: int, progress: Callable[[int], None] | None = None, *,
-                 row_ranges: Callable, kind_docs: Callable, fields: Callable) -> int:
+                 row_ranges: Callable, kind_docs: Callable, fields: Callable, position: int = 0) -> int:
     """Index every document into `ix` (a new, empty generation) with `procs` processes.
 
     The indexer hands over how to slice the rows, build a slice's documents and turn a document
@@ -51,6 +51,7 @@ def in_processes(ix, procs: int, progress: Callable[[int], None] | None = None, 
             if worker.is_alive():
                 worker.kill()
     writer = storage.writer(ix)  # the new generation is ours alone: its lock is free
+    whoosh_private.set_log_position(writer, position)  # the change-log position it reflects
     whoosh_private.commit_segments(writer, segments)  # add the segments as they are
     return count
 

@@ -105,6 +105,23 @@ def term_blocks(reader, fieldname: str, btext: bytes):
         m._next_block()
 
 
+# --- the change-log position a generation has applied ---------------------------------------
+# Kept as an attribute of the schema that every commit pickles into the generation's TOC file,
+# which Whoosh writes to a temporary file and renames: the position is written atomically with
+# the documents it describes. A writer copies the schema of the generation it starts from, so
+# a commit that does not set it (upsert, optimize) keeps the previous value.
+
+POSITION_ATTR = "marketplace_log_position"
+
+
+def log_position(ix) -> int:
+    return int(getattr(ix.schema, POSITION_ATTR, 0))
+
+
+def set_log_position(writer, position: int) -> None:
+    setattr(writer.schema, POSITION_ATTR, int(position))
+
+
 # --- writing segments made elsewhere (search/rebuild.py) -------------------------------------
 
 def segment_writer(ix, codec, limitmb: int) -> SegmentWriter:
