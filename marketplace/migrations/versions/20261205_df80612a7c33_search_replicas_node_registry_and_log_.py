@@ -1,7 +1,7 @@
 """search replicas: node registry and log horizon
 
 Revision ID: df80612a7c33
-Revises: 5c1e0a7f2b94
+Revises: af821fbe9d9b
 Create Date: 2026-12-05 15:07:36.640618
 
 """
@@ -13,7 +13,7 @@ import marketplace.database
 
 # revision identifiers, used by Alembic.
 revision = 'df80612a7c33'
-down_revision = '5c1e0a7f2b94'
+down_revision = 'af821fbe9d9b'
 branch_labels = None
 depends_on = None
 
