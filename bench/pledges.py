@@ -6,6 +6,9 @@
 The database is emptied first (never point it at data you keep). Each client is a process with
 its own app and connection; each pledge goes through `record_pledge` with the `instant` provider
 (goal reservation by guarded UPDATE + contribution posted to the ledger) and its own commit.
+Each pledge also writes its notice to the project's owner (notification + queued email) in the
+same transaction; the email is sent as in production (MAIL_DELIVERY=background: each process's
+sender thread claims and sends what its commits queued, in batches), captured instead of SMTP.
 Prints accepted pledges per second, refusals, and then verifies: no project over its goal, the
 ledger check clean, the sum of all entries zero. Exits 1 if any verification fails.
 """
@@ -31,7 +34,7 @@ def make_app(url: str):
 
     return create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-" + "x" * 40, "TESTING": True,
                        "INSTANCE_PATH": "/tmp/bench-pledges-instance", "RATELIMIT_ENABLED": False,
-                       "MAIL_BACKEND": "outbox"})
+                       "MAIL_BACKEND": "outbox", "MAIL_DELIVERY": "background"})
 
 
 def setup(url: str, clients: int, projects: int) -> tuple[list[int], list[int]]:

@@ -46,6 +46,9 @@ DEFAULTS = {
     "RATELIMIT_FLAG": "20 per hour",
     "RATELIMIT_ORGANIZATION_MEMBER": "20 per hour",
     "MAIL_BACKEND": "outbox",  # "outbox" captures mail (development, tests); "smtp" sends it
+    # "background": one sender thread per process takes what commits queued, in batches;
+    # "inline": sent before the request returns. None: background with smtp, inline otherwise.
+    "MAIL_DELIVERY": None,
     "MAIL_SERVER": "localhost",
     "MAIL_PORT": 25,
     "MAIL_USERNAME": None,

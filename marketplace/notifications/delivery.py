@@ -1,13 +1,18 @@
 """Send queued EmailOutbox rows after commit; failures are retried later, never raised.
 
 Listeners are registered once, at import, on Flask-SQLAlchemy's session class: `after_flush`
-notes that an email was queued, `after_commit` sends (inline with the capturing backend, in a
-background thread with SMTP so a slow server never blocks the request), `after_soft_rollback`
-forgets. Delivery uses its own session, and claims each row with a guarded UPDATE so two
-workers never send the same email twice.
+notes the ids of the emails this transaction queued, `after_commit` sends those (inline with the
+capturing backend; with SMTP, by one background sender per process that takes whatever commits
+queued meanwhile as one batch, so a slow server never blocks a request and a burst of pledges
+costs two statements per batch, not per email), `after_soft_rollback` forgets them. Rows queued by other transactions are theirs to send (or the
+`notifications deliver` job's, for retries): a commit never scans the whole outbox. Delivery
+uses its own session and claims its rows with one guarded UPDATE … RETURNING, so two workers
+never send the same email twice.
 """
 
+import queue
 import threading
+from collections.abc import Iterable
 from datetime import timedelta
 
 from flask import current_app, has_app_context
@@ -23,53 +28,108 @@ from marketplace.notifications.models import EmailOutbox
 RETRY_DELAYS = [timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30),
                 timedelta(hours=2), timedelta(hours=12)]
 STALE_CLAIM = timedelta(minutes=10)
-_FLAG = "notifications.mail_queued"
+_QUEUED = "notifications.mail_queued"
 
 
 @event.listens_for(FlaskSession, "after_flush")
 def _note_queued(session, flush_context):
-    if any(isinstance(obj, EmailOutbox) for obj in session.new):
-        session.info[_FLAG] = True
+    ids = [obj.id for obj in session.new if isinstance(obj, EmailOutbox)]
+    if ids:
+        session.info.setdefault(_QUEUED, []).extend(ids)
 
 
 @event.listens_for(FlaskSession, "after_soft_rollback")
 def _forget(session, previous_transaction):
-    session.info.pop(_FLAG, None)
+    session.info.pop(_QUEUED, None)
 
 
 @event.listens_for(FlaskSession, "after_commit")
 def _deliver_after_commit(session):
-    if not session.info.pop(_FLAG, False) or not has_app_context():
+    ids = session.info.pop(_QUEUED, None)
+    if not ids or not has_app_context():
         return
     app = current_app._get_current_object()
-    if app.config["MAIL_BACKEND"] == "smtp":
-        threading.Thread(target=_deliver_in_thread, args=(app,), daemon=True).start()
+    if _delivery_mode(app.config) == "background":
+        app.extensions.setdefault(_COURIER, _Courier(app)).post(ids)
     else:
-        _safe_deliver()
+        _safe_deliver(ids)
 
 
-def _deliver_in_thread(app) -> None:
-    with app.app_context():
-        _safe_deliver()
+def _delivery_mode(config) -> str:
+    return config.get("MAIL_DELIVERY") or ("background" if config["MAIL_BACKEND"] == "smtp" else "inline")
 
 
-def _safe_deliver() -> None:
+_COURIER = "notifications.courier"
+BATCH = 500
+
+
+class _Courier:
+    """This process's background sender: commits post the ids they queued; the thread claims and
+    sends everything posted since its last round in one batch. Ids still queued when the process
+    dies stay pending in the outbox, and `notifications deliver` (a scheduled job) sends them."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.queue: queue.SimpleQueue[list[int]] = queue.SimpleQueue()
+        self.lock = threading.Lock()
+        self.thread: threading.Thread | None = None
+
+    def post(self, ids: list[int]) -> None:
+        self.queue.put(ids)
+        with self.lock:  # started on first use, and again in a forked worker (threads do not fork)
+            if self.thread is None or not self.thread.is_alive():
+                self.thread = threading.Thread(target=self._run, name="mail-courier", daemon=True)
+                self.thread.start()
+
+    def take(self) -> list[int]:
+        """Block for the next ids, then take whatever else is waiting (up to BATCH)."""
+        ids = list(self.queue.get())
+        while len(ids) < BATCH:
+            try:
+                ids.extend(self.queue.get_nowait())
+            except queue.Empty:
+                break
+        return ids
+
+    def _run(self) -> None:
+        while True:
+            ids = self.take()
+            with self.app.app_context():
+                _safe_deliver(ids)
+
+
+def _safe_deliver(ids: list[int]) -> None:
     try:
-        deliver_pending()
+        deliver(ids)
     except Exception:  # delivery must never break the request; the CLI retries later
         current_app.logger.exception("email delivery failed; will retry")
 
 
 def deliver_pending(limit: int = 200) -> int:
-    """Send due outbox rows in a separate session; returns how many were sent."""
-    sent = 0
+    """Send due outbox rows (retries, and rows whose sender died); returns how many were sent."""
     with Session(db.engine) as session:
         due = session.scalars(
             select(EmailOutbox.id).where(_is_due()).order_by(EmailOutbox.id).limit(limit)
         ).all()
-        for row_id in due:
-            sent += _deliver_one(session, row_id)
-    return sent
+    return deliver(due) if due else 0
+
+
+def deliver(ids: Iterable[int]) -> int:
+    """Claim the due rows among `ids` in one statement, send them, and record the outcome;
+    returns how many were sent. A row another worker claimed first is left to it."""
+    with Session(db.engine, expire_on_commit=False) as session:  # the claimed rows stay readable
+        claimed = session.scalars(
+            update(EmailOutbox).where(EmailOutbox.id.in_(list(ids)), _is_due())
+            .values(status="sending", next_attempt_at=utcnow() + STALE_CLAIM)
+            .returning(EmailOutbox), execution_options={"synchronize_session": False}
+        ).all()
+        session.commit()
+        sent = [row.id for row in sorted(claimed, key=lambda r: r.id) if _send_one(row)]
+        if sent:
+            session.execute(update(EmailOutbox).where(EmailOutbox.id.in_(sent))
+                            .values(status="sent", sent_at=utcnow(), attempts=EmailOutbox.attempts + 1))
+        session.commit()
+    return len(sent)
 
 
 def _is_due():
@@ -77,24 +137,15 @@ def _is_due():
     return EmailOutbox.status.in_(("pending", "sending")) & (EmailOutbox.next_attempt_at <= utcnow())
 
 
-def _deliver_one(session: Session, row_id: int) -> int:
-    claimed = session.execute(update(EmailOutbox).where(EmailOutbox.id == row_id, _is_due())
-                              .values(status="sending", next_attempt_at=utcnow() + STALE_CLAIM))
-    session.commit()
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        return 0
-    row = session.get(EmailOutbox, row_id)
+def _send_one(row: EmailOutbox) -> bool:
     try:
         send_mail(row.recipient, row.subject, row.body, message_id=message_id(row))
     except Exception as exc:  # noqa: BLE001  (any transport error: retry later)
         _schedule_retry(row, exc)
-        session.commit()
         current_app.logger.warning("email %d not sent (attempt %d, now %s): %s",
                                    row.id, row.attempts, row.status, row.last_error)
-        return 0
-    row.status, row.sent_at, row.attempts = "sent", utcnow(), row.attempts + 1
-    session.commit()
-    return 1
+        return False
+    return True
 
 
 def message_id(row: EmailOutbox) -> str:

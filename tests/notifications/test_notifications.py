@@ -205,3 +205,27 @@ def test_a_retried_email_keeps_its_message_id(app, pair, outbox, monkeypatch):
     db.session.commit()
     assert deliver_pending() == 1
     assert outbox[-1]["Message-ID"] == ids[0] and ids[0].startswith("<outbox.")
+
+
+def test_background_delivery_sends_each_commit_once_in_batches(app, pair, outbox, make_user):
+    """MAIL_DELIVERY=background (the default with smtp): the commit returns at once; the courier
+    thread claims what commits queued, sends each email once and marks it sent."""
+    import time
+
+    ana, bo = pair
+    cy = make_user(email="cy@example.org", name="Cy")
+    app.config["MAIL_DELIVERY"] = "background"
+    notify(ana, kinds.REPLY, "First", "/t/1", actor=bo)
+    notify(cy, kinds.REPLY, "Second", "/t/2", actor=bo)
+    db.session.commit()
+    notify(bo, kinds.REPLY, "Third", "/t/3", actor=ana)
+    db.session.commit()
+    deadline = time.monotonic() + 10
+    while len(outbox) < 3 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.1)  # a duplicate, if any, would arrive now
+    assert sorted(m["To"] for m in outbox) == ["ana@example.org", "bo@example.org", "cy@example.org"]
+    db.session.expire_all()
+    rows = db.session.scalars(select(EmailOutbox)).all()
+    assert [(r.status, r.attempts) for r in rows] == [("sent", 1)] * 3
+    assert deliver_pending() == 0
