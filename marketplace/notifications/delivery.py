@@ -4,8 +4,9 @@ Listeners are registered once, at import, on Flask-SQLAlchemy's session class: `
 notes the ids of the emails this transaction queued, `after_commit` sends those (inline with the
 capturing backend; with SMTP, by one background sender per process that takes whatever commits
 queued meanwhile as one batch, so a slow server never blocks a request and a burst of pledges
-costs two statements per batch, not per email), `after_soft_rollback` forgets them. Rows queued by other transactions are theirs to send (or the
-`notifications deliver` job's, for retries): a commit never scans the whole outbox. Delivery
+costs two statements per batch, not per email), `after_soft_rollback` forgets them. Rows queued
+by other transactions are theirs to send (or the `notifications deliver` job's, for retries): a
+commit never scans the whole outbox. Delivery
 uses its own session and claims its rows with one guarded UPDATE … RETURNING, so two workers
 never send the same email twice.
 """
