@@ -133,14 +133,42 @@ def _table(name: str):
 # --- Python predicate -------------------------------------------------------------------------
 
 
+def _real(user):
+    """The user behind Flask-Login's `current_user` proxy: resolved once, not per attribute."""
+    resolve = getattr(user, "_get_current_object", None)
+    return resolve() if resolve is not None else user
+
+
 def visible(user, kind: str, obj) -> bool:
     """May `user` (possibly anonymous or None) see `obj` of `kind`?"""
     if obj is None:
         return False
-    rule = RULES[kind]
+    user, rule = _real(user), RULES[kind]
     if rule.container and not visible(user, rule.container.kind,
                                       getattr(obj, rule.container.relation)):
         return False
+    return _visible_in_container(user, kind, rule, obj)
+
+
+def visible_among(user, kind: str, objs) -> set[int]:
+    """The ids of those `objs` (all of `kind`) that `user` may see: what `visible` answers for
+    each, with each distinct container (a page's thread, say) checked once."""
+    user, rule = _real(user), RULES[kind]
+    containers: dict[int, bool] = {}
+    shown = set()
+    for obj in objs:
+        if rule.container:
+            parent = getattr(obj, rule.container.relation)
+            if id(parent) not in containers:
+                containers[id(parent)] = visible(user, rule.container.kind, parent)
+            if not containers[id(parent)]:
+                continue
+        if _visible_in_container(user, kind, rule, obj):
+            shown.add(obj.id)
+    return shown
+
+
+def _visible_in_container(user, kind: str, rule: "Rule", obj) -> bool:
     if rule.site_moderators and is_moderator(user):
         return True
     if rule.public(obj):
@@ -204,7 +232,26 @@ def community_role(user, community_id: int) -> str | None:
 def clause(user, kind: str, M=None, *, container: bool = True):
     """SQL criterion on `M` (the kind's model, or an alias of it): the rows `user` may see.
     `container=False` when the caller has already checked the container (the thread of a page)."""
-    rule, M = RULES[kind], M if M is not None else model(kind)
+    user = _real(user)
+    if not is_signed_in(user) and (M is None or isinstance(M, type)):
+        return _anonymous_clause(kind, M if M is not None else model(kind), container)
+    return _clause(user, kind, M if M is not None else model(kind), container)
+
+
+_ANONYMOUS: dict[tuple, ClauseElement] = {}
+
+
+def _anonymous_clause(kind: str, M, container: bool):
+    """What a reader who is not signed in may see depends on nothing else: built once per model
+    (clause elements are immutable), not on every anonymous page view."""
+    key = (kind, M, container)
+    if key not in _ANONYMOUS:
+        _ANONYMOUS[key] = _clause(None, kind, M, container)
+    return _ANONYMOUS[key]
+
+
+def _clause(user, kind: str, M, container: bool):
+    rule = RULES[kind]
     if rule.site_moderators and is_moderator(user):
         own_rows = true()
     else:
@@ -217,7 +264,7 @@ def clause(user, kind: str, M=None, *, container: bool = True):
         return own_rows
     parent = model(rule.container.kind)
     return own_rows & getattr(M, rule.container.column).in_(
-        select(parent.id).where(clause(user, rule.container.kind, parent)))
+        select(parent.id).where(_clause(user, rule.container.kind, parent, True)))
 
 
 def _owned(rule: Rule, M, user_id: int):

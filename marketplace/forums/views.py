@@ -169,6 +169,7 @@ def thread(thread_id: int):
     can_moderate = perm.can_moderate_community(current_user, thread.community)
     post_view = SimpleNamespace(  # what each post's macro needs, looked up once per page
         thread=thread, perm=perm, user=current_user._get_current_object(), counts=counts,
+        shown=policy.visible_among(current_user, "post", posts),
         mine=mine, labels=_labels(REACTIONS), can_reply=can_reply, can_moderate=can_moderate,
         signed_in=current_user.is_authenticated,
         profile_prefix=url_for("accounts.profile", user_id=1)[:-1])

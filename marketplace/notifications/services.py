@@ -34,18 +34,18 @@ def notify(recipient: User, kind: str, message: str | LazyString, link: str,
     if actor is not None and actor.id == recipient.id:
         return
     source = messages.source_of(message)
-    with force_locale(user_locale(recipient)):
-        message = str(message)
     kind = kind if kind in kinds.LABELS else kinds.GENERIC
     mode = preference_for(recipient, kind) if mail and _can_email(recipient) else kinds.OFF
+    with force_locale(user_locale(recipient)):  # once: the notice and its email in one language
+        message = str(message)
+        if mode == kinds.IMMEDIATE:
+            _queue_immediate(recipient, kind, message, link)
     db.session.add(Notification(
         recipient_id=recipient.id, kind=kind, message=message[:500], message_source=source,
         link=link[:500],
         actor_id=actor.id if actor is not None else None,
         is_digest_pending=mode == kinds.DIGEST,
     ))
-    if mode == kinds.IMMEDIATE:
-        _queue_immediate(recipient, kind, message, link)
     db.session.flush()
 
 
@@ -65,14 +65,14 @@ def absolute_link(link: str) -> str:
 
 
 def _queue_immediate(recipient: User, kind: str, message: str, link: str) -> None:
+    """Call inside force_locale(the recipient's locale)."""
     site = current_app.config["SITE_NAME"]
-    with force_locale(user_locale(recipient)):
-        subject = _("[%(site)s] %(kind)s: %(message)s", site=site, kind=kinds.label(kind),
-                    message=_shorten(message, 80))
-        body = "\n\n".join([
-            _("Hello %(name)s,", name=recipient.display_name), message,
-            _("Open it: %(link)s", link=absolute_link(link)), _footer(),
-        ])
+    subject = _("[%(site)s] %(kind)s: %(message)s", site=site, kind=kinds.label(kind),
+                message=_shorten(message, 80))
+    body = "\n\n".join([
+        _("Hello %(name)s,", name=recipient.display_name), message,
+        _("Open it: %(link)s", link=absolute_link(link)), _footer(),
+    ])
     queue_email(recipient, subject, body)
 
 
