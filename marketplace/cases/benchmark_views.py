@@ -7,10 +7,10 @@ from sqlalchemy import bindparam, func, select
 
 from marketplace.accounts.models import ORGANIZATION_TYPE_LABELS
 from marketplace.accounts.permissions import can_manage_metric_definitions
-from marketplace.cases import benchmark, services
+from marketplace.cases import benchmark, chart_svg, services
 from marketplace.cases.forms import MetricDefinitionForm
 from marketplace.cases.models import CaseStudy, Metric, MetricDefinition
-from marketplace.cases.views import show_saved
+from marketplace.cases.views import show_saved, signed
 from marketplace.extensions import db
 from marketplace.i18n import REGION_LABELS, country_name, region_of, translated
 from marketplace.paging import Page, page_of
@@ -25,6 +25,12 @@ _BY_SLUG = select(MetricDefinition).where(MetricDefinition.slug == bindparam("sl
 
 def _get(slug: str) -> MetricDefinition:
     return db.session.scalar(_BY_SLUG, {"slug": slug}) or abort(404)
+
+
+@bp.app_template_global("chart_svg")
+def _chart_svg(chart, id: str, truncate_at: int, *, title: str, description: str, unit: str):
+    return chart_svg.bars_svg(chart, id, truncate_at, title=title, description=description, unit=unit,
+                              signed=signed)
 
 
 @bp.route("/")

@@ -187,7 +187,7 @@ def _practice_cases():
 
 
 @bp.app_template_filter("signed")
-def _signed(value: float) -> str:
+def signed(value: float) -> str:
     """A change with its sign, in the reader's locale: +1.5, −2, 0."""
     return format_number(value, "+#,##0.##;-#,##0.##")
 
