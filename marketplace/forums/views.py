@@ -15,7 +15,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import defer, joinedload
 
 from marketplace import policy
@@ -67,9 +67,15 @@ def _category(slug: str, category_slug: str) -> Category:
     return category
 
 
+# Built once (construction and its cache key cost about as much as running it).
+_THREAD = select(Thread).options(joinedload(Thread.community), joinedload(Thread.category)).where(
+    Thread.id == bindparam("thread_id"))
+
+
 def load_thread(thread_id: int) -> Thread:
-    thread = db.one_or_404(select(Thread).options(
-        joinedload(Thread.community), joinedload(Thread.category)).where(Thread.id == thread_id))
+    thread = db.session.execute(_THREAD, {"thread_id": thread_id}).scalar_one_or_none()
+    if thread is None:
+        abort(404)
     require(perm.can_read_community(current_user, thread.community))
     if not policy.visible(current_user, "thread", thread):
         abort(404)
@@ -157,12 +163,8 @@ def thread(thread_id: int):
     pages = max(1, services.page_of(max(thread.post_count, 1)))
     page = min(page_arg(), pages)
     first, last = (page - 1) * services.PER_PAGE + 1, page * services.PER_PAGE
-    posts = db.session.scalars(
-        select(Post).options(defer(Post.body_source), joinedload(Post.author).load_only(
-            User.stored_name, User.email, User.is_deleted).lazyload(User.roles))  # User.display_name reads both
-        .where(Post.thread_id == thread.id, Post.number.between(first, last),
-               services.listed_post_filter(current_user))
-        .order_by(Post.number)).all()
+    posts = db.session.scalars(_page_of_posts(current_user),
+                               {"thread_id": thread.id, "first": first, "last": last}).all()
     counts, mine = services.reaction_summary(posts, current_user)
     read_mark = services.last_read(current_user, [thread.id]).get(thread.id)
     can_reply = perm.can_reply_to_thread(current_user, thread)
@@ -182,6 +184,28 @@ def thread(thread_id: int):
         watching=services.is_watching(current_user, thread=thread))
     _record_read(thread, posts, read_mark)  # after rendering: its commit expires the objects
     return html
+
+
+_READERS_PAGE: dict[str, Select] = {}
+
+
+def _page_of_posts(viewer) -> Select:
+    """The statement for one page of a thread's posts. A reader who is not signed in sees what
+    every such reader sees: that statement is built once."""
+    if policy.is_signed_in(viewer):
+        return _posts_statement(viewer)
+    if "anonymous" not in _READERS_PAGE:
+        _READERS_PAGE["anonymous"] = _posts_statement(viewer)
+    return _READERS_PAGE["anonymous"]
+
+
+def _posts_statement(viewer) -> Select:
+    return (select(Post).options(defer(Post.body_source), joinedload(Post.author).load_only(
+        User.stored_name, User.email, User.is_deleted).lazyload(User.roles))  # User.display_name reads both
+        .where(Post.thread_id == bindparam("thread_id"),
+               Post.number.between(bindparam("first"), bindparam("last")),
+               services.listed_post_filter(viewer))
+        .order_by(Post.number))
 
 
 def _move_form(thread: Thread) -> MoveForm | None:
