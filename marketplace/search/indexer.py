@@ -24,10 +24,10 @@ from sqlalchemy.orm import Session
 from marketplace import policy
 from marketplace.database import utcnow
 from marketplace.extensions import db
-from marketplace.i18n import region_of
+from marketplace.i18n import m49_region
 from marketplace.search import documents, rebuild, replicas, storage, whoosh_private
 from marketplace.search.models import SearchOutbox
-from marketplace.search.schema import TEXT, TITLE, prestem
+from marketplace.search.schema import TEXT, TITLE, WORK, prestem
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -306,15 +306,16 @@ def fields(doc: dict) -> dict:
         "doc_id": doc["doc_id"], "kind": doc["kind"],
         "visibility": " ".join(policy.index_tokens(doc["visibility"])),
         "countries": " ".join(countries),
-        "region": " ".join(sorted({r for c in countries if (r := region_of(c))})),
+        "region": " ".join(sorted({r for c in countries if (r := m49_region(c))})),
         "themes": ",".join(doc["themes"]), "org_type": doc["org_type"],
         "language": (doc["language"] or "").lower(), "tags": ",".join(doc["tags"]),
         "author": doc["author"], "words": doc["title"], "parent": doc.get("parent", ""),
-        "spell": " ".join((doc["title"], doc["summary"], " ".join(doc["tags"]))),
+        "spell": " ".join((doc["title"], doc["summary"], " ".join(doc["tags"]), doc.get("work", ""))),
         "title": doc["title"], "summary": doc["summary"],
         "excerpt": body[:EXCERPT_CHARS], "url": doc["url"], "endorsements": doc["endorsements"],
         TITLE: prestem(doc["title"], doc["language"]),
         TEXT: prestem(text[:MAX_TEXT_CHARS], doc["language"]),
+        WORK: prestem(doc.get("work", "")[:MAX_TEXT_CHARS], doc["language"]),
     }
     if doc["date"] is not None:
         out["date"] = doc["date"].replace(tzinfo=None)
