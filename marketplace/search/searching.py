@@ -403,9 +403,13 @@ def people(text: str, viewer=None, limit: int = 2000) -> list[int]:
         return [int(s.stored_fields(int(n))["doc_id"].partition(":")[2]) for n in docnums]
 
 
+# What people say they know (name, bio, expertise) weighs more than what they wrote about.
+WORK_BOOST = 0.5
+
+
 def _people_matching(ev, words: list[str], allowed: np.ndarray):
-    q = Q.And([Q.Or([Q.Term(f, v) for f in (TITLE, TEXT, WORK) for v in variants(w)])
-               for w in words])
+    q = Q.And([Q.Or([Q.Term(f, v, boost=WORK_BOOST if f == WORK else 1.0)
+                     for f in (TITLE, TEXT, WORK) for v in variants(w)]) for w in words])
     matched, scores = ev.evaluate(q)
     return matched & allowed, scores
 
