@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from marketplace import policy
 from marketplace.database import utcnow
 from marketplace.extensions import db
-from marketplace.i18n import m49_region
+from marketplace.i18n import m49_region, m49_subregions
 from marketplace.search import documents, rebuild, replicas, storage, whoosh_private
 from marketplace.search.models import SearchOutbox
 from marketplace.search.schema import TEXT, TITLE, WORK, prestem
@@ -414,6 +414,7 @@ def _rebuild_locked(progress: Callable[[int], None] | None = None, parallel: boo
     config = current_app.config
     procs = (config.get("SEARCH_REINDEX_PROCS") or os.cpu_count() or 1) if parallel else 1
     if procs > 1 and count_rows() >= config.get("SEARCH_PARALLEL_REBUILD_MIN", 5_000):
+        m49_subregions()  # country_converter's table (~1 s to load): once, before the fork
         n = rebuild.in_processes(ix, procs, progress, row_ranges=row_ranges, kind_docs=kind_docs,
                                  fields=fields, position=position)
     else:
