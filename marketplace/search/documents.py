@@ -360,7 +360,7 @@ def project(p) -> dict | None:
         p.description_source, place,
         *(f"{o.title}: {o.indicator}" for o in p.objectives),
     ]))
-    out = doc("project", p.id, title=p.title, summary=p.summary, body=body, tags=[p.kind],
+    out = doc("project", p.id, title=p.title, summary=p.summary, body=body,
               countries=p.countries, themes=p.themes,
               org_type=p.organization.type if p.organization else None,
               author=p.owner.display_name if not p.owner.is_deleted else "",
