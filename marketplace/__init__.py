@@ -7,7 +7,7 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter
 
 import marketplace.models  # noqa: F401  (complete metadata before anything binds)
-from marketplace import auth, cli, errorpages, gate, i18n, ops, security, settings, templating
+from marketplace import auth, cli, errorpages, gate, i18n, ops, search, security, settings, templating
 from marketplace.accounts import outbox
 from marketplace.accounts import services as accounts_services
 from marketplace.accounts.admin_views import bp as admin_bp
@@ -31,6 +31,7 @@ from marketplace.forums.moderation_views import bp as moderation_bp
 from marketplace.forums.views import bp as forums_bp
 from marketplace.knowledge.views import bp as knowledge_bp
 from marketplace.main.views import bp as main_bp
+from marketplace.mentoring import directory
 from marketplace.mentoring.views import bp as mentoring_bp
 from marketplace.notifications import services as notifications_services
 from marketplace.notifications.views import bp as notifications_bp
@@ -95,6 +96,7 @@ def _connect_layers() -> None:
     accounts_services.connect_signals()  # a refused request is audited (marketplace.web)
     outbox.register(notifications_services.queue_templated_email)  # account mail (reset, confirm)
     outbox.register_notice(notifications_services.account_notice)  # e.g. an organization invitation
+    directory.use_people_search(search.people_or_none)  # experts by stemmed expertise and work
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -226,6 +226,60 @@ def region_name(region: str | None) -> str:
     return str(REGION_LABELS.get(region, region or ""))
 
 
+# --- UN M49 sub-regions (search and list facets) -----------------------------------------------
+# Which sub-region a country is in comes from country_converter's UN classification (M49); the
+# names shown are CLDR's, in the reader's language, looked up by the region's M49 code. Three of
+# country_converter's region names are spelled differently in CLDR.
+_M49_SPELLINGS = {"South-eastern Asia": "Southeast Asia", "Australia and New Zealand": "Australasia",
+                  "Micronesia": "Micronesian Region"}
+
+
+@lru_cache(maxsize=1)
+def _m49_codes_by_name() -> dict[str, str]:
+    """CLDR's English names of the M49 regions (numeric territory codes) -> code."""
+    return {name: code for code, name in Locale("en").territories.items() if code.isdigit()}
+
+
+@lru_cache(maxsize=1)
+def m49_subregions() -> dict[str, str]:
+    """ISO 3166 alpha-2 country -> M49 sub-region code ("KE" -> "014", Eastern Africa)."""
+    import country_converter  # pandas, ~1 s: loaded on first use, not at every start-up
+
+    data = country_converter.CountryConverter().data
+    codes = _m49_codes_by_name()
+    out = {}
+    for iso2, name in zip(data["ISO2"], data["UNregion"], strict=True):
+        if isinstance(iso2, str) and isinstance(name, str):
+            code = codes.get(_M49_SPELLINGS.get(name, name))
+            if code:
+                out[iso2.upper()] = code
+    return out
+
+
+def m49_region(country: str | None) -> str | None:
+    """The M49 sub-region code of a country (None for unknown codes and Antarctica)."""
+    return m49_subregions().get(country.upper()) if country else None
+
+
+def m49_countries(region: str) -> list[str]:
+    """The countries of an M49 sub-region, sorted (empty for an unknown code)."""
+    return sorted(c for c, r in m49_subregions().items() if r == region)
+
+
+def m49_name(region: str | None) -> str:
+    """An M49 region's name in the request's language (the code itself when unknown)."""
+    if not region:
+        return ""
+    return current_locale().territories.get(region) or Locale("en").territories.get(region) or region
+
+
+def m49_choices(blank: str | None = None) -> list[tuple[str, str]]:
+    """(code, localized name) of every M49 sub-region that has countries, by name."""
+    choices = sorted(((code, m49_name(code)) for code in set(m49_subregions().values())),
+                     key=lambda c: c[1])
+    return ([("", blank)] if blank is not None else []) + choices
+
+
 @lru_cache(maxsize=8)
 def _language_codes() -> tuple[str, ...]:
     return tuple(sorted(lang.alpha_2 for lang in pycountry.languages if hasattr(lang, "alpha_2")))

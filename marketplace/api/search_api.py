@@ -25,7 +25,8 @@ class SearchQuery(BaseModel):
     theme: str | None = Field(None, max_length=60)
     org_type: str | None = Field(None, max_length=20)
     language: str | None = Field(None, max_length=8)
-    region: str | None = Field(None, max_length=20)
+    region: str | None = Field(None, max_length=3, description="UN M49 sub-region code, e.g. 014")
+    tag: str | None = Field(None, max_length=100)
     sort: str = Field("relevance", pattern="^(relevance|newest|endorsed)$")
     page: int = Field(1, ge=1, le=1000)
 
@@ -67,7 +68,7 @@ def _utc(value) -> datetime | None:
 @spec.validate(query=SearchQuery, resp=Response(HTTP_200=SearchOut, HTTP_503=Problem, **PROBLEMS), tags=["search"])
 def search(query: SearchQuery):
     """Search everything the caller may read; snippets are HTML with <mark> around matches."""
-    filters = {k: v for k in ("kind", "country", "theme", "org_type", "language", "region")
+    filters = {k: v for k in ("kind", "country", "theme", "org_type", "language", "region", "tag")
                if (v := getattr(query, k))}
     try:
         page = engine.query(query.q, filters, viewer(), query.page, query.sort)

@@ -349,11 +349,13 @@ LIST_SORTS = {
 
 
 def list_query(viewer, f: dict):
-    """Case studies `viewer` may see, filtered by country, language, org_type, theme (through the
+    """Case studies `viewer` may see, filtered by region (UN M49), country, language, org_type, theme (through the
     practices applied), title words (q) and metric, in a LIST_SORTS order; page and API alike."""
     query = select(CaseStudy).where(policy.clause(viewer, "case", CaseStudy))
     if f.get("country"):
         query = query.where(CaseStudy.country == f["country"])
+    if f.get("region"):  # a UN M49 sub-region: any of its countries
+        query = query.where(CaseStudy.country.in_(i18n.m49_countries(f["region"])))
     if f.get("language"):
         query = query.where(CaseStudy.language == f["language"])
     if f.get("org_type"):

@@ -32,7 +32,7 @@ from marketplace.cases.forms import (
 from marketplace.cases.lineage import LineageEvidence, lineage_evidence, subtree
 from marketplace.cases.models import SECTION_LABELS, SECTIONS, CaseStudy, case_study_practice
 from marketplace.extensions import db
-from marketplace.i18n import country_choices, format_number, language_choices, region_of
+from marketplace.i18n import country_choices, format_number, language_choices, m49_choices, region_of
 from marketplace.knowledge import revisions
 from marketplace.knowledge.models import THEMES, Practice
 from marketplace.web import act, paginate, require
@@ -57,7 +57,7 @@ def _get(slug: str) -> CaseStudy:
 
 def _filters() -> dict:
     args = request.args
-    return {k: args.get(k, "") for k in ("country", "theme", "org_type", "language", "q")} | {
+    return {k: args.get(k, "") for k in ("region", "country", "theme", "org_type", "language", "q")} | {
         "sort": args.get("sort") if args.get("sort") in SORTS else "newest"}
 
 
@@ -67,6 +67,7 @@ def index():
     page = paginate(services.list_query(current_user, f), per_page=PER_PAGE)
     return render_template(
         "cases/index.html", page=page, f=f, countries=country_choices(_("All countries")),
+        regions=m49_choices(_("All regions")),
         themes=THEMES, org_types=ORGANIZATION_TYPE_LABELS, languages=language_choices(),
         can_create=can_create_case_study(current_user))
 

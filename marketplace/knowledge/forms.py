@@ -19,7 +19,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from marketplace.accounts.models import ORGANIZATION_TYPE_LABELS, Organization
 from marketplace.extensions import db
 from marketplace.gate import FlaskForm
-from marketplace.i18n import country_choices, current_locale, language_choices
+from marketplace.i18n import country_choices, current_locale, language_choices, m49_choices
 from marketplace.knowledge.models import (
     ENDORSEMENT_LABELS,
     LEVEL_LABELS,
@@ -44,6 +44,8 @@ def _filter_choices(kind: str, locale: str) -> tuple[SelectChoice, ...]:
     any_ = str(_l("Any"))
     if kind == "country":
         return tuple(_choices(country_choices(blank=any_)))
+    if kind == "region":  # UN M49 sub-regions, named by CLDR in the locale
+        return tuple(_choices(m49_choices(blank=any_)))
     return tuple(_choices([("", any_), *language_choices()]))
 
 
@@ -137,6 +139,7 @@ class FilterForm(FlaskForm):
     class Meta:
         csrf = False
 
+    region = SelectField(_l("Region"), validators=[Optional()])
     country = SelectField(_l("Country"), validators=[Optional()])
     theme = SelectField(_l("Theme"), validators=[Optional()])
     level = SelectField(_l("Level"), validators=[Optional()])
@@ -155,6 +158,7 @@ class FilterForm(FlaskForm):
         super().__init__(*args, **kwargs)
         any_ = str(_l("Any"))
         locale = str(current_locale())
+        self.region.choices = list(_filter_choices("region", locale))
         self.country.choices = list(_filter_choices("country", locale))
         self.theme.choices = _choices([("", any_), *THEMES.items()])
         self.level.choices = _choices([("", any_), *LEVEL_LABELS.items()])

@@ -32,7 +32,7 @@ from marketplace.accounts.permissions import (
     is_signed_in,
 )
 from marketplace.extensions import db
-from marketplace.i18n import translated
+from marketplace.i18n import m49_countries, translated
 from marketplace.knowledge import services
 from marketplace.knowledge.models import (
     ENDORSEMENT_LABELS,
@@ -100,8 +100,8 @@ _CARD_COLUMNS = (Practice.id, Practice.slug, Practice.title, Practice.summary, P
 
 
 def browse_query(viewer, args: dict):
-    """The browse query for filter arguments (country, theme, org_type, level, language, status,
-    sort), with countries and themes; the JSON API's list."""
+    """The browse query for filter arguments (region, country, theme, org_type, level, language,
+    status, sort), with countries and themes; the JSON API's list."""
     return _browse_select(viewer, args).options(selectinload(Practice.countries),
                                                 selectinload(Practice.themes))
 
@@ -129,6 +129,9 @@ def _filter(query, args: dict):
     if args.get("country"):
         query = query.where(Practice.id.in_(select(PracticeCountry.practice_id).where(
             PracticeCountry.country == args["country"])))
+    if args.get("region"):  # a UN M49 sub-region: any of its countries
+        query = query.where(Practice.id.in_(select(PracticeCountry.practice_id).where(
+            PracticeCountry.country.in_(m49_countries(args["region"])))))
     if args.get("theme"):
         query = query.where(Practice.id.in_(select(PracticeTheme.practice_id).where(
             PracticeTheme.theme == args["theme"])))

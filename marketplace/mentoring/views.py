@@ -176,7 +176,7 @@ def experts():
     form.validate()
     page = find_experts(tag=form.tag.data or "", country=form.country.data or "",
                         language=form.language.data or "", org_type=form.org_type.data or "",
-                        available=bool(form.available.data), page=page_arg())
+                        available=bool(form.available.data), page=page_arg(), viewer=current_user)
     return render_template("mentoring/experts.html", form=form, page=page,
                            formula=expertise.FORMULA)
 

@@ -5,6 +5,7 @@ This package is the only code that imports Whoosh. Its face:
     upsert(doc) / delete(doc_id)      write one document now (under the indexer lock)
     query(text, filters, viewer, page, sort) -> Page   hits, facets, "did you mean"
     suggest(prefix, viewer)           titles for search-as-you-type
+    people_or_none(text, viewer)      people ids by expertise and work (the expert directory)
     reindex() / check() / optimize()  rebuild into a new directory and swap; compare with DB
     wait_until_indexed()              block until committed changes are searchable
 
@@ -60,7 +61,15 @@ from marketplace.search.indexer import (  # noqa: F401  (registers the session l
     reindex,
     wait_until_indexed,
 )
-from marketplace.search.searching import query, suggest  # noqa: F401
+from marketplace.search.searching import people, query, suggest  # noqa: F401
+
+
+def people_or_none(text: str, viewer=None) -> list[int] | None:
+    """`searching.people`, or None while there is no index (the directory then falls back)."""
+    try:
+        return people(text, viewer)
+    except storage.IndexUnavailable:
+        return None
 
 
 def upsert(doc: dict) -> None:

@@ -34,13 +34,14 @@ from sqlalchemy import inspect, or_, select
 from sqlalchemy.orm import object_session, selectinload
 
 from marketplace import policy
-from marketplace.accounts.models import OrganizationMember, User, UserExpertise
-from marketplace.cases.models import CaseStudy
+from marketplace.accounts.models import Organization, OrganizationMember, User, UserExpertise
+from marketplace.cases.models import CaseStudy, case_study_author
 from marketplace.communities.models import Community
 from marketplace.forums.models import Post, Thread
 from marketplace.forums.services import page_of
 from marketplace.knowledge.models import (
     SECTIONS,
+    THEMES,
     Endorsement,
     Practice,
     PracticeAuthor,
@@ -53,6 +54,7 @@ from marketplace.policy import PUBLIC
 from marketplace.policy import authors_token as authors
 from marketplace.policy import community_token as community
 from marketplace.projects.models import Objective, Project, ProjectCountry, ProjectTheme
+from marketplace.slugs import slugify
 
 __all__ = ["PUBLIC", "authors", "community"]  # the visibility encodings, re-exported
 
@@ -72,28 +74,74 @@ def doc(kind: str, id: int, *, title: str, visibility: str, url: tuple[str, dict
         summary: str = "", body: str = "", tags: Iterable[str] = (), countries: Iterable[str] = (),
         themes: Iterable[str] = (), org_type: str | None = None, language: str | None = "en",
         author: str = "", date: datetime | None = None, endorsements: int = 0,
-        parent: str = "") -> dict:
+        parent: str = "", work: str = "") -> dict:
     return {
         "doc_id": f"{kind}:{id}", "kind": kind, "title": title or "", "summary": summary or "",
         "body": body or "", "tags": [t for t in tags if t], "countries": [c for c in countries if c],
         "themes": [t for t in themes if t], "org_type": org_type or "", "language": language or "",
         "author": author or "", "date": date, "endorsements": endorsements or 0,
-        "visibility": visibility, "url": url, "parent": parent,
+        "visibility": visibility, "url": url, "parent": parent, "work": work,
     }
 
 
 # --- builders ---------------------------------------------------------------------------
 
 
+CONTRIBUTIONS = 30  # newest public practices and case studies a person's document quotes
+
+
 def person(user) -> dict | None:
+    """A person: name, bio, expertise (tags), and the titles and summaries of the public practices
+    and case studies they wrote, so the expert directory finds them by what they worked on."""
     if user.is_deleted:
         return None
     org_types = {m.organization.type for m in user.memberships}
     return doc("person", user.id, title=user.display_name, summary=user.bio_source[:600],
+               work="\n\n".join(_contributions(user)),
                tags=[e.tag for e in user.expertise], countries=[user.country],
                org_type=next(iter(sorted(org_types)), None), language=user.locale or "en",
                date=user.created_at, visibility=PUBLIC,
                url=("accounts.profile", {"user_id": user.id}))
+
+
+def _contributions(user) -> list[str]:
+    s = object_session(user)
+    out = []
+    for model, link in ((Practice, PracticeAuthor.__table__), (CaseStudy, case_study_author)):
+        column = link.c.practice_id if model is Practice else link.c.case_study_id
+        rows = s.execute(select(model.title, model.summary).where(
+            policy.public_clause("practice" if model is Practice else "case", model),
+            or_(model.owner_id == user.id,
+                model.id.in_(select(column).where(link.c.user_id == user.id))))
+            .order_by(model.id.desc()).limit(CONTRIBUTIONS))
+        out += [f"{title}. {summary or ''}" for title, summary in rows]
+    return out
+
+
+def taxonomy_themes(values: Iterable[str]) -> list[str]:
+    """The values that are themes of the taxonomy (knowledge.THEMES), as slugs ("Local
+    government" -> "local-government"); the Theme facet shows only these."""
+    return [slugify(v) for v in values if v and slugify(v) in THEMES]
+
+
+def free_tags(values: Iterable[str]) -> list[str]:
+    """The values that are not taxonomy themes: they are tags (their own facet)."""
+    return [v for v in values if v and slugify(v) not in THEMES]
+
+
+def organization(o) -> dict | None:
+    return doc("organization", o.id, title=o.name, summary=o.description_source,
+               countries=[o.country], org_type=o.type, date=o.created_at, visibility=PUBLIC,
+               url=("organizations.show", {"slug": o.slug}))
+
+
+def community_doc(c) -> dict | None:
+    """A community: public ones for everybody, a private one for its members (policy)."""
+    themes = c.themes or []
+    return doc("community", c.id, title=c.name, summary=c.description_source,
+               tags=free_tags(themes), countries=c.countries or [], themes=taxonomy_themes(themes),
+               date=c.created_at, visibility=policy.tokens("community", c),
+               url=("communities.show", {"slug": c.slug}))
 
 
 def _org_type(organizations) -> str | None:
@@ -131,7 +179,8 @@ def thread(t) -> dict | None:
     first = object_session(t).scalar(select(Post).where(Post.thread_id == t.id, Post.number == 1))
     body = first.body_source if first is not None and policy.is_public("post", first) else ""
     return doc("thread", t.id, title=t.title, body=body, tags=t.tags or [],
-               countries=t.community.countries or [], themes=t.community.themes or [],
+               countries=t.community.countries or [],
+               themes=taxonomy_themes(t.community.themes or []),
                author=_names(t.author), date=t.created_at,
                visibility=policy.tokens("thread", t), parent=community_key(t.community_id),
                url=("forums.thread", {"thread_id": t.id}))
@@ -143,7 +192,8 @@ def post(p) -> dict | None:
     if p.number == 1 or not policy.is_public("post", p):
         return None
     return doc("post", p.id, title=t.title, body=p.body_source, tags=t.tags or [],
-               countries=t.community.countries or [], themes=t.community.themes or [],
+               countries=t.community.countries or [],
+               themes=taxonomy_themes(t.community.themes or []),
                author=_names(p.author), date=p.created_at,
                visibility=policy.tokens("post", p),
                parent=f"thread:{t.id} {community_key(t.community_id)}",
@@ -164,19 +214,50 @@ def _post_rows(Post):
 
 
 def _community_docs(c) -> list[str]:
-    """A community's privacy decides its threads' and posts' visibility: re-index them all.
+    """A community's privacy, themes and countries show in its threads' and posts' documents:
+    re-index them all.
 
-    The pseudo-document "community:<id>" is never built; applying it deletes every document
-    whose `parent` names it (so a deleted community's content goes too), and the thread and
-    post ids listed after it are rebuilt from the database.
+    Applying "community:<id>" rebuilds the community's own document, or, when the community is
+    gone, deletes it and every document whose `parent` names it (its threads and replies, which
+    the database cascaded away); the thread and post ids listed after it are rebuilt.
     """
     state = inspect(c)
-    if not state.deleted and not state.attrs.is_private.history.has_changes():
+    if not state.deleted and not any(getattr(state.attrs, a).history.has_changes()
+                                     for a in ("is_private", "themes", "countries")):
         return []
     conn = state.session.connection()
     threads = conn.execute(select(Thread.id).where(Thread.community_id == c.id)).scalars().all()
     posts = conn.execute(select(Post.id).where(Post.thread_id.in_(threads))).scalars().all()
     return [community_key(c.id), *(f"thread:{i}" for i in threads), *(f"post:{i}" for i in posts)]
+
+
+def _contribution_people(link: str, column: str):
+    """A practice's or case study's title, summary or status shows in its authors' person
+    documents (the expert directory searches them): re-index the owner (old and new) and the
+    co-authors (`link` table, its `column` naming the row)."""
+    def people(row) -> list[str]:
+        state = inspect(row)
+        if not (state.deleted or any(getattr(state.attrs, a).history.has_changes()
+                                     for a in ("title", "summary", "status", "owner_id"))):
+            return []
+        owners = state.attrs.owner_id.history
+        ids = {row.owner_id, *(owners.deleted or ())}
+        if not state.deleted:
+            table = row.metadata.tables[link]
+            ids.update(state.session.connection().execute(
+                select(table.c.user_id).where(table.c[column] == row.id)).scalars())
+        return [f"person:{i}" for i in sorted(ids - {None})]
+    return people
+
+
+def _organization_people(o) -> list[str]:
+    """An organization's type is its members' `org_type`."""
+    state = inspect(o)
+    if state.deleted or not state.attrs.type.history.has_changes():
+        return []
+    ids = state.session.connection().execute(
+        select(OrganizationMember.user_id).where(OrganizationMember.organization_id == o.id))
+    return [f"person:{i}" for i in ids.scalars()]
 
 
 def _thread_docs(t) -> list[str]:
@@ -236,6 +317,8 @@ KINDS: dict[str, Kind] = {
     "case": Kind(CaseStudy, case),
     "thread": Kind(Thread, thread, where=_thread_rows),
     "post": Kind(Post, post, where=_post_rows),
+    "organization": Kind(Organization, organization),
+    "community": Kind(Community, community_doc),
 }
 
 # Rows whose change alters other documents: model class -> obj -> doc ids (also for kinds).
@@ -245,13 +328,16 @@ RELATED: dict[type, Callable[[Any], Iterable[str]]] = {
     PracticeCountry: lambda r: [f"practice:{r.practice_id}"],
     PracticeTheme: lambda r: [f"practice:{r.practice_id}"],
     PracticeTag: lambda r: [f"practice:{r.practice_id}"],
-    PracticeAuthor: lambda r: [f"practice:{r.practice_id}"],
+    PracticeAuthor: lambda r: [f"practice:{r.practice_id}", f"person:{r.user_id}"],
     PracticeOrganization: lambda r: [f"practice:{r.practice_id}"],
     Endorsement: lambda r: [f"practice:{r.practice_id}"],
     Community: _community_docs,
     Thread: _thread_docs,
     Post: lambda p: [f"thread:{p.thread_id}"] if p.number == 1 else [],
     User: _user_docs,
+    Practice: _contribution_people("practice_author", "practice_id"),
+    CaseStudy: _contribution_people("case_study_author", "case_study_id"),
+    Organization: _organization_people,
 }
 
 
@@ -274,7 +360,7 @@ def project(p) -> dict | None:
         p.description_source, place,
         *(f"{o.title}: {o.indicator}" for o in p.objectives),
     ]))
-    out = doc("project", p.id, title=p.title, summary=p.summary, body=body, tags=[p.kind],
+    out = doc("project", p.id, title=p.title, summary=p.summary, body=body,
               countries=p.countries, themes=p.themes,
               org_type=p.organization.type if p.organization else None,
               author=p.owner.display_name if not p.owner.is_deleted else "",

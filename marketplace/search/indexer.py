@@ -24,10 +24,10 @@ from sqlalchemy.orm import Session
 from marketplace import policy
 from marketplace.database import utcnow
 from marketplace.extensions import db
-from marketplace.i18n import region_of
+from marketplace.i18n import m49_region, m49_subregions
 from marketplace.search import documents, rebuild, replicas, storage, whoosh_private
 from marketplace.search.models import SearchOutbox
-from marketplace.search.schema import TEXT, TITLE, prestem
+from marketplace.search.schema import TEXT, TITLE, WORK, prestem
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -306,15 +306,16 @@ def fields(doc: dict) -> dict:
         "doc_id": doc["doc_id"], "kind": doc["kind"],
         "visibility": " ".join(policy.index_tokens(doc["visibility"])),
         "countries": " ".join(countries),
-        "region": " ".join(sorted({r for c in countries if (r := region_of(c))})),
+        "region": " ".join(sorted({r for c in countries if (r := m49_region(c))})),
         "themes": ",".join(doc["themes"]), "org_type": doc["org_type"],
         "language": (doc["language"] or "").lower(), "tags": ",".join(doc["tags"]),
         "author": doc["author"], "words": doc["title"], "parent": doc.get("parent", ""),
-        "spell": " ".join((doc["title"], doc["summary"], " ".join(doc["tags"]))),
+        "spell": " ".join((doc["title"], doc["summary"], " ".join(doc["tags"]), doc.get("work", ""))),
         "title": doc["title"], "summary": doc["summary"],
         "excerpt": body[:EXCERPT_CHARS], "url": doc["url"], "endorsements": doc["endorsements"],
         TITLE: prestem(doc["title"], doc["language"]),
         TEXT: prestem(text[:MAX_TEXT_CHARS], doc["language"]),
+        WORK: prestem(doc.get("work", "")[:MAX_TEXT_CHARS], doc["language"]),
     }
     if doc["date"] is not None:
         out["date"] = doc["date"].replace(tzinfo=None)
@@ -413,6 +414,7 @@ def _rebuild_locked(progress: Callable[[int], None] | None = None, parallel: boo
     config = current_app.config
     procs = (config.get("SEARCH_REINDEX_PROCS") or os.cpu_count() or 1) if parallel else 1
     if procs > 1 and count_rows() >= config.get("SEARCH_PARALLEL_REBUILD_MIN", 5_000):
+        m49_subregions()  # country_converter's table (~1 s to load): once, before the fork
         n = rebuild.in_processes(ix, procs, progress, row_ranges=row_ranges, kind_docs=kind_docs,
                                  fields=fields, position=position)
     else:

@@ -35,8 +35,8 @@ def in_processes(ix, procs: int, progress: Callable[[int], None] | None = None, 
     size = current_app.config.get("SEARCH_REINDEX_SEGMENT_DOCS", 10_000)
     ctx = multiprocessing.get_context("fork")  # children inherit the app and its settings
     todo, done = ctx.Queue(), ctx.Queue()
-    for task in row_ranges(size):
-        todo.put(task)
+    for order, task in enumerate(row_ranges(size)):
+        todo.put((order, task))
     workers = [ctx.Process(target=_work, args=(ix, todo, done, kind_docs, fields), daemon=True)
                for _ in range(procs)]
     for _ in workers:
@@ -68,20 +68,22 @@ def _collect(done, workers: list, progress) -> tuple[list, int]:
         if message == "rows" and progress:
             progress(rest[0])
         elif message == "segment":
-            segments.append(rest[0])
+            segments.append((rest[2], rest[0]))
             count += rest[1]
         elif message == "failed":
             raise RuntimeError(f"search rebuild: a worker failed:\n{rest[0]}")
         elif message == "finished":
             finished += 1
-    return segments, count
+    # In the order of the slices, whichever worker finished first: documents get the numbers a
+    # single-process rebuild gives them, so ties in score rank alike.
+    return [segment for _, segment in sorted(segments, key=lambda s: s[0])], count
 
 
 def _work(ix, todo, done, kind_docs: Callable, fields: Callable) -> None:
     db.engine.dispose(close=False)  # never share the parent's database connections
     try:
-        while (task := todo.get()) is not None:
-            name, first, last, _ = task
+        while (item := todo.get()) is not None:
+            order, (name, first, last, _) = item
             writer = whoosh_private.segment_writer(ix, codec(), SEGMENT_POOL_MB)
             n = 0
             for doc in kind_docs(name, first, last, lambda k: done.put(("rows", k))):
@@ -90,7 +92,7 @@ def _work(ix, todo, done, kind_docs: Callable, fields: Callable) -> None:
             # Not _finish()/cancel(): they delete the temporary folder every writer shares;
             # the parent's commit removes it and any files of empty segments.
             if n:
-                done.put(("segment", whoosh_private.finalize_segment(writer), n))
+                done.put(("segment", whoosh_private.finalize_segment(writer), n, order))
             else:
                 whoosh_private.discard_segment(writer)
     except BaseException:

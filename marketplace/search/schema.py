@@ -30,15 +30,19 @@ STEMMED = ("en", "fr", "es")
 LANGS = (*STEMMED, "any")
 TITLE_BOOST = 3.0
 TITLE, TEXT = "title_terms", "text"
-FACETS = ("kind", "countries", "themes", "org_type", "language")
+# What a person worked on (their public practices and case studies): searched by the expert
+# directory only, so a topic search does not list every author beside their own work.
+WORK = "work"
+FACETS = ("kind", "region", "countries", "themes", "tags", "org_type", "language")
 # Each document drops the stop words of its own language only ("son", "sea", "ai" are words in
 # English); other languages keep every word. A query word that is a stop word in some of the
 # languages is not required of those languages' documents (searching.parse).
 STOP = {lang: frozenset(stopwords_for_language(lang)) for lang in STEMMED} | {"any": frozenset()}
 # Stop words in every stemmed language are dropped from queries altogether.
 COMMON_STOP_WORDS = frozenset.intersection(*(STOP[lang] for lang in STEMMED))
-# Bumped when what a document's text becomes changes, so old indexes are rebuilt.
-ANALYSIS_VERSION = 2
+# Bumped when what a document's text becomes changes, so old indexes are rebuilt (3: UN M49
+# regions, taxonomy-only themes, organizations and communities, people's contributions).
+ANALYSIS_VERSION = 3
 WORD = re.compile(r"\w+", re.UNICODE)
 _STEMMERS = {lang: stemmer_for_language(lang) for lang in STEMMED}
 
@@ -137,7 +141,7 @@ def build_schema() -> fields.Schema:
         visibility=fields.KEYWORD(),
         parent=fields.KEYWORD(),
         countries=fields.KEYWORD(stored=True, lowercase=True, scorable=False),
-        region=fields.KEYWORD(stored=True),
+        region=fields.KEYWORD(stored=True),  # UN M49 sub-region codes ("014")
         themes=fields.KEYWORD(stored=True, commas=True, scorable=False),
         org_type=fields.KEYWORD(stored=True),
         language=fields.ID(stored=True),
@@ -149,6 +153,7 @@ def build_schema() -> fields.Schema:
         spell=fields.TEXT(analyzer=plain_analyzer(), phrase=False),
         title_terms=_prestemmed(TermPositions(field_boost=TITLE_BOOST)),
         text=_prestemmed(TermPositions()),
+        work=_prestemmed(TermPositions()),
         title=fields.STORED(),
         summary=fields.STORED(),
         excerpt=fields.STORED(),

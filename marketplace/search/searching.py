@@ -20,6 +20,7 @@ from marketplace.search.schema import (
     TEXT,
     TITLE,
     WORD,
+    WORK,
     field_lang,
     fold,
     parse_schema,
@@ -33,11 +34,14 @@ PER_PAGE = 10
 SORTS = {"relevance": None, "newest": "date", "endorsed": "endorsements"}
 # URL filter name -> index field
 FILTERS = {"kind": "kind", "country": "countries", "theme": "themes", "org_type": "org_type",
-           "language": "language", "region": "region"}
+           "language": "language", "region": "region", "tag": "tags"}
 ALIASES = {"countries": ["country"], "themes": ["theme"], "tags": ["tag"], "kind": ["type"],
            "words": ["title"]}
 _PARSE_SCHEMA = parse_schema()
 FACET_LIMIT = 12
+# Facets with an open vocabulary count only their most frequent terms of each segment (a bitmask
+# per term: every free tag of 100k documents would hold hundreds of megabytes).
+FACET_TERMS = {"tags": 300}
 
 
 @dataclass
@@ -130,7 +134,7 @@ def _phrase(words: list[str], slop: int, boost: float) -> Q.Query:
 
 
 def filter_query(filters: dict[str, str]):
-    terms = [Q.Term(FILTERS[k], v.lower() if k in ("country", "language", "region") else v)
+    terms = [Q.Term(FILTERS[k], v.lower() if k in ("country", "language", "region", "tag") else v)
              for k, v in sorted(filters.items()) if k in FILTERS and v]
     return Q.And(terms) if terms else None
 
@@ -332,7 +336,11 @@ def _leaf_masks(reader, fieldname: str) -> dict[str, int]:
     masks: dict[str, int] = {}
     if fieldname not in reader.indexed_field_names():
         return masks
-    for btext in reader.lexicon(fieldname):
+    words = list(reader.lexicon(fieldname))
+    if fieldname in FACET_TERMS and len(words) > FACET_TERMS[fieldname]:
+        words = sorted(words, key=lambda w: -reader.doc_frequency(fieldname, w))
+        words = words[:FACET_TERMS[fieldname]]
+    for btext in words:
         masks[btext.decode("utf-8")] = _bitmask(reader.postings(fieldname, btext).all_ids(), size)
     return masks
 
@@ -368,6 +376,42 @@ def did_you_mean(s, text: str, visible=lambda word: True) -> str | None:
 
     corrected = _WORD.sub(fix, text)
     return corrected if changed and corrected != text else None
+
+
+# --- people by expertise (the expert directory) ----------------------------------------------
+
+
+def people(text: str, viewer=None, limit: int = 2000) -> list[int]:
+    """Ids of the people whose name, bio, expertise or public work (practices and case studies)
+    contain every word of `text`, stemmed in each language ("procurement" finds "e-procurement"
+    and "public procurements"), best first; when nobody does, the words are corrected to the
+    closest ones people's documents hold (edit distance ≤ 2) and searched again.
+    Raises storage.IndexUnavailable when there is no index."""
+    words = [w for w in WORD.findall((text or "").lower()) if w not in COMMON_STOP_WORDS]
+    if not words:
+        return []
+    with storage.searcher() as s:
+        ev = ranking.Evaluator(s)
+        allowed = ev.match(Q.Term("kind", "person")) & ~ev.match(mask_for(viewer))
+        matched, scores = _people_matching(ev, words, allowed)
+        if not matched.any():
+            corrected = did_you_mean(
+                s, " ".join(words), lambda w: bool((ev.match(Q.Term("spell", w)) & allowed).any()))
+            if corrected:
+                matched, scores = _people_matching(ev, corrected.split(), allowed)
+        docnums = _ranked(s, matched, scores, "relevance", limit)
+        return [int(s.stored_fields(int(n))["doc_id"].partition(":")[2]) for n in docnums]
+
+
+# What people say they know (name, bio, expertise) weighs more than what they wrote about.
+WORK_BOOST = 0.5
+
+
+def _people_matching(ev, words: list[str], allowed: np.ndarray):
+    q = Q.And([Q.Or([Q.Term(f, v, boost=WORK_BOOST if f == WORK else 1.0)
+                     for f in (TITLE, TEXT, WORK) for v in variants(w)]) for w in words])
+    matched, scores = ev.evaluate(q)
+    return matched & allowed, scores
 
 
 def suggest(prefix: str, viewer=None, limit: int = 8) -> list[dict]:

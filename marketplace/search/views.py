@@ -17,12 +17,14 @@ bp = Blueprint("search", __name__)
 KIND_LABELS = {
     "practice": _l("Practice"), "case": _l("Case study"), "thread": _l("Discussion"),
     "post": _l("Post"), "project": _l("Project"), "event": _l("Event"), "person": _l("Person"),
+    "organization": _l("Organization"), "community": _l("Community"),
 }
 SORT_LABELS = {"relevance": _l("Relevance"), "newest": _l("Newest"), "endorsed": _l("Most endorsed")}
-FACET_LABELS = {"kind": _l("Type"), "countries": _l("Country"), "themes": _l("Theme"),
-                "org_type": _l("Organization type"), "language": _l("Language")}
-FACET_PARAM = {"kind": "kind", "countries": "country", "themes": "theme", "org_type": "org_type",
-               "language": "language"}
+FACET_LABELS = {"kind": _l("Type"), "region": _l("Region"), "countries": _l("Country"),
+                "themes": _l("Theme"), "tags": _l("Tag"), "org_type": _l("Organization type"),
+                "language": _l("Language")}
+FACET_PARAM = {"kind": "kind", "region": "region", "countries": "country", "themes": "theme",
+               "tags": "tag", "org_type": "org_type", "language": "language"}
 
 
 def result_url(url: tuple | None) -> str | None:
@@ -92,5 +94,5 @@ def search_facet_label(fieldname: str, value: str) -> str:
     if fieldname == "themes":
         return str(THEMES.get(value, value))
     if fieldname == "region":
-        return i18n.region_name(value)
+        return i18n.m49_name(value)
     return value

@@ -67,3 +67,48 @@ def test_profile_shows_contributions_and_scores(client, make_user, make_practice
     page = client.get(f"/people/{person.id}").get_data(as_text=True)
     assert "1 practice<" in page
     assert "<td>health</td><td class=\"num\">4</td>" in page
+
+
+def test_directory_finds_experts_by_stemmed_fuzzy_expertise_and_their_work(
+        client, make_user, make_practice, indexed):
+    """Demo-like people: `?tag=procurement` finds "e-procurement" and "public procurement"
+    experts and the author of a procurement practice, not an exact tag; drafts never count."""
+    oksana = with_expertise(make_user(name="Oksana Kovalenko", country="UA"), "anti-corruption",
+                            "e-procurement")
+    ana = with_expertise(make_user(name="Ana Public", country="CO"), "public procurement")
+    sofia = with_expertise(make_user(name="Sofia Garcia", country="ES"), "open data")
+    make_practice(owner=sofia, title="Open procurement data in a Spanish region",
+                  summary="A regional portal of tenders.")
+    with_expertise(make_user(name="David Finance", country="NG"), "public finance")
+    drafter = with_expertise(make_user(name="Drafty Writer"), "health")
+    make_practice(owner=drafter, title="Procurement secrets", status="draft")
+    suspended = with_expertise(make_user(name="Suspended Buyer"), "procurement")
+    suspended.is_suspended = True
+    db.session.commit()
+    indexed()
+
+    page = client.get("/mentoring/experts?tag=procurement").get_data(as_text=True)
+    for name in ("Oksana Kovalenko", "Ana Public", "Sofia Garcia"):
+        assert name in page
+    for name in ("David Finance", "Drafty Writer", "Suspended Buyer"):
+        assert name not in page
+    # Declared expertise weighs more than work alone: Oksana and Ana before Sofía.
+    assert max(page.index("Oksana Kovalenko"), page.index("Ana Public")) < page.index("Sofia Garcia")
+    fuzzy = client.get("/mentoring/experts?tag=procurment&country=UA").get_data(as_text=True)
+    assert "Oksana Kovalenko" in fuzzy and "Ana Public" not in fuzzy  # filters still apply
+    assert "Oksana Kovalenko" in client.get("/mentoring/experts?tag=Procurements").get_data(as_text=True)
+
+    from marketplace.mentoring.directory import find_experts
+
+    with client.application.test_request_context():
+        pages = [find_experts(tag="procurement", page=n, per_page=2) for n in (1, 2)]
+    assert [p.total for p in pages] == [3, 3] and pages[1].page == 2
+    assert {u.id for p in pages for u, *_ in p.items} == {oksana.id, ana.id, sofia.id}
+
+
+def test_directory_without_an_index_matches_declared_expertise(client, make_user):
+    """While the index is being rebuilt a tag still finds the declared expertise containing it."""
+    with_expertise(make_user(name="Oksana Kovalenko"), "e-procurement")
+    with_expertise(make_user(name="David Finance"), "public finance")
+    page = client.get("/mentoring/experts?tag=procurement").get_data(as_text=True)
+    assert "Oksana Kovalenko" in page and "David Finance" not in page
