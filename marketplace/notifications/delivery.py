@@ -41,11 +41,14 @@ def _note_queued(session, flush_context):
 
 @event.listens_for(FlaskSession, "after_soft_rollback")
 def _forget(session, previous_transaction):
-    session.info.pop(_QUEUED, None)
+    if not previous_transaction.nested:  # a savepoint's rows are gone; the ids just match nothing
+        session.info.pop(_QUEUED, None)
 
 
 @event.listens_for(FlaskSession, "after_commit")
 def _deliver_after_commit(session):
+    if session.in_nested_transaction():  # a savepoint released: nothing is committed yet
+        return
     ids = session.info.pop(_QUEUED, None)
     if not ids or not has_app_context():
         return

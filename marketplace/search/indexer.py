@@ -95,13 +95,16 @@ def _collect(session, flush_context) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session) -> None:
+    if session.in_nested_transaction():  # a savepoint released: the outer commit drains
+        return
     if session.info.pop("search_pending", False) and has_app_context():
         schedule(current_app._get_current_object())  # type: ignore[attr-defined]
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _after_rollback(session, previous_transaction) -> None:
-    session.info.pop("search_pending", None)
+    if not previous_transaction.nested:
+        session.info.pop("search_pending", None)
 
 
 # --- applying them ------------------------------------------------------------------------

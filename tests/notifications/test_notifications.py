@@ -229,3 +229,16 @@ def test_background_delivery_sends_each_commit_once_in_batches(app, pair, outbox
     rows = db.session.scalars(select(EmailOutbox)).all()
     assert [(r.status, r.attempts) for r in rows] == [("sent", 1)] * 3
     assert deliver_pending() == 0
+
+
+def test_a_released_savepoint_sends_nothing_until_the_commit(app, pair, outbox):
+    """after_commit also fires when a savepoint is released: the email waits for the real commit
+    (sending it then would claim a row no other connection can see yet, or wait on its lock)."""
+    ana, bo = pair
+    notify(ana, kinds.REPLY, "Before the savepoint", "/t/1", actor=bo)
+    with db.session.begin_nested():
+        notify(bo, kinds.REPLY, "Inside it", "/t/2", actor=ana)
+    assert outbox == []
+    db.session.begin_nested().rollback()  # a savepoint rolled back keeps what came before it
+    db.session.commit()
+    assert sorted(m["To"] for m in outbox) == ["ana@example.org", "bo@example.org"]
