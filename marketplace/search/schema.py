@@ -37,8 +37,9 @@ FACETS = ("kind", "countries", "themes", "org_type", "language")
 STOP = {lang: frozenset(stopwords_for_language(lang)) for lang in STEMMED} | {"any": frozenset()}
 # Stop words in every stemmed language are dropped from queries altogether.
 COMMON_STOP_WORDS = frozenset.intersection(*(STOP[lang] for lang in STEMMED))
-# Bumped when what a document's text becomes changes, so old indexes are rebuilt.
-ANALYSIS_VERSION = 2
+# Bumped when what a document's text becomes changes, so old indexes are rebuilt (3: the doc_id
+# column that orders ties).
+ANALYSIS_VERSION = 3
 WORD = re.compile(r"\w+", re.UNICODE)
 _STEMMERS = {lang: stemmer_for_language(lang) for lang in STEMMED}
 
@@ -132,7 +133,8 @@ _PRESTEMMED = RegexTokenizer(r"\S+")
 
 def build_schema() -> fields.Schema:
     return fields.Schema(
-        doc_id=fields.ID(stored=True, unique=True),
+        # sortable: a column of ids, the stable key that breaks ties between equal scores.
+        doc_id=fields.ID(stored=True, unique=True, sortable=True),
         kind=fields.ID(stored=True),
         visibility=fields.KEYWORD(),
         parent=fields.KEYWORD(),
