@@ -27,8 +27,18 @@ HOST = "marketplace.example.org"
 procs: list[subprocess.Popen] = []
 
 
+STARTED = time.monotonic()
+
+
 def step(text: str) -> None:
-    print(f"--- {text}", flush=True)
+    print(f"--- [{time.monotonic() - STARTED:5.1f}s] {text}", flush=True)
+
+
+def free_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def template() -> dict[str, str]:
@@ -111,7 +121,7 @@ def main() -> int:
     global SECRET
     SECRET = "k" + uuid.uuid4().hex + uuid.uuid4().hex
     base = Path(tempfile.mkdtemp(prefix="two-nodes-"))
-    ports = {"A": 18301, "B": 18302}
+    ports = {"A": free_port(), "B": free_port()}
     envs = {n: node_env(n, base, p) for n, p in ports.items()}
     step(f"fresh database {DB}")
     subprocess.run(["dropdb", "--if-exists", "-h", "127.0.0.1", "-U", "postgres", DB], check=True)
