@@ -41,8 +41,9 @@ STOP = {lang: frozenset(stopwords_for_language(lang)) for lang in STEMMED} | {"a
 # Stop words in every stemmed language are dropped from queries altogether.
 COMMON_STOP_WORDS = frozenset.intersection(*(STOP[lang] for lang in STEMMED))
 # Bumped when what a document's text becomes changes, so old indexes are rebuilt (3: UN M49
-# regions, taxonomy-only themes, organizations and communities, people's contributions).
-ANALYSIS_VERSION = 3
+# regions, taxonomy-only themes, organizations and communities, people's contributions; 4: the
+# doc_id column that orders ties).
+ANALYSIS_VERSION = 4
 WORD = re.compile(r"\w+", re.UNICODE)
 _STEMMERS = {lang: stemmer_for_language(lang) for lang in STEMMED}
 
@@ -136,7 +137,8 @@ _PRESTEMMED = RegexTokenizer(r"\S+")
 
 def build_schema() -> fields.Schema:
     return fields.Schema(
-        doc_id=fields.ID(stored=True, unique=True),
+        # sortable: a column of ids, the stable key that breaks ties between equal scores.
+        doc_id=fields.ID(stored=True, unique=True, sortable=True),
         kind=fields.ID(stored=True),
         visibility=fields.KEYWORD(),
         parent=fields.KEYWORD(),

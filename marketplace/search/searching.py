@@ -177,20 +177,70 @@ def _query(s, text: str, filters, viewer, page: int, sort: str, facets: bool) ->
 
 
 def _ranked(s, matched: np.ndarray, scores: np.ndarray | None, sort: str, end: int) -> np.ndarray:
-    """The first `end` matching document numbers: by score (ties by document number, as
-    Whoosh orders them), or by a sort column, highest first."""
+    """The first `end` matching document numbers: by score, or by a sort column, highest first.
+
+    Ties are broken by the document's id (kind, then row id): never by its document number,
+    which depends on how the index was written (a parallel rebuild's segments come in the
+    order the processes finish; a replica applies the log in other batches than the node that
+    wrote it), so every copy of the index gives the same order."""
     docnums = np.flatnonzero(matched)
-    if SORTS.get(sort):
-        key = _column(s, SORTS[sort])[docnums]
-        return docnums[np.lexsort((-docnums, -key))][:end]  # Whoosh's reverse sort
-    if scores is None:  # nothing to rank by (an empty query): newest first
-        key = _column(s, SORTS["newest"])[docnums]
-        return docnums[np.lexsort((-docnums, -key))][:end]
+    if SORTS.get(sort) or scores is None:  # nothing to rank by (an empty query): newest first
+        key = _column(s, SORTS.get(sort) or SORTS["newest"])[docnums]
+        kinds, ids = _doc_keys(s)
+        # Highest first, ties by id descending (as Whoosh's reverse sort reverses them).
+        return docnums[np.lexsort((-ids[docnums], _descending(kinds[docnums]), -key))][:end]
     key = scores[docnums]
     if len(docnums) > end:  # keep every document tied with the last one on the page
         cut = np.partition(key, len(key) - end)[len(key) - end]
         docnums, key = docnums[key >= cut], key[key >= cut]
-    return docnums[np.lexsort((docnums, -key))][:end]
+    kinds, ids = _doc_keys(s)
+    return docnums[np.lexsort((ids[docnums], kinds[docnums], -key))][:end]
+
+
+def _descending(values: np.ndarray) -> np.ndarray:
+    """Integer ranks that sort `values` (strings) in reverse order."""
+    _, inverse = np.unique(values, return_inverse=True)
+    return -inverse
+
+
+def _doc_keys(s) -> tuple[np.ndarray, np.ndarray]:
+    """(kind, row id) of every document number, from the doc_id column; cached on the
+    searcher, each segment's arrays also across searchers (a drain adds a small segment and
+    leaves the big ones as they were)."""
+    cached = getattr(s, "_mp_doc_keys", None)
+    if cached is not None:
+        return cached
+    kinds, ids, live = [], [], set()
+    for reader, _ in s.reader().leaf_readers():
+        seg = reader.segment() if hasattr(reader, "segment") else None
+        if seg is None or not reader.doc_count_all():
+            continue
+        live.add(seg.segment_id())
+        with _segment_masks_lock:
+            leaf = _segment_keys.get(seg.segment_id())
+        if leaf is None:
+            leaf = _leaf_keys(reader)
+            with _segment_masks_lock:
+                leaf = _segment_keys.setdefault(seg.segment_id(), leaf)
+        kinds.append(leaf[0])
+        ids.append(leaf[1])
+    with _segment_masks_lock:
+        for key in [k for k in _segment_keys if k not in live]:
+            if len(_segment_keys) > 20:
+                _segment_keys.pop(key, None)
+    out = ((np.concatenate(kinds), np.concatenate(ids)) if kinds
+           else (np.zeros(0, dtype=str), np.zeros(0, dtype=np.int64)))
+    s._mp_doc_keys = out
+    return out
+
+
+def _leaf_keys(reader) -> tuple[np.ndarray, np.ndarray]:
+    kinds, ids = [], []
+    for value in reader.column_reader("doc_id", translate=False):
+        kind, _, key = value.decode("utf-8").partition(":")
+        kinds.append(kind)
+        ids.append(int(key) if key.isdigit() else 0)
+    return np.array(kinds, dtype=str), np.array(ids, dtype=np.int64)
 
 
 def _column(s, fieldname: str) -> np.ndarray:
@@ -292,6 +342,7 @@ def _bitmask(docnums, size: int) -> int:
 
 
 _segment_masks: dict[tuple[str, str], dict[str, int]] = {}
+_segment_keys: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # segment id -> (kinds, ids)
 _segment_masks_lock = threading.Lock()
 
 
@@ -421,6 +472,11 @@ def suggest(prefix: str, viewer=None, limit: int = 8) -> list[dict]:
         return []
     q = Q.And([*(Q.Term("words", w) for w in words[:-1]), Q.Prefix("words", words[-1])])
     with storage.searcher() as s:
-        mask = set(s.docs_for_query(mask_for(viewer)))
-        results = s.search(q, limit=limit, mask=mask)
-        return [{"title": h["title"], "kind": h["kind"], "url": h.get("url")} for h in results]
+        ev = ranking.Evaluator(s)
+        matched, scores = ev.evaluate(q)
+        matched &= ~ev.match(mask_for(viewer))
+        out = []
+        for n in _ranked(s, matched, scores, "relevance", limit):
+            f = s.stored_fields(int(n))
+            out.append({"title": f["title"], "kind": f["kind"], "url": f.get("url")})
+        return out

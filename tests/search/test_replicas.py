@@ -186,3 +186,35 @@ def test_readiness_reports_this_nodes_lag(app, node, make_practice):
         assert lag == replicas.head(db.session) - indexer.applied_position() and lag >= 1
         assert search.wait_until_indexed(10)
         assert readiness.search_backlog() == 0
+
+
+def _orders() -> dict:
+    from marketplace.search import searching
+
+    return {**{(text, sort): [h.doc_id for h in search.query(text, sort=sort).hits]
+               for text in ("water kiosks", "kiosk*", "") for sort in ("relevance", "endorsed")},
+            "suggest": [s["url"] for s in searching.suggest("wat")]}
+
+
+def test_a_replica_orders_ties_as_the_node_that_wrote_them(app, node, make_practice):
+    """Equal scores (and equal sort values) are ordered by document id, not by where a document
+    sits in the index: A indexed these one commit at a time and re-indexed the first two after
+    an edit (moving them to its newest segment), B builds its index from the database."""
+    practices = [make_practice(title="Water kiosks", summary="Water kiosks", countries=["KE"])
+                 for _ in range(5)]
+    assert search.wait_until_indexed(10)
+    from marketplace.knowledge import services
+
+    for practice in practices[:2]:
+        with app.test_request_context():  # the country is not in the text: the score stays tied
+            services.update_practice(practice, practice.owner, {"countries": ["BR"]}, "moved")
+            db.session.commit()
+        assert search.wait_until_indexed(10)
+    on_a = _orders()
+    assert on_a[("water kiosks", "relevance")][:5] == [f"practice:{p.id}" for p in practices]
+    b = node("B")
+    with on(b):
+        assert search.wait_until_indexed(10)
+        assert _orders() == on_a
+    search.reindex()  # and a rebuilt A
+    assert _orders() == on_a
