@@ -151,7 +151,7 @@ def build_schema() -> fields.Schema:
         text=_prestemmed(TermPositions()),
         title=fields.STORED(),
         summary=fields.STORED(),
-        excerpt=fields.STORED(),
+        passages=fields.STORED(),  # the plain body, zlib-compressed (searching.passage)
         url=fields.STORED(),
         digest=fields.STORED(),  # of everything indexed (indexer.digest), for `search check`
         date=fields.DATETIME(stored=True, sortable=True),

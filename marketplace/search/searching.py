@@ -2,12 +2,15 @@
 
 import re
 import threading
+import zlib
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from markupsafe import Markup, escape
 from whoosh import query as Q
 from whoosh.qparser import FieldAliasPlugin, QueryParser
+from whoosh.support.charset import accent_map
 
 from marketplace import policy
 from marketplace.paging import Page
@@ -19,7 +22,6 @@ from marketplace.search.schema import (
     STOP,
     TEXT,
     TITLE,
-    WORD,
     field_lang,
     fold,
     parse_schema,
@@ -224,44 +226,131 @@ def _highlight_terms(q: Q.Query) -> set[str]:
     return out
 
 
-def mark(text: str, terms: set[str], lang: str, chars: int = 240, whole: bool = False) -> Markup:
-    """Escape `text`, wrap words whose index term is in `terms` in <mark>; unless `whole`,
-    cut a window of about `chars` characters around the first match."""
+def mark(text: str, terms: set[str], lang: str) -> Markup:
+    """Escape the whole of `text` (a title) and wrap the words whose index term is in `terms`
+    in <mark>."""
+    return _marked(text, _spans(text, terms, lang), 0, len(text)) if text else Markup("")
+
+
+# Characters that fold to each ASCII letter ("e" -> "eéèêë…"), for the candidate regex.
+_FOLDS: dict[str, str] = {}
+for _code, _folded in accent_map.items():
+    if isinstance(_folded, str) and len(_folded) == 1:
+        _FOLDS[_folded] = _FOLDS.get(_folded, _folded) + chr(_code)
+MAX_SPANS = 2000  # matched words looked at per document (a 20,000-character body has ~3,000 words)
+
+
+@lru_cache(maxsize=512)
+def _candidates(terms: frozenset[str]) -> re.Pattern | None:
+    """Words that may have one of `terms` as their index term: snowball stems are the folded
+    word with (at most) its ending changed, so a word starts with its stem minus the last letter
+    ("budgeting" -> "budget", "policies" -> "polici": "polic…"). A regex finds these in C; each
+    candidate is then stemmed (cached) to be sure."""
+    alternatives = []
+    for term in sorted(terms):
+        head = term[:-1] if term.endswith("*") else (term[:-1] if len(term) > 3 else term)
+        if head:
+            alternatives.append("".join(f"[{re.escape(_FOLDS.get(c, c))}]" if c in _FOLDS
+                                        else re.escape(c) for c in head))
+    if not alternatives:
+        return None
+    return re.compile(rf"(?<!\w)(?:{'|'.join(alternatives)})\w*", re.IGNORECASE)
+
+
+def _spans(text: str, terms: set[str], lang: str) -> list[tuple[int, int, str]]:
+    """(start, end, index term) of every word of `text` that matches one of `terms`."""
+    pattern = _candidates(frozenset(terms)) if terms else None
+    if pattern is None:
+        return []
+    prefixes = tuple(t[:-1] for t in terms if t.endswith("*"))
+    out = []
+    for m in pattern.finditer(text):
+        term = _matched_term(m.group(0).lower(), lang, terms, prefixes)
+        if term is not None:
+            out.append((m.start(), m.end(), term))
+            if len(out) >= MAX_SPANS:
+                break
+    return out
+
+
+def _window(text: str, spans: list[tuple[int, int, str]], chars: int,
+            shown: frozenset[str] = frozenset()) -> tuple[int, int]:
+    """The (start, end) of the passage of about `chars` characters with the most distinct
+    matched terms; ties go to terms the title does not show already (`shown`), then to more
+    matched words, then to the earlier passage. Starts at a sentence or word boundary a little
+    before its first match; with no match at all, the beginning of the text."""
+    best, best_score = None, None
+    j = 0
+    counts: dict[str, int] = {}
+    for i, (a, _end, _term) in enumerate(spans):
+        # spans[i:j] lie within `chars * 3 // 4` of spans[i] (room for context before it)
+        while j < len(spans) and spans[j][1] - a <= chars * 3 // 4:
+            counts[spans[j][2]] = counts.get(spans[j][2], 0) + 1
+            j += 1
+        score = (len(counts), len(counts.keys() - shown), j - i)
+        if best_score is None or score > best_score:
+            best, best_score = a, score
+        counts[spans[i][2]] -= 1
+        if not counts[spans[i][2]]:
+            del counts[spans[i][2]]
+    if best is None:
+        return 0, min(len(text), chars)
+    start = max(0, best - chars // 5)
+    sentence = max(text.rfind(". ", start, best), text.rfind("\n", start, best))
+    if sentence >= 0:
+        start = sentence + 1
+    elif start:
+        start = text.rfind(" ", 0, start) + 1
+    while start < best and text[start].isspace():
+        start += 1
+    end = min(len(text), start + chars)
+    if end < len(text):
+        space = text.rfind(" ", best, end)
+        end = space if space > 0 else end
+    return start, end
+
+
+def passage(f: dict, terms: set[str], lang: str, chars: int = 240) -> Markup:
+    """The snippet of a hit: the best-matching passage of its summary, body and tags (all
+    stored), with the matched words marked; the rest escaped."""
+    body = zlib.decompress(f["passages"]).decode("utf-8") if f.get("passages") else ""
+    tags = ", ".join(t for t in (f.get("tags") or "").split(",") if t)
+    text = "\n".join(x for x in (f.get("summary", ""), body, tags) if x)
     if not text:
         return Markup("")
-    prefixes = tuple(t[:-1] for t in terms if t.endswith("*"))
-    spans = [(m.start(), m.end()) for m in WORD.finditer(text)
-             if terms and _matches_term(m.group(0).lower(), lang, terms, prefixes)]
-    start, end = 0, len(text)
-    if not whole and len(text) > chars:
-        start = max(0, spans[0][0] - chars // 3) if spans else 0
-        if start:
-            start = text.rfind(" ", 0, start) + 1
-        end = min(len(text), start + chars)
+    spans = _spans(text, terms, lang)
+    shown = frozenset(t for _a, _b, t in _spans(f.get("title", ""), terms, lang))
+    start, end = (0, len(text)) if len(text) <= chars else _window(text, spans, chars, shown)
+    return _marked(text, spans, start, end)
+
+
+def _marked(text: str, spans, start: int, end: int) -> Markup:
     parts, pos = [], start
-    for a, b in spans:
+    for a, b, _term in spans:
         if a < start or b > end:
             continue
         parts += [escape(text[pos:a]), Markup("<mark>"), escape(text[a:b]), Markup("</mark>")]
         pos = b
-    parts.append(escape(text[pos:end]))
+    parts.append(escape(text[pos:end].rstrip()))
     return Markup("").join([Markup("… ") if start else Markup(""), *parts,
                             Markup(" …") if end < len(text) else Markup("")])
 
 
-def _matches_term(word: str, lang: str, terms: set[str], prefixes: tuple[str, ...]) -> bool:
+def _matched_term(word: str, lang: str, terms: set[str], prefixes: tuple[str, ...]) -> str | None:
     if word in STOP[lang]:
-        return False
+        return None
     term = stem(lang, word)
-    return term in terms or (bool(prefixes) and fold(word).startswith(prefixes))
+    if term in terms:
+        return term
+    folded = fold(word)
+    return next((p + "*" for p in prefixes if folded.startswith(p)), None)
 
 
 def _hit(f: dict, terms: set[str]) -> Hit:
     lang = field_lang(f.get("language"))
-    excerpt = " ".join(x for x in (f.get("summary", ""), f.get("excerpt", "")) if x)
     return Hit(
-        doc_id=f["doc_id"], kind=f["kind"], title=mark(f.get("title", ""), terms, lang, whole=True),
-        snippet=mark(excerpt, terms, lang),
+        doc_id=f["doc_id"], kind=f["kind"], title=mark(f.get("title", ""), terms, lang),
+        snippet=passage(f, terms, lang),
         url=f.get("url"), countries=(f.get("countries") or "").upper().split(),
         language=f.get("language", ""), date=f.get("date"), endorsements=f.get("endorsements", 0),
     )
