@@ -28,11 +28,12 @@ from marketplace.extensions import db
 from marketplace.i18n import region_of
 from marketplace.search import documents, rebuild, replicas, storage, whoosh_private
 from marketplace.search.models import SearchOutbox
-from marketplace.search.schema import TEXT, TITLE, prestem
+from marketplace.search.schema import TEXT, TITLE, plain_words, prestem
 
 log = logging.getLogger(__name__)
 BATCH = 500
 MAX_TEXT_CHARS = 20_000  # what is indexed (and stored for snippets) of a very long body
+SUGGEST_KEY_CHARS = 100  # of a title, for "starts with" suggestions
 MAX_SEGMENTS = 12  # past this many segments a drain also merges the small ones
 RETRY_SECONDS = 30  # a background drain that failed tries again this often
 # Column changes that never alter a document (a sign-in must not queue a reindex).
@@ -310,6 +311,7 @@ def fields(doc: dict) -> dict:
         "themes": ",".join(doc["themes"]), "org_type": doc["org_type"],
         "language": (doc["language"] or "").lower(), "tags": ",".join(doc["tags"]),
         "author": doc["author"], "words": doc["title"], "parent": doc.get("parent", ""),
+        "title_start": " ".join(plain_words(doc["title"]))[:SUGGEST_KEY_CHARS],
         "spell": " ".join((doc["title"], doc["summary"], " ".join(doc["tags"]))),
         "title": doc["title"], "summary": doc["summary"],
         "passages": body[:MAX_TEXT_CHARS], "url": doc["url"], "endorsements": doc["endorsements"],

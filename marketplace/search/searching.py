@@ -26,6 +26,7 @@ from marketplace.search.schema import (
     fold,
     parse_schema,
     plain_analyzer,
+    plain_words,
     stem,
     stop_languages,
     variants,
@@ -459,13 +460,49 @@ def did_you_mean(s, text: str, visible=lambda word: True) -> str | None:
     return corrected if changed and corrected != text else None
 
 
+SUGGEST_STARTS_SCAN = 200  # titles starting with what was typed, looked at (shortest first)
+
+
 def suggest(prefix: str, viewer=None, limit: int = 8) -> list[dict]:
-    """Titles that start with (or contain words starting with) what was typed so far."""
-    words = [t.text for t in plain_analyzer()(prefix or "")]
-    if not words or len(words[-1]) < 2:
+    """Titles of every kind for what was typed so far, the last word being completed
+    ("participatory b" -> "Participatory Budgeting"): first the titles that start with the
+    typed words, shortest first (the closest completions); then titles holding every typed word,
+    the last one as a prefix, by BM25F. Only what the viewer may read; a reply (titled by its
+    thread) is left to its thread; one entry per kind and title."""
+    words = plain_words(prefix)
+    if not words or (len(words) == 1 and len(words[0]) < 2):
         return []
-    q = Q.And([*(Q.Term("words", w) for w in words[:-1]), Q.Prefix("words", words[-1])])
+    typed = " ".join(words)
     with storage.searcher() as s:
-        mask = set(s.docs_for_query(mask_for(viewer)))
-        results = s.search(q, limit=limit, mask=mask)
-        return [{"title": h["title"], "kind": h["kind"], "url": h.get("url")} for h in results]
+        hidden = set(s.docs_for_query(mask_for(viewer)))
+        out: list[dict] = []
+        seen: set[tuple[str, str]] = set()
+
+        def add(docnum: int) -> bool:
+            f = s.stored_fields(docnum)
+            key = (f["kind"], f["title"])
+            if docnum not in hidden and f["kind"] != "post" and key not in seen:
+                seen.add(key)
+                out.append({"title": f["title"], "kind": f["kind"], "url": f.get("url")})
+            return len(out) >= limit
+
+        for term in _shortest_first(s.reader(), typed):
+            if any(add(n) for n in s.docs_for_query(Q.Term("title_start", term))):
+                return out
+        last, before = words[-1], [Q.Term("words", w) for w in words[:-1]]
+        # One letter would expand to most of the lexicon: the titles are filtered instead.
+        q = Q.And([*before, Q.Prefix("words", last)]) if len(last) >= 2 else Q.And(before)
+        for hit in s.search(q, limit=max(limit * 6, 50), mask=hidden):
+            completes = len(last) >= 2 or any(w.startswith(last) for w in plain_words(hit["title"]))
+            if completes and add(hit.docnum):
+                break
+        return out
+
+
+def _shortest_first(reader, typed: str) -> list[str]:
+    starts = []
+    for term in reader.expand_prefix("title_start", typed):
+        starts.append(term.decode("utf-8") if isinstance(term, bytes) else term)
+        if len(starts) >= SUGGEST_STARTS_SCAN:
+            break
+    return sorted(starts, key=lambda t: (len(t), t))
