@@ -66,3 +66,17 @@ def test_top_ten_hits_show_a_matched_word(methods):
         print("  no match shown:", row)
     assert hits >= 200
     assert share >= 0.95
+
+
+def test_suggestions_on_the_corpus(methods):
+    """The cases of issue 12, on the real titles: the next word does not blank the list, and
+    "Participatory Budgeting" is among the first few for "partic" (it was 7th of 8)."""
+    def titles(prefix):
+        return [s["title"] for s in search.suggest(prefix)]
+
+    assert "Citizens' Jury" in titles("citizens j")
+    assert "Participatory Budgeting" in titles("participatory b")
+    assert titles("town m")  # e.g. "21st Century Town Meeting" holds both words
+    found = titles("partic")
+    assert "Participatory Budgeting" in found[:3], found
+    assert all(t.lower().startswith("partic") for t in found)  # 17 titles start with it
