@@ -311,13 +311,14 @@ def fields(doc: dict) -> dict:
         "themes": ",".join(doc["themes"]), "org_type": doc["org_type"],
         "language": (doc["language"] or "").lower(), "tags": ",".join(doc["tags"]),
         "author": doc["author"], "words": doc["title"], "parent": doc.get("parent", ""),
-        "title_start": " ".join(plain_words(doc["title"]))[:SUGGEST_KEY_CHARS],
         "spell": " ".join((doc["title"], doc["summary"], " ".join(doc["tags"]))),
         "title": doc["title"], "summary": doc["summary"],
         "passages": body[:MAX_TEXT_CHARS], "url": doc["url"], "endorsements": doc["endorsements"],
         TITLE: prestem(doc["title"], doc["language"]),
         TEXT: prestem(text[:MAX_TEXT_CHARS], doc["language"]),
     }
+    if doc["kind"] != "post":  # a reply is titled by its thread: suggested as the thread
+        out["title_start"] = " ".join(plain_words(doc["title"]))[:SUGGEST_KEY_CHARS]
     if doc["date"] is not None:
         out["date"] = doc["date"].replace(tzinfo=None)
     out["digest"] = digest(out)

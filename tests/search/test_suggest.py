@@ -18,7 +18,7 @@ def _titles(prefix, viewer=None):
 
 
 @pytest.fixture
-def titles(app, make_practice, make_community, make_thread, make_user):
+def titles(app, make_practice, make_community, make_thread, make_reply, make_user):
     for title in ("Youth participation in city planning", "Measuring participation online",
                   "Digital tools for participatory design", "Evaluating participatory processes",
                   "Women's participation in local councils", "Deliberation and participation",
@@ -29,7 +29,10 @@ def titles(app, make_practice, make_community, make_thread, make_user):
     make_practice(title="Citizens' Jury on climate")
     make_practice(title="Citizens' Assembly on electoral reform")
     community = make_community()
-    make_thread(community, age(make_user()), title="Town meeting agendas", body="How do you plan one?")
+    author = age(make_user())
+    thread = make_thread(community, author, title="Town meeting agendas", body="How to plan one?")
+    for n in range(3):  # replies carry their thread's title: suggested once, as the thread
+        make_reply(thread, author, body=f"Reply {n}")
     make_practice(title="Virtual town meetings")
 
 
