@@ -460,13 +460,13 @@ def did_you_mean(s, text: str, visible=lambda word: True) -> str | None:
     return corrected if changed and corrected != text else None
 
 
-SUGGEST_STARTS_SCAN = 200  # titles starting with what was typed, looked at (shortest first)
+SUGGEST_STARTS_SCAN = 500  # titles starting with what was typed, looked at
 
 
 def suggest(prefix: str, viewer=None, limit: int = 8) -> list[dict]:
     """Titles of every kind for what was typed so far, the last word being completed
     ("participatory b" -> "Participatory Budgeting"): first the titles that start with the
-    typed words, shortest first (the closest completions); then titles holding every typed word,
+    typed words (_starting_titles); then titles holding every typed word,
     the last one as a prefix, by BM25F. Only what the viewer may read; a reply (titled by its
     thread) is left to its thread; one entry per kind and title."""
     words = plain_words(prefix)
@@ -486,7 +486,7 @@ def suggest(prefix: str, viewer=None, limit: int = 8) -> list[dict]:
                 out.append({"title": f["title"], "kind": f["kind"], "url": f.get("url")})
             return len(out) >= limit
 
-        for term in _shortest_first(s.reader(), typed):
+        for term in _starting_titles(s.reader(), typed):
             if any(add(n) for n in s.docs_for_query(Q.Term("title_start", term))):
                 return out
         last, before = words[-1], [Q.Term("words", w) for w in words[:-1]]
@@ -499,10 +499,20 @@ def suggest(prefix: str, viewer=None, limit: int = 8) -> list[dict]:
         return out
 
 
-def _shortest_first(reader, typed: str) -> list[str]:
+def _starting_titles(reader, typed: str) -> list[str]:
+    """`title_start` terms that start with `typed` (up to SUGGEST_STARTS_SCAN, in lexicon order),
+    best first: the title that begins the most other titles ("participatory budgeting" begins
+    "participatory budgeting in Porto Alegre" and 85 more: it names a whole family of
+    documents), then the shortest (the closest completion), then alphabetical."""
     starts = []
     for term in reader.expand_prefix("title_start", typed):
         starts.append(term.decode("utf-8") if isinstance(term, bytes) else term)
         if len(starts) >= SUGGEST_STARTS_SCAN:
             break
-    return sorted(starts, key=lambda t: (len(t), t))
+    family = {}
+    for i, term in enumerate(starts):  # sorted: the titles a term begins follow it
+        j = i + 1
+        while j < len(starts) and starts[j].startswith(term + " "):
+            j += 1
+        family[term] = j - i
+    return sorted(starts, key=lambda t: (-family[t], len(t), t))
