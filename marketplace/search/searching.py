@@ -295,7 +295,8 @@ def _window(text: str, spans: list[tuple[int, int, str]], chars: int,
         if not counts[spans[i][2]]:
             del counts[spans[i][2]]
     if best is None:
-        return 0, min(len(text), chars)
+        space = text.rfind(" ", 0, chars)
+        return 0, space if space > chars // 2 else chars
     start = max(0, best - chars // 5)
     sentence = max(text.rfind(". ", start, best), text.rfind("\n", start, best))
     if sentence >= 0:
