@@ -4,7 +4,7 @@ This package is the only code that imports Whoosh. Its face:
 
     upsert(doc) / delete(doc_id)      write one document now (under the indexer lock)
     query(text, filters, viewer, page, sort) -> Page   hits, facets, "did you mean"
-    suggest(prefix, viewer)           titles for search-as-you-type
+    suggest(prefix, viewer)           titles of every kind for search-as-you-type
     people_or_none(text, viewer)      people ids by expertise and work (the expert directory)
     reindex() / check() / optimize()  rebuild into a new directory and swap; compare with DB
     wait_until_indexed()              block until committed changes are searchable
@@ -26,10 +26,11 @@ Design decisions (numbers from issue 4, measured on this kind of machine):
   cost ~150 ms at 20k documents; Whoosh's own refresh() brought deleted documents back). Storage is opened with
   supports_mmap=False (with mmap a process reached 3.2 GB at 100k documents).
 * Highlighting does not store character offsets in the postings (the issue measured offsets
-  making 1-term queries faster but phrase and facet queries slower and the index bigger). A hit's
-  title and a short stored excerpt (summary + first 1,200 characters) are scanned with a regex,
-  each word stemmed through a cached stemmer and compared with the query's terms; everything is
-  escaped and only <mark> is markup.
+  making 1-term queries faster but phrase and facet queries slower and the index bigger). Each
+  document stores its plain body (zlib-compressed); a hit's snippet is the passage of its
+  summary, body or tags holding the most query terms, found with one regex per query and each
+  candidate word stemmed through a cached stemmer; everything is escaped and only <mark> is
+  markup (docs/search.md).
 * Matching and ranking run over whole posting lists with numpy (search/ranking.py): each
   term's postings are read once per query, a block at a time, and every node of the query
   tree becomes a boolean array (matches) and a float array (Whoosh's BM25F scores, title x3,

@@ -15,6 +15,7 @@ import os
 import re
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterator
 
 from flask import Flask, current_app, has_app_context
@@ -27,12 +28,12 @@ from marketplace.extensions import db
 from marketplace.i18n import m49_region, m49_subregions
 from marketplace.search import documents, rebuild, replicas, storage, whoosh_private
 from marketplace.search.models import SearchOutbox
-from marketplace.search.schema import TEXT, TITLE, WORK, prestem
+from marketplace.search.schema import TEXT, TITLE, WORK, plain_words, prestem
 
 log = logging.getLogger(__name__)
 BATCH = 500
-EXCERPT_CHARS = 1200
-MAX_TEXT_CHARS = 20_000  # what is indexed of a very long body
+MAX_TEXT_CHARS = 20_000  # what is indexed (and stored for snippets) of a very long body
+SUGGEST_KEY_CHARS = 100  # of a title, for "starts with" suggestions
 MAX_SEGMENTS = 12  # past this many segments a drain also merges the small ones
 RETRY_SECONDS = 30  # a background drain that failed tries again this often
 # Column changes that never alter a document (a sign-in must not queue a reindex).
@@ -315,14 +316,19 @@ def fields(doc: dict) -> dict:
         "author": doc["author"], "words": doc["title"], "parent": doc.get("parent", ""),
         "spell": " ".join((doc["title"], doc["summary"], " ".join(doc["tags"]), doc.get("work", ""))),
         "title": doc["title"], "summary": doc["summary"],
-        "excerpt": body[:EXCERPT_CHARS], "url": doc["url"], "endorsements": doc["endorsements"],
+        "passages": body[:MAX_TEXT_CHARS], "url": doc["url"], "endorsements": doc["endorsements"],
         TITLE: prestem(doc["title"], doc["language"]),
         TEXT: prestem(text[:MAX_TEXT_CHARS], doc["language"]),
         WORK: prestem(doc.get("work", "")[:MAX_TEXT_CHARS], doc["language"]),
     }
+    if doc["kind"] != "post":  # a reply is titled by its thread: suggested as the thread
+        out["title_start"] = " ".join(plain_words(doc["title"]))[:SUGGEST_KEY_CHARS]
     if doc["date"] is not None:
         out["date"] = doc["date"].replace(tzinfo=None)
     out["digest"] = digest(out)
+    # The body as indexed, for passage snippets (searching.passage); compressed, as text of
+    # this kind shrinks to about a third (docs/search.md "Snippets").
+    out["passages"] = zlib.compress(out["passages"].encode("utf-8"), 6)
     return out
 
 

@@ -132,6 +132,15 @@ def plain_analyzer():
     return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
 
 
+_PLAIN = plain_analyzer()
+
+
+def plain_words(text: str) -> list[str]:
+    """Lower-cased, accent-folded words, as the `words`, `spell` and `title_start` fields hold
+    them."""
+    return [t.text for t in _PLAIN(text or "")]
+
+
 _PRESTEMMED = RegexTokenizer(r"\S+")
 
 
@@ -151,6 +160,9 @@ def build_schema() -> fields.Schema:
         author=fields.TEXT(stored=True, analyzer=plain_analyzer()),
         # Plain words of titles for suggestions and title:… queries (no stemming).
         words=fields.TEXT(analyzer=plain_analyzer(), phrase=False),
+        # The whole title as one term of its plain words ("participatory budgeting"): titles
+        # that start with what was typed come first in suggestions (a prefix of this term).
+        title_start=fields.ID(),
         # Plain words of titles, summaries and tags for "did you mean".
         spell=fields.TEXT(analyzer=plain_analyzer(), phrase=False),
         title_terms=_prestemmed(TermPositions(field_boost=TITLE_BOOST)),
@@ -158,7 +170,7 @@ def build_schema() -> fields.Schema:
         work=_prestemmed(TermPositions()),
         title=fields.STORED(),
         summary=fields.STORED(),
-        excerpt=fields.STORED(),
+        passages=fields.STORED(),  # the plain body, zlib-compressed (searching.passage)
         url=fields.STORED(),
         digest=fields.STORED(),  # of everything indexed (indexer.digest), for `search check`
         date=fields.DATETIME(stored=True, sortable=True),

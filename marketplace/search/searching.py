@@ -2,12 +2,15 @@
 
 import re
 import threading
+import zlib
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from markupsafe import Markup, escape
 from whoosh import query as Q
 from whoosh.qparser import FieldAliasPlugin, QueryParser
+from whoosh.support.charset import accent_map
 
 from marketplace import policy
 from marketplace.paging import Page
@@ -25,6 +28,7 @@ from marketplace.search.schema import (
     fold,
     parse_schema,
     plain_analyzer,
+    plain_words,
     stem,
     stop_languages,
     variants,
@@ -278,44 +282,132 @@ def _highlight_terms(q: Q.Query) -> set[str]:
     return out
 
 
-def mark(text: str, terms: set[str], lang: str, chars: int = 240, whole: bool = False) -> Markup:
-    """Escape `text`, wrap words whose index term is in `terms` in <mark>; unless `whole`,
-    cut a window of about `chars` characters around the first match."""
+def mark(text: str, terms: set[str], lang: str) -> Markup:
+    """Escape the whole of `text` (a title) and wrap the words whose index term is in `terms`
+    in <mark>."""
+    return _marked(text, _spans(text, terms, lang), 0, len(text)) if text else Markup("")
+
+
+# Characters that fold to each ASCII letter ("e" -> "eéèêë…"), for the candidate regex.
+_FOLDS: dict[str, str] = {}
+for _code, _folded in accent_map.items():
+    if isinstance(_folded, str) and len(_folded) == 1:
+        _FOLDS[_folded] = _FOLDS.get(_folded, _folded) + chr(_code)
+MAX_SPANS = 2000  # matched words looked at per document (a 20,000-character body has ~3,000 words)
+
+
+@lru_cache(maxsize=512)
+def _candidates(terms: frozenset[str]) -> re.Pattern | None:
+    """Words that may have one of `terms` as their index term: snowball stems are the folded
+    word with (at most) its ending changed, so a word starts with its stem minus the last letter
+    ("budgeting" -> "budget", "policies" -> "polici": "polic…"). A regex finds these in C; each
+    candidate is then stemmed (cached) to be sure."""
+    alternatives = []
+    for term in sorted(terms):
+        head = term[:-1] if term.endswith("*") else (term[:-1] if len(term) > 3 else term)
+        if head:
+            alternatives.append("".join(f"[{re.escape(_FOLDS.get(c, c))}]" if c in _FOLDS
+                                        else re.escape(c) for c in head))
+    if not alternatives:
+        return None
+    return re.compile(rf"(?<!\w)(?:{'|'.join(alternatives)})\w*", re.IGNORECASE)
+
+
+def _spans(text: str, terms: set[str], lang: str) -> list[tuple[int, int, str]]:
+    """(start, end, index term) of every word of `text` that matches one of `terms`."""
+    pattern = _candidates(frozenset(terms)) if terms else None
+    if pattern is None:
+        return []
+    prefixes = tuple(t[:-1] for t in terms if t.endswith("*"))
+    out = []
+    for m in pattern.finditer(text):
+        term = _matched_term(m.group(0).lower(), lang, terms, prefixes)
+        if term is not None:
+            out.append((m.start(), m.end(), term))
+            if len(out) >= MAX_SPANS:
+                break
+    return out
+
+
+def _window(text: str, spans: list[tuple[int, int, str]], chars: int,
+            shown: frozenset[str] = frozenset()) -> tuple[int, int]:
+    """The (start, end) of the passage of about `chars` characters with the most distinct
+    matched terms; ties go to terms the title does not show already (`shown`), then to more
+    matched words, then to the earlier passage. Starts at a sentence or word boundary a little
+    before its first match; with no match at all, the beginning of the text."""
+    best, best_score = None, None
+    j = 0
+    counts: dict[str, int] = {}
+    for i, (a, _end, _term) in enumerate(spans):
+        # spans[i:j] lie within `chars * 3 // 4` of spans[i] (room for context before it)
+        while j < len(spans) and spans[j][1] - a <= chars * 3 // 4:
+            counts[spans[j][2]] = counts.get(spans[j][2], 0) + 1
+            j += 1
+        score = (len(counts), len(counts.keys() - shown), j - i)
+        if best_score is None or score > best_score:
+            best, best_score = a, score
+        counts[spans[i][2]] -= 1
+        if not counts[spans[i][2]]:
+            del counts[spans[i][2]]
+    if best is None:
+        space = text.rfind(" ", 0, chars)
+        return 0, space if space > chars // 2 else chars
+    start = max(0, best - chars // 5)
+    sentence = max(text.rfind(". ", start, best), text.rfind("\n", start, best))
+    if sentence >= 0:
+        start = sentence + 1
+    elif start:
+        start = text.rfind(" ", 0, start) + 1
+    while start < best and text[start].isspace():
+        start += 1
+    end = min(len(text), start + chars)
+    if end < len(text):
+        space = text.rfind(" ", best, end)
+        end = space if space > 0 else end
+    return start, end
+
+
+def passage(f: dict, terms: set[str], lang: str, chars: int = 240) -> Markup:
+    """The snippet of a hit: the best-matching passage of its summary, body and tags (all
+    stored), with the matched words marked; the rest escaped."""
+    body = zlib.decompress(f["passages"]).decode("utf-8") if f.get("passages") else ""
+    tags = ", ".join(t for t in (f.get("tags") or "").split(",") if t)
+    text = "\n".join(x for x in (f.get("summary", ""), body, tags) if x)
     if not text:
         return Markup("")
-    prefixes = tuple(t[:-1] for t in terms if t.endswith("*"))
-    spans = [(m.start(), m.end()) for m in WORD.finditer(text)
-             if terms and _matches_term(m.group(0).lower(), lang, terms, prefixes)]
-    start, end = 0, len(text)
-    if not whole and len(text) > chars:
-        start = max(0, spans[0][0] - chars // 3) if spans else 0
-        if start:
-            start = text.rfind(" ", 0, start) + 1
-        end = min(len(text), start + chars)
+    spans = _spans(text, terms, lang)
+    shown = frozenset(t for _a, _b, t in _spans(f.get("title", ""), terms, lang))
+    start, end = (0, len(text)) if len(text) <= chars else _window(text, spans, chars, shown)
+    return _marked(text, spans, start, end)
+
+
+def _marked(text: str, spans, start: int, end: int) -> Markup:
     parts, pos = [], start
-    for a, b in spans:
+    for a, b, _term in spans:
         if a < start or b > end:
             continue
         parts += [escape(text[pos:a]), Markup("<mark>"), escape(text[a:b]), Markup("</mark>")]
         pos = b
-    parts.append(escape(text[pos:end]))
+    parts.append(escape(text[pos:end].rstrip()))
     return Markup("").join([Markup("… ") if start else Markup(""), *parts,
                             Markup(" …") if end < len(text) else Markup("")])
 
 
-def _matches_term(word: str, lang: str, terms: set[str], prefixes: tuple[str, ...]) -> bool:
+def _matched_term(word: str, lang: str, terms: set[str], prefixes: tuple[str, ...]) -> str | None:
     if word in STOP[lang]:
-        return False
+        return None
     term = stem(lang, word)
-    return term in terms or (bool(prefixes) and fold(word).startswith(prefixes))
+    if term in terms:
+        return term
+    folded = fold(word)
+    return next((p + "*" for p in prefixes if folded.startswith(p)), None)
 
 
 def _hit(f: dict, terms: set[str]) -> Hit:
     lang = field_lang(f.get("language"))
-    excerpt = " ".join(x for x in (f.get("summary", ""), f.get("excerpt", "")) if x)
     return Hit(
-        doc_id=f["doc_id"], kind=f["kind"], title=mark(f.get("title", ""), terms, lang, whole=True),
-        snippet=mark(excerpt, terms, lang),
+        doc_id=f["doc_id"], kind=f["kind"], title=mark(f.get("title", ""), terms, lang),
+        snippet=passage(f, terms, lang),
         url=f.get("url"), countries=(f.get("countries") or "").upper().split(),
         language=f.get("language", ""), date=f.get("date"), endorsements=f.get("endorsements", 0),
     )
@@ -465,18 +557,63 @@ def _people_matching(ev, words: list[str], allowed: np.ndarray):
     return matched & allowed, scores
 
 
+SUGGEST_STARTS_SCAN = 500  # titles starting with what was typed, looked at
+
+
 def suggest(prefix: str, viewer=None, limit: int = 8) -> list[dict]:
-    """Titles that start with (or contain words starting with) what was typed so far."""
-    words = [t.text for t in plain_analyzer()(prefix or "")]
-    if not words or len(words[-1]) < 2:
+    """Titles of every kind for what was typed so far, the last word being completed
+    ("participatory b" -> "Participatory Budgeting"): first the titles that start with the
+    typed words (_starting_titles); then titles holding every typed word,
+    the last one as a prefix, by BM25F. Only what the viewer may read; a reply (titled by its
+    thread) is left to its thread; one entry per kind and title."""
+    words = plain_words(prefix)
+    if not words or (len(words) == 1 and len(words[0]) < 2):
         return []
-    q = Q.And([*(Q.Term("words", w) for w in words[:-1]), Q.Prefix("words", words[-1])])
+    typed = " ".join(words)
     with storage.searcher() as s:
-        ev = ranking.Evaluator(s)
+        hidden = set(s.docs_for_query(mask_for(viewer)))
+        out: list[dict] = []
+        seen: set[tuple[str, str]] = set()
+
+        def add(docnum: int) -> bool:
+            f = s.stored_fields(docnum)
+            key = (f["kind"], f["title"])
+            if docnum not in hidden and f["kind"] != "post" and key not in seen:
+                seen.add(key)
+                out.append({"title": f["title"], "kind": f["kind"], "url": f.get("url")})
+            return len(out) >= limit
+
+        for term in _starting_titles(s.reader(), typed):
+            if any(add(n) for n in s.docs_for_query(Q.Term("title_start", term))):
+                return out
+        last, before = words[-1], [Q.Term("words", w) for w in words[:-1]]
+        # One letter would expand to most of the lexicon: the titles are filtered instead.
+        q = Q.And([*before, Q.Prefix("words", last)]) if len(last) >= 2 else Q.And(before)
+        ev = ranking.Evaluator(s)  # BM25F with ties by document id, as every ranking here
         matched, scores = ev.evaluate(q)
         matched &= ~ev.match(mask_for(viewer))
-        out = []
-        for n in _ranked(s, matched, scores, "relevance", limit):
-            f = s.stored_fields(int(n))
-            out.append({"title": f["title"], "kind": f["kind"], "url": f.get("url")})
+        for n in _ranked(s, matched, scores, "relevance", max(limit * 6, 50)):
+            completes = len(last) >= 2 or any(
+                w.startswith(last) for w in plain_words(s.stored_fields(int(n))["title"]))
+            if completes and add(int(n)):
+                break
         return out
+
+
+def _starting_titles(reader, typed: str) -> list[str]:
+    """`title_start` terms that start with `typed` (up to SUGGEST_STARTS_SCAN, in lexicon order),
+    best first: the title that begins the most other titles ("participatory budgeting" begins
+    "participatory budgeting in Porto Alegre" and 85 more: it names a whole family of
+    documents), then the shortest (the closest completion), then alphabetical."""
+    starts = []
+    for term in reader.expand_prefix("title_start", typed):
+        starts.append(term.decode("utf-8") if isinstance(term, bytes) else term)
+        if len(starts) >= SUGGEST_STARTS_SCAN:
+            break
+    family = {}
+    for i, term in enumerate(starts):  # sorted: the titles a term begins follow it
+        j = i + 1
+        while j < len(starts) and starts[j].startswith(term + " "):
+            j += 1
+        family[term] = j - i
+    return sorted(starts, key=lambda t: (-family[t], len(t), t))
