@@ -10,21 +10,31 @@ first point, so the whole world is ~40 kB of markup.
 Countries are keyed by ISO 3166-1 alpha-2 code, as the app stores them; world-atlas uses the
 numeric code, mapped with pycountry. Areas without an ISO code in the data (Kosovo, Northern
 Cyprus, Somaliland) are drawn unlinked and never shaded. Counting is the features' business
-(each list's `country_counts()`); this module only draws.
+(each list's `country_counts()`, one GROUP BY); this module draws and caches.
+
+The cache (per app, in `app.extensions`): each kind's counts for WORLDMAP_CACHE_SECONDS, with
+the map's HTML per language and highlighted country, so a page with a map costs a dictionary
+look-up, not a GROUP BY over every practice and a render of 180 shapes. A commit that touched a
+practice, case study or project (or their countries) empties this process's cache at once;
+other processes catch up within WORLDMAP_CACHE_SECONDS (0: no cache).
 """
 
 import functools
 import json
 import math
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pycountry
-from flask import url_for
+from flask import current_app, get_template_attribute, has_app_context, url_for
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
+from markupsafe import Markup
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from marketplace.i18n import country_name, format_number
 
@@ -116,6 +126,70 @@ class Map:
                                    "table.", "%(num)d of them are too small to show at this scale: "
                                    "see the table.", missing)
         return text
+
+
+# --- the cache -------------------------------------------------------------------------------
+
+# Rows whose change can move a count: a commit touching one empties this process's cache.
+WATCHED = frozenset({"Practice", "PracticeCountry", "CaseStudy", "Project", "ProjectCountry"})
+_STALE = "worldmap.stale"
+
+
+@dataclass
+class _Entry:
+    expires: float  # time.monotonic()
+    counts: dict[str, int]
+    html: dict[tuple[str, str], Markup] = field(default_factory=dict)  # (locale, selected)
+
+
+def _entry(kind: str, count: Callable[[], dict[str, int]]) -> _Entry:
+    entries = current_app.extensions.setdefault("worldmap", {})
+    entry, now = entries.get(kind), time.monotonic()
+    if entry is None or entry.expires <= now:
+        entry = _Entry(now + current_app.config["WORLDMAP_CACHE_SECONDS"],
+                       {code: n for code, n in count().items() if n > 0})
+        entries[kind] = entry
+    return entry
+
+
+def counts(kind: str, count: Callable[[], dict[str, int]]) -> dict[str, int]:
+    """The counts of `kind` (ISO alpha-2 code -> public items), from the cache or `count()`."""
+    return _entry(kind, count).counts
+
+
+def render(kind: str, count: Callable[[], dict[str, int]], selected: str | None = None) -> Markup:
+    """The map section of a page (empty when nothing is counted), `selected` highlighted."""
+    entry = _entry(kind, count)
+    if not entry.counts:
+        return Markup("")
+    code = (selected or "").upper()
+    key = (str(get_locale()), code if code in entry.counts else "")
+    if key not in entry.html:
+        macro = get_template_attribute("_macros/worldmap.html", "world_map")
+        entry.html[key] = Markup(macro(build(kind, entry.counts, key[1])))
+    return entry.html[key]
+
+
+@event.listens_for(Session, "after_flush")
+def _note_changes(session, flush_context) -> None:
+    if not session.info.get(_STALE) and any(
+            type(obj).__name__ in WATCHED
+            for rows in (session.new, session.dirty, session.deleted) for obj in rows):
+        session.info[_STALE] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _expire(session) -> None:
+    if session.info.pop(_STALE, False) and has_app_context():
+        current_app.extensions.pop("worldmap", None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget(session, previous_transaction) -> None:
+    session.info.pop(_STALE, None)
+
+
+# --- what the template draws ------------------------------------------------------------------
 
 
 def build(kind: str, counts: dict[str, int], selected: str | None = None) -> Map | None:

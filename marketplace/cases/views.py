@@ -69,7 +69,7 @@ def index():
         "cases/index.html", page=page, f=f, countries=country_choices(_("All countries")),
         themes=THEMES, org_types=ORGANIZATION_TYPE_LABELS, languages=language_choices(),
         can_create=can_create_case_study(current_user),
-        world=worldmap.build("case", services.country_counts(), f["country"]))
+        world=worldmap.render("case", services.country_counts, f["country"]))
 
 
 @bp.route("/<slug>")

@@ -75,8 +75,8 @@ def index():
     page = queries.browse(current_user, form, page_arg())
     return render_template("knowledge/index.html", page=page, form=form,
                            labels=queries.labels(), feeds=_filter_feeds(form),
-                           world=worldmap.build("practice", queries.country_counts(),
-                                                form.country.data))
+                           world=worldmap.render("practice", queries.country_counts,
+                                                 form.country.data))
 
 
 def _filter_feeds(form: FilterForm) -> list[tuple[str, str]]:

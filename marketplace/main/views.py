@@ -43,6 +43,6 @@ def _showcase() -> dict:
 
 @bp.route("/")
 def home():
-    counts = practice_queries.country_counts()  # the map's, and the number of countries
-    return render_template("main/home.html", stats=_stats(len(counts)), **_showcase(),
-                           world=worldmap.build("practice", counts))
+    countries = len(worldmap.counts("practice", practice_queries.country_counts))
+    return render_template("main/home.html", stats=_stats(countries), **_showcase(),
+                           world=worldmap.render("practice", practice_queries.country_counts))

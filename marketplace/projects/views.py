@@ -107,7 +107,7 @@ def index():
         countries=sorted(db.session.scalars(
             select(ProjectCountry.country).join(Project)
             .where(ranking.STATUS_FILTERS[filters["status"]]).distinct()), key=country_name),
-        world=worldmap.build("project", ranking.country_counts(), filters["country"]),
+        world=worldmap.render("project", ranking.country_counts, filters["country"]),
     )
 
 

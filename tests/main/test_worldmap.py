@@ -8,6 +8,7 @@ import pytest
 from lxml import html as lxml_html
 
 from marketplace import worldmap
+from tests.queries import QueryCounter
 
 LIST_OF = {"practice": "/practices/", "case": "/cases/", "project": "/projects/"}
 LABELS = {  # "<country>: <n> <kind>" as each language writes it, for Kenya and 2 items
@@ -147,3 +148,38 @@ def test_the_atlas_fits_its_view_box():
                 x, y = x + dx, y + dy
                 assert -0.5 <= x <= world.width + 0.5 and -0.5 <= y <= world.height + 0.5, \
                     shape.name
+
+
+def _group_bys(client, path: str) -> int:
+    with QueryCounter() as q:
+        assert client.get(path).status_code == 200
+    return sum(1 for s in q.statements if "GROUP BY" in s and "country" in s)
+
+
+def test_counts_are_cached_until_a_commit_changes_them(app, client, make_practice, make_user):
+    owner = make_user()
+    make_practice(owner=owner, countries=["FR"])
+    assert _group_bys(client, "/practices/") == 1
+    assert _group_bys(client, "/practices/") == 0  # the counts and the drawn map are kept
+    assert _group_bys(client, "/") == 0  # the home page shares the practices' counts
+    make_practice(owner=owner, countries=["KE"])  # a commit here: counted again at once
+    assert _group_bys(client, "/practices/") == 1
+    _, links, _ = _map(client, "/practices/")
+    assert set(links) == {"France: 1 practice", "Kenya: 1 practice"}
+
+
+def test_a_change_made_elsewhere_shows_after_the_cache_time(app, client, make_practice):
+    from sqlalchemy import update
+
+    from marketplace.extensions import db
+    from marketplace.knowledge.models import Practice
+
+    make_practice(countries=["FR"])
+    assert "France: 1 practice" in _map(client, "/practices/")[1]
+    with app.app_context():  # another process's change: not seen by this one's session
+        db.session.execute(update(Practice).values(status="draft"))
+        db.session.commit()
+    assert "France: 1 practice" in _map(client, "/practices/")[1]  # cached
+    app.config["WORLDMAP_CACHE_SECONDS"] = 0
+    app.extensions.pop("worldmap")  # as if the 60 s had passed
+    assert _map(client, "/practices/") is None
