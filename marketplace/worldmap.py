@@ -13,8 +13,10 @@ Cyprus, Somaliland) are drawn unlinked and never shaded. Counting is the feature
 (each list's `country_counts()`, one GROUP BY); this module draws and caches.
 
 The cache (per app, in `app.extensions`): each kind's counts for WORLDMAP_CACHE_SECONDS, with
-the map's HTML per language and highlighted country, so a page with a map costs a dictionary
-look-up, not a GROUP BY over every practice and a render of 180 shapes. A commit that touched a
+the map's HTML per language (~50 kB each; the country a list is filtered by is outlined by
+inserting one path at the template's SELECTED marker, not by caching a copy per country), so a
+page with a map costs a dictionary look-up, not a GROUP BY over every practice and a render of
+180 shapes. A commit that touched a
 practice, case study or project (or their countries) empties this process's cache at once;
 other processes catch up within WORLDMAP_CACHE_SECONDS (0: no cache).
 """
@@ -61,6 +63,10 @@ class Atlas:
     @functools.cached_property
     def codes(self) -> frozenset[str]:
         return frozenset(s.code for s in self.shapes if s.code)
+
+    @functools.cached_property
+    def by_code(self) -> dict[str, Shape]:
+        return {s.code: s for s in self.shapes if s.code}
 
 
 def shade(count: int) -> int:
@@ -113,7 +119,6 @@ class Map:
     countries: dict[str, Country]  # the countries with a count, by code
     table: list[Country]  # the same, most first
     legend: list[tuple[int, str]]  # (shade, its range in words)
-    selected: str  # the country the list is filtered by, or ""
 
     @property
     def description(self) -> str:
@@ -133,13 +138,14 @@ class Map:
 # Rows whose change can move a count: a commit touching one empties this process's cache.
 WATCHED = frozenset({"Practice", "PracticeCountry", "CaseStudy", "Project", "ProjectCountry"})
 _STALE = "worldmap.stale"
+SELECTED = Markup("<!-- worldmap:selected -->")  # where the filtered country's outline goes
 
 
 @dataclass
 class _Entry:
     expires: float  # time.monotonic()
     counts: dict[str, int]
-    html: dict[tuple[str, str], Markup] = field(default_factory=dict)  # (locale, selected)
+    html: dict[str, Markup] = field(default_factory=dict)  # by locale
 
 
 def _entry(kind: str, count: Callable[[], dict[str, int]]) -> _Entry:
@@ -158,16 +164,20 @@ def counts(kind: str, count: Callable[[], dict[str, int]]) -> dict[str, int]:
 
 
 def render(kind: str, count: Callable[[], dict[str, int]], selected: str | None = None) -> Markup:
-    """The map section of a page (empty when nothing is counted), `selected` highlighted."""
+    """The map section of a page (empty when nothing is counted), the `selected` country (the
+    list's filter) outlined."""
     entry = _entry(kind, count)
     if not entry.counts:
         return Markup("")
-    code = (selected or "").upper()
-    key = (str(get_locale()), code if code in entry.counts else "")
-    if key not in entry.html:
+    locale = str(get_locale())
+    if locale not in entry.html:
         macro = get_template_attribute("_macros/worldmap.html", "world_map")
-        entry.html[key] = Markup(macro(build(kind, entry.counts, key[1])))
-    return entry.html[key]
+        entry.html[locale] = Markup(macro(build(kind, entry.counts), SELECTED))
+    shape = atlas().by_code.get((selected or "").upper()) if selected else None
+    if shape is None or shape.code not in entry.counts:
+        return entry.html[locale]
+    outline = Markup('<path class="selected-outline" d="{}"/>').format(shape.d)
+    return Markup(entry.html[locale].replace(SELECTED, outline, 1))
 
 
 @event.listens_for(Session, "after_flush")
@@ -192,7 +202,7 @@ def _forget(session, previous_transaction) -> None:
 # --- what the template draws ------------------------------------------------------------------
 
 
-def build(kind: str, counts: dict[str, int], selected: str | None = None) -> Map | None:
+def build(kind: str, counts: dict[str, int]) -> Map | None:
     """The map of `counts` (ISO alpha-2 code -> public items there) for one list, in the request's
     locale; None when nothing is counted (an empty map says nothing)."""
     counts = {code: n for code, n in counts.items() if n > 0}
@@ -206,7 +216,7 @@ def build(kind: str, counts: dict[str, int], selected: str | None = None) -> Map
         countries[code] = Country(code, name, n, shade(n), base + code, spec.label(name, n),
                                   code in world.codes)
     table = sorted(countries.values(), key=lambda c: (-c.count, c.name))
-    return Map(spec, world, countries, table, legend(), (selected or "").upper())
+    return Map(spec, world, countries, table, legend())
 
 
 def legend() -> list[tuple[int, str]]:

@@ -114,10 +114,16 @@ def test_no_public_item_no_map(client, make_practice):
         assert _map(client, path) is None
 
 
-def test_the_filtered_country_is_marked(client, one_of_each):
-    svg, _, _ = _map(client, "/projects/?country=ke")
-    selected = svg.xpath(".//*[local-name()='a'][contains(@class, 'is-selected')]")
-    assert [a.get("href") for a in selected] == ["/projects/?country=KE"]
+def test_the_filtered_country_is_outlined(client, one_of_each):
+    kenya = next(s for s in worldmap.atlas().shapes if s.code == "KE")
+    for path in ("/projects/?country=ke", "/projects/?country=FR", "/projects/?country=KE"):
+        svg, _, _ = _map(client, path)  # the second Kenya comes from the cache
+        outlines = svg.xpath(".//*[local-name()='path'][@class='selected-outline']/@d")
+        assert outlines == [kenya.d if "KE" in path.upper() else
+                            next(s.d for s in worldmap.atlas().shapes if s.code == "FR")]
+    for path in ("/projects/", "/projects/?country=BR", "/projects/?country=%3Cb%3E"):
+        svg, _, _ = _map(client, path)  # no filter, nothing counted there, or not a country
+        assert not svg.xpath(".//*[local-name()='path'][@class='selected-outline']")
 
 
 def test_shades_and_legend():
@@ -183,3 +189,14 @@ def test_a_change_made_elsewhere_shows_after_the_cache_time(app, client, make_pr
     app.config["WORLDMAP_CACHE_SECONDS"] = 0
     app.extensions.pop("worldmap")  # as if the 60 s had passed
     assert _map(client, "/practices/") is None
+
+
+def test_a_country_too_small_for_the_map_is_in_the_table(client, make_case_study):
+    make_case_study(country="SG", title="Singapore case")
+    make_case_study(country="KE")
+    svg, links, rows = _map(client, "/cases/")
+    assert list(links) == ["Kenya: 1 case study"]  # 110m has no Singapore
+    assert ("Singapore", "1", "/cases/?country=SG") in rows
+    assert "1 of them is too small to show at this scale" in svg.xpath(
+        "string(*[local-name()='desc'])")
+    assert "Singapore case" in client.get("/cases/?country=SG").get_data(as_text=True)
