@@ -59,6 +59,7 @@ DEFAULTS = {
     "PASSWORD_HASH_METHOD": "scrypt",  # werkzeug's method string; tests use a fast one
     "SITE_NAME": "marketplace",
     "PER_PAGE": 20,
+    "WORLDMAP_CACHE_SECONDS": 60,  # how long a process keeps the world map's counts (0: no cache)
     "PUBLIC_URL": "http://127.0.0.1:5000",  # base of absolute links when SERVER_NAME is unset
     # Payments (marketplace/sponsorship/payments.py): "manual" (a host records the money) or "stripe".
     "PAYMENT_PROVIDER": "manual",

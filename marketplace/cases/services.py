@@ -372,3 +372,11 @@ def list_query(viewer, f: dict):
                                              .where(MetricDefinition.slug == f["metric"])))
     return query.order_by(*LIST_SORTS[f.get("sort") or "newest"]).options(
         joinedload(CaseStudy.organization), selectinload(CaseStudy.metrics))
+
+
+def country_counts() -> dict[str, int]:
+    """Case studies anyone may see (the list's default), per ISO country code: the world map."""
+    return dict(db.session.execute(
+        select(CaseStudy.country, func.count())
+        .where(policy.clause(None, "case", CaseStudy), CaseStudy.country.is_not(None))
+        .group_by(CaseStudy.country)).all())

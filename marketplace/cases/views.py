@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, load_only, selectinload
 
-from marketplace import policy
+from marketplace import policy, worldmap
 from marketplace.accounts.models import ORGANIZATION_TYPE_LABELS
 from marketplace.accounts.permissions import (
     can_create_case_study,
@@ -69,7 +69,8 @@ def index():
         "cases/index.html", page=page, f=f, countries=country_choices(_("All countries")),
         regions=m49_choices(_("All regions")),
         themes=THEMES, org_types=ORGANIZATION_TYPE_LABELS, languages=language_choices(),
-        can_create=can_create_case_study(current_user))
+        can_create=can_create_case_study(current_user),
+        world=worldmap.render("case", services.country_counts, f["country"]))
 
 
 @bp.route("/<slug>")

@@ -344,3 +344,18 @@ def labels() -> dict:
     return {"themes": translated(THEMES), "levels": translated(LEVEL_LABELS),
             "statuses": translated(STATUS_LABELS), "org_types": translated(ORGANIZATION_TYPE_LABELS),
             "endorsements": translated(ENDORSEMENT_LABELS)}
+
+
+# The world map on the list and home pages: what the unfiltered list shows to anyone (published,
+# public), one GROUP BY. A practice counts once per country it lists.
+_COUNTRY_COUNTS = (
+    select(PracticeCountry.country, func.count())
+    .join(Practice, Practice.id == PracticeCountry.practice_id)
+    .where(Practice.status == Status.PUBLISHED.value, policy.clause(None, "practice", Practice))
+    .group_by(PracticeCountry.country)
+)
+
+
+def country_counts() -> dict[str, int]:
+    """Published practices anyone may see, per ISO country code."""
+    return dict(db.session.execute(_COUNTRY_COUNTS).all())

@@ -7,6 +7,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms.fields.choices import SelectChoice
 
+from marketplace import worldmap
 from marketplace.accounts.models import User
 from marketplace.accounts.permissions import (
     can_adapt_practice,
@@ -73,7 +74,9 @@ def index():
     form = FilterForm(request.args)
     page = queries.browse(current_user, form, page_arg())
     return render_template("knowledge/index.html", page=page, form=form,
-                           labels=queries.labels(), feeds=_filter_feeds(form))
+                           labels=queries.labels(), feeds=_filter_feeds(form),
+                           world=worldmap.render("practice", queries.country_counts,
+                                                 form.country.data))
 
 
 def _filter_feeds(form: FilterForm) -> list[tuple[str, str]]:

@@ -4,24 +4,24 @@ from flask import Blueprint, render_template
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from marketplace import policy
+from marketplace import policy, worldmap
 from marketplace.accounts.models import Organization, User
 from marketplace.communities.models import Community
 from marketplace.extensions import db
-from marketplace.knowledge.models import Practice, PracticeCountry
+from marketplace.knowledge import queries as practice_queries
+from marketplace.knowledge.models import Practice
 from marketplace.projects.models import Project, ProjectState
 
 bp = Blueprint("main", __name__)
 
 
-def _stats() -> dict:
+def _stats(countries: int) -> dict:
     published = select(Practice.id).where(Practice.status == "published")
     return {
         "people": db.session.scalar(select(func.count(User.id)).where(User.is_deleted.is_(False))),
         "organizations": db.session.scalar(select(func.count(Organization.id))),
         "practices": db.session.scalar(select(func.count()).select_from(published.subquery())),
-        "countries": db.session.scalar(select(func.count(func.distinct(PracticeCountry.country)))
-                                       .where(PracticeCountry.practice_id.in_(published))),
+        "countries": countries,
     }
 
 
@@ -43,4 +43,6 @@ def _showcase() -> dict:
 
 @bp.route("/")
 def home():
-    return render_template("main/home.html", stats=_stats(), **_showcase())
+    countries = len(worldmap.counts("practice", practice_queries.country_counts))
+    return render_template("main/home.html", stats=_stats(countries), **_showcase(),
+                           world=worldmap.render("practice", practice_queries.country_counts))

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, distinct, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from marketplace import policy
 from marketplace.cases.models import CaseStudy, Metric, MetricDefinition, case_study_practice
 from marketplace.database import utcnow
 from marketplace.extensions import db
@@ -176,3 +177,13 @@ def discover(filters: dict) -> tuple[list[Project], dict[int, Score]]:
                                  (p.deadline or far).timestamp() * (1 if p.state == ProjectState.OPEN else -1),
                                  p.id))
     return projects, scores
+
+
+def country_counts() -> dict[str, int]:
+    """Projects the unfiltered discover list shows (every public state), per ISO country code:
+    the world map."""
+    return dict(db.session.execute(
+        select(ProjectCountry.country, func.count())
+        .join(Project, Project.id == ProjectCountry.project_id)
+        .where(STATUS_FILTERS[""], policy.clause(None, "project", Project))
+        .group_by(ProjectCountry.country)).all())

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from marketplace import worldmap
 from marketplace.accounts import permissions as perm
 from marketplace.accounts.models import Organization
 from marketplace.accounts.services import get_user_by_email
@@ -106,6 +107,7 @@ def index():
         countries=sorted(db.session.scalars(
             select(ProjectCountry.country).join(Project)
             .where(ranking.STATUS_FILTERS[filters["status"]]).distinct()), key=country_name),
+        world=worldmap.render("project", ranking.country_counts, filters["country"]),
     )
 
 

@@ -4,7 +4,7 @@
 role reached by a link, unless it is named below with the reason it has no link."""
 
 from collections import Counter, deque
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import lxml.html
 from sqlalchemy import select
@@ -15,8 +15,10 @@ from marketplace.extensions import db
 
 DEMO_PASSWORD = "demo-Password-for-the-audit-1"
 MAX_PAGES = 900  # per role
-PER_ENDPOINT = 12  # pages fetched per route: enough to find what each kind of page links to
-# (the project list shows every public project, so a draft owner's own project comes late)
+PER_ENDPOINT = 12  # pages fetched per route and set of query keys: enough to find what each
+# kind of page links to (the project list shows every public project, so a draft owner's own
+# project comes late; the world map links each list to a dozen ?country= pages, which must not
+# use up the list's ?theme= pages)
 
 # Routes no page links to, and why.
 NO_LINK_BY_DESIGN = {
@@ -80,9 +82,10 @@ def crawl(app, client) -> dict[str, str]:
             if parts.netloc not in ("", "localhost") or link in seen:
                 continue
             target = _endpoint(adapter, parts.path)
-            if target is None or target == "static" or fetched[target] >= PER_ENDPOINT:
+            kind = (target, tuple(sorted(parse_qs(parts.query))))
+            if target is None or target == "static" or fetched[kind] >= PER_ENDPOINT:
                 continue
-            fetched[target] += 1
+            fetched[kind] += 1
             seen.add(link)
             queue.append(link)
     return reached
