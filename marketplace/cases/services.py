@@ -370,3 +370,8 @@ def list_query(viewer, f: dict):
                                              .where(MetricDefinition.slug == f["metric"])))
     return query.order_by(*LIST_SORTS[f.get("sort") or "newest"]).options(
         joinedload(CaseStudy.organization), selectinload(CaseStudy.metrics))
+
+
+def record_file_change(case: CaseStudy, user: User | None, message: str) -> int:
+    """A file was attached to, replaced on or removed from the case study: a revision says so."""
+    return record_revision(case, user, message).number
