@@ -11,6 +11,7 @@ from marketplace.accounts.permissions import (
     can_edit_post,
     can_edit_practice,
     can_edit_project,
+    can_reply_to_thread,
 )
 from marketplace.files.parents import Parent, register
 
@@ -34,5 +35,8 @@ def register_all(practice_changed: Callable | None = None, case_changed: Callabl
                     url=lambda r: links.path("projects.show", slug=r.project.slug, _anchor=f"report-{r.id}"),
                     title=lambda r: _("Progress report of %(title)s", title=r.project.title),
                     policy_object=lambda r: r.project))
+    # Images in a reply being written belong to the thread (the reply does not exist yet).
+    register(Parent("thread", "Thread", "thread", can_reply_to_thread,
+                    url=lambda t: links.path("forums.thread", thread_id=t.id), title=lambda t: t.title))
     register(Parent("post", "Post", "post", can_edit_post, url=_post_url,
                     title=lambda p: _("Post %(n)d in %(title)s", n=p.number, title=p.thread.title)))

@@ -2,14 +2,14 @@
 
 import io
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from marketplace import gate
 from marketplace.files import extract, parents, services  # noqa: F401  (extract: its listeners)
-from marketplace.files.forms import UploadForm
+from marketplace.files.forms import ImageForm, UploadForm
 from marketplace.files.models import Attachment
 from marketplace.web import act, require
 
@@ -115,13 +115,59 @@ def _page_context(form, parent, row) -> dict:
 def too_large(error):
     """A body past the largest accepted file: the upload page again, with the field's message."""
     args = request.view_args or {}
-    if request.endpoint != "files.attach" or not current_user.is_authenticated:
+    if request.endpoint not in ("files.attach", "files.image") or not current_user.is_authenticated:
         return error
     parent, row = _parent_or_404(args["kind"], args["parent_id"])
+    message = _("The file is larger than %(size)s, the most accepted.",
+                size=services.size_text(services.max_bytes(current_app.config)))
+    if request.endpoint == "files.image":
+        image_form = ImageForm(formdata=None)
+        image_form.file.errors = [message]
+        return _image_page(image_form, parent, row, 413)
     form = UploadForm(formdata=None)
-    form.file.errors = [_("The file is larger than %(size)s, the most accepted.",
-                          size=services.size_text(services.max_bytes(current_app.config)))]
+    form.file.errors = [message]
     return _page(form, parent, row, 413)
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def image_markdown(attachment: Attachment) -> str:
+    alt = attachment.name.rsplit(".", 1)[0].replace("[", "").replace("]", "")
+    return f"![{alt}]({services.url(attachment)})"
+
+
+def _image_page(form, parent, row, status=200, uploaded=None):
+    return render_template("files/image.html", form=form, parent=parent, row=row, uploaded=uploaded,
+                           markdown=image_markdown(uploaded) if uploaded else None), status
+
+
+@bp.route("/files/images/<kind>/<int:parent_id>", methods=["GET", "POST"])
+@login_required
+def image(kind, parent_id):
+    """Upload an image to show in a text (a practice's sections, a post): the answer is the
+    Markdown to insert. The editor's script sends it with Accept: application/json and inserts
+    it; without JavaScript this page shows it to copy."""
+    parent, row = _parent_or_404(kind, parent_id)
+    require(parent.may_attach(current_user, row))
+    form = ImageForm()
+    if request.method == "GET":
+        return _image_page(form, parent, row)
+    upload = request.files.get("file")
+    if not form.validate_on_submit() or upload is None or not upload.filename and not upload.content_length:
+        form.file.errors = list(form.file.errors) or [_("Choose an image to upload.")]
+        return _image_page(form, parent, row, 400)
+    data = upload.read()
+
+    def done(attachment):
+        if _wants_json():
+            return jsonify(markdown=image_markdown(attachment), url=services.url(attachment))
+        return _image_page(ImageForm(formdata=None), parent, row, uploaded=attachment)
+
+    return act(lambda: services.attach(current_user, kind, row, upload.filename, data, purpose="image"),
+               to=done, form=form, template="files/image.html",
+               context=lambda: {"parent": parent, "row": row, "uploaded": None, "markdown": None})
 
 
 @bp.route("/files/<int:attachment_id>/remove", methods=["POST"])
@@ -154,7 +200,8 @@ def file_url(attachment: Attachment, thumb: bool = False) -> str:
 
 
 def init_app(app) -> None:
-    gate.allow_large_body("files.attach", lambda: services.max_bytes(app.config) + 64_000)  # the form around the file
+    for endpoint in ("files.attach", "files.image"):  # the form around the file: 64 KB
+        gate.allow_large_body(endpoint, lambda: services.max_bytes(app.config) + 64_000)
 
 
 @bp.app_template_global()
