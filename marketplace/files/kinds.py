@@ -38,5 +38,9 @@ def register_all(practice_changed: Callable | None = None, case_changed: Callabl
     # Images in a reply being written belong to the thread (the reply does not exist yet).
     register(Parent("thread", "Thread", "thread", can_reply_to_thread,
                     url=lambda t: links.path("forums.thread", thread_id=t.id), title=lambda t: t.title))
+    # A person's avatar: only they may change it; everyone who may see the profile sees it.
+    register(Parent("profile", "User", "profile", lambda user, person: user.id == person.id,
+                    url=lambda u: links.path("accounts.profile", user_id=u.id),
+                    title=lambda u: u.display_name))
     register(Parent("post", "Post", "post", can_edit_post, url=_post_url,
                     title=lambda p: _("Post %(n)d in %(title)s", n=p.number, title=p.thread.title)))

@@ -122,6 +122,22 @@ def remove(user, attachment: Attachment) -> None:
     db.session.flush()
 
 
+def set_avatar(user, filename: str | None, data: bytes) -> Attachment:
+    """The user's new avatar (an image attached to their profile); the previous one is removed."""
+    previous = listed("profile", user.id, purpose="avatar")
+    avatar = attach(user, "profile", user, filename, data, purpose="avatar")
+    for old in previous:
+        _mark_removed(old, None)
+    db.session.flush()
+    return avatar
+
+
+def avatar_of(user_id: int) -> Attachment | None:
+    return db.session.scalar(select(Attachment).where(
+        Attachment.parent_kind == "profile", Attachment.parent_id == user_id, Attachment.purpose == "avatar",
+        Attachment.removed_at.is_(None)).order_by(Attachment.id.desc()).limit(1))
+
+
 def listed(kind: str, parent_id: int, *, purpose: str | None = "evidence",
            removed: bool = False) -> list[Attachment]:
     query = select(Attachment).where(Attachment.parent_kind == kind,

@@ -2,7 +2,7 @@
 
 import io
 
-from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -115,6 +115,10 @@ def _page_context(form, parent, row) -> dict:
 def too_large(error):
     """A body past the largest accepted file: the upload page again, with the field's message."""
     args = request.view_args or {}
+    if request.endpoint == "files.avatar":
+        flash(_("The file is larger than %(size)s, the most accepted.",
+                size=services.size_text(services.max_bytes(current_app.config))), "error")
+        return redirect(url_for("accounts.edit_profile"))
     if request.endpoint not in ("files.attach", "files.image") or not current_user.is_authenticated:
         return error
     parent, row = _parent_or_404(args["kind"], args["parent_id"])
@@ -170,6 +174,39 @@ def image(kind, parent_id):
                context=lambda: {"parent": parent, "row": row, "uploaded": None, "markdown": None})
 
 
+@bp.route("/files/avatar", methods=["POST"])
+@login_required
+def avatar():
+    """A new avatar for the signed-in person (the form is on the profile editing page)."""
+    form = ImageForm()
+    upload = request.files.get("file")
+    to = url_for("accounts.edit_profile")
+    if not form.validate_on_submit() or upload is None or not upload.filename and not upload.content_length:
+        flash(_("Choose an image to upload."), "error")
+        return redirect(to)
+    data = upload.read()
+    return act(lambda: services.set_avatar(current_user, upload.filename, data),
+               success=_("Your picture is saved."), to=to)
+
+
+@bp.app_template_filter()
+def initials(name: str) -> str:
+    """"Ana María Pérez" -> "AP": the first letters of the first and last words."""
+    words = [w for w in (name or "").split() if w[:1].isalnum()]
+    if not words:
+        return "?"
+    return (words[0][0] + (words[-1][0] if len(words) > 1 else "")).upper()
+
+
+@bp.app_template_global()
+def avatar_url(user) -> str | None:
+    """The thumbnail of the person's avatar, or None (templates then show their initials)."""
+    if user is None or user.is_deleted:
+        return None
+    picture = services.avatar_of(user.id)
+    return services.url(picture, thumb=True) if picture else None
+
+
 @bp.route("/files/<int:attachment_id>/remove", methods=["POST"])
 @login_required
 def remove(attachment_id):
@@ -200,7 +237,7 @@ def file_url(attachment: Attachment, thumb: bool = False) -> str:
 
 
 def init_app(app) -> None:
-    for endpoint in ("files.attach", "files.image"):  # the form around the file: 64 KB
+    for endpoint in ("files.attach", "files.image", "files.avatar"):  # the form around the file: 64 KB
         gate.allow_large_body(endpoint, lambda: services.max_bytes(app.config) + 64_000)
 
 

@@ -68,3 +68,25 @@ def test_only_images_and_only_for_those_who_may_write(client, auth, make_user, m
     auth.login(owner.email)
     assert 'action="/files/images/thread/' in client.get(f"/threads/{thread.id}/reply").get_data(as_text=True)
     assert _post_image(client, "thread", thread.id, samples.png(), "reply.png").status_code == 200
+
+
+def test_an_avatar_on_the_profile_with_initials_before(client, auth, make_user):
+    person = make_user(name="Ana María Pérez")
+    before = client.get(f"/people/{person.id}").get_data(as_text=True)
+    assert "avatar-initials" in before and ">AP</span>" in before
+    auth.login(person.email)
+    assert 'action="/files/avatar"' in client.get("/settings/profile").get_data(as_text=True)
+    refused = client.post("/files/avatar", data={"file": (io.BytesIO(b"%PDF-1.4 x"), "me.pdf")},
+                          content_type="multipart/form-data", follow_redirects=True)
+    assert "Upload an image (PNG, JPEG, GIF or WebP)." in refused.get_data(as_text=True)
+    for data, name in ((samples.jpeg_with_gps(), "me.jpg"), (samples.png(color=(1, 2, 3)), "me2.png")):
+        answer = client.post("/files/avatar", data={"file": (io.BytesIO(data), name)},
+                             content_type="multipart/form-data")
+        assert answer.status_code == 302
+    avatars = db.session.scalars(select(Attachment).where(Attachment.purpose == "avatar")
+                                 .order_by(Attachment.id)).all()
+    assert [a.is_removed for a in avatars] == [True, False]
+    auth.logout()
+    page = client.get(f"/people/{person.id}").get_data(as_text=True)
+    assert f'src="/files/{avatars[1].id}/thumbnail/me2.png"' in page and "avatar-initials" not in page
+    assert client.get(f"/files/{avatars[1].id}/thumbnail/me2.png").status_code == 200
