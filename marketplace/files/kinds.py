@@ -4,8 +4,9 @@ higher features hand in what only they know (a practice records a revision for e
 from collections.abc import Callable
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 
-from marketplace import links
+from marketplace import links, policy
 from marketplace.accounts.permissions import (
     can_edit_case_study,
     can_edit_post,
@@ -18,6 +19,11 @@ from marketplace.files.parents import Parent, register
 
 def _post_url(post) -> str:
     return links.path("forums.thread", thread_id=post.thread_id, _anchor=f"post-{post.number}")
+
+
+def _thread_posts(post):
+    Post = policy.mapped("Post")
+    return select(Post.id).where(Post.thread_id == post.thread_id)
 
 
 def register_all(practice_changed: Callable | None = None, case_changed: Callable | None = None) -> None:
@@ -42,5 +48,5 @@ def register_all(practice_changed: Callable | None = None, case_changed: Callabl
     register(Parent("profile", "User", "profile", lambda user, person: user.id == person.id,
                     url=lambda u: links.path("accounts.profile", user_id=u.id),
                     title=lambda u: u.display_name))
-    register(Parent("post", "Post", "post", can_edit_post, url=_post_url,
+    register(Parent("post", "Post", "post", can_edit_post, url=_post_url, siblings=_thread_posts,
                     title=lambda p: _("Post %(n)d in %(title)s", n=p.number, title=p.thread.title)))

@@ -27,6 +27,9 @@ class Parent:
     policy_object: Callable[[Any], Any] = field(default=lambda row: row)
     # Called in the transaction after a file is attached or removed: (row, user, message).
     changed: Callable[[Any, Any, str], int | None] | None = None
+    # Rows shown on the same page as this one (a thread's posts): a select of their ids, so one
+    # query lists the files of them all.
+    siblings: Callable[[Any], Any] | None = None
 
 
 PARENTS: dict[str, Parent] = {}

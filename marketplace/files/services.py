@@ -149,6 +149,14 @@ def listed(kind: str, parent_id: int, *, purpose: str | None = "evidence",
     return list(db.session.scalars(query.order_by(Attachment.created_at, Attachment.id)))
 
 
+def listed_among(kind: str, parent_ids, purpose: str = "evidence") -> list[Attachment]:
+    """Files of several parents of one kind (`parent_ids`: a list or a select of ids)."""
+    return list(db.session.scalars(select(Attachment).where(
+        Attachment.parent_kind == kind, Attachment.parent_id.in_(parent_ids),
+        Attachment.purpose == purpose, Attachment.removed_at.is_(None))
+        .order_by(Attachment.created_at, Attachment.id)))
+
+
 def get_visible(user, attachment_id: int) -> Attachment | None:
     """The attachment when `user` may see its parent (removed ones stay readable in history);
     None otherwise, whatever the reason, so a guess learns nothing."""

@@ -2,12 +2,25 @@
 
 import io
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from marketplace import gate
+from marketplace.extensions import db
 from marketplace.files import extract, parents, services  # noqa: F401  (extract: its listeners)
 from marketplace.files.forms import ImageForm, UploadForm
 from marketplace.files.models import Attachment
@@ -222,7 +235,17 @@ def remove(attachment_id):
 
 @bp.app_template_global()
 def attachments_of(kind: str, row) -> list[Attachment]:
-    return services.listed(kind, row.id)
+    """The parent's files; for a kind with siblings (a thread's posts), one query per page."""
+    parent = parents.PARENTS.get(kind)
+    if parent is None or parent.siblings is None:
+        return services.listed(kind, row.id)
+    cache = g.setdefault("files_by_parent", {})
+    if (kind, row.id) not in cache:
+        found = services.listed_among(kind, parent.siblings(row))
+        cache.update({(kind, i): [] for i in db.session.scalars(parent.siblings(row))})
+        for attachment in found:
+            cache.setdefault((kind, attachment.parent_id), []).append(attachment)
+    return cache.get((kind, row.id), [])
 
 
 @bp.app_template_global()

@@ -174,3 +174,24 @@ def test_removing_a_file(client, auth, make_user, make_practice, upload):
     page = client.get(f"/practices/{practice.slug}").get_data(as_text=True)
     assert "gone.pdf is removed." in page and f"/files/{attachment.id}/gone.pdf" not in page
     assert "Removed gone.pdf" in client.get(f"/practices/{practice.slug}/history").get_data(as_text=True)
+
+
+def test_a_thread_page_lists_its_posts_files_in_one_query(app, client, auth, make_user, make_community,
+                                                          make_thread, make_reply):
+    from sqlalchemy import event
+
+    from marketplace.files import services as files
+
+    author = make_user()
+    thread = make_thread(make_community(owner=author), author, title="Evidence", body="Opening")
+    replies = [make_reply(thread, author, f"Reply {n}") for n in range(4)]
+    for n, post in enumerate(replies):
+        files.attach(author, "post", post, f"note-{n}.txt", f"note {n}".encode())
+    db.session.commit()
+    statements = []
+    listener = lambda conn, cursor, statement, *a: statements.append(statement)  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    page = client.get(f"/threads/{thread.id}").get_data(as_text=True)
+    event.remove(db.engine, "before_cursor_execute", listener)
+    assert all(f"note-{n}.txt" in page for n in range(4))
+    assert sum("FROM attachment" in s for s in statements) == 1
