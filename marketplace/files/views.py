@@ -203,6 +203,11 @@ def avatar():
 
 
 @bp.app_template_filter()
+def file_size(n: int) -> str:
+    return services.size_text(n)
+
+
+@bp.app_template_filter()
 def initials(name: str) -> str:
     """"Ana María Pérez" -> "AP": the first letters of the first and last words."""
     words = [w for w in (name or "").split() if w[:1].isalnum()]
