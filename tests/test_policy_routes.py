@@ -129,7 +129,8 @@ def hidden_world(app, make_user, make_practice, make_case_study, make_project, m
     parents = [("practice", practice, owner), ("case", case, owner),
                *(("project", p, owner) for p in projects_),
                *(("post", p, owner) for p in (hidden, deleted, private_reply)),
-               ("post", _first_post(private_thread), owner), ("post", pending, newcomer)]
+               ("post", _first_post(private_thread), owner), ("post", pending, newcomer),
+               *(("thread", t, owner) for t in (hidden_thread, private_thread)), ("thread", pending_thread, newcomer)]
     attachments = [files.attach(who, kind, row, f"marker-{kind}.txt", f"File {MARKER} {n}".encode())
                    for n, (kind, row, who) in enumerate(parents)]
     db.session.commit()

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from marketplace import links
+from marketplace.accounts.models import User
 from marketplace.database import utcnow
 from marketplace.errors import InvalidInput, NotFound
 from marketplace.extensions import db
@@ -73,6 +74,9 @@ def attach(user, kind: str, parent_row, filename: str | None, data: bytes, *,
     if len(data) > limit:
         raise InvalidInput(FIELD, _("This kind of file may be at most %(size)s.", size=size_text(limit)))
     quota = config["FILES_USER_QUOTA_BYTES"]
+    # The quota is a sum: lock the uploader's row first, so two uploads at once cannot both fit
+    # under it (PostgreSQL; SQLite has one writer at a time anyway).
+    db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
     if used_bytes(user.id) + len(data) > quota:
         raise InvalidInput(FIELD, _("This file would take you past your storage quota of %(size)s: "
                                     "remove a file you no longer need first.", size=size_text(quota)))
