@@ -24,6 +24,8 @@ PG = os.environ.get("TWO_NODES_PG", "postgresql://postgres@127.0.0.1:5432")
 DB = os.environ.get("TWO_NODES_DB", "marketplace_ci_nodes")
 REDIS = os.environ.get("TWO_NODES_REDIS", "redis://127.0.0.1:6379/14")
 HOST = "marketplace.example.org"
+S3_PORT = 18309
+S3_URL, BUCKET = f"http://127.0.0.1:{S3_PORT}", "ci-files"
 procs: list[subprocess.Popen] = []
 
 
@@ -64,6 +66,10 @@ def node_env(name: str, base: Path, port: int) -> dict[str, str]:
         "MARKETPLACE_MAIL_BACKEND": "outbox",
         "PROMETHEUS_MULTIPROC_DIR": str(base / name / "metrics"),
         "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": "2",
+        # Uploaded files in one S3-compatible bucket (moto's server on loopback, started below).
+        "MARKETPLACE_FILES_STORAGE": "s3", "MARKETPLACE_FILES_S3_BUCKET": BUCKET,
+        "MARKETPLACE_FILES_S3_ENDPOINT_URL": S3_URL, "MARKETPLACE_FILES_S3_REGION": "us-east-1",
+        "MARKETPLACE_FILES_S3_ACCESS_KEY_ID": "ci", "MARKETPLACE_FILES_S3_SECRET_ACCESS_KEY": "ci",
     }
     for d in ("instance", "metrics"):
         (base / name / d).mkdir(parents=True, exist_ok=True)
@@ -105,6 +111,24 @@ def found(port: int, word: str) -> bool:
     return status == 200 and f"<mark>{word}</mark>" in body  # a hit's highlighted title, not the query box
 
 
+def start_s3(base: Path) -> None:
+    """moto's S3-compatible server on loopback, with an empty bucket for both nodes' files."""
+    import boto3
+    start([str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(S3_PORT)], dict(os.environ), base / "s3.log")
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(S3_URL + "/moto-api/", timeout=1).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise SystemExit("the S3 server did not start") from None
+            time.sleep(0.2)
+    boto3.client("s3", endpoint_url=S3_URL, region_name="us-east-1", aws_access_key_id="ci",
+                 aws_secret_access_key="ci").create_bucket(Bucket=BUCKET)
+    step(f"S3-compatible server on 127.0.0.1:{S3_PORT}, bucket {BUCKET}")
+
+
 def writer_app(env: dict):
     """An app configured as the node `env` describes, in this process (writes only)."""
     saved = dict(os.environ)
@@ -127,6 +151,7 @@ def main() -> int:
     subprocess.run(["dropdb", "--if-exists", "-h", "127.0.0.1", "-U", "postgres", DB], check=True)
     subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", DB], check=True)
     subprocess.run(["redis-cli", "-u", REDIS, "flushdb"], check=True, capture_output=True)
+    start_s3(base)
     subprocess.run([str(BIN / "marketplace"), "db", "upgrade"], cwd=ROOT, env=envs["A"], check=True,
                    capture_output=True)
     step("migrated; building both nodes' indexes, then starting gunicorn and a search worker on each")
@@ -178,6 +203,22 @@ def main() -> int:
     step(f"50 practices written on B, found by search on A: p50 {p50:.3f}s, p95 {p95:.3f}s, max {max(delays):.3f}s")
     if p95 > 2.0:
         raise SystemExit("cross-node search delay p95 over 2 s")
+
+    # A file attached through node B is served by node A (both read the one bucket).
+    from marketplace.files import services as files
+    evidence = f"Evidence {uuid.uuid4().hex}\n".encode()
+    with apps["B"].test_request_context():
+        from marketplace.accounts.services import get_user_by_email
+        owner = get_user_by_email("ci-a@example.org")
+        practice = knowledge.create_practice(owner, {"title": "Files on two nodes", "countries": ["KE"],
+                                                     "themes": ["health"]}, status=Status.PUBLISHED)
+        attachment = files.attach(owner, "practice", practice, "evidence.txt", evidence)
+        db.session.commit()
+        file_path = f"/files/{attachment.id}/{attachment.name}"
+    status, body = get(ports["A"], file_path)
+    if status != 200 or body.encode() != evidence:
+        raise SystemExit(f"a file attached on B is not served by A: {status}")
+    step(f"a file attached through B served by A ({file_path})")
 
     for port in ports.values():
         wait_ready(port, time.monotonic() + 10)

@@ -1,6 +1,6 @@
 """Practice pages under gunicorn (2 sync workers) on SQLite, against a bare Flask page.
 
-    .venv/bin/python bench/knowledge.py [--seconds 8] [--clients 4] [--write-docs]
+    .venv/bin/python bench/knowledge.py [--seconds 8] [--clients 4] [--attachments 5] [--write-docs]
 
 Builds a deterministic data set in a temporary instance folder: 10,000 practices (5% drafts)
 with countries, themes, tags and organizations; 400 of them have 20 revisions and 25
@@ -11,6 +11,9 @@ Flask page rendering 20 rows of the same SQLite database: server time (median an
 WSGI wrapper that times each request from arrival until the response is ready), requests/s
 from concurrent clients, and queries per page (counted in-process with the test client).
 The WSGI timer, gunicorn launcher and load loop are shared with bench/forums.py.
+`--attachments N` (issue 16) also gives the first 400 published practices N attached files each
+(PDFs whose text was extracted, one image with a thumbnail) and measures their pages as
+"practice page (N files)" against the same target as the practice page.
 """
 
 import argparse
@@ -143,7 +146,32 @@ def bare_app():
 # --- data ------------------------------------------------------------------------------------
 
 
-def build(database_url: str) -> dict:
+def _attachments(s, practice_ids: list[int], per_practice: int, start) -> None:
+    """`per_practice` files on each practice: rows only (the page lists them; no bytes needed)."""
+    from sqlalchemy import insert
+
+    from marketplace.files.models import Attachment, Blob
+
+    blobs = [{"sha256": f"{n:064x}", "size": 250_000 + n, "media_type": "application/pdf",
+              "created_at": start} for n in range(1, per_practice + 2)]
+    s.execute(insert(Blob), blobs)
+    rows = []
+    for i in practice_ids:
+        for n in range(per_practice):
+            image = n == per_practice - 1 and per_practice > 1
+            rows.append({"parent_kind": "practice", "parent_id": i, "purpose": "evidence",
+                         "name": f"photo-{n}.png" if image else f"evaluation-report-{n}.pdf",
+                         "category": "image" if image else "document",
+                         "media_type": "image/png" if image else "application/pdf",
+                         "size": 250_000 + n, "blob_sha256": blobs[n]["sha256"],
+                         "thumb_sha256": blobs[-1]["sha256"] if image else None, "uploader_id": 1,
+                         "added_revision": 1, "created_at": start, "text_error": "",
+                         "text_status": "none" if image else "extracted",
+                         "text_pages": None if image else ["Page one.", "Page two."]})
+    s.execute(insert(Attachment), rows)
+
+
+def build(database_url: str, attachments: int = 0) -> dict:
     from sqlalchemy import insert, update
 
     from marketplace import create_app
@@ -224,12 +252,16 @@ def build(database_url: str) -> dict:
             {"practice_id": i, "user_id": u, "kind": "applied" if u % 2 else "recommend",
              "comment": "Worked for us." if u % 3 else "", "created_at": start}
             for i in range(1, RICH + 1) for u in rng.sample(range(1, USERS + 1), 25)])
+        published_ids = [r["id"] for r in rows if r["status"] == "published"][:RICH]
+        if attachments:
+            _attachments(s, published_ids, attachments, start)
         s.commit()
         benchmark = _cases(app)
         db.engine.dispose()
     published = [r["slug"] for r in rows if r["status"] == "published"]
     return {"practice_paths": [f"/practices/{slug}" for slug in published[:RICH - 20]
                                + rng.sample(published[RICH:], 400)],
+            "attachment_paths": [f"/practices/{rows[i - 1]['slug']}" for i in published_ids] if attachments else [],
             "benchmark": benchmark}
 
 
@@ -293,12 +325,15 @@ LIST_PATHS = ["/practices/", "/practices/?page=2", "/practices/?page=40", "/prac
               "/practices/?country=BR&theme=education&sort=endorsed",
               "/practices/?org_type=ngo&page=3", "/practices/?level=local&language=fr"]
 TARGETS = {"practice page": 10.0, "list page": 15.0}
+FILES_PAGE = "practice page ({n} files)"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--attachments", type=int, default=0, metavar="N",
+                        help="also measure practice pages with N attached files each")
     parser.add_argument("--write-docs", action="store_true")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-knowledge-"))
@@ -306,10 +341,13 @@ def main() -> int:
         url = f"sqlite:///{tmp / 'bench.sqlite3'}"
         print(f"building {PRACTICES} practices in {tmp} …", flush=True)
         os.environ.update(MARKETPLACE_INSTANCE_PATH=str(tmp), MARKETPLACE_SEARCH_DRAIN="manual")
-        data = build(url)
+        data = build(url, args.attachments)
         app_target, bare_target = "bench.knowledge:practice_app()", "bench.knowledge:bare_app()"
         pages = {"practice page": (app_target, 5811, data["practice_paths"]),
                  "list page": (app_target, 5811, LIST_PATHS)}
+        if data["attachment_paths"]:
+            pages[FILES_PAGE.format(n=args.attachments)] = (app_target, 5811, data["attachment_paths"])
+            TARGETS[FILES_PAGE.format(n=args.attachments)] = TARGETS["practice page"]
         if data["benchmark"]:
             pages["benchmark page (200 cases)"] = (app_target, 5811, [data["benchmark"]])
         pages["bare Flask page (20 rows)"] = (bare_target, 5812, ["/bare"])

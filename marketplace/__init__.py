@@ -21,14 +21,18 @@ from marketplace.api.feeds import bp as feeds_bp
 from marketplace.api.opendata import bp as opendata_bp
 from marketplace.api.token_views import bp as tokens_bp
 from marketplace.api.views import bp as api_bp
+from marketplace.cases import services as cases_services
 from marketplace.cases.benchmark_views import bp as benchmarks_bp
 from marketplace.cases.views import bp as cases_bp
 from marketplace.communities.views import bp as communities_bp
 from marketplace.communities.views import register_page_part as add_to_community_page
 from marketplace.extensions import babel, csrf, db, login_manager, migrate
+from marketplace.files import kinds as file_kinds
+from marketplace.files import views as files_views
 from marketplace.forums import services as forums_services
 from marketplace.forums.moderation_views import bp as moderation_bp
 from marketplace.forums.views import bp as forums_bp
+from marketplace.knowledge import services as knowledge_services
 from marketplace.knowledge.views import bp as knowledge_bp
 from marketplace.main.views import bp as main_bp
 from marketplace.mentoring import directory
@@ -97,6 +101,9 @@ def _connect_layers() -> None:
     outbox.register(notifications_services.queue_templated_email)  # account mail (reset, confirm)
     outbox.register_notice(notifications_services.account_notice)  # e.g. an organization invitation
     directory.use_people_search(search.people_or_none)  # experts by stemmed expertise and work
+    # What files attach to; a practice's or case study's file changes are revisions.
+    file_kinds.register_all(practice_changed=knowledge_services.record_file_change,
+                            case_changed=cases_services.record_file_change)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -121,12 +128,14 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(projects_bp)
     app.register_blueprint(sponsorship_bp)
     app.register_blueprint(hosts_bp)
+    app.register_blueprint(files_views.bp)
 
 
 def _register_hooks(app: Flask) -> None:
     security.init_app(app)
     app.teardown_request(accounts_services.write_deferred_refusals)
     gate.init_app(app)
+    files_views.init_app(app)
     errorpages.init_app(app)
     templating.init_app(app)
     cli.init_app(app)

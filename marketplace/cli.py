@@ -11,6 +11,7 @@ from marketplace.accounts.models import Role, UserRole
 from marketplace.accounts.services import record_audit, register_user
 from marketplace.errors import attempt
 from marketplace.extensions import db
+from marketplace.files.cli import files_cli
 from marketplace.i18n_cli import translations
 from marketplace.knowledge.cli import import_group
 from marketplace.ledger.cli import ledger_cli
@@ -42,6 +43,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(ledger_cli)
     app.cli.add_command(projects_cli)
     app.cli.add_command(import_group)
+    app.cli.add_command(files_cli)
 
 
 @click.command("seed-demo")

@@ -81,6 +81,24 @@ DEFAULTS = {
     "SEARCH_NODE_LIVE_SECONDS": 15 * 60,  # a node silent this long no longer holds back pruning
     "SEARCH_LOG_PRUNE_SECONDS": 60,  # how often a drain prunes log rows every live node applied
     "SEARCH_LOG_GAP_SECONDS": 30,  # a hole in the log younger than this may still be committing
+    # Evidence files (marketplace/files): storage, limits per kind of file, per-user quota.
+    "FILES_STORAGE": "local",  # "local" (FILES_DIR) or "s3" (an S3-compatible bucket)
+    "FILES_DIR": None,  # None: instance/files
+    "FILES_S3_BUCKET": None,
+    "FILES_S3_PREFIX": "",  # e.g. "files/": object keys are PREFIX + sha256
+    "FILES_S3_ENDPOINT_URL": None,  # None: AWS; else the S3-compatible server's URL
+    "FILES_S3_REGION": None,
+    "FILES_S3_ACCESS_KEY_ID": None,  # None: boto3's usual credential chain
+    "FILES_S3_SECRET_ACCESS_KEY": None,
+    "FILES_MAX_BYTES": {"document": 20_000_000, "office": 20_000_000, "text": 2_000_000,
+                        "image": 10_000_000},  # per kind: PDF, ODF/OOXML, text/Markdown/CSV, images
+    "FILES_USER_QUOTA_BYTES": 200_000_000,  # what one person's attached files may add up to
+    "FILES_IMAGE_MAX_PIXELS": 40_000_000,  # larger images are refused (decompression bombs)
+    "FILES_THUMB_SIZE": 320,  # thumbnails fit in this many pixels square
+    "FILES_ZIP_MAX_ENTRIES": 5_000,  # office documents (zip) with more entries are refused
+    "FILES_ZIP_MAX_UNCOMPRESSED": 200_000_000,  # ... or expanding past this many bytes
+    "FILES_EXTRACT": None,  # text extraction after commit: "thread", "sync" or "manual" (None: thread; tests manual)
+    "FILES_EXTRACT_MAX_PAGES": 500,  # pages of a PDF whose text is extracted
 }
 
 # Values that must never be used as a production secret.

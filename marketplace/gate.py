@@ -15,6 +15,7 @@ import json
 import math
 import re
 import unicodedata
+from collections.abc import Callable
 
 import flask_wtf
 import wtforms
@@ -98,7 +99,18 @@ def init_app(app: Flask) -> None:
     app.before_request(check_request)
 
 
+# Endpoints whose bodies may exceed MAX_CONTENT_LENGTH (uploads): endpoint -> limit in bytes.
+LARGE_BODIES: dict[str, Callable[[], int]] = {}
+
+
+def allow_large_body(endpoint: str, limit: Callable[[], int]) -> None:
+    """Let `endpoint` take request bodies up to `limit()` bytes (filled by the files package)."""
+    LARGE_BODIES[endpoint] = limit
+
+
 def check_request() -> None:
+    if request.endpoint in LARGE_BODIES:
+        request.max_content_length = LARGE_BODIES[request.endpoint]()
     request.args = _checked(request.args, multiline=False, bound_ints=True)  # type: ignore[arg-type]
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         request.form = _checked(request.form, multiline=True, bound_ints=False)

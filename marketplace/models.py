@@ -7,6 +7,7 @@ from marketplace.accounts import models as accounts_models  # noqa: F401
 from marketplace.api import models as api_models  # noqa: F401
 from marketplace.cases import models as cases_models  # noqa: F401
 from marketplace.communities import models as communities_models  # noqa: F401
+from marketplace.files import models as files_models  # noqa: F401
 from marketplace.forums import models as forums_models  # noqa: F401
 from marketplace.knowledge import models as knowledge_models  # noqa: F401
 from marketplace.ledger import models as ledger_models  # noqa: F401

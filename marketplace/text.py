@@ -38,6 +38,9 @@ ALLOWED_ATTRIBUTES = {
     "code": {"class"},
 }
 URL_SCHEMES = {"http", "https", "mailto"}
+# Images show only when they are ours: a file served by this site (/files/<id>/<name>, or its
+# thumbnail). Any other image address becomes a plain link to it.
+OWN_IMAGE = re.compile(r"/files/\d{1,9}/(?:thumbnail/)?[^/?#\s\\]+")
 
 
 def render_markdown(source: str | None, mentions: Mapping[str, str] | None = None,
@@ -52,9 +55,30 @@ def render_markdown(source: str | None, mentions: Mapping[str, str] | None = Non
         style = str(token.attrGet("style") or "")
         if token.type in ("th_open", "td_open") and style.startswith("text-align:"):
             token.attrs = {"align": style.split(":", 1)[1]}
+        if token.type == "inline" and token.children:
+            token.children = _foreign_images_as_links(token.children)
         if mentions and token.type == "inline" and token.children:
             token.children = _link_mentions(token.children, mentions, handle or str.lower)
     return clean_html(_md.renderer.render(tokens, _md.options, {}))
+
+
+def _foreign_images_as_links(children: list[Token]) -> list[Token]:
+    out: list[Token] = []
+    for token in children:
+        src = str(token.attrGet("src") or "") if token.type == "image" else ""
+        if token.type != "image" or OWN_IMAGE.fullmatch(src):
+            out.append(token)
+            continue
+        alt = "".join(c.content for c in token.children or []) or src
+        out += [_token("link_open", "", token.level, {"href": src}), _token("text", alt, token.level + 1),
+                _token("link_close", "", token.level)]
+    return out
+
+
+def _own_images_only(tag: str, attribute: str, value: str) -> str | None:
+    if tag == "img" and attribute == "src" and not OWN_IMAGE.fullmatch(value):
+        return None
+    return value
 
 
 def _link_mentions(children: list[Token], mentions: Mapping[str, str], handle) -> list[Token]:
@@ -121,6 +145,7 @@ def clean_html(html: str) -> str:
         url_relative=_local_path_only,
         link_rel="nofollow noopener",
         strip_comments=True,
+        attribute_filter=_own_images_only,
     )
 
 

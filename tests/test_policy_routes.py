@@ -17,6 +17,7 @@ from sqlalchemy import select
 from werkzeug.routing.converters import AnyConverter
 
 from marketplace.extensions import db
+from marketplace.files import services as files
 from marketplace.forums import moderation
 from marketplace.forums import services as forums
 from marketplace.forums.models import Post
@@ -124,6 +125,14 @@ def hidden_world(app, make_user, make_practice, make_case_study, make_project, m
     pending_thread = make_thread(public, newcomer, title="Waiting", body=f"Opening {MARKER}")
     private_thread = make_thread(private, owner, title="Closed", body=f"Opening {MARKER}")
     private_reply = make_reply(private_thread, owner, f"Private {MARKER}")
+    # Issue 16: each hidden object carries a file whose text has the marker.
+    parents = [("practice", practice, owner), ("case", case, owner),
+               *(("project", p, owner) for p in projects_),
+               *(("post", p, owner) for p in (hidden, deleted, private_reply)),
+               ("post", _first_post(private_thread), owner), ("post", pending, newcomer),
+               *(("thread", t, owner) for t in (hidden_thread, private_thread)), ("thread", pending_thread, newcomer)]
+    attachments = [files.attach(who, kind, row, f"marker-{kind}.txt", f"File {MARKER} {n}".encode())
+                   for n, (kind, row, who) in enumerate(parents)]
     db.session.commit()
     assert (hidden.status, pending.status, deleted.is_deleted) == ("hidden", "pending", True)
     assert (hidden_thread.status, pending_thread.status) == ("hidden", "pending")
@@ -138,6 +147,8 @@ def hidden_world(app, make_user, make_practice, make_case_study, make_project, m
         "thread_id": [t.id for t in threads],
         "objective_id": [projects_[0].objectives[0].id],
         "line_id": [projects_[0].budget_lines[0].id],
+        "attachment_id": [(a.id, a.name) for a in attachments],
+        "parent": [(kind, row.id) for kind, row, _ in parents],
     }
 
 
@@ -147,9 +158,11 @@ def _first_post(thread) -> Post:
 
 def _addresses(rule) -> str | None:
     """Which hidden objects fill this route: "post_id", "thread_id", "subject", a slug kind."""
-    for name in ("post_id", "thread_id"):
+    for name in ("post_id", "thread_id", "attachment_id"):
         if name in rule.arguments:
             return name
+    if {"kind", "parent_id"} <= rule.arguments:
+        return "parent"
     if "subject_id" in rule.arguments:
         return "subject"
     if "slug" in rule.arguments:
@@ -173,6 +186,11 @@ def _urls(app, rule, world, target: str) -> list[str]:
             fill[name] = [1]  # the practice is a draft: no suggestion can exist for it
     urls = []
     with app.test_request_context():
+        if target == "attachment_id":
+            return [url_for(rule.endpoint, attachment_id=i, **({"name": name} if "name" in rule.arguments else {}))
+                    for i, name in world["attachment_id"]]
+        if target == "parent":
+            return [url_for(rule.endpoint, kind=kind, parent_id=i) for kind, i in world["parent"]]
         if target == "subject":
             for subject_type, subject_id in world["subject"].items():
                 urls.append(url_for(rule.endpoint, subject_type=subject_type,
@@ -219,7 +237,8 @@ def test_every_route_showing_a_body_goes_through_the_policy(app, client, auth, h
     endpoints = {r.endpoint for r, _ in covered}
     assert {"forums.flag", "forums.react", "forums.post_history", "forums.edit_post",
             "forums.reply", "knowledge.show", "cases.show", "projects.show",
-            "api.get_practice", "forums.discuss"} <= endpoints
+            "api.get_practice", "forums.discuss", "files.serve", "files.thumbnail", "files.attach",
+            "files.remove"} <= endpoints
     assert checked > 300
 
 
@@ -247,6 +266,9 @@ def test_those_who_may_see_them_do(client, auth, hidden_world):
         prefix = {"practice": "/practices/", "case": "/cases/", "project": "/projects/"}[kind]
         page = client.get(prefix + hidden_world["slug"][kind][0])
         assert page.status_code == 200 and MARKER in page.get_data(as_text=True), kind
+    attachment_id, name = hidden_world["attachment_id"][0]  # the draft practice's file
+    served = client.get(f"/files/{attachment_id}/{name}")
+    assert served.status_code == 200 and MARKER in served.get_data(as_text=True)
     hidden, pending, deleted = hidden_world["post_id"][:3]
     assert client.get(f"/posts/{hidden}/history").status_code == 200  # a community moderator
     thread = client.get(f"/threads/{hidden_world['thread'].id}").get_data(as_text=True)

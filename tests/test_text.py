@@ -45,7 +45,12 @@ def test_raw_html_is_shown_as_text():
     ("[site](https://example.org/a?b=1&c=2)",
      '<a href="https://example.org/a?b=1&amp;c=2" rel="nofollow noopener">site</a>'),
     ("[mail](mailto:ana@example.org)", '<a href="mailto:ana@example.org" rel="nofollow noopener">mail</a>'),
-    ("![chart](https://example.org/c.png)", '<img src="https://example.org/c.png" alt="chart">'),
+    # Issue 16: only our own files show as images; any other image address is a link to it.
+    ("![chart](https://example.org/c.png)", '<a href="https://example.org/c.png" rel="nofollow noopener">chart</a>'),
+    ("![chart](/files/12/chart.png)", '<img src="/files/12/chart.png" alt="chart">'),
+    ("![t](/files/12/thumbnail/chart.png)", '<img src="/files/12/thumbnail/chart.png" alt="t">'),
+    ("![up](/files/12/../../etc/x.png)", '<a href="/files/12/../../etc/x.png" rel="nofollow noopener">up</a>'),
+    ("![a](/practices/x)", '<a href="/practices/x" rel="nofollow noopener">a</a>'),
     ("1. one\n2. two", "<ol>\n<li>one</li>\n<li>two</li>\n</ol>"),
     ("3. three", '<ol start="3">'),
     ("> quoted", "<blockquote>\n<p>quoted</p>\n</blockquote>"),

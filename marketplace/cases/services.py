@@ -380,3 +380,8 @@ def country_counts() -> dict[str, int]:
         select(CaseStudy.country, func.count())
         .where(policy.clause(None, "case", CaseStudy), CaseStudy.country.is_not(None))
         .group_by(CaseStudy.country)).all())
+
+
+def record_file_change(case: CaseStudy, user: User | None, message: str) -> int:
+    """A file was attached to, replaced on or removed from the case study: a revision says so."""
+    return record_revision(case, user, message).number

@@ -553,3 +553,12 @@ def _bump_endorsements(practice: Practice, delta: int) -> None:
                        .values(endorsement_count=Practice.endorsement_count + delta)
                        .execution_options(synchronize_session=False))
     db.session.refresh(practice, ["endorsement_count"])
+
+
+# --- files ------------------------------------------------------------------------------------
+
+
+def record_file_change(practice: Practice, user: User | None, message: str) -> int:
+    """A file was attached to, replaced on or removed from the practice: a revision says so (its
+    content unchanged), so the history shows when. Returns the revision's number."""
+    return _record(practice, user, message, notify_adaptations=False).number

@@ -40,6 +40,9 @@ JOBS = (
     Job("close-expired", ("projects", "close-expired"), timedelta(minutes=15)),
     Job("ledger-check", ("ledger", "check"), timedelta(days=1)),
     Job("search-optimize", ("search", "optimize"), timedelta(days=7), per_node=True),
+    # Text of uploaded files that no web process extracted (FILES_EXTRACT=manual, or a process
+    # that stopped first); the rows are claimed one by one, so every node may run it.
+    Job("files-extract", ("files", "extract"), timedelta(minutes=1)),
 )
 
 

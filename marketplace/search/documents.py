@@ -37,6 +37,7 @@ from marketplace import policy
 from marketplace.accounts.models import Organization, OrganizationMember, User, UserExpertise
 from marketplace.cases.models import CaseStudy, case_study_author
 from marketplace.communities.models import Community
+from marketplace.files.models import TEXT_DONE, Attachment
 from marketplace.forums.models import Post, Thread
 from marketplace.forums.services import page_of
 from marketplace.knowledge.models import (
@@ -53,7 +54,7 @@ from marketplace.knowledge.models import (
 from marketplace.policy import PUBLIC
 from marketplace.policy import authors_token as authors
 from marketplace.policy import community_token as community
-from marketplace.projects.models import Objective, Project, ProjectCountry, ProjectTheme
+from marketplace.projects.models import Objective, ProgressReport, Project, ProjectCountry, ProjectTheme
 from marketplace.slugs import slugify
 
 __all__ = ["PUBLIC", "authors", "community"]  # the visibility encodings, re-exported
@@ -152,8 +153,26 @@ def _names(*users) -> str:
     return ", ".join(u.display_name for u in users if u is not None and not u.is_deleted)
 
 
+def files_text(row, *parents: tuple[str, Any]) -> str:
+    """The extracted text of the files attached to these parents ((kind, id) pairs), indexed with
+    the parent's document (the files' visibility is the parent's)."""
+    wanted = [(kind, i) for kind, i in parents if i is not None]
+    if not wanted:
+        return ""
+    session = object_session(row)
+    rows = session.scalars(select(Attachment).where(
+        or_(*((Attachment.parent_kind == kind) & (Attachment.parent_id == i) for kind, i in wanted)),
+        Attachment.removed_at.is_(None), Attachment.text_status == TEXT_DONE).order_by(Attachment.id))
+    return "\n\n".join(a.text for a in rows)
+
+
+def _with_files(body: str, row, *parents: tuple[str, Any]) -> str:
+    text = files_text(row, *parents)
+    return f"{body}\n\n{text}" if text else body
+
+
 def practice(p) -> dict | None:
-    body = "\n\n".join(getattr(p, f"{s}_source") or "" for s in SECTIONS)
+    body = _with_files("\n\n".join(getattr(p, f"{s}_source") or "" for s in SECTIONS), p, ("practice", p.id))
     return doc("practice", p.id, title=p.title, summary=p.summary, body=body,
                tags=p.tag_names, countries=p.country_codes, themes=p.theme_slugs,
                org_type=_org_type(p.organizations), language=p.language,
@@ -163,8 +182,8 @@ def practice(p) -> dict | None:
 
 
 def case(c) -> dict | None:
-    body = "\n\n".join((c.context_source, c.implementation_source, c.results_source,
-                        c.lessons_source))
+    body = _with_files("\n\n".join((c.context_source, c.implementation_source, c.results_source,
+                                    c.lessons_source)), c, ("case", c.id))
     themes = {t for p in c.practices if policy.is_public("practice", p) for t in p.theme_slugs}
     return doc("case", c.id, title=c.title, summary=c.summary, body=body,
                countries=[c.country], themes=sorted(themes),
@@ -177,7 +196,8 @@ def thread(t) -> dict | None:
     if not policy.is_public("thread", t):
         return None
     first = object_session(t).scalar(select(Post).where(Post.thread_id == t.id, Post.number == 1))
-    body = first.body_source if first is not None and policy.is_public("post", first) else ""
+    body = _with_files(first.body_source, t, ("post", first.id)) \
+        if first is not None and policy.is_public("post", first) else ""
     return doc("thread", t.id, title=t.title, body=body, tags=t.tags or [],
                countries=t.community.countries or [],
                themes=taxonomy_themes(t.community.themes or []),
@@ -191,7 +211,7 @@ def post(p) -> dict | None:
     t = p.thread
     if p.number == 1 or not policy.is_public("post", p):
         return None
-    return doc("post", p.id, title=t.title, body=p.body_source, tags=t.tags or [],
+    return doc("post", p.id, title=t.title, body=_with_files(p.body_source, p, ("post", p.id)), tags=t.tags or [],
                countries=t.community.countries or [],
                themes=taxonomy_themes(t.community.themes or []),
                author=_names(p.author), date=p.created_at,
@@ -359,6 +379,7 @@ def project(p) -> dict | None:
     body = "\n\n".join(filter(None, [
         p.description_source, place,
         *(f"{o.title}: {o.indicator}" for o in p.objectives),
+        files_text(p, ("project", p.id), *(("report", r.id) for r in p.reports)),
     ]))
     out = doc("project", p.id, title=p.title, summary=p.summary, body=body,
               countries=p.countries, themes=p.themes,
@@ -368,6 +389,22 @@ def project(p) -> dict | None:
               url=("projects.show", {"slug": p.slug}))
     out["kind"] = "event" if p.is_event else "project"
     return out
+
+
+def _attachment_docs(a) -> list[str]:
+    """A file's extracted text is part of its parent's document."""
+    if a.parent_kind in ("practice", "case", "project"):
+        return [f"{a.parent_kind}:{a.parent_id}"]
+    conn = inspect(a).session.connection()
+    if a.parent_kind == "report":
+        project_id = conn.scalar(select(ProgressReport.project_id).where(ProgressReport.id == a.parent_id))
+        return [f"project:{project_id}"] if project_id else []
+    if a.parent_kind == "post":
+        row = conn.execute(select(Post.thread_id, Post.number).where(Post.id == a.parent_id)).first()
+        if row is None:
+            return []
+        return [f"thread:{row.thread_id}"] if row.number == 1 else [f"post:{a.parent_id}"]
+    return []
 
 
 def _project_loads(Project) -> list:
@@ -381,4 +418,5 @@ RELATED.update({
     ProjectCountry: lambda r: [f"project:{r.project_id}"],
     ProjectTheme: lambda r: [f"project:{r.project_id}"],
     Objective: lambda r: [f"project:{r.project_id}"],
+    Attachment: _attachment_docs,
 })

@@ -8,7 +8,7 @@ from werkzeug.routing import BuildError
 from marketplace import i18n, search
 from marketplace.accounts.models import ORGANIZATION_TYPE_LABELS
 from marketplace.knowledge.models import THEMES
-from marketplace.search import indexer, storage
+from marketplace.search import file_hits, indexer, storage
 from marketplace.search.searching import FILTERS, SORTS
 from marketplace.web import page_arg
 
@@ -40,6 +40,12 @@ def result_url(url: tuple | None) -> str | None:
 @bp.app_template_global()
 def search_result_url(hit) -> str | None:
     return result_url(hit.url)
+
+
+@bp.app_template_global()
+def search_file_match(hit, q: str) -> file_hits.FileMatch | None:
+    """The attached file (and page) where the hit's match is, if it is in one."""
+    return file_hits.find(current_user, hit.doc_id, q)
 
 
 @bp.route("/search")
