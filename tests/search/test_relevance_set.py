@@ -14,8 +14,11 @@ from tests.search.relevance_set import CORPUS_FILE, MAPPING, RELEVANCE_SET
 pytestmark = pytest.mark.corpus
 
 # Measured values the set must not fall below (raise them when search improves).
-# Before any change (the set written first): success@1 .544, @3 .596, @10 .596, MRR .570, shown .884.
-FLOORS = {"success@1": 0.54, "success@3": 0.59, "success@10": 0.59, "mrr": 0.57, "shown": 0.88}
+# Before any change (the set written first): success@1 .544, @3 .596, @10 .596, MRR .570, shown
+# .884 (of far fewer hits: 23 queries found nothing). With best-effort matching, one tokenizer and
+# corrections by edit distance: .860, .965, .982, .912, shown .792 (snippets come from the summary
+# and the first 1,200 characters only).
+FLOORS = {"success@1": 0.85, "success@3": 0.96, "success@10": 0.98, "mrr": 0.90, "shown": 0.79}
 
 
 @pytest.fixture
@@ -65,3 +68,28 @@ def test_relevance_set(methods, capsys):
                 print(f"  rank {rank or '-':>2}  {q!r}  top: {top}")
         print("  " + "  ".join(f"{k} {v:.3f}" for k, v in metrics.items()))
     assert {k: v for k, v in metrics.items() if k in FLOORS and v < FLOORS[k]} == {}
+
+
+# The natural-language queries and misspellings quoted in issue 12.
+NATURAL = {
+    "citizens decide how to spend the city budget": "Participatory Budgeting",
+    "anonymous questionnaire rounds with experts to reach consensus": "Delphi Method",
+    "theatre where the audience steps in to change the story": "Forum Theatre",
+}
+MISSPELLED = {
+    "deliberativ poling": ("deliberative polling", "Deliberative Polling®"),
+    "open spase technology": ("open space technology", "Open Space Technology"),
+}
+
+
+def test_natural_questions_and_misspellings_from_the_issue(methods):
+    for text, title in NATURAL.items():
+        page = search.query(text)
+        assert page.partial in ("none", "few"), text  # fewer than 5 have every word
+        assert title in [_title(h) for h in page.hits], text
+        assert any(h.missing for h in page.hits)
+        assert search.query(" AND ".join(text.split())).total < 5  # were 0 or few results
+    for text, (fixed, title) in MISSPELLED.items():
+        assert search.query(text, as_typed=True).suggestion == fixed
+        page = search.query(text)
+        assert page.corrected == fixed and _title(page.hits[0]) == title, text
