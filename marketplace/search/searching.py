@@ -306,13 +306,20 @@ def _query(s, text: str, filters, viewer, page: int, sort: str, facets: bool,
     found = _Matches(ev, text, visible, score=sort == "relevance")
     matched, scores = found.matched, found.scores
     suggestion = None
+    counted: dict[str, tuple[int, int]] = {}
+
+    def counts(fixed: str) -> tuple[int, int]:
+        if fixed not in counted:
+            counted[fixed] = _counts(ev, fixed, visible)
+        return counted[fixed]
+
     if text and found.strict_total < 3:
         # Only words this viewer could find: a draft's or a private post's words stay unknown.
         suggestion = did_you_mean(
             s, text, lambda word: int(np.count_nonzero(ev.match(Q.Term("spell", word)) & visible)),
-            lambda fixed: _counts(ev, fixed, visible))
+            counts)
     if suggestion and autocorrect:
-        strict, anything = _counts(ev, suggestion, visible)
+        strict, anything = counts(suggestion)
         if (not matched.any() and anything) or (found.strict_total == 0 and strict):
             out = _query(s, suggestion, filters, viewer, page, sort, facets, autocorrect=False)
             out.corrected, out.suggestion = suggestion, None
@@ -533,7 +540,7 @@ def did_you_mean(s, text: str, frequency=lambda word: 1,
                 or reader.doc_frequency("spell", folded[0])
                 or m.string[m.end():m.end() + 1] == ":" or m.string[m.start() - 1:m.start()] == ":"):
             continue
-        found = _candidates(reader, folded[0], frequency)
+        found = _candidates(s, folded[0], frequency)
         if found:
             spans.append((m.start(), m.end()))
             options.append(found)
@@ -551,13 +558,19 @@ def did_you_mean(s, text: str, frequency=lambda word: 1,
     return None
 
 
-def _candidates(reader, word: str, frequency, limit: int = 3) -> list[tuple[int, str]]:
+def _candidates(s, word: str, frequency, limit: int = 3) -> list[tuple[int, str]]:
     """(distance, word) of the closest known words the reader may see, best first."""
-    scored = []
-    for candidate in reader.terms_within("spell", word, 2, prefix=1):
-        if candidate == word or len(candidate) < 2:
-            continue
-        scored.append((damerau_levenshtein(word, candidate), candidate))
+    found: set[str] = set()
+    for keys in _spell_keys(s):
+        for key in _deletes(word, 2):
+            found.update(keys.get(key, ()))
+    reader = s.reader()
+    if not found and not any(reader.doc_frequency(TEXT, v) for v in variants(word)):
+        # A word no document has, with no neighbour in the deletion index (two edits such as an
+        # insertion and a transposition): Whoosh's slower walk of the word list finds them all.
+        found.update(reader.terms_within("spell", word, 2, prefix=1))
+    scored = [(d, c) for c in found - {word} if c[:1] == word[:1] and len(c) > 1
+              and (d := damerau_levenshtein(word, c)) <= 2]
     out: list[tuple[int, int, str]] = []
     for distance in sorted({d for d, _ in scored}):
         ranked = sorted(((-frequency(c), c) for d, c in scored if d == distance))
@@ -565,6 +578,54 @@ def _candidates(reader, word: str, frequency, limit: int = 3) -> list[tuple[int,
         if len(out) >= limit:
             break
     return [(d, c) for d, _, c in out]
+
+
+def _deletes(word: str, depth: int) -> set[str]:
+    """The word and every string made from it by deleting up to `depth` letters."""
+    out, edge = {word}, {word}
+    for _ in range(depth):
+        edge = {w[:i] + w[i + 1:] for w in edge if len(w) > 1 for i in range(len(w))}
+        out |= edge
+    return out
+
+
+_segment_spell: dict[str, dict[str, tuple[str, ...]]] = {}
+
+
+def _spell_keys(s) -> list[dict[str, tuple[str, ...]]]:
+    """Per segment: each "did you mean" word and its one-letter deletions -> the words. A typed
+    word's deletions of up to two letters looked up here find every known word one edit away
+    (and most two edits away) in microseconds; Whoosh's terms_within walks the term dictionary
+    on disk, 10-100 ms a word at 2,000 documents. Cached per segment, like the facet masks."""
+    cached = getattr(s, "_mp_spell", None)
+    if cached is not None:
+        return cached
+    out, live = [], set()
+    for reader, _ in s.reader().leaf_readers():
+        seg = reader.segment() if hasattr(reader, "segment") else None
+        key = seg.segment_id() if seg is not None else None
+        with _segment_masks_lock:
+            keys = _segment_spell.get(key) if key else None
+        if keys is None:
+            index: dict[str, list[str]] = {}
+            if "spell" in reader.indexed_field_names():
+                for btext in reader.lexicon("spell"):
+                    word = btext.decode("utf-8")
+                    for d in _deletes(word, 1):
+                        index.setdefault(d, []).append(word)
+            keys = {k: tuple(v) for k, v in index.items()}
+            if key:
+                with _segment_masks_lock:
+                    keys = _segment_spell.setdefault(key, keys)
+        if key:
+            live.add(key)
+        out.append(keys)
+    with _segment_masks_lock:
+        if len(_segment_spell) > 40:
+            for key in [k for k in _segment_spell if k not in live]:
+                _segment_spell.pop(key, None)
+    s._mp_spell = out
+    return out
 
 
 def suggest(prefix: str, viewer=None, limit: int = 8) -> list[dict]:
