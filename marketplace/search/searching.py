@@ -536,7 +536,8 @@ def did_you_mean(s, text: str, frequency=lambda word: 1,
     for m in _WORD.finditer(text):
         word = m.group(0)
         folded = [t.text for t in analyzer(word)]
-        if (word in _OPERATORS or len(word) < 3 or len(folded) != 1 or word.isdigit()
+        if (word in _OPERATORS or len(word) < 3 or len(folded) != 1
+                or any(ch.isdigit() for ch in word)  # "alpha0", "G20": names, not typos
                 or reader.doc_frequency("spell", folded[0])
                 or m.string[m.end():m.end() + 1] == ":" or m.string[m.start() - 1:m.start()] == ":"):
             continue

@@ -104,6 +104,9 @@ def test_corrections_by_edit_distance_then_by_visible_frequency(app, make_practi
         make_practice(title=f"Cart {n}")
     assert search.query("cort", as_typed=True).suggestion == "cart"  # 1 edit each: the frequent
     assert search.query("court cart", as_typed=True).suggestion is None  # known words
+    make_practice(title="Charter alpha6")
+    page = search.query("alpha0")  # a name with a digit is not a typo of another
+    assert page.total == 0 and page.corrected is None and page.suggestion is None
 
 
 def test_a_correction_is_offered_only_when_it_finds_something(app, make_practice):
