@@ -42,6 +42,11 @@ class Page:
     total: int
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     suggestion: str | None = None
+    # Search: the spelling correction whose results these are (the query as typed found nothing).
+    corrected: str | None = None
+    # Search: "none" when no result has every word and these have most of them, "few" when the
+    # few that have every word come first and results with most of them follow; "" otherwise.
+    partial: str = ""
 
     @property
     def pages(self) -> int:
@@ -62,7 +67,7 @@ class Page:
     def map(self, fn) -> "Page":
         """The same page with each item passed through `fn` (entities -> JSON objects)."""
         return Page([fn(item) for item in self.items], self.page, self.per_page, self.total,
-                    self.facets, self.suggestion)
+                    self.facets, self.suggestion, self.corrected, self.partial)
 
 
 def page_of(items: list, page: int, per_page: int) -> Page:

@@ -29,6 +29,7 @@ class SearchQuery(BaseModel):
     tag: str | None = Field(None, max_length=100)
     sort: str = Field("relevance", pattern="^(relevance|newest|endorsed)$")
     page: int = Field(1, ge=1, le=1000)
+    as_typed: bool = Field(False, description="no automatic spelling correction")
 
 
 class HitOut(BaseModel):
@@ -41,6 +42,7 @@ class HitOut(BaseModel):
     language: str
     date: datetime | None
     endorsements: int
+    missing: list[str] = Field(default_factory=list, description="query words this hit lacks")
 
 
 class FacetValue(BaseModel):
@@ -53,6 +55,8 @@ class SearchOut(BaseModel):
     page: int
     pages: int
     did_you_mean: str | None
+    corrected: str | None = Field(None, description="the spelling correction whose results these are")
+    partial: str = Field("", description='"none": no hit has every word; "few": partial matches follow')
     hits: list[HitOut]
     facets: dict[str, list[FacetValue]]
 
@@ -71,15 +75,15 @@ def search(query: SearchQuery):
     filters = {k: v for k in ("kind", "country", "theme", "org_type", "language", "region", "tag")
                if (v := getattr(query, k))}
     try:
-        page = engine.query(query.q, filters, viewer(), query.page, query.sort)
+        page = engine.query(query.q, filters, viewer(), query.page, query.sort, as_typed=query.as_typed)
     except storage.IndexUnavailable:
         indexer.request_rebuild(current_app._get_current_object())  # type: ignore[attr-defined]
         raise ApiProblem(503, "Service Unavailable", _("The search index is being rebuilt; try again soon."),
                          headers={"Retry-After": "30"}) from None
     hits = [HitOut(id=h.doc_id, kind=h.kind, title_html=str(h.title), snippet_html=str(h.snippet),
                    url=result_url(h.url), countries=h.countries, language=h.language,
-                   date=_utc(h.date), endorsements=h.endorsements or 0)
+                   date=_utc(h.date), endorsements=h.endorsements or 0, missing=h.missing)
             for h in page.hits]
     facets = {name: [FacetValue(value=v, count=c) for v, c in values] for name, values in page.facets.items()}
     return SearchOut(total=page.total, page=page.page, pages=page.pages, did_you_mean=page.suggestion,
-                     hits=hits, facets=facets)
+                     corrected=page.corrected, partial=page.partial, hits=hits, facets=facets)

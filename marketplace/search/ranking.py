@@ -32,6 +32,28 @@ class Postings:
         self.ids, self.weights, self.positions, self.counts = ids, weights, positions, counts
 
 
+class GapPhrase(Q.Phrase):
+    """A phrase whose words sit at given offsets from the first one: "space for open" searched
+    in English documents (where "for" was dropped but kept its position) is "space" then "open"
+    two positions later. Only this evaluator reads `offsets`."""
+
+    def __init__(self, fieldname, words, offsets, slop=1, boost=1.0, char_ranges=None):
+        super().__init__(fieldname, words, slop=slop, boost=boost, char_ranges=char_ranges)
+        self.offsets = tuple(offsets)
+
+    def __eq__(self, other):
+        return super().__eq__(other) and self.offsets == getattr(other, "offsets", None)
+
+    def __hash__(self):
+        return hash((super().__hash__(), self.offsets))
+
+    def __repr__(self):
+        return f"GapPhrase({self.fieldname!r}, {self.words!r}, {self.offsets!r}, slop={self.slop})"
+
+    def normalize(self):
+        return self
+
+
 class Evaluator:
     """Evaluates queries against one searcher. Per-segment arrays (field lengths, deletions)
     are cached on the searcher, which the pool keeps open across requests."""
@@ -73,7 +95,7 @@ class Evaluator:
         kind = type(q)  # exact types: subclasses such as Ordered(And) mean something else
         if kind is Q.Term:
             return self._term(q, score)
-        if kind is Q.Phrase:
+        if kind is Q.Phrase or kind is GapPhrase:
             return self._phrase(q, score)
         if kind is Q.And or (kind is Q.Or and not q.minmatch and q.scale is None):
             m, sc = self._combine(q.subqueries, score, np.logical_and if kind is Q.And
@@ -131,10 +153,12 @@ class Evaluator:
         if not isinstance(schema[q.fieldname].format, TermPositions):  # e.g. author:"…"
             return self._whoosh(q, score)
         ends = None
-        for word in q.words:
+        offsets = getattr(q, "offsets", None) or range(len(q.words))
+        for i, word in enumerate(q.words):
             p = self._read(q.fieldname, word, positions=True)
             keys = (np.repeat(p.ids, p.counts) << 16) + p.positions
-            ends = keys if ends is None else _follows(ends, keys, q.slop)
+            gap = offsets[i] - offsets[i - 1] if i else 0
+            ends = keys if ends is None else _follows(ends, keys, gap, gap + q.slop - 1)
             if not len(ends):
                 break
         m = np.zeros(self.size, dtype=bool)
@@ -234,13 +258,14 @@ def _weights(raw, n: int) -> np.ndarray:
     return np.frombuffer(raw, dtype=np.float32).astype(np.float64)
 
 
-def _follows(before: np.ndarray, keys: np.ndarray, slop: int) -> np.ndarray:
-    """The keys (doc << 16 | position) that come 1..slop positions after some key in `before`
-    (sorted), in the same document: Whoosh's ordered SpanNear with mindist 1."""
-    idx = np.searchsorted(before, keys, side="left") - 1  # the last key strictly before
+def _follows(before: np.ndarray, keys: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """The keys (doc << 16 | position) that come lo..hi positions after some key in `before`
+    (sorted), in the same document: Whoosh's ordered SpanNear with mindist 1 when lo is 1 and
+    hi the slop."""
+    idx = np.searchsorted(before, keys - lo, side="right") - 1  # the last key at least lo before
     found = idx >= 0
     prev = before[np.where(found, idx, 0)]
-    found &= (keys - prev <= slop) & ((prev >> 16) == (keys >> 16))
+    found &= (keys - prev <= hi) & ((prev >> 16) == (keys >> 16))
     return keys[found]
 
 

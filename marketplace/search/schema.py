@@ -19,7 +19,7 @@ from collections import defaultdict
 from functools import lru_cache
 
 from whoosh import fields
-from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer
+from whoosh.analysis import CharsetFilter, RegexTokenizer, Token, Tokenizer
 from whoosh.formats import Format
 from whoosh.lang import stemmer_for_language, stopwords_for_language
 from whoosh.support.charset import accent_map
@@ -42,10 +42,50 @@ STOP = {lang: frozenset(stopwords_for_language(lang)) for lang in STEMMED} | {"a
 COMMON_STOP_WORDS = frozenset.intersection(*(STOP[lang] for lang in STEMMED))
 # Bumped when what a document's text becomes changes, so old indexes are rebuilt (3: UN M49
 # regions, taxonomy-only themes, organizations and communities, people's contributions; 4: the
-# doc_id column that orders ties).
-ANALYSIS_VERSION = 4
+# doc_id column that orders ties; 5: one tokenizer for documents and queries (dots, hyphens,
+# apostrophes, acronyms, numbers), stop words keep their positions, accents folded before
+# stemming in every language).
+ANALYSIS_VERSION = 5
 WORD = re.compile(r"\w+", re.UNICODE)
 _STEMMERS = {lang: stemmer_for_language(lang) for lang in STEMMED}
+
+# --- one tokenizer for documents and queries ---------------------------------------------------
+#
+# Words are runs of letters and digits; every other character separates them, so "Change.org",
+# "AskThem.io", "e-voting" and "l'État" are several words (a query word that splits becomes a
+# phrase of them, see parse_schema). Three exceptions keep a unit whole:
+# - acronyms written with dots, "e.g.", "U.S.A." -> "eg", "usa" (single letters between dots);
+# - numbers with thousands separators, "1,000,000", "1.000", "10 000" (no-break spaces) ->
+#   "1000000", "1000", "10000"; a decimal "2.5" or "2,5" -> "2.5";
+# - an English possessive "'s" belongs to its word: "Robert's" -> "robert".
+_TOKEN = re.compile(
+    r"(?P<acronym>(?<![\w.])(?:[^\W\d_]\.){2,}(?!\w)|(?<![\w.])[^\W\d_](?:\.[^\W\d_])+(?![\w.]))"
+    r"|(?P<thousands>(?<![\w.,])\d{1,3}(?:[,.\u00a0\u202f]\d{3})+(?![\w]|[.,]\d))"
+    r"|(?P<decimal>(?<![\w.,])\d+[.,]\d+(?![\w]|[.,]\d))"
+    r"|(?P<word>\w+)(?:['\u2019]s\b)?",
+    re.UNICODE)
+WORD = _TOKEN  # the highlighter scans text with the same pattern
+
+
+def _normal(m: re.Match) -> str:
+    kind = m.lastgroup
+    if kind == "acronym":
+        return re.sub(r"\W", "", m.group(kind)).lower()
+    if kind == "thousands":
+        return re.sub(r"\D", "", m.group(kind))
+    if kind == "decimal":
+        return m.group(kind).replace(",", ".")
+    return m.group(kind).lower()
+
+
+def word_spans(text: str):
+    """(word, start, end) for each word of `text`: lower-cased, not yet folded or stemmed."""
+    for m in _TOKEN.finditer(text):
+        yield _normal(m), m.start(), m.end()
+
+
+def words(text: str) -> list[str]:
+    return [_normal(m) for m in _TOKEN.finditer(text)]
 
 
 def field_lang(language: str | None) -> str:
@@ -57,20 +97,43 @@ def fold(word: str) -> str:
     return word.translate(accent_map)
 
 
+# Snowball's Spanish stemmer strips suffixes written with their accent ("licitación" -> "licit")
+# and leaves the unaccented spelling whole ("licitacion"); words are folded before stemming (so a
+# word with and without its accents is one term) and these suffixes get their accent back first.
+_ES_SUFFIXES = re.compile(r"(aci|uci)on$|(log)ia(s?)$")
+
+
+def _es_accents(word: str) -> str:
+    return _ES_SUFFIXES.sub(lambda m: f"{m.group(1)}ón" if m.group(1)
+                            else f"{m.group(2)}ía{m.group(3)}", word)
+
+
 @lru_cache(maxsize=300_000)
 def stem(lang: str, word: str) -> str:
-    """The index term for a lower-cased word in a language ("any": folded only)."""
+    """The index term for a lower-cased word in a language ("any": folded only): folded, then
+    stemmed, then folded again, so "licitacion" and "licitación" are the same term."""
     stemmer = _STEMMERS.get(lang)
-    return fold(stemmer(word) if stemmer else word)
+    folded = fold(word)
+    if stemmer is None:
+        return folded
+    return fold(stemmer(_es_accents(folded) if lang == "es" else folded))
+
+
+STOP_GAP = "|"  # a dropped stop word in prestemmed text (never a word): it keeps its position
 
 
 def terms(text: str, lang: str) -> list[str]:
+    """Index terms of `text`, with STOP_GAP for each of the language's stop words, so "space for
+    open" keeps "open" two positions after "space" and the phrase "space open" does not match."""
     stop = STOP[lang]
-    return [stem(lang, w) for w in WORD.findall(text.lower()) if w not in stop]
+    return [STOP_GAP if w in stop else stem(lang, w) for w in words(text)]
 
 
 def prestem(text: str, language: str | None) -> str:
-    return " ".join(terms(text, field_lang(language)))
+    out = terms(text, field_lang(language))
+    while out and out[-1] == STOP_GAP:
+        out.pop()
+    return " ".join(out)
 
 
 def variants(word: str) -> list[str]:
@@ -105,7 +168,8 @@ class TermPositions(Format):
         boost = self.field_boost
         positions = defaultdict(list)
         for pos, word in enumerate(value.split()[:MAX_POSITION + 1]):
-            positions[word].append(pos)
+            if word != STOP_GAP:
+                positions[word].append(pos)
         for word, found in positions.items():
             yield word, len(found), len(found) * boost, array("H", found).tobytes()
 
@@ -128,8 +192,29 @@ def _prestemmed(fmt: Format) -> fields.TEXT:
     return field
 
 
+class WordTokenizer(Tokenizer):
+    """Whoosh's view of `words()`: the same words for the query parser and the plain fields."""
+
+    def __eq__(self, other):
+        return type(other) is type(self)
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
+                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        spans = word_spans(value) if tokenize else [(value.lower(), 0, len(value))]
+        for pos, (word, start, end) in enumerate(spans):
+            t.text, t.boost, t.stopped = word, 1.0, False
+            if keeporiginal:
+                t.original = value[start:end]
+            if positions:
+                t.pos = start_pos + pos
+            if chars:
+                t.startchar, t.endchar = start_char + start, start_char + end
+            yield t
+
+
 def plain_analyzer():
-    return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
+    return WordTokenizer() | CharsetFilter(accent_map)
 
 
 _PLAIN = plain_analyzer()
@@ -181,7 +266,8 @@ def build_schema() -> fields.Schema:
 def parse_schema() -> fields.Schema:
     """The index schema plus the parser's default field "q": raw words, expanded afterwards."""
     schema = build_schema()
-    schema.add("q", fields.TEXT(analyzer=RegexTokenizer() | LowercaseFilter()))
+    # A query word the tokenizer splits ("Change.org", "e-voting") is a phrase of its parts.
+    schema.add("q", fields.TEXT(analyzer=WordTokenizer(), multitoken_query="phrase"))
     return schema
 
 

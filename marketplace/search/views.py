@@ -53,8 +53,9 @@ def index():
     text = request.args.get("q", "").strip()[:500]
     filters = {k: request.args[k] for k in FILTERS if request.args.get(k)}
     sort = request.args.get("sort") if request.args.get("sort") in SORTS else "relevance"
+    as_typed = request.args.get("as_typed") == "1"  # "search instead for" what was typed
     try:
-        page = search.query(text, filters, current_user, page_arg(), sort)
+        page = search.query(text, filters, current_user, page_arg(), sort, as_typed=as_typed)
     except storage.IndexUnavailable:
         indexer.request_rebuild(current_app._get_current_object())
         return render_template("search/index.html", q=text, filters=filters, sort=sort,

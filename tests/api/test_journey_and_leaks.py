@@ -51,6 +51,8 @@ def _without_echo(body: str, url: str) -> str:
     it): the URL names the secret, the body must not add it."""
     for echo in (url, url.replace("&", "&amp;"), url.partition("?")[0]):
         body = body.replace(echo, "")
+    for word in re.findall(r"[?&]q=([^&]*)", url)[0].split("+") if "q=" in url else []:
+        body = body.replace(f'"{word}"]', "]")  # a search hit's "missing" query words
     return body
 
 

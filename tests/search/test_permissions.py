@@ -100,9 +100,15 @@ def test_every_ordering_keeps_drafts_hidden(world, sort):
 
 
 def test_did_you_mean_offers_only_words_the_viewer_could_find(world, client):
-    assert search.query("secrte", viewer=None).suggestion is None  # only in a draft
-    assert search.query("confidentail", viewer=world["outsider"]).suggestion is None  # private
+    for as_typed in (False, True):  # neither offered nor applied to someone who cannot see it
+        page = search.query("secrte", viewer=None, as_typed=as_typed)  # only in a draft
+        assert page.suggestion is None and page.corrected is None and page.total == 0
+        page = search.query("confidentail", viewer=world["outsider"], as_typed=as_typed)  # private
+        assert page.suggestion is None and page.corrected is None and page.total == 0
     assert "confidential" not in client.get("/search?q=confidentail").get_data(as_text=True)
-    assert search.query("secrte", viewer=world["author"]).suggestion == "secret"
-    assert search.query("confidentail", viewer=world["member"]).suggestion == "confidential"
-    assert search.query("zanzibr", viewer=None).suggestion == "zanzibar"
+    assert search.query("secrte", viewer=world["author"], as_typed=True).suggestion == "secret"
+    assert search.query("secrte", viewer=world["author"]).corrected == "secret"
+    page = search.query("confidentail", viewer=world["member"], as_typed=True)
+    assert page.suggestion == "confidential"
+    assert search.query("confidentail", viewer=world["member"]).corrected == "confidential"
+    assert search.query("zanzibr", viewer=None).corrected == "zanzibar"

@@ -89,6 +89,9 @@ def test_expected_guide_in_top_three_and_typos_corrected(manual, manual_path):
     lines = manual_path.read_text().splitlines()
     assert manual.imported + len(manual.skipped) == len(lines)
 
-    page = search.query("retrospectivs")
+    page = search.query("retrospectivs", as_typed=True)
     assert page.total == 0 and page.suggestion == "retrospectives"
     assert "Running retrospectives" in _titles(page.suggestion)
+    page = search.query("retrospectivs")  # found nothing as typed: the correction's results
+    assert page.corrected == "retrospectives" and page.suggestion is None
+    assert "Running retrospectives" in [Markup(h.title).striptags() for h in page.hits[:3]]
