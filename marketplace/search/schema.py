@@ -46,7 +46,6 @@ COMMON_STOP_WORDS = frozenset.intersection(*(STOP[lang] for lang in STEMMED))
 # apostrophes, acronyms, numbers), stop words keep their positions, accents folded before
 # stemming in every language).
 ANALYSIS_VERSION = 5
-WORD = re.compile(r"\w+", re.UNICODE)
 _STEMMERS = {lang: stemmer_for_language(lang) for lang in STEMMED}
 
 # --- one tokenizer for documents and queries ---------------------------------------------------

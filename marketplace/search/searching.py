@@ -25,7 +25,6 @@ from marketplace.search.schema import (
     STOP,
     TEXT,
     TITLE,
-    WORD,
     WORK,
     field_lang,
     fold,
@@ -36,6 +35,7 @@ from marketplace.search.schema import (
     stop_languages,
     variants,
 )
+from marketplace.search.schema import words as schema_words
 
 PER_PAGE = 10
 SORTS = {"relevance": None, "newest": "date", "endorsed": "endorsements"}
@@ -471,7 +471,7 @@ MAX_SPANS = 2000  # matched words looked at per document (a 20,000-character bod
 
 
 @lru_cache(maxsize=512)
-def _candidates(terms: frozenset[str]) -> re.Pattern | None:
+def _passage_pattern(terms: frozenset[str]) -> re.Pattern | None:
     """Words that may have one of `terms` as their index term: snowball stems are the folded
     word with (at most) its ending changed, so a word starts with its stem minus the last letter
     ("budgeting" -> "budget", "policies" -> "polici": "polic…"). A regex finds these in C; each
@@ -489,7 +489,7 @@ def _candidates(terms: frozenset[str]) -> re.Pattern | None:
 
 def _spans(text: str, terms: set[str], lang: str) -> list[tuple[int, int, str]]:
     """(start, end, index term) of every word of `text` that matches one of `terms`."""
-    pattern = _candidates(frozenset(terms)) if terms else None
+    pattern = _passage_pattern(frozenset(terms)) if terms else None
     if pattern is None:
         return []
     prefixes = tuple(t[:-1] for t in terms if t.endswith("*"))
@@ -789,7 +789,7 @@ def people(text: str, viewer=None, limit: int = 2000) -> list[int]:
     and "public procurements"), best first; when nobody does, the words are corrected to the
     closest ones people's documents hold (edit distance ≤ 2) and searched again.
     Raises storage.IndexUnavailable when there is no index."""
-    words = [w for w in WORD.findall((text or "").lower()) if w not in COMMON_STOP_WORDS]
+    words = [w for w in schema_words(text or "") if w not in COMMON_STOP_WORDS]
     if not words:
         return []
     with storage.searcher() as s:
@@ -842,8 +842,11 @@ def suggest(prefix: str, viewer=None, limit: int = 8) -> list[dict]:
                 out.append({"title": f["title"], "kind": f["kind"], "url": f.get("url")})
             return len(out) >= limit
 
+        kinds, ids = _doc_keys(s)
         for term in _starting_titles(s.reader(), typed):
-            if any(add(n) for n in s.docs_for_query(Q.Term("title_start", term))):
+            found = np.fromiter(s.docs_for_query(Q.Term("title_start", term)), dtype=np.int64)
+            # the same title on several documents: by document id, as every ranking here
+            if any(add(int(n)) for n in found[np.lexsort((ids[found], kinds[found]))]):
                 return out
         last, before = words[-1], [Q.Term("words", w) for w in words[:-1]]
         # One letter would expand to most of the lexicon: the titles are filtered instead.
