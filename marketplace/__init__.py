@@ -21,6 +21,7 @@ from marketplace.api.feeds import bp as feeds_bp
 from marketplace.api.opendata import bp as opendata_bp
 from marketplace.api.token_views import bp as tokens_bp
 from marketplace.api.views import bp as api_bp
+from marketplace.cases import importer as cases_importer
 from marketplace.cases.benchmark_views import bp as benchmarks_bp
 from marketplace.cases.views import bp as cases_bp
 from marketplace.communities.views import bp as communities_bp
@@ -95,6 +96,7 @@ def _connect_layers() -> None:
     accounts_services.connect_signals()  # a refused request is audited (marketplace.web)
     outbox.register(notifications_services.queue_templated_email)  # account mail (reset, confirm)
     outbox.register_notice(notifications_services.account_notice)  # e.g. an organization invitation
+    cases_importer.register()  # the importer's "cases" kind: knowledge sits below cases
 
 
 def _register_blueprints(app: Flask) -> None:
