@@ -30,6 +30,7 @@ from marketplace.extensions import babel, csrf, db, login_manager, migrate
 from marketplace.forums import services as forums_services
 from marketplace.forums.moderation_views import bp as moderation_bp
 from marketplace.forums.views import bp as forums_bp
+from marketplace.knowledge.import_views import bp as imports_bp
 from marketplace.knowledge.views import bp as knowledge_bp
 from marketplace.main.views import bp as main_bp
 from marketplace.mentoring.views import bp as mentoring_bp
@@ -111,6 +112,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(organizations_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(imports_bp)
     app.register_blueprint(knowledge_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(benchmarks_bp)

@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -82,6 +83,10 @@ class ImportReport:
     @property
     def total(self) -> int:
         return self.imported + len(self.skipped)
+
+    def reason_counts(self) -> list[tuple[str, int]]:
+        """Each skip reason with its number of rows, the commonest first."""
+        return Counter(reason for _number, reason in self.skipped).most_common()
 
 
 # --- reading ----------------------------------------------------------------------------------
