@@ -114,6 +114,9 @@ def confirm():
         flash(_("This upload is no longer available: upload the file again."), "error")
         return redirect(url_for(".upload"))
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    if meta.get("user") != current_user.id:  # another admin's upload: theirs to confirm
+        flash(_("This upload is no longer available: upload the file again."), "error")
+        return redirect(url_for(".upload"))
     data = data_path.read_bytes()
     meta_path.unlink(missing_ok=True)
     data_path.unlink(missing_ok=True)

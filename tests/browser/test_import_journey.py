@@ -53,7 +53,7 @@ def test_admin_uploads_previews_and_imports(live_server, browser, corpus_file, t
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Preview of the import")
     expect(page.locator(".import-summary")).to_have_text(
-        "4 rows would be imported and 1 skipped, of 5.")
+        "Of 5 rows: 4 to import, 1 to skip.")
     rows = page.locator(".import-preview tbody tr")
     expect(rows).to_have_count(5)
     expect(rows.first).to_contain_text(kept[0]["title"])

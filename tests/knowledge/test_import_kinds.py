@@ -189,3 +189,32 @@ def test_detected_language_wins_declared_one_stays_when_unsure(app, tmp_path):
     assert found == {"https://example.org/fr": "fr", "https://example.org/s": "es"}
     assert language.detect(french) == "fr" and language.detect("City of Barcelona") is None
     assert language.detect(french, candidates=("en", "es")) is None  # not sure among those
+
+
+def test_cases_identity_mapping_reports_each_bad_row(app, tmp_path, client):
+    path = tmp_path / "cases.csv"
+    long_summary = "word " * 200
+    path.write_text(
+        "title,summary,context,country,source_url\n"
+        f"Hotline in Nairobi,{long_summary},Callers report delays,Kenya,https://example.org/c/1\n"
+        "Only a title,,,KE,https://example.org/c/2\n"
+        "Bad country,x,y,Atlantis,https://example.org/c/3\n"
+        "Hotline again,x,y,KE,https://example.org/c/1\n", encoding="utf-8")
+    out = _run(app, "cases", path)
+    assert "imported 1, skipped 3" in out
+    assert "row 2: skipped (empty body)" in out
+    assert "row 3: skipped (invalid country: Choose a country from the list.)" in out
+    assert "row 4: skipped (already imported)" in out
+    case = db.session.scalar(select(CaseStudy))
+    assert (case.country, case.language, case.status) == ("KE", "en", "published")
+    assert len(case.summary) <= 600 and case.summary.endswith("…")
+    assert client.get(f"/cases/{case.slug}").status_code == 200
+
+
+def test_an_imported_organization_links_its_source(app, tmp_path, client):
+    path = tmp_path / "orgs.csv"
+    path.write_text("name,source_url\nOpen Budget Kenya,https://example.org/o/1\n", encoding="utf-8")
+    _run(app, "organizations", path)
+    org = db.session.scalar(select(Organization))
+    page = client.get(f"/organizations/{org.slug}").get_data(as_text=True)
+    assert 'href="https://example.org/o/1"' in page and ">Source</a>" in page

@@ -43,14 +43,14 @@ def test_preview_then_import(client, admin):
     response = _upload(client, GOOD_CSV)
     html = response.get_data(as_text=True)
     assert response.status_code == 200, html
-    assert "1 rows would be imported and 2 skipped, of 3." in html
+    assert "Of 3 rows: 1 to import, 2 to skip." in html
     assert "Water committees" in html and "Skipped: missing title" in html
     assert "Skipped: invalid countries: Choose countries from the list." in html
     assert _count() == 0  # a preview writes nothing
     token = re.search(r'name="upload" type="hidden" value="([^"]+)"', html).group(1)
     result = client.post("/admin/import/confirm", data={"upload": token})
     html = result.get_data(as_text=True)
-    assert result.status_code == 200 and "1 rows imported, 2 skipped." in html
+    assert result.status_code == 200 and "1 row imported, 2 skipped." in html
     assert _count() == 1
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "content.imported"))
     assert event.detail["imported"] == 1 and event.detail["skipped"] == 2
@@ -63,7 +63,7 @@ def test_organizations_with_a_jsonl_file(client, admin):
              "source_url": "https://example.org/o/1", "description": "Budgets in the open."}]
     data = "\n".join(json.dumps(r) for r in rows).encode()
     html = _upload(client, data, "orgs.jsonl", kind="organizations").get_data(as_text=True)
-    assert "1 rows would be imported and 0 skipped, of 1." in html and "Open Budget Kenya" in html
+    assert "Of 1 row: 1 to import, 0 to skip." in html and "Open Budget Kenya" in html
     token = re.search(r'name="upload" type="hidden" value="([^"]+)"', html).group(1)
     client.post("/admin/import/confirm", data={"upload": token})
     assert db.session.scalar(select(Organization.country)) == "KE"
@@ -95,6 +95,17 @@ def test_a_file_over_the_size_limit_is_refused_with_a_message(app, client, admin
                            content_type="multipart/form-data; boundary=B")
     assert response.status_code == 413
     assert "The file is larger than 1 MB" in response.get_data(as_text=True)
+
+
+def test_an_upload_is_confirmed_by_the_admin_who_previewed_it(client, admin, make_user, auth):
+    html = _upload(client, GOOD_CSV).get_data(as_text=True)
+    token = re.search(r'name="upload" type="hidden" value="([^"]+)"', html).group(1)
+    auth.logout()
+    make_user(email="other-admin@example.org", roles=["admin"])
+    auth.login("other-admin@example.org")
+    response = client.post("/admin/import/confirm", data={"upload": token}, follow_redirects=True)
+    assert "This upload is no longer available" in response.get_data(as_text=True)
+    assert _count() == 0
 
 
 def test_only_admins_may_import(client, make_user, auth):
