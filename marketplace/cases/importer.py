@@ -10,6 +10,7 @@ from sqlalchemy import select
 from marketplace.accounts.models import User
 from marketplace.cases import services
 from marketplace.cases.models import SECTIONS, CaseStudy
+from marketplace.errors import InvalidInput
 from marketplace.extensions import db
 from marketplace.knowledge import importer
 from marketplace.knowledge.models import Status
@@ -47,6 +48,8 @@ def _clean(data: dict) -> dict:
     for name in SECTIONS:
         setattr(case, name, (data.get(name) or "").strip())
     services.check_input(case)
+    if len(case.source_url) > 1000:  # the column's size (the form's field has the same limit)
+        raise InvalidInput("source_url", _("Give a web address starting with http:// or https://."))
     if case.country:
         case.country = case.country.upper()
     return asdict(case)

@@ -199,9 +199,11 @@ def test_cases_identity_mapping_reports_each_bad_row(app, tmp_path, client):
         f"Hotline in Nairobi,{long_summary},Callers report delays,Kenya,https://example.org/c/1\n"
         "Only a title,,,KE,https://example.org/c/2\n"
         "Bad country,x,y,Atlantis,https://example.org/c/3\n"
-        "Hotline again,x,y,KE,https://example.org/c/1\n", encoding="utf-8")
+        "Hotline again,x,y,KE,https://example.org/c/1\n"
+        f"Long URL,x,y,KE,https://example.org/{'a' * 1000}\n", encoding="utf-8")
     out = _run(app, "cases", path)
-    assert "imported 1, skipped 3" in out
+    assert "imported 1, skipped 4" in out
+    assert "row 5: skipped (invalid source_url: Give a web address" in out
     assert "row 2: skipped (empty body)" in out
     assert "row 3: skipped (invalid country: Choose a country from the list.)" in out
     assert "row 4: skipped (already imported)" in out
