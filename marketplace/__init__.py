@@ -21,6 +21,7 @@ from marketplace.api.feeds import bp as feeds_bp
 from marketplace.api.opendata import bp as opendata_bp
 from marketplace.api.token_views import bp as tokens_bp
 from marketplace.api.views import bp as api_bp
+from marketplace.cases import importer as cases_importer
 from marketplace.cases import services as cases_services
 from marketplace.cases.benchmark_views import bp as benchmarks_bp
 from marketplace.cases.views import bp as cases_bp
@@ -33,6 +34,7 @@ from marketplace.forums import services as forums_services
 from marketplace.forums.moderation_views import bp as moderation_bp
 from marketplace.forums.views import bp as forums_bp
 from marketplace.knowledge import services as knowledge_services
+from marketplace.knowledge.import_views import bp as imports_bp
 from marketplace.knowledge.views import bp as knowledge_bp
 from marketplace.main.views import bp as main_bp
 from marketplace.mentoring import directory
@@ -104,6 +106,7 @@ def _connect_layers() -> None:
     # What files attach to; a practice's or case study's file changes are revisions.
     file_kinds.register_all(practice_changed=knowledge_services.record_file_change,
                             case_changed=cases_services.record_file_change)
+    cases_importer.register()  # the importer's "cases" kind: knowledge sits below cases
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -118,6 +121,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(organizations_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(imports_bp)
     app.register_blueprint(knowledge_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(benchmarks_bp)

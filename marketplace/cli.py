@@ -13,7 +13,7 @@ from marketplace.errors import attempt
 from marketplace.extensions import db
 from marketplace.files.cli import files_cli
 from marketplace.i18n_cli import translations
-from marketplace.knowledge.cli import import_group
+from marketplace.knowledge.cli import import_command, import_group
 from marketplace.ledger.cli import ledger_cli
 from marketplace.notifications.cli import notifications_cli
 from marketplace.ops.cli import doctor
@@ -23,6 +23,10 @@ from marketplace.sponsorship.cli import close_expired
 
 # sponsorship settles projects, so its command joins the projects group here, above both
 projects_cli.add_command(close_expired)
+# case studies sit above the importer's package (knowledge): their command joins the group here
+import_group.add_command(import_command(
+    "cases", "Import case studies from CSV or JSON Lines; rows already imported (same source URL) "
+    "are skipped, so it is safe to run again."))
 
 
 def main() -> None:

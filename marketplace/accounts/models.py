@@ -194,6 +194,10 @@ class Organization(TimestampMixin, db.Model):
     website: Mapped[str] = mapped_column(String(500), default="")
     description_source: Mapped[str] = mapped_column(Text, default="")
     description_html: Mapped[str] = mapped_column(Text, default="")
+    # The language of the description (ISO 639-1), and where an imported organization came from
+    # (the importer's idempotency key; empty for organizations created here).
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
+    source_url: Mapped[str] = mapped_column(String(1000), default="", server_default="")
     # Fiscal host (the Open Collective model): the organization holds money for the projects that
     # name it as host, publishes how to pay it, and its treasurers record what arrives.
     is_fiscal_host: Mapped[bool] = mapped_column(default=False)

@@ -43,6 +43,11 @@ def can_manage_roles(user) -> bool:
     return is_admin(user)
 
 
+def can_import_content(user) -> bool:
+    """The admin upload page for CSV/JSON Lines imports (practices, cases, organizations)."""
+    return is_admin(user)
+
+
 def can_view_audit_log(user) -> bool:
     return is_admin(user)
 

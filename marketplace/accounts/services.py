@@ -356,14 +356,17 @@ def update_profile(
 
 
 def create_organization(
-    creator: User,
+    creator: User | None,
     *,
     name: str,
     type: str,
     country: str | None,
     website: str = "",
     description: str = "",
+    language: str = "en",
+    source_url: str = "",
 ) -> Organization:
+    """The creator becomes its admin; an imported organization (creator None) has no member."""
     org = Organization(
         name=name.strip(),
         slug=unique_slug(Organization, name),
@@ -372,8 +375,11 @@ def create_organization(
         website=website or "",
         description_source=description or "",
         description_html=render_markdown(description),
+        language=language,
+        source_url=source_url,
     )
-    org.members.append(OrganizationMember(user=creator, role="admin"))
+    if creator is not None:
+        org.members.append(OrganizationMember(user=creator, role="admin"))
     db.session.add(org)
     db.session.flush()
     return org

@@ -154,6 +154,11 @@ def _check_fields(data: CaseInput) -> None:
         raise InvalidInput("source_url", _("Give a web address starting with http:// or https://."))
 
 
+def check_input(data: CaseInput) -> None:
+    """The checks of a case study's own fields (no database reads); raises InvalidInput."""
+    _check_fields(data)
+
+
 def _metrics(inputs: list[MetricInput]) -> list[Metric]:
     slugs = [m.definition_slug for m in inputs]
     if len(set(slugs)) != len(slugs):

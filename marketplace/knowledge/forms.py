@@ -3,9 +3,11 @@
 from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField, FileRequired
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
 from wtforms import (
+    HiddenField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -191,3 +193,32 @@ class DiffForm(FlaskForm):
 
     a = SelectField(_l("From revision"), coerce=int)
     b = SelectField(_l("To revision"), coerce=int)
+
+
+IMPORT_KIND_LABELS = {"practices": _l("Practices"), "cases": _l("Case studies"),
+                      "organizations": _l("Organizations")}
+
+
+class ImportUploadForm(FlaskForm):
+    """The admin upload page's first step: a file, what it holds, how its columns map."""
+
+    file = FileField(_l("File (CSV or JSON Lines)"), validators=[FileRequired(_l("Choose a file."))])
+    kind = SelectField(_l("What the file holds"))
+    mapping = SelectField(_l("Column mapping"), validators=[Optional()],
+                          description=_l("A shipped mapping, or columns named like the fields "
+                                         "(see the import guide)."))
+    format = SelectField(_l("Format"), validators=[Optional()],
+                         choices=[("", _l("From the file name")), ("csv", "CSV"),
+                                  ("jsonl", "JSON Lines")])
+
+    def __init__(self, *args, mappings: tuple[str, ...] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = [(k, str(v)) for k, v in IMPORT_KIND_LABELS.items()]
+        self.mapping.choices = [("", str(_l("Columns named like the fields"))),
+                                *((m, m) for m in mappings)]
+
+
+class ImportConfirmForm(FlaskForm):
+    """The second step: import the file the preview showed."""
+
+    upload = HiddenField(validators=[DataRequired(), Length(max=80)])

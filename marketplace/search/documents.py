@@ -132,7 +132,8 @@ def free_tags(values: Iterable[str]) -> list[str]:
 
 def organization(o) -> dict | None:
     return doc("organization", o.id, title=o.name, summary=o.description_source,
-               countries=[o.country], org_type=o.type, date=o.created_at, visibility=PUBLIC,
+               countries=[o.country], org_type=o.type, language=o.language or "en", date=o.created_at,
+               visibility=PUBLIC,
                url=("organizations.show", {"slug": o.slug}))
 
 
