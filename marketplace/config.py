@@ -49,6 +49,7 @@ DEFAULTS = {
     # "background": one sender thread per process takes what commits queued, in batches;
     # "inline": sent before the request returns. None: background with smtp, inline otherwise.
     "MAIL_DELIVERY": None,
+    "MAIL_BATCH_SECONDS": 0.2,  # background: how long the sender waits to batch a burst of emails
     "MAIL_SERVER": "localhost",
     "MAIL_PORT": 25,
     "MAIL_USERNAME": None,

@@ -13,6 +13,7 @@ never send the same email twice.
 
 import queue
 import threading
+import time
 from collections.abc import Iterable
 from datetime import timedelta
 
@@ -85,19 +86,21 @@ class _Courier:
                 self.thread = threading.Thread(target=self._run, name="mail-courier", daemon=True)
                 self.thread.start()
 
-    def take(self) -> list[int]:
-        """Block for the next ids, then take whatever else is waiting (up to BATCH)."""
+    def take(self, linger: float) -> list[int]:
+        """Block for the next ids, then take what else arrives within `linger` seconds (up to
+        BATCH): a burst of commits is claimed and marked sent in one batch."""
         ids = list(self.queue.get())
+        deadline = time.monotonic() + linger
         while len(ids) < BATCH:
             try:
-                ids.extend(self.queue.get_nowait())
+                ids.extend(self.queue.get(timeout=max(0.0, deadline - time.monotonic())))
             except queue.Empty:
                 break
         return ids
 
     def _run(self) -> None:
         while True:
-            ids = self.take()
+            ids = self.take(self.app.config.get("MAIL_BATCH_SECONDS", 0.2))
             with self.app.app_context():
                 _safe_deliver(ids)
 
