@@ -77,7 +77,6 @@ NOT_A_DELETION = {
     "knowledge.reject_suggestion": "the form requires the reason first (a reviewer's decision on "
                                    "a suggestion, kept in the suggestion's history)",
     "projects.reject": "the review form requires the reason first; the owner can resubmit",
-    "hosts.ignore": "an ignored bank line stays listed under Ignored and can still be matched",
 }
 
 
