@@ -22,7 +22,7 @@ function enhanceMultiSelects() {
     const ts = new window.TomSelect(select, {
       plugins: { remove_button: { title: data.removeLabel, label: "×" } },
       maxOptions: null,
-      hidePlaceholder: true,
+      hidePlaceholder: false,  // true would take the search box out of the flow on blur: the page jumps
       placeholder: data.placeholder,
       closeAfterSelect: false,
       render: { no_results: () => { const div = document.createElement("div"); div.className = "no-results"; div.textContent = data.noResults; return div; } },

@@ -151,9 +151,14 @@ def pick(page, label: str, *options: str) -> None:
     from playwright.sync_api import expect
 
     box = page.get_by_role("combobox", name=label)
+    listbox = page.locator(f"#{box.get_attribute('aria-controls')}")
     for option in options:
-        box.fill(option[:4])
-        page.locator(".ts-dropdown .option", has_text=option).first.click()
+        box.click()  # focus first: tom-select's focus handler would reset a query typed with it
+        box.fill("")
+        box.press_sequentially(option[:4])
+        # wait for the list to be filtered: clicking while it re-renders may hit another row
+        expect(listbox.locator(".option").first).to_contain_text(option[:4], ignore_case=True)
+        listbox.locator(".option", has_text=option).first.click()
     box.press("Escape")
     wrapper = page.locator(".ts-wrapper", has=box)
     for option in options:
