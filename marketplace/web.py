@@ -103,6 +103,16 @@ def preview_response(template: str, preview, **context):
     return render_template(template, preview=preview, **context)
 
 
+def confirm_page(question: str, button: str, cancel_url: str, *, detail: str | None = None,
+                 quote: str | None = None, reason_label: str | None = None):
+    """The GET half of a destructive action: a page that asks, whose form POSTs to the same
+    URL. Works without JavaScript; the link or GET form that leads here is the first click, the
+    page's button the second. `reason_label`: also ask for an optional reason (field `reason`)."""
+    return render_template("_partials/confirm.html", question=question, button=button,
+                           cancel_url=cancel_url, detail=detail, quote=quote,
+                           reason_label=reason_label, action=request.path)
+
+
 def require(allowed: bool) -> None:
     """403 (and an audit entry) when a permission predicate says no. Commits nothing."""
     if allowed:

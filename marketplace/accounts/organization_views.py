@@ -17,7 +17,7 @@ from marketplace.accounts.models import (
 from marketplace.accounts.permissions import can_create_organization, can_edit_organization
 from marketplace.extensions import db
 from marketplace.security import action_limit
-from marketplace.web import act, client_ip, paginate, require
+from marketplace.web import act, client_ip, confirm_page, paginate, require
 
 bp = Blueprint("organizations", __name__, url_prefix="/organizations")
 
@@ -127,14 +127,21 @@ def answer_invitation(invitation_id, answer):
         error_to=url_for("notifications.index"))
 
 
-@bp.route("/<slug>/members/<int:member_id>/remove", methods=["POST"])
+@bp.route("/<slug>/members/<int:member_id>/remove", methods=["GET", "POST"])
 @login_required
 def remove_member(slug, member_id):
+    """GET: the confirmation page (works without JavaScript); POST: remove."""
     org = _get(slug)
     member = next((m for m in org.members if m.id == member_id), None)
     is_self = member is not None and member.user_id == current_user.id
     require(is_self or can_edit_organization(current_user, org))
     if member is None:
         return redirect(url_for(".show", slug=slug))
+    if request.method == "GET":
+        question = (_("Leave %(organization)s?", organization=org.name) if is_self else
+                    _("Remove %(name)s from %(organization)s?", name=member.user.public_name,
+                      organization=org.name))
+        return confirm_page(question, _("Leave the organization") if is_self
+                            else _("Remove the member"), url_for(".show", slug=slug))
     return act(lambda: services.remove_organization_member(org, member),
                success=_("The member is removed."), to=url_for(".show", slug=slug))

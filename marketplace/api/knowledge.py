@@ -143,7 +143,7 @@ def _full(p: Practice) -> PracticeOut:
     return PracticeOut(**_summary(p), **sections, **html, tags=[t.tag for t in p.tags], source_url=p.source_url,
                        owner=p.owner.display_name if p.owner else None, adaptation_country=p.adaptation_country,
                        adaptation_rationale=p.adaptation_rationale,
-                       revisions=[RevisionOut(number=r.number, message=r.message, created_at=r.created_at,
+                       revisions=[RevisionOut(number=r.number, message=r.summary, created_at=r.created_at,
                                               author=r.author.display_name if r.author else None)
                                   for r in revisions],
                        adaptation_slugs=[a.slug for a in p.adaptations if can_view_practice(who, a)])

@@ -1,12 +1,12 @@
 """Settings page for personal API tokens."""
 
-from flask import Blueprint, render_template, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from marketplace.api import tokens
 from marketplace.api.forms import TokenForm
-from marketplace.web import act
+from marketplace.web import act, confirm_page
 
 bp = Blueprint("tokens", __name__, url_prefix="/settings/tokens")
 
@@ -36,8 +36,17 @@ def index():
                context=lambda: {"tokens": tokens.user_tokens(current_user), "plaintext": None})
 
 
-@bp.route("/<int:token_id>/revoke", methods=["POST"])
+@bp.route("/<int:token_id>/revoke", methods=["GET", "POST"])
 @login_required
 def revoke(token_id):
+    """GET: the confirmation page (works without JavaScript); POST: revoke."""
+    if request.method == "GET":
+        token = next((t for t in tokens.user_tokens(current_user) if t.id == token_id), None)
+        if token is None or token.revoked_at is not None:
+            abort(404)
+        return confirm_page(_("Revoke the token “%(name)s”?", name=token.name),
+                            _("Revoke the token"), url_for(".index"),
+                            detail=_("Scripts that use it stop working at once. This cannot be "
+                                     "undone: make a new token instead."))
     return act(lambda: tokens.revoke_token(current_user, token_id),
                success=_("The token is revoked; it stops working now."), to=url_for(".index"))

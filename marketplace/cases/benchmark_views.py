@@ -98,7 +98,8 @@ def create():
         return _definition_form(form, None, 400 if form.errors else 200)
     return act(lambda: services.create_metric_definition(
         slug=form.slug.data.strip(), name=form.name.data, unit=form.unit.data or "",
-        direction=form.direction.data, description=form.description.data or ""),
+        direction=form.direction.data, description=form.description.data or "",
+        translations=form.translations()),
         success=_("The metric is saved."), to=show_saved, form=form,
         template="cases/definition_form.html", context={"definition": None})
 
@@ -112,11 +113,13 @@ def edit(slug):
     form.slug.data = definition.slug  # stable: shown, never changed
     if request.method == "GET":
         form.description.data = definition.description_source
+        form.fill_translations(definition.translations)
     if not form.validate_on_submit():
         return _definition_form(form, definition, 400 if form.errors else 200)
     return act(lambda: services.update_metric_definition(
         definition, name=form.name.data, unit=form.unit.data or "",
-        direction=form.direction.data, description=form.description.data or ""),
+        direction=form.direction.data, description=form.description.data or "",
+        translations=form.translations()),
         success=_("The metric is saved."), to=show_saved, form=form,
         template="cases/definition_form.html", context={"definition": definition})
 

@@ -28,6 +28,26 @@ DEFINITIONS = [
      "Median days between a citizen's request or report and the public body's response."),
 ]
 
+# The demo metrics' names and units in French and Spanish (MetricDefinition.translations); the
+# migration that added the column fills the same for databases seeded before it.
+DEFINITION_TRANSLATIONS = {
+    "procurement-savings-pct": {
+        "fr": {"name": "Économies sur les achats publics", "unit": "% du coût estimé"},
+        "es": {"name": "Ahorro en compras públicas", "unit": "% del coste estimado"}},
+    "citizen-participation-rate": {
+        "fr": {"name": "Taux de participation citoyenne", "unit": "% des résidents adultes"},
+        "es": {"name": "Tasa de participación ciudadana", "unit": "% de residentes adultos"}},
+    "budget-execution-rate": {
+        "fr": {"name": "Taux d’exécution budgétaire", "unit": "% du budget approuvé"},
+        "es": {"name": "Tasa de ejecución presupuestaria", "unit": "% del presupuesto aprobado"}},
+    "school-attendance-rate": {
+        "fr": {"name": "Taux de fréquentation scolaire", "unit": "% des jours d’école"},
+        "es": {"name": "Tasa de asistencia escolar", "unit": "% de días lectivos"}},
+    "response-time-days": {
+        "fr": {"name": "Délai de réponse", "unit": "jours"},
+        "es": {"name": "Tiempo de respuesta", "unit": "días"}},
+}
+
 # title, owner email, organization, country, (start, end), practice titles, co-authors, status,
 # (context, implementation, results, lessons), {metric: (baseline, result, target, period)}
 CASES = [
@@ -199,7 +219,8 @@ def _definitions() -> None:
     for slug, name, unit, direction, description in DEFINITIONS:
         if slug not in existing:
             services.create_metric_definition(slug=slug, name=name, unit=unit,
-                                              direction=direction, description=description)
+                                              direction=direction, description=description,
+                                              translations=DEFINITION_TRANSLATIONS.get(slug))
 
 
 def _case_input(spec, users, orgs, practices) -> services.CaseInput:

@@ -138,9 +138,32 @@ class MetricDefinitionForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     unit = StringField(_l("Unit"), validators=[Length(max=40)],
                        description=_l("For example: %, days, per 1,000 residents."))
+    name_fr = StringField(_l("Name in French"), validators=[Length(max=120)],
+                          description=_l("Shown to readers who use the site in French; empty: the "
+                                         "English name."))
+    unit_fr = StringField(_l("Unit in French"), validators=[Length(max=40)])
+    name_es = StringField(_l("Name in Spanish"), validators=[Length(max=120)],
+                          description=_l("Shown to readers who use the site in Spanish; empty: the "
+                                         "English name."))
+    unit_es = StringField(_l("Unit in Spanish"), validators=[Length(max=40)])
     direction = SelectField(_l("Which way is better?"), choices=_choices(DIRECTION_LABELS.items()))
     description = TextAreaField(_l("Description"), validators=[Length(max=5000)],
                                 description=MARKDOWN_HINT)
+
+    def translations(self) -> dict:
+        """The per-language name and unit, as MetricDefinition.translations stores them."""
+        out = {}
+        for lang in ("fr", "es"):
+            fields = {"name": (self[f"name_{lang}"].data or "").strip(),
+                      "unit": (self[f"unit_{lang}"].data or "").strip()}
+            if any(fields.values()):
+                out[lang] = {k: v for k, v in fields.items() if v}
+        return out
+
+    def fill_translations(self, translations: dict) -> None:
+        for lang in ("fr", "es"):
+            for field in ("name", "unit"):
+                self[f"{field}_{lang}"].data = (translations or {}).get(lang, {}).get(field, "")
 
 
 # --- between forms and services -------------------------------------------------------------
@@ -156,7 +179,7 @@ def set_choices(form: CaseStudyForm, user, case) -> None:
     form.country.choices = _choices(country_choices(blank=str(_l("Choose a country"))))
     form.language.choices = _choices(language_choices())
     definitions = _choices([("", _l("Choose a metric"))] + [
-        (d.slug, f"{d.name} ({d.unit})" if d.unit else d.name)
+        (d.slug, f"{d.label} ({d.unit_label})" if d.unit else d.label)
         for d in db.session.scalars(select(MetricDefinition).order_by(MetricDefinition.name))])
     if form.add_row.data:
         form.metrics.append_entry()

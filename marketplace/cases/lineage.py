@@ -68,7 +68,7 @@ def _rollups(rows: list) -> list[MetricRollup]:
     out = []
     for definition, values in per_metric.values():
         found = list(values.values())
-        out.append(MetricRollup(definition.slug, definition.name, definition.unit,
+        out.append(MetricRollup(definition.slug, definition.label, definition.unit_label,
                                 definition.direction, len(found), median(found), min(found),
                                 max(found)))
     return sorted(out, key=lambda m: (-m.cases, m.name.lower()))

@@ -8,8 +8,10 @@ break ties.
 
 from datetime import date, datetime
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     Column,
     Float,
@@ -70,9 +72,26 @@ class MetricDefinition(TimestampMixin, db.Model):
     direction: Mapped[str] = mapped_column(String(6), default="higher")
     description_source: Mapped[str] = mapped_column(Text, default="")
     description_html: Mapped[str] = mapped_column(Text, default="")
+    # The name and unit in the other interface languages: {"fr": {"name": …, "unit": …}, "es": …}.
+    # `name` and `unit` are the English ones (and the fallback).
+    translations: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
 
     def __repr__(self) -> str:
         return f"<MetricDefinition {self.slug} {self.direction}>"
+
+    def _translated(self, field: str) -> str:
+        own = (self.translations or {}).get(str(get_locale() or "en"), {})
+        return own.get(field) or getattr(self, field)
+
+    @property
+    def label(self) -> str:
+        """The name in the reader's language (English when it has none)."""
+        return self._translated("name")
+
+    @property
+    def unit_label(self) -> str:
+        """The unit in the reader's language (English when it has none)."""
+        return self._translated("unit")
 
     @property
     def is_lower_better(self) -> bool:

@@ -44,26 +44,31 @@ def _check_definition(slug: str, name: str, direction: str) -> None:
 
 
 def create_metric_definition(*, slug: str, name: str, unit: str, direction: str,
-                             description: str = "") -> MetricDefinition:
+                             description: str = "",
+                             translations: dict | None = None) -> MetricDefinition:
     """Raises InvalidInput (slug taken, bad slug/name/direction)."""
     _check_definition(slug, name, direction)
     if db.session.scalar(select(MetricDefinition.id).where(MetricDefinition.slug == slug)):
         raise InvalidInput("slug", _("Another metric already uses this slug."))
     definition = MetricDefinition(slug=slug, name=name.strip(), unit=unit.strip(),
                                   direction=direction, description_source=description,
-                                  description_html=render_markdown(description))
+                                  description_html=render_markdown(description),
+                                  translations=translations or {})
     db.session.add(definition)
     db.session.flush()
     return definition
 
 
 def update_metric_definition(definition: MetricDefinition, *, name: str, unit: str,
-                             direction: str, description: str = "") -> MetricDefinition:
+                             direction: str, description: str = "",
+                             translations: dict | None = None) -> MetricDefinition:
     """The slug is stable: links and imports rely on it, so it is never changed here."""
     _check_definition(definition.slug, name, direction)
     definition.name, definition.unit, definition.direction = name.strip(), unit.strip(), direction
     definition.description_source = description
     definition.description_html = render_markdown(description)
+    if translations is not None:
+        definition.translations = translations
     db.session.flush()
     return definition
 
@@ -225,7 +230,7 @@ def create_case_study(owner: User, data: CaseInput, message: str = "") -> CaseSt
     case.slug = unique_slug(CaseStudy, data.title)
     db.session.add(case)
     db.session.flush()
-    record_revision(case, owner, message or _("Created"))
+    record_revision(case, owner, message, message_key="" if message else "created")
     return case
 
 
@@ -272,9 +277,10 @@ def case_snapshot(case: CaseStudy) -> dict:
 
 
 def record_revision(case: CaseStudy, author: User | None, message: str = "",
-                    reverted_from: Revision | None = None) -> Revision:
+                    reverted_from: Revision | None = None, message_key: str = "") -> Revision:
     return revisions.record_revision(case_snapshot(case), author, message,
-                                     case_study_id=case.id, reverted_from=reverted_from)
+                                     case_study_id=case.id, reverted_from=reverted_from,
+                                     message_key=message_key)
 
 
 def _number(value) -> str:
@@ -342,7 +348,7 @@ def revert_case_study(case: CaseStudy, editor: User, number: int) -> Revision:
             case.organization_id = data.organization_id
     _apply(case, editor, data)
     db.session.flush()
-    return record_revision(case, editor, _("Reverted to revision %(n)d", n=number),
+    return record_revision(case, editor, "", message_key=f"reverted:{number}",
                            reverted_from=old)
 
 

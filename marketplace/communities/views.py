@@ -19,7 +19,7 @@ from marketplace.communities.forms import (
 )
 from marketplace.communities.models import Community, CommunityMember, JoinRequest
 from marketplace.extensions import db
-from marketplace.web import act, client_ip, paginate, require
+from marketplace.web import act, client_ip, confirm_page, paginate, require
 
 bp = Blueprint("communities", __name__, url_prefix="/communities")
 
@@ -119,10 +119,16 @@ def join(slug: str):
                success=_("Welcome to %(name)s!", name=community.name), to=_show(community))
 
 
-@bp.post("/<slug>/leave")
+@bp.route("/<slug>/leave", methods=["GET", "POST"])
 @login_required
 def leave(slug: str):
+    """GET: the confirmation page (works without JavaScript); POST: leave."""
     community = load(slug)
+    if request.method == "GET":
+        return confirm_page(_("Leave %(name)s?", name=community.name), _("Leave the community"),
+                            _show(community),
+                            detail=_("Your posts stay; you stop receiving its news. To come back, "
+                                     "join or ask to join again."))
     return act(lambda: services.leave(community, current_user),
                success=_("You left %(name)s.", name=community.name), to=_show(community))
 

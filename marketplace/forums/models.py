@@ -27,6 +27,10 @@ FLAG_CATEGORIES = {"spam": _l("Spam or advertising"), "abusive": _l("Abusive or 
                    "off_topic": _l("Off-topic"), FLAG_OTHER: _l("Something else")}
 
 
+# The categories every new community starts with: stored by key, named in the reader's language.
+SYSTEM_CATEGORIES = {"general": _l("General"), "questions": _l("Questions and answers")}
+
+
 class Category(db.Model):
     __table_args__ = (UniqueConstraint("community_id", "slug"),)
 
@@ -37,8 +41,17 @@ class Category(db.Model):
     description: Mapped[str] = mapped_column(String(500), default="")
     position: Mapped[int] = mapped_column(default=0)
     thread_count: Mapped[int] = mapped_column(default=0)
+    # A seeded category ("general", "questions"): its name is shown translated; "" for one a
+    # moderator made, whose `name` is shown as written.
+    system_key: Mapped[str] = mapped_column(String(20), default="", server_default="")
 
     community: Mapped[Community] = relationship()
+
+    @property
+    def label(self) -> str:
+        """The name to show: a seeded category's in the reader's language."""
+        system = SYSTEM_CATEGORIES.get(self.system_key)
+        return str(system) if system is not None else self.name
 
     def __repr__(self) -> str:
         return f"<Category {self.community_id}/{self.slug}>"

@@ -105,7 +105,7 @@ def thread_action(thread_id: int, action: str):
 def move(thread_id: int):
     thread = load_thread(thread_id)
     form = MoveForm()
-    form.category.choices = [(c.id, c.name) for c in services.categories_of(thread.community)]
+    form.category.choices = [(c.id, c.label) for c in services.categories_of(thread.community)]
     require(perm.can_moderate_community(current_user, thread.community))
     if not form.validate_on_submit():
         abort(400)

@@ -33,6 +33,7 @@ from marketplace.forums.models import (
     QUESTION,
     REACTIONS,
     SUBJECT_TYPES,
+    SYSTEM_CATEGORIES,
     THREAD_KINDS,
     VISIBLE,
     Category,
@@ -43,6 +44,7 @@ from marketplace.forums.models import (
     ThreadRead,
     Watch,
 )
+from marketplace.i18n import force_locale
 from marketplace.notifications import kinds
 from marketplace.notifications.services import notify
 from marketplace.slugs import parse_tags, slugify
@@ -59,7 +61,7 @@ def _cfg(key: str, default):
 
 # --- categories ------------------------------------------------------------------------------
 
-DEFAULT_CATEGORIES = ("General", "Questions and answers")
+DEFAULT_CATEGORIES = ("general", "questions")  # keys of models.SYSTEM_CATEGORIES
 
 
 def connect_signals() -> None:
@@ -68,8 +70,11 @@ def connect_signals() -> None:
 
 
 def _add_default_categories(community: Community) -> None:
-    for position, title in enumerate(DEFAULT_CATEGORIES):
-        create_category(community, title, position=position)
+    for position, key in enumerate(DEFAULT_CATEGORIES):
+        # stored in English (slug and search), shown in the reader's language (Category.label)
+        with force_locale("en"):
+            name = str(SYSTEM_CATEGORIES[key])
+        create_category(community, name, position=position, system_key=key)
 
 
 def community_page(viewer, community: Community) -> dict:
@@ -85,7 +90,7 @@ def community_page(viewer, community: Community) -> dict:
 
 
 def create_category(community: Community, name: str, description: str = "",
-                    position: int | None = None) -> Category:
+                    position: int | None = None, system_key: str = "") -> Category:
     base = slugify(name, 100)
     taken = set(db.session.scalars(select(Category.slug).where(
         Category.community_id == community.id)))
@@ -96,7 +101,8 @@ def create_category(community: Community, name: str, description: str = "",
     if position is None:
         position = len(taken)
     category = Category(community_id=community.id, name=name.strip(), slug=slug,
-                        description=description.strip()[:500], position=position)
+                        description=description.strip()[:500], position=position,
+                        system_key=system_key)
     db.session.add(category)
     db.session.flush()
     return category

@@ -212,7 +212,7 @@ def _move_form(thread: Thread) -> MoveForm | None:
     if not perm.can_moderate_community(current_user, thread.community):
         return None
     form = MoveForm(category=thread.category_id)
-    form.category.choices = [(c.id, c.name) for c in services.categories_of(thread.community)]
+    form.category.choices = [(c.id, c.label) for c in services.categories_of(thread.community)]
     return form
 
 
@@ -412,7 +412,7 @@ def discuss(subject_type: str, subject_id: int):
 
 def _discuss_form(subject_type: str, subject, threads: list[Thread]):
     form, pick = ThreadForm(title=subject.title), DiscussForm()
-    pick.category.choices = [(c.id, f"{c.community.name} — {c.name}")
+    pick.category.choices = [(c.id, f"{c.community.name} — {c.label}")
                              for c in services.postable_categories(current_user)]
     ctx = {"subject": subject, "threads": threads, "subject_type": subject_type, "pick": pick,
            "subject_url": subjects.url(subject_type, subject)}

@@ -295,6 +295,11 @@ class PracticeAuthor(db.Model):
         return f"<PracticeAuthor {self.practice_id} {self.user_id}>"
 
 
+# Summaries the platform writes on a revision: stored as a key ("created", "suggested",
+# "reverted:<n>") and shown in the reader's language (Revision.summary).
+REVISION_SUMMARIES = {"created": _l("Created"), "suggested": _l("Suggested edit")}
+
+
 class Revision(db.Model):
     """One saved version of a practice or a case study: a JSON snapshot of its editable fields."""
 
@@ -318,6 +323,8 @@ class Revision(db.Model):
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     message: Mapped[str] = mapped_column(String(300), default="")
+    # A summary the platform wrote (see REVISION_SUMMARIES); `message` is then "".
+    message_key: Mapped[str] = mapped_column(String(40), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     reverted_from_id: Mapped[int | None] = mapped_column(
         ForeignKey("revision.id", ondelete="SET NULL")
@@ -325,6 +332,15 @@ class Revision(db.Model):
 
     author: Mapped[User | None] = relationship()
     reverted_from: Mapped["Revision | None"] = relationship(remote_side=[id])
+
+    @property
+    def summary(self) -> str:
+        """The author's message, or the platform's summary in the reader's language."""
+        key, _sep, arg = self.message_key.partition(":")
+        if key == "reverted" and arg.isdigit():
+            return str(_l("Reverted to revision %(n)d", n=int(arg)))
+        system = REVISION_SUMMARIES.get(key)
+        return str(system) if system is not None else self.message
 
     def __repr__(self) -> str:
         target = f"practice={self.practice_id}" if self.practice_id else f"case={self.case_study_id}"

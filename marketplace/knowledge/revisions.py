@@ -72,14 +72,16 @@ def get_revision(number: int, *, practice_id: int | None = None,
 
 def record_revision(data: dict, author, message: str = "", *, practice_id: int | None = None,
                     case_study_id: int | None = None,
-                    reverted_from: Revision | None = None) -> Revision:
-    """Add the next-numbered revision of the target and flush (the caller commits)."""
+                    reverted_from: Revision | None = None, message_key: str = "") -> Revision:
+    """Add the next-numbered revision of the target and flush (the caller commits).
+    `message_key`: a summary the platform writes (models.REVISION_SUMMARIES), shown translated;
+    it replaces `message`."""
     column, value = _target(practice_id, case_study_id)
     last = db.session.scalar(select(func.max(Revision.number)).where(column == value)) or 0
     revision = Revision(
         practice_id=practice_id, case_study_id=case_study_id, number=last + 1, data=data,
-        author_id=author.id if author is not None else None, message=(message or "")[:300],
-        reverted_from_id=reverted_from.id if reverted_from is not None else None,
+        author_id=author.id if author is not None else None, message="" if message_key else (message or "")[:300],
+        message_key=message_key, reverted_from_id=reverted_from.id if reverted_from is not None else None,
     )
     db.session.add(revision)
     db.session.flush()

@@ -230,17 +230,19 @@ def create_practice(owner: User, data: dict, message: str = "", *,
     db.session.flush()
     if coauthors:
         set_coauthors_by_email(practice, coauthors)
-    _record(practice, owner, message or _("Created"), notify_adaptations=False)
+    _record(practice, owner, message, message_key="" if message else "created",
+            notify_adaptations=False)
     if status == Status.PUBLISHED:
         publish_practice(practice)
     return practice
 
 
 def _record(practice: Practice, author: User | None, message: str, *,
-            reverted_from: Revision | None = None, notify_adaptations: bool = True) -> Revision:
+            reverted_from: Revision | None = None, notify_adaptations: bool = True,
+            message_key: str = "") -> Revision:
     revision = revisions.record_revision(
         practice_data(practice), author, message, practice_id=practice.id,
-        reverted_from=reverted_from,
+        reverted_from=reverted_from, message_key=message_key,
     )
     practice.current_revision_id = revision.id
     practice.updated_at = utcnow()
@@ -331,7 +333,7 @@ def revert_to(practice: Practice, revision: Revision, user: User) -> Revision:
     if data == practice_data(practice):
         raise InvalidInput(None, _("The practice already has this content."))
     _apply(practice, data)
-    return _record(practice, user, _("Reverted to revision %(n)d", n=revision.number),
+    return _record(practice, user, "", message_key=f"reverted:{revision.number}",
                    reverted_from=revision)
 
 
@@ -386,7 +388,8 @@ def accept_suggestion(suggestion: EditSuggestion, decider: User) -> Revision:
     _apply(practice, clean_data({**current, **merged}))
     suggestion.status = SuggestionStatus.ACCEPTED.value
     suggestion.decided_by_id, suggestion.decided_at = decider.id, utcnow()
-    revision = _record(practice, suggestion.author, suggestion.message or _("Suggested edit"))
+    revision = _record(practice, suggestion.author, suggestion.message,
+                       message_key="" if suggestion.message else "suggested")
     _notify_suggester(suggestion, decider, _l("Your suggested edit to %(title)s was accepted.",
                                               title=practice.title))
     return revision

@@ -40,7 +40,7 @@ from marketplace.knowledge.models import (
     PracticeOrganization,
     Revision,
 )
-from marketplace.web import act, is_preview, page_arg, preview_response, require
+from marketplace.web import act, confirm_page, is_preview, page_arg, preview_response, require
 
 bp = Blueprint("knowledge", __name__, url_prefix="/practices")
 
@@ -185,11 +185,17 @@ def publish(slug):
                success=_("The practice is published."), to=_url(practice))
 
 
-@bp.route("/<slug>/archive", methods=["POST"])
+@bp.route("/<slug>/archive", methods=["GET", "POST"])
 @login_required
 def archive(slug):
+    """GET: the confirmation page (works without JavaScript); POST: archive."""
     practice = _get(slug)
     require(can_edit_practice(current_user, practice))
+    if request.method == "GET":
+        return confirm_page(_("Archive “%(title)s”?", title=practice.title),
+                            _("Archive the practice"), _url(practice),
+                            detail=_("It leaves the list of published practices; its page and "
+                                     "history stay readable."))
     return act(lambda: services.archive_practice(practice),
                success=_("The practice is archived."), to=_url(practice))
 

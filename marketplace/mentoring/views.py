@@ -10,6 +10,7 @@ from marketplace.accounts.permissions import (
     can_offer_mentoring,
     can_request_mentor,
     can_view_mentorship,
+    can_withdraw_mentorship_request,
 )
 from marketplace.extensions import db
 from marketplace.gate import bounded_int
@@ -27,7 +28,7 @@ from marketplace.mentoring.forms import (
 )
 from marketplace.mentoring.models import Mentorship
 from marketplace.security import action_limit
-from marketplace.web import act, page_arg, require
+from marketplace.web import act, confirm_page, page_arg, require
 
 bp = Blueprint("mentoring", __name__, url_prefix="/mentoring")
 
@@ -138,9 +139,17 @@ def decline(mentorship_id):
                 DeclineForm(), _("The request is declined."))
 
 
-@bp.route("/<int:mentorship_id>/cancel", methods=["POST"])
+@bp.route("/<int:mentorship_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel(mentorship_id):
+    """GET: the confirmation page (works without JavaScript); POST: withdraw the request."""
+    if request.method == "GET":
+        mentorship = _load(mentorship_id)
+        require(can_withdraw_mentorship_request(current_user, mentorship))
+        return confirm_page(_("Withdraw your request to %(name)s?",
+                              name=mentorship.mentor.public_name),
+                            _("Withdraw my request"),
+                            url_for(".show", mentorship_id=mentorship_id))
     return _act(mentorship_id, lambda m, f: services.cancel_request(current_user, m),
                 success=_("Your request is withdrawn."))
 

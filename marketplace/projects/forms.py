@@ -64,10 +64,8 @@ class ProjectForm(FlaskForm):
         description=_l("All or nothing: every contribution is refunded if the goal is not met "
                        "by the deadline."))
     deadline = DateField(_l("Funding deadline"), validators=[DataRequired()])
-    countries = SelectMultipleField(_l("Countries"), validators=[Optional()],
-                                    description=_l("Hold Ctrl (or Cmd) to choose several."))
-    themes = SelectMultipleField(_l("Themes"), validators=[Optional()],
-                                 description=_l("Hold Ctrl (or Cmd) to choose several."))
+    countries = SelectMultipleField(_l("Countries"), validators=[Optional()])
+    themes = SelectMultipleField(_l("Themes"), validators=[Optional()])
     practices = SelectMultipleField(_l("Practices it implements or adapts"), coerce=int,
                                     validators=[Optional()],
                                     description=_l("Published practices on this site."))

@@ -45,7 +45,7 @@ from marketplace.projects.models import (
     ProjectCountry,
     ProjectState,
 )
-from marketplace.web import act, page_arg, request_locale, require
+from marketplace.web import act, confirm_page, page_arg, request_locale, require
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
 PER_PAGE = 20
@@ -292,11 +292,18 @@ def reject(slug):
                success=_("Sent back to the owner with your reason."), to=url_for(".review_queue"))
 
 
-@bp.route("/<slug>/cancel", methods=["POST"])
+@bp.route("/<slug>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel(slug):
+    """GET: the confirmation page with the reason field (works without JavaScript); POST: cancel."""
     project = _load(slug)
     require(perm.can_cancel_project(current_user, project))
+    if request.method == "GET":
+        return confirm_page(_("Cancel %(title)s?", title=project.title),
+                            _("Cancel and refund unreleased money"), _url(project),
+                            detail=_("Contributions not yet released to the project are refunded. "
+                                     "This cannot be undone."),
+                            reason_label=_("Why is the project cancelled?"))
     form = CancelForm()
     if not form.validate_on_submit():
         return redirect(_url(project))
@@ -386,9 +393,16 @@ def edit_objective(slug, objective_id):
                template="projects/objective_form.html", context=context)
 
 
-@bp.route("/<slug>/objectives/<int:objective_id>/delete", methods=["POST"])
+@bp.route("/<slug>/objectives/<int:objective_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete_objective(slug, objective_id):
+    """GET: the confirmation page (works without JavaScript); POST: remove."""
+    if request.method == "GET":
+        project = _load(slug)
+        require(perm.can_edit_project(current_user, project))
+        objective = _objective(project, objective_id)
+        return confirm_page(_("Remove the objective “%(title)s”?", title=objective.title),
+                            _("Remove the objective"), url_for(".objectives", slug=slug))
     return _transition(
         slug, lambda p: perm.can_edit_project(current_user, p),
         lambda p: services.delete_objective(_objective(p, objective_id)),
@@ -413,14 +427,24 @@ def add_budget_line(slug):
                context=_objectives_context(slug, "budget_form", form))
 
 
-@bp.route("/<slug>/budget/<int:line_id>/delete", methods=["POST"])
+@bp.route("/<slug>/budget/<int:line_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete_budget_line(slug, line_id):
-    def remove(project):
+    """GET: the confirmation page (works without JavaScript); POST: remove."""
+    def line_of(project):
         line = next((b for b in project.budget_lines if b.id == line_id), None)
         if line is None:
             abort(404)
-        services.remove_budget_line(project, line)
+        return line
+
+    def remove(project):
+        services.remove_budget_line(project, line_of(project))
+
+    if request.method == "GET":
+        project = _load(slug)
+        require(perm.can_edit_project(current_user, project))
+        return confirm_page(_("Remove the budget line “%(item)s”?", item=line_of(project).item),
+                            _("Remove the budget line"), url_for(".objectives", slug=slug))
 
     return _transition(slug, lambda p: perm.can_edit_project(current_user, p), remove,
                        _("The budget line is removed."))

@@ -13,8 +13,8 @@ from marketplace.accounts.services import record_audit
 from marketplace.extensions import db
 from marketplace.sponsorship import hosting
 from marketplace.sponsorship.forms import HostSettingsForm, StatementForm
-from marketplace.sponsorship.models import BankLineStatus, BankStatement
-from marketplace.web import act, client_ip, require
+from marketplace.sponsorship.models import BankLine, BankLineStatus, BankStatement
+from marketplace.web import act, client_ip, confirm_page, require
 
 bp = Blueprint("hosts", __name__, url_prefix="/hosts")
 
@@ -125,10 +125,19 @@ def match(slug, line_id):
                to=url_for(".dashboard", slug=org.slug))
 
 
-@bp.route("/<slug>/lines/<int:line_id>/ignore", methods=["POST"])
+@bp.route("/<slug>/lines/<int:line_id>/ignore", methods=["GET", "POST"])
 @login_required
 def ignore(slug, line_id):
+    """GET: the confirmation page (works without JavaScript); POST: set the line aside."""
     org = _treasury(slug)
+    if request.method == "GET":
+        line = db.session.get(BankLine, line_id)
+        if line is None or line.host_id != org.id or line.status == BankLineStatus.CONFIRMED.value:
+            abort(404)
+        return confirm_page(_("Set aside the line from %(payer)s as not a donation?",
+                              payer=line.payer or "—"),
+                            _("Not a donation"), url_for(".dashboard", slug=org.slug),
+                            detail=_("It can then no longer be matched to a pledge."))
     return act(lambda: hosting.ignore_line(org, line_id), success=_("The line is set aside as not a donation."),
                to=url_for(".dashboard", slug=org.slug))
 

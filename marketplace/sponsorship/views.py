@@ -22,7 +22,7 @@ from marketplace.sponsorship import payments as providers
 from marketplace.sponsorship.forms import DonorProfileForm, PledgeForm, RecordPaymentForm, new_nonce
 from marketplace.sponsorship.models import Pledge, PledgeStatus
 from marketplace.sponsorship.transparency import csv_cell
-from marketplace.web import act, client_ip, request_locale, require, safe_next
+from marketplace.web import act, client_ip, confirm_page, request_locale, require, safe_next
 
 bp = Blueprint("sponsorship", __name__, url_prefix="/sponsorship")
 log = logging.getLogger(__name__)
@@ -158,13 +158,17 @@ def pledge_detail(pledge_id):
                            and perm.can_cancel_pledge(current_user, pledge))
 
 
-@bp.route("/pledges/<int:pledge_id>/cancel", methods=["POST"])
+@bp.route("/pledges/<int:pledge_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel(pledge_id):
+    """GET: the confirmation page (works without JavaScript); POST: cancel."""
     pledge = _pledge(pledge_id)
     require(perm.can_cancel_pledge(current_user, pledge))
     back = (url_for(".pledge_detail", pledge_id=pledge_id) if pledge.donor_id == current_user.id
             else url_for(".payments", slug=pledge.project.slug))
+    if request.method == "GET":
+        return confirm_page(_("Cancel this pledge to %(project)s?", project=pledge.project.title),
+                            _("Cancel the pledge"), back)
     return act(lambda: services.cancel_pledge(pledge, current_user),
                success=_("The pledge is cancelled."), to=back)
 

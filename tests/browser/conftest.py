@@ -145,6 +145,26 @@ def screenshot(page, name: str) -> Path:
 
 
 
+def pick(page, label: str, *options: str) -> None:
+    """Choose `options` (their visible text) in the searchable multiple select labelled `label`
+    (static/js/app.js): type each one's start, click it in the filtered list."""
+    from playwright.sync_api import expect
+
+    box = page.get_by_role("combobox", name=label)
+    listbox = page.locator(f"#{box.get_attribute('aria-controls')}")
+    for option in options:
+        box.click()  # focus first: tom-select's focus handler would reset a query typed with it
+        box.fill("")
+        box.press_sequentially(option[:4])
+        # wait for the list to be filtered: clicking while it re-renders may hit another row
+        expect(listbox.locator(".option").first).to_contain_text(option[:4], ignore_case=True)
+        listbox.locator(".option", has_text=option).first.click()
+    box.press("Escape")
+    wrapper = page.locator(".ts-wrapper", has=box)
+    for option in options:
+        expect(wrapper.locator(".item", has_text=option)).to_have_count(1)
+
+
 def signed_in_page(browser, live_server, email: str, password: str):
     """A fresh desktop-sized browser context signed in as `email` (console errors recorded)."""
     from playwright.sync_api import expect

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import pick, screenshot
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -62,8 +62,8 @@ def test_practice_journey(live_server, page, axe_audit):
     page.get_by_label("Summary", exact=True).fill("Residents decide part of the capital budget.")
     page.get_by_label("Problem").fill("Investment went to central neighbourhoods.")
     page.get_by_label("Approach", exact=True).fill("Open assemblies every spring.")
-    page.get_by_label("Countries").select_option(["BR"])
-    page.get_by_label("Themes").select_option(["participation", "public-finance"])
+    pick(page, "Countries", "Brazil")
+    pick(page, "Themes", "Participation", "Public finance")
     page.get_by_role("button", name="Save draft").click()
     expect(page.get_by_role("status")).to_contain_text("saved as a draft")
     page.get_by_role("button", name="Publish").click()

@@ -172,6 +172,8 @@ def test_pledge_pay_by_bank_statement_goal_reached_tranche_released(live_server,
     expect(tess.locator("main")).to_contain_text("No proposed match.")
     # The membership fee is set aside; the same statement again then adds nothing.
     tess.get_by_role("button", name="Not a donation").click()
+    expect(tess.get_by_role("heading", level=1)).to_contain_text("as not a donation?")
+    tess.locator("main").get_by_role("button", name="Not a donation").click()
     expect(tess.get_by_role("status")).to_contain_text("set aside as not a donation")
     expect(tess.locator("main")).to_contain_text("Every uploaded payment is matched.")
     tess.get_by_label("Bank statement file").set_input_files(statement)

@@ -35,6 +35,8 @@ NO_LINK_BY_DESIGN = {
                                    "page is where the sign-in of an unconfirmed account lands",
     "communities.invitation": "reached from the link in an invitation email",
     "organizations.invitation": "reached from the organization invitation's email and in-app notice",
+    "tokens.revoke": "the demo data makes no API token; each token's Revoke button on "
+                     "/settings/tokens/ leads here (tests/main/test_confirm_pages.py follows it)",
     "sponsorship.pledge": "the pledge form is on the project page and posts here; this GET page "
                           "shows it again after an error or after becoming a donor (?next=)",
 }
