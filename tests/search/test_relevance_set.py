@@ -17,8 +17,9 @@ pytestmark = pytest.mark.corpus
 # Before any change (the set written first): success@1 .544, @3 .596, @10 .596, MRR .570, shown
 # .884 (of far fewer hits: 23 queries found nothing). With best-effort matching, one tokenizer and
 # corrections by edit distance: .860, .965, .982, .912, shown .792 (snippets come from the summary
-# and the first 1,200 characters only).
-FLOORS = {"success@1": 0.85, "success@3": 0.96, "success@10": 0.98, "mrr": 0.90, "shown": 0.79}
+# and the first 1,200 characters only). With passage snippets (the best passage anywhere in the
+# stored text): shown 1.000, MRR .909. Acceptance: at least 95% of top-10 hits show a matched word.
+FLOORS = {"success@1": 0.85, "success@3": 0.96, "success@10": 0.98, "mrr": 0.90, "shown": 0.95}
 
 
 @pytest.fixture
