@@ -24,7 +24,7 @@ from marketplace.extensions import db
 from marketplace.files import extract, parents, services  # noqa: F401  (extract: its listeners)
 from marketplace.files.forms import ImageForm, UploadForm
 from marketplace.files.models import Attachment
-from marketplace.web import act, require
+from marketplace.web import act, confirm_page, require
 
 bp = Blueprint("files", __name__)
 
@@ -225,15 +225,19 @@ def avatar_url(user) -> str | None:
     return services.url(picture, thumb=True) if picture else None
 
 
-@bp.route("/files/<int:attachment_id>/remove", methods=["POST"])
+@bp.route("/files/<int:attachment_id>/remove", methods=["GET", "POST"])
 @login_required
 def remove(attachment_id):
+    """GET: the confirmation page (works without JavaScript); POST: remove."""
     attachment = services.get_visible(current_user, attachment_id)
     if attachment is None or attachment.is_removed:
         abort(404)
     parent = parents.PARENTS[attachment.parent_kind]
     row = parents.load(attachment.parent_kind, attachment.parent_id)
     require(parent.may_attach(current_user, row))
+    if request.method == "GET":
+        return confirm_page(_("Remove %(name)s?", name=attachment.name), _("Remove the file"),
+                            parent.url(row))
     return act(lambda: services.remove(current_user, attachment),
                success=_("%(name)s is removed.", name=attachment.name), to=parent.url(row))
 

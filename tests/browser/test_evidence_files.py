@@ -60,7 +60,7 @@ def test_evidence_files_journey(browser, live_server, axe_audit):
         "buffer": samples.pdf(["Evaluation of the water points", SENTENCE, "Annex"])}])
     author.get_by_role("button", name="Upload").click()
     expect(author.get_by_role("status")).to_contain_text("evaluation-report.pdf is attached.")
-    expect(author.get_by_role("link", name="evaluation-report.pdf")).to_be_visible()
+    expect(author.get_by_role("link", name="evaluation-report.pdf", exact=True)).to_be_visible()
     axe_audit(author, "practice with an attached file")
 
     author.goto(live_server(f"/practices/{draft_slug}"))
@@ -68,7 +68,7 @@ def test_evidence_files_journey(browser, live_server, axe_audit):
         "name": "draft-findings.pdf", "mimeType": "application/pdf", "buffer": samples.pdf([SENTENCE])}])
     author.get_by_role("button", name="Upload").click()
     expect(author.get_by_role("status")).to_contain_text("draft-findings.pdf is attached.")
-    draft_file = author.get_by_role("link", name="draft-findings.pdf").get_attribute("href")
+    draft_file = author.get_by_role("link", name="draft-findings.pdf", exact=True).get_attribute("href")
 
     # An image in the post: uploaded from the editor, its Markdown inserted by the script.
     author.goto(live_server(f"/posts/{post_id}/edit"))
@@ -79,7 +79,9 @@ def test_evidence_files_journey(browser, live_server, axe_audit):
     author.get_by_role("button", name="Save changes").click()
     image = author.locator(".post-body img")
     expect(image).to_have_attribute("src", re.compile(r"^/files/\d+/pump\.png$"))
-    assert image.evaluate("img => img.complete && img.naturalWidth") == 120
+    assert image.evaluate("""img => img.complete ? img.naturalWidth : new Promise(done => {
+        img.addEventListener("load", () => done(img.naturalWidth));
+        img.addEventListener("error", () => done(0)); })""") == 120  # loaded, whenever it finishes
     assert not [e for e in author.console_errors if "Content Security Policy" in e]
     author.context.close()
 

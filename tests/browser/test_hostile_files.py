@@ -47,7 +47,7 @@ def test_served_hostile_files_never_run(browser, live_server):
         "name": "photo.gif", "mimeType": "image/gif", "buffer": samples.gif_js_polyglot()}])
     page.get_by_role("button", name="Upload").click()
     expect(page.get_by_role("status")).to_contain_text("photo.gif.png is attached.")
-    image_url = page.locator("a", has_text="photo.gif.png").get_attribute("href")
+    image_url = page.get_by_role("link", name="photo.gif.png", exact=True).get_attribute("href")
     urls = [image_url] + [f"/files/{i}/{name}" for i, name in seeded]
 
     # Opened directly: the image shows as an image, the others are downloads, never pages.

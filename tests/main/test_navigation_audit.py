@@ -14,7 +14,7 @@ from werkzeug.routing import RequestRedirect
 from marketplace.extensions import db
 
 DEMO_PASSWORD = "demo-Password-for-the-audit-1"
-MAX_PAGES = 900  # per role
+MAX_PAGES = 2000  # per role
 PER_ENDPOINT = 12  # pages fetched per route and set of query keys: enough to find what each
 # kind of page links to (the project list shows every public project, so a draft owner's own
 # project comes late; the world map links each list to a dozen ?country= pages, which must not
@@ -35,6 +35,10 @@ NO_LINK_BY_DESIGN = {
                                    "page is where the sign-in of an unconfirmed account lands",
     "communities.invitation": "reached from the link in an invitation email",
     "organizations.invitation": "reached from the organization invitation's email and in-app notice",
+    **{endpoint: "the demo data attaches no file; each file's link, picture, thumbnail and Remove "
+                 "button are on its parent's page (tests/files/test_attachments.py and "
+                 "tests/browser/test_evidence_files.py follow them)"
+       for endpoint in ("files.serve", "files.image", "files.thumbnail", "files.remove")},
     "tokens.revoke": "the demo data makes no API token; each token's Revoke button on "
                      "/settings/tokens/ leads here (tests/main/test_confirm_pages.py follows it)",
     "sponsorship.pledge": "the pledge form is on the project page and posts here; this GET page "
