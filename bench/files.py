@@ -22,7 +22,6 @@ never shares a web worker's interpreter (and its GIL) with requests.
 """
 
 import argparse
-import io
 import os
 import re
 import shutil
@@ -41,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.forums import HEADER, ServerTimer, serve  # noqa: E402
+from tests.files import samples  # noqa: E402
 
 PORT = 5821
 PASSWORD = "bench-Password-files-2026"
@@ -56,29 +56,9 @@ def files_app():
 
 
 def pdf(pages: int, lines: int = 40) -> bytes:
-    """A valid PDF of `pages` pages with `lines` lines of text each (Helvetica), built by hand."""
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
-               f"<< /Type /Pages /Kids [{' '.join(f'{3 + 2 * i} 0 R' for i in range(pages))}] "
-               f"/Count {pages} >>".encode()]
-    font = 3 + 2 * pages
-    for p in range(pages):
-        text = " ".join(f"({LINE.format(n=p * lines + i, m=i % 60)}) Tj 0 -16 Td" for i in range(lines))
-        stream = f"BT /F1 10 Tf 40 760 Td {text} ET".encode("latin-1")
-        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {4 + 2 * p} 0 R "
-                       f"/Resources << /Font << /F1 {font} 0 R >> >> >>".encode())
-        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
-    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    out.write(b"".join(b"%010d 00000 n \n" % o for o in offsets))
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
-    return out.getvalue()
+    """A valid PDF of `pages` pages with `lines` lines of text each (the tests' hand-built PDF)."""
+    return samples.pdf(["\n".join(LINE.format(n=p * lines + i, m=i % 60) for i in range(lines))
+                        for p in range(pages)])
 
 
 def build(database_url: str) -> tuple[str, int]:

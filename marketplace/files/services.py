@@ -161,6 +161,14 @@ def listed_among(kind: str, parent_ids, purpose: str = "evidence") -> list[Attac
         .order_by(Attachment.created_at, Attachment.id)))
 
 
+def by_parent(kind: str, parent_ids, purpose: str = "evidence") -> dict[int, list[Attachment]]:
+    """`listed_among`, grouped by parent id (parents without files are absent)."""
+    grouped: dict[int, list[Attachment]] = {}
+    for attachment in listed_among(kind, parent_ids, purpose):
+        grouped.setdefault(attachment.parent_id, []).append(attachment)
+    return grouped
+
+
 def get_visible(user, attachment_id: int) -> Attachment | None:
     """The attachment when `user` may see its parent (removed ones stay readable in history);
     None otherwise, whatever the reason, so a guess learns nothing."""

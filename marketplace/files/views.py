@@ -249,12 +249,10 @@ def attachments_of(kind: str, row) -> list[Attachment]:
     if parent is None or parent.siblings is None:
         return services.listed(kind, row.id)
     cache = g.setdefault("files_by_parent", {})
-    if (kind, row.id) not in cache:
-        found = services.listed_among(kind, parent.siblings(row))
-        cache.update({(kind, i): [] for i in db.session.scalars(parent.siblings(row))})
-        for attachment in found:
-            cache.setdefault((kind, attachment.parent_id), []).append(attachment)
-    return cache.get((kind, row.id), [])
+    if kind not in cache or row.id not in cache[kind][0]:
+        siblings = set(db.session.scalars(parent.siblings(row)))
+        cache[kind] = (siblings, services.by_parent(kind, list(siblings)))
+    return cache[kind][1].get(row.id, [])
 
 
 @bp.app_template_global()

@@ -172,7 +172,8 @@ def thread(thread_id: int):
     can_moderate = perm.can_moderate_community(current_user, thread.community)
     post_view = SimpleNamespace(  # what each post's macro needs, looked up once per page
         thread=thread, perm=perm, user=current_user._get_current_object(), counts=counts,
-        shown=policy.visible_among(current_user, "post", posts), files=_files_of(posts),
+        shown=policy.visible_among(current_user, "post", posts),
+        files=files_services.by_parent("post", [p.id for p in posts]),  # one query for the page
         mine=mine, labels=_labels(REACTIONS), can_reply=can_reply, can_moderate=can_moderate,
         signed_in=current_user.is_authenticated,
         profile_prefix=url_for("accounts.profile", user_id=1)[:-1])
@@ -185,14 +186,6 @@ def thread(thread_id: int):
         watching=services.is_watching(current_user, thread=thread))
     _record_read(thread, posts, read_mark)  # after rendering: its commit expires the objects
     return html
-
-
-def _files_of(posts: Sequence[Post]) -> dict[int, list]:
-    """The page's posts' files, by post id: one query for the page."""
-    by_post: dict[int, list] = {}
-    for attachment in files_services.listed_among("post", [p.id for p in posts]) if posts else ():
-        by_post.setdefault(attachment.parent_id, []).append(attachment)
-    return by_post
 
 
 _READERS_PAGE: dict[str, Select] = {}

@@ -9,7 +9,8 @@ from PIL import Image
 
 
 def pdf(pages: list[str]) -> bytes:
-    """A minimal, valid PDF with one line of text per page (Helvetica), built by hand."""
+    """A minimal, valid PDF with each page's text (Helvetica; a line break starts a new line),
+    built by hand. bench/files.py builds its 50-page report with it too."""
     objects: list[bytes] = []
     n = len(pages)
     kids = " ".join(f"{3 + 2 * i} 0 R" for i in range(n))
@@ -17,8 +18,10 @@ def pdf(pages: list[str]) -> bytes:
     objects.append(f"<< /Type /Pages /Kids [{kids}] /Count {n} >>".encode())
     font_id = 3 + 2 * n
     for i, text in enumerate(pages):
-        safe = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-        stream = f"BT /F1 12 Tf 72 720 Td ({safe}) Tj ET".encode("latin-1")
+        lines = [line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+                 for line in text.split("\n")]
+        shown = " 0 -16 Td ".join(f"({line}) Tj" for line in lines)
+        stream = f"BT /F1 12 Tf 72 720 Td {shown} ET".encode("latin-1")
         objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {4 + 2 * i} 0 R "
                        f"/Resources << /Font << /F1 {font_id} 0 R >> >> >>".encode())
         objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")

@@ -9,7 +9,7 @@ import pytest
 from markupsafe import Markup
 
 from marketplace import search
-from tests.search.relevance_set import CORPUS_FILE, MAPPING, RELEVANCE_SET
+from tests.search.relevance_set import RELEVANCE_SET
 
 pytestmark = pytest.mark.corpus
 
@@ -21,17 +21,6 @@ pytestmark = pytest.mark.corpus
 # stored text): shown 1.000, MRR .909. Acceptance: at least 95% of top-10 hits show a matched word.
 FLOORS = {"success@1": 0.85, "success@3": 0.96, "success@10": 0.98, "mrr": 0.90, "shown": 0.95}
 
-
-@pytest.fixture
-def methods(app, indexed, corpus_file):
-    from marketplace.knowledge import importer
-
-    with app.test_request_context():
-        report = importer.import_rows(importer.read_rows(corpus_file(CORPUS_FILE), "csv"),
-                                      importer.load_mapping(MAPPING), "relevance set")
-    assert report.imported > 300
-    indexed()
-    return report
 
 
 def _title(hit) -> str:

@@ -6,14 +6,10 @@ acceptance 4). QUERIES is the one list to swap for the shared relevance set
 (tests/search/relevance_set.py) once that exists.
 """
 
-from pathlib import Path
 
 import pytest
 
 from marketplace import search
-
-METHODS = "participedia/methods_full_export.csv"
-MAPPING = Path(__file__).resolve().parents[2] / "marketplace/knowledge/mappings/participedia-methods.json"
 
 QUERIES = [
     "map-based surveys", "report cases of corruption", "selection of candidates by lot",
@@ -36,17 +32,6 @@ QUERIES = [
 
 pytestmark = pytest.mark.corpus
 
-
-@pytest.fixture
-def methods(app, indexed, corpus_file):
-    from marketplace.knowledge import importer
-
-    with app.test_request_context():
-        report = importer.import_rows(importer.read_rows(corpus_file(METHODS), "csv"),
-                                      importer.load_mapping(MAPPING), "snippet coverage test")
-    assert report.imported > 300
-    indexed()
-    return report
 
 
 def test_top_ten_hits_show_a_matched_word(methods):
