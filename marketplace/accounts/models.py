@@ -49,6 +49,12 @@ IMPORT_ACCOUNT_EMAIL = "imported-content@marketplace.invalid"
 SYSTEM_ACCOUNT_NAMES = {IMPORT_ACCOUNT_EMAIL: _l("Imported content")}
 
 
+def shown_name(email: str, stored_name: str) -> str:
+    """The name a user is shown by: a system account's, translated; anyone else's own."""
+    system_name = SYSTEM_ACCOUNT_NAMES.get(email)
+    return str(system_name) if system_name is not None else stored_name
+
+
 class User(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -101,8 +107,7 @@ class User(TimestampMixin, db.Model):
     @hybrid_property
     def display_name(self) -> str:
         """The name people chose; a system account's, translated (SQL: the stored name)."""
-        system_name = SYSTEM_ACCOUNT_NAMES.get(self.email)
-        return str(system_name) if system_name is not None else self.stored_name
+        return shown_name(self.email, self.stored_name)
 
     @display_name.inplace.setter
     def _display_name_setter(self, value: str) -> None:

@@ -1,7 +1,7 @@
 """Send queued EmailOutbox rows after commit; failures are retried later, never raised.
 
-Listeners are registered once, at import, on Flask-SQLAlchemy's session class: `after_flush`
-notes the ids of the emails this transaction queued, `after_commit` sends those (inline with the
+`queue_email` notes the id of each email it queues in the session (`queued`); listeners
+registered once, at import, on Flask-SQLAlchemy's session class: `after_commit` sends those (inline with the
 capturing backend; with SMTP, by one background sender per process that takes whatever commits
 queued meanwhile as one batch, so a slow server never blocks a request and a burst of pledges
 costs two statements per batch, not per email), `after_soft_rollback` forgets them. Rows queued
@@ -33,11 +33,9 @@ STALE_CLAIM = timedelta(minutes=10)
 _QUEUED = "notifications.mail_queued"
 
 
-@event.listens_for(FlaskSession, "after_flush")
-def _note_queued(session, flush_context):
-    ids = [obj.id for obj in session.new if isinstance(obj, EmailOutbox)]
-    if ids:
-        session.info.setdefault(_QUEUED, []).extend(ids)
+def queued(session, email_id: int) -> None:
+    """Note an outbox row this transaction wrote (services.queue_email): sent once it commits."""
+    session.info.setdefault(_QUEUED, []).append(email_id)
 
 
 @event.listens_for(FlaskSession, "after_soft_rollback")

@@ -6,15 +6,17 @@ EmailOutbox row; delivery.py sends queued rows once the transaction commits (or 
 Users are not notified of their own actions.
 """
 
+from typing import NamedTuple
+
 from flask import current_app, render_template
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_babel.speaklater import LazyString
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 
 from marketplace import links
-from marketplace.accounts.models import User
-from marketplace.database import utcnow
+from marketplace.accounts.models import User, shown_name
+from marketplace.database import utcnow, with_defaults
 from marketplace.errors import InvalidInput
 from marketplace.extensions import db
 from marketplace.i18n import force_locale, user_locale
@@ -33,20 +35,66 @@ def notify(recipient: User, kind: str, message: str | LazyString, link: str,
     it is rendered in the recipient's language."""
     if actor is not None and actor.id == recipient.id:
         return
-    source = messages.source_of(message)
     kind = kind if kind in kinds.LABELS else kinds.GENERIC
     mode = preference_for(recipient, kind) if mail and _can_email(recipient) else kinds.OFF
+    _write(recipient, kind, mode, message, link, actor.id if actor is not None else None)
+
+
+class Addressee(NamedTuple):
+    """What a notice needs of its recipient, read in one statement (notify_user)."""
+
+    id: int
+    email: str
+    display_name: str
+    locale: str | None
+    is_deleted: bool
+    is_suspended: bool
+
+
+_USER = User.__table__
+_ADDRESSEE = (
+    select(_USER.c.id, _USER.c.email, _USER.c.display_name, _USER.c.locale, _USER.c.is_deleted,
+           _USER.c.is_suspended,
+           select(NotificationPreference.__table__.c.mode)
+           .where(NotificationPreference.__table__.c.user_id == _USER.c.id,
+                  NotificationPreference.__table__.c.kind == bindparam("kind"))
+           .scalar_subquery().label("mode"))
+    .where(_USER.c.id == bindparam("user_id"))
+)
+
+
+def notify_user(user_id: int, kind: str, message: str | LazyString, link: str,
+                actor_id: int | None = None) -> None:
+    """notify() for a user the caller has not loaded (a project's owner on the pledge path): the
+    recipient and their preference for `kind` in one statement, no ORM object."""
+    if actor_id == user_id:
+        return
+    kind = kind if kind in kinds.LABELS else kinds.GENERIC
+    row = db.session.execute(_ADDRESSEE, {"user_id": user_id, "kind": kind}).one_or_none()
+    if row is None:
+        return
+    recipient = Addressee(row.id, row.email, shown_name(row.email, row.display_name), row.locale,
+                          row.is_deleted, row.is_suspended)
+    mode = (row.mode or kinds.DEFAULT_MODE) if _can_email(recipient) else kinds.OFF
+    _write(recipient, kind, mode, message, link, actor_id)
+
+
+_INSERT_NOTIFICATION = insert(Notification.__table__)
+
+
+def _write(recipient: User | Addressee, kind: str, mode: str, message: str | LazyString, link: str,
+           actor_id: int | None) -> None:
+    """The notification row, and its email when `mode` is immediate: Core INSERTs, written now."""
+    source = messages.source_of(message)
     with force_locale(user_locale(recipient)):  # once: the notice and its email in one language
         message = str(message)
         if mode == kinds.IMMEDIATE:
             _queue_immediate(recipient, kind, message, link)
-    db.session.add(Notification(
+    db.session.flush()  # the rows below may refer to users or objects still pending in the session
+    db.session.execute(_INSERT_NOTIFICATION, with_defaults(Notification, dict(
         recipient_id=recipient.id, kind=kind, message=message[:500], message_source=source,
-        link=link[:500],
-        actor_id=actor.id if actor is not None else None,
-        is_digest_pending=mode == kinds.DIGEST,
-    ))
-    db.session.flush()
+        link=link[:500], actor_id=actor_id, is_digest_pending=mode == kinds.DIGEST,
+    )))
 
 
 def account_notice(recipient: User, message: str | LazyString, link: str,
@@ -55,7 +103,7 @@ def account_notice(recipient: User, message: str | LazyString, link: str,
     notify(recipient, kinds.GENERIC, message, link, actor=actor, mail=False)
 
 
-def _can_email(user: User) -> bool:
+def _can_email(user: User | Addressee) -> bool:
     return bool(user.email) and not user.is_deleted and not user.is_suspended
 
 
@@ -64,7 +112,7 @@ def absolute_link(link: str) -> str:
     return links.absolute_path(link)
 
 
-def _queue_immediate(recipient: User, kind: str, message: str, link: str) -> None:
+def _queue_immediate(recipient: User | Addressee, kind: str, message: str, link: str) -> None:
     """Call inside force_locale(the recipient's locale)."""
     site = current_app.config["SITE_NAME"]
     subject = _("[%(site)s] %(kind)s: %(message)s", site=site, kind=kinds.label(kind),
@@ -85,17 +133,22 @@ def _shorten(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def queue_email(recipient: User, subject: str, body: str, to: str | None = None) -> EmailOutbox:
+_INSERT_EMAIL = insert(EmailOutbox.__table__).returning(EmailOutbox.__table__.c.id)
+
+
+def queue_email(recipient: User | Addressee, subject: str, body: str, to: str | None = None) -> int:
     """Queue an email to the recipient (or to the address `to`, e.g. a new address to confirm);
-    it is sent after the surrounding transaction commits."""
-    row = EmailOutbox(recipient_id=recipient.id, recipient=to or recipient.email,
-                      subject=subject[:300], body=body)
-    db.session.add(row)
-    return row
+    it is sent after the surrounding transaction commits. Returns the outbox row's id."""
+    db.session.flush()  # the recipient may still be pending
+    email_id = db.session.execute(_INSERT_EMAIL, with_defaults(EmailOutbox, dict(
+        recipient_id=recipient.id, recipient=to or recipient.email, subject=subject[:300], body=body,
+    ))).scalar_one()
+    delivery.queued(db.session, email_id)
+    return email_id
 
 
 def queue_templated_email(recipient: User, subject, template: str, to: str | None = None,
-                          **context) -> EmailOutbox:
+                          **context) -> int:
     """Queue `subject` (a lazy_gettext string) and `template` rendered in the recipient's
     language; the template sees `user` (the recipient) and `context`."""
     with force_locale(user_locale(recipient)):

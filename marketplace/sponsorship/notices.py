@@ -14,13 +14,12 @@ Who is told what:
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from sqlalchemy import select
-from sqlalchemy.orm import lazyload
 
 from marketplace import links
 from marketplace.accounts.models import User
 from marketplace.extensions import db
 from marketplace.ledger.money import format_minor
-from marketplace.notifications.services import notify
+from marketplace.notifications.services import notify, notify_user
 from marketplace.projects.models import Project
 from marketplace.sponsorship.models import Pledge, PledgeStatus
 
@@ -57,18 +56,13 @@ def _tell(users, message, link: str, actor: User | None = None) -> None:
             notify(user, "generic", message, link, actor=actor)
 
 
-def _recipient(user_id: int) -> User:
-    """A user to notify, without their roles (a notice needs none): one query, not two. Roles
-    still load on first access if something else asks."""
-    return db.session.get(User, user_id, options=[lazyload(User.roles)])
-
-
 def new_pledge(pledge: Pledge, project: Project, donor: User) -> None:
-    """The caller passes the project and donor it holds: the pledge path loads neither again."""
-    notify(_recipient(project.owner_id), "generic",
-           _l("New pledge of %(amount)s to %(title)s", amount=_money(pledge.amount_minor, pledge.currency),
-              title=project.title),
-           _project_link(project), actor=None if pledge.is_anonymous else donor)
+    """The caller passes the project and donor it holds: the pledge path loads neither again,
+    and the owner only as far as the notice needs (notify_user: one statement)."""
+    notify_user(project.owner_id, "generic",
+                _l("New pledge of %(amount)s to %(title)s", amount=_money(pledge.amount_minor, pledge.currency),
+                   title=project.title),
+                _project_link(project), actor_id=None if pledge.is_anonymous else donor.id)
 
 
 def contribution_received(pledge: Pledge, host: User | None) -> None:
