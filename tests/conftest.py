@@ -1,10 +1,8 @@
 """Fixtures: a fresh app and database per test (SQLite by default, PostgreSQL via
 TEST_DATABASE_URL), a client, an `auth` helper and factories."""
 
-import gc
 import os
 import shutil
-import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -130,16 +128,6 @@ def app(app_config):
         yield app
         db.session.remove()
         db.engine.dispose()
-    _collect_this_tests_connections()
-
-
-def _collect_this_tests_connections() -> None:
-    """Finalise, now, any database connection an app of this test left to the garbage collector
-    (a second app's or a background thread's): collected later, psycopg's ResourceWarning would
-    fail whichever test happened to be running (on PostgreSQL, once in a few full runs)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResourceWarning)
-        gc.collect()
 
 
 @pytest.fixture
