@@ -170,7 +170,7 @@ def test_reset_mail_is_in_the_users_language(client, make_user, outbox):
 @pytest.fixture
 def mail_down(app, monkeypatch):
     """The mail backend raises, as it does with MAIL_BACKEND=smtp and the server down."""
-    def refuse(msg):
+    def refuse(*message):
         raise ConnectionRefusedError("mail server down")
 
     monkeypatch.setattr("marketplace.mail._capture", refuse)
