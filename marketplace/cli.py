@@ -12,7 +12,6 @@ from marketplace.accounts.services import record_audit, register_user
 from marketplace.errors import attempt
 from marketplace.extensions import db
 from marketplace.files.cli import files_cli
-from marketplace.i18n_cli import translations
 from marketplace.knowledge.cli import import_command, import_group
 from marketplace.ledger.cli import ledger_cli
 from marketplace.notifications.cli import notifications_cli
@@ -42,6 +41,10 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(create_user)
     app.cli.add_command(reset_dev_db)
     app.cli.add_command(search_cli)
+    # Imported here: `python -m marketplace.i18n_cli` (the Makefile's) imports this package
+    # first, and runpy warns when the module it runs is already imported.
+    from marketplace.i18n_cli import translations
+
     app.cli.add_command(translations)
     app.cli.add_command(notifications_cli)
     app.cli.add_command(ledger_cli)
