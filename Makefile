@@ -49,7 +49,8 @@ run: $(STAMP) translations-compile
 # Lint (ruff, the import-linter layer contract), type check and the whole suite (SQLite; TEST_DATABASE_URL=postgresql://... for
 # PostgreSQL), with coverage of marketplace/: the total and the COV_SHOW least-covered files
 # (`make test COV=` runs without coverage, `make test CHECKS=` without the lint and type checks).
-# All four always run, so one failure does not hide another; any of them fails the target.
+# Each that is asked for runs even when one before it failed, so one failure does not hide another;
+# any of them fails the target.
 COV ?= --cov --cov-report=
 COV_SHOW ?= 15
 CHECKS ?= yes

@@ -6,7 +6,6 @@ them back into `EmailMessage`s only when something reads the outbox (the tests),
 costs what sending costs minus the network, and tests read exactly what a receiver would.
 """
 
-import re
 import smtplib
 from collections.abc import Iterator, Sequence
 from email import message_from_bytes, policy
@@ -25,7 +24,7 @@ from marketplace.database import utcnow
 
 _UTF8 = Charset("utf-8")
 _UTF8.body_encoding = QP  # readable in a raw message; base64 (the default for UTF-8) is not
-_CRLF = re.compile(rb"\r?\n")
+_SMTP_LINES = policy.compat32.clone(linesep="\r\n")  # what SMTP wants; the capture keeps \n
 _UTF8_HEADER = Charset("utf-8")
 _UTF8_HEADER.header_encoding = BASE64  # "shortest" would price quoted-printable per character
 
@@ -79,16 +78,17 @@ def send_mail(to: str, subject: str, body: str, message_id: str | None = None) -
     """Send now. Call only after the database commit that the message reports. `message_id`
     (stable across retries of one queued mail) lets a receiver recognise a resend."""
     sender = current_app.config["MAIL_DEFAULT_SENDER"]
-    data = compose(sender, to, subject, body, message_id)
     if current_app.config["MAIL_BACKEND"] == "smtp":
-        _send_smtp(parseaddr(sender)[1], to, _CRLF.sub(b"\r\n", data))
+        _send_smtp(parseaddr(sender)[1], to, compose(sender, to, subject, body, message_id, _SMTP_LINES))
     else:
-        _capture(data, subject, to)
+        _capture(compose(sender, to, subject, body, message_id), subject, to)
 
 
-def compose(sender: str, to: str, subject: str, body: str, message_id: str | None = None) -> bytes:
-    """The message as sent (line ends LF; SMTP sends CRLF). A line break in the subject becomes a space (a
-    stored one must not make mail unsendable); one in an address is refused (header injection)."""
+def compose(sender: str, to: str, subject: str, body: str, message_id: str | None = None,
+            lines: policy.Policy = policy.compat32) -> bytes:
+    """The message as sent, its line ends as `lines` says (LF by default, CRLF for SMTP). A line
+    break in the subject becomes a space (a stored one must not make mail unsendable); one in an
+    address is refused (header injection)."""
     for value in (sender, to, message_id or ""):
         if "\r" in value or "\n" in value:
             raise ValueError(f"a line break in an address or message id: {value!r}")
@@ -98,7 +98,7 @@ def compose(sender: str, to: str, subject: str, body: str, message_id: str | Non
     msg["From"] = _from_header(sender)
     msg["To"] = to
     msg["Subject"] = _header("Subject", " ".join(subject.split()))  # type: ignore[assignment]
-    return msg.as_bytes()
+    return msg.as_bytes(policy=lines)
 
 
 @lru_cache(maxsize=4)

@@ -35,7 +35,7 @@ def notify(recipient: User, kind: str, message: str | LazyString, link: str,
     it is rendered in the recipient's language."""
     if actor is not None and actor.id == recipient.id:
         return
-    kind = kind if kind in kinds.LABELS else kinds.GENERIC
+    kind = _known(kind)
     mode = preference_for(recipient, kind) if mail and _can_email(recipient) else kinds.OFF
     _write(recipient, kind, mode, message, link, actor.id if actor is not None else None)
 
@@ -51,13 +51,12 @@ class Addressee(NamedTuple):
     is_suspended: bool
 
 
-_USER = User.__table__
+_USER, _PREFERENCE = User.__table__, NotificationPreference.__table__
 _ADDRESSEE = (
     select(_USER.c.id, _USER.c.email, _USER.c.display_name, _USER.c.locale, _USER.c.is_deleted,
            _USER.c.is_suspended,
-           select(NotificationPreference.__table__.c.mode)
-           .where(NotificationPreference.__table__.c.user_id == _USER.c.id,
-                  NotificationPreference.__table__.c.kind == bindparam("kind"))
+           select(_PREFERENCE.c.mode)
+           .where(_PREFERENCE.c.user_id == _USER.c.id, _PREFERENCE.c.kind == bindparam("kind"))
            .scalar_subquery().label("mode"))
     .where(_USER.c.id == bindparam("user_id"))
 )
@@ -69,7 +68,7 @@ def notify_user(user_id: int, kind: str, message: str | LazyString, link: str,
     recipient and their preference for `kind` in one statement, no ORM object."""
     if actor_id == user_id:
         return
-    kind = kind if kind in kinds.LABELS else kinds.GENERIC
+    kind = _known(kind)
     row = db.session.execute(_ADDRESSEE, {"user_id": user_id, "kind": kind}).one_or_none()
     if row is None:
         return
@@ -79,18 +78,22 @@ def notify_user(user_id: int, kind: str, message: str | LazyString, link: str,
     _write(recipient, kind, mode, message, link, actor_id)
 
 
+def _known(kind: str) -> str:
+    return kind if kind in kinds.LABELS else kinds.GENERIC
+
+
 _INSERT_NOTIFICATION = insert(Notification.__table__)
 
 
 def _write(recipient: User | Addressee, kind: str, mode: str, message: str | LazyString, link: str,
            actor_id: int | None) -> None:
     """The notification row, and its email when `mode` is immediate: Core INSERTs, written now."""
+    db.session.flush()  # the rows below may refer to users or objects still pending in the session
     source = messages.source_of(message)
     with force_locale(user_locale(recipient)):  # once: the notice and its email in one language
         message = str(message)
         if mode == kinds.IMMEDIATE:
             _queue_immediate(recipient, kind, message, link)
-    db.session.flush()  # the rows below may refer to users or objects still pending in the session
     db.session.execute(_INSERT_NOTIFICATION, with_defaults(Notification, dict(
         recipient_id=recipient.id, kind=kind, message=message[:500], message_source=source,
         link=link[:500], actor_id=actor_id, is_digest_pending=mode == kinds.DIGEST,
@@ -113,7 +116,7 @@ def absolute_link(link: str) -> str:
 
 
 def _queue_immediate(recipient: User | Addressee, kind: str, message: str, link: str) -> None:
-    """Call inside force_locale(the recipient's locale)."""
+    """Call inside force_locale(the recipient's locale), after a flush (`_write`)."""
     site = current_app.config["SITE_NAME"]
     subject = _("[%(site)s] %(kind)s: %(message)s", site=site, kind=kinds.label(kind),
                 message=_shorten(message, 80))
@@ -121,7 +124,7 @@ def _queue_immediate(recipient: User | Addressee, kind: str, message: str, link:
         _("Hello %(name)s,", name=recipient.display_name), message,
         _("Open it: %(link)s", link=absolute_link(link)), _footer(),
     ])
-    queue_email(recipient, subject, body)
+    _insert_email(recipient, subject, body)
 
 
 def _footer() -> str:
@@ -140,6 +143,10 @@ def queue_email(recipient: User | Addressee, subject: str, body: str, to: str | 
     """Queue an email to the recipient (or to the address `to`, e.g. a new address to confirm);
     it is sent after the surrounding transaction commits. Returns the outbox row's id."""
     db.session.flush()  # the recipient may still be pending
+    return _insert_email(recipient, subject, body, to)
+
+
+def _insert_email(recipient: User | Addressee, subject: str, body: str, to: str | None = None) -> int:
     email_id = db.session.execute(_INSERT_EMAIL, with_defaults(EmailOutbox, dict(
         recipient_id=recipient.id, recipient=to or recipient.email, subject=subject[:300], body=body,
     ))).scalar_one()
