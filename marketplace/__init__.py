@@ -7,7 +7,7 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter
 
 import marketplace.models  # noqa: F401  (complete metadata before anything binds)
-from marketplace import auth, cli, errorpages, gate, i18n, ops, search, security, settings, templating
+from marketplace import auth, cli, database, errorpages, gate, i18n, ops, search, security, settings, templating
 from marketplace.accounts import outbox
 from marketplace.accounts import services as accounts_services
 from marketplace.accounts.admin_views import bp as admin_bp
@@ -74,6 +74,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            database.ping_when_idle(engine, float(app.config["DB_PING_AFTER_IDLE_SECONDS"]))
     migrate.init_app(app, db, directory=str(ROOT / "marketplace" / "migrations"),
                      render_as_batch=True)
     csrf.init_app(app)

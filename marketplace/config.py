@@ -4,7 +4,9 @@ DEFAULTS = {
     "PRODUCTION": False,
     "SECRET_KEY": None,
     "DATABASE_URL": None,  # None: SQLite file in the instance folder
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "SQLALCHEMY_ENGINE_OPTIONS": {},
+    # A pooled connection idle this long is pinged before use (database.ping_when_idle); -1: never.
+    "DB_PING_AFTER_IDLE_SECONDS": 1.0,
     "SQLALCHEMY_TRACK_MODIFICATIONS": False,
     "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,  # request bodies (forms, JSON); larger ones get 413
     # PostgreSQL per-connection limits, milliseconds (0: none); a request that hits one answers 503.

@@ -1,8 +1,9 @@
-"""Declarative base, UTC timestamps and SQLite connection settings."""
+"""Declarative base, UTC timestamps, SQLite connection settings and the pool's liveness check."""
 
+import time
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, event, exc
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import (
@@ -105,3 +106,32 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+
+def ping_when_idle(engine: Engine, idle_seconds: float) -> None:
+    """Check a pooled connection before use only when it sat idle for `idle_seconds` or more.
+
+    SQLAlchemy's `pool_pre_ping` pings at every checkout: one round trip per request (per pledge,
+    1 of 15). A connection checked in a moment ago was working a moment ago; one that idled may
+    have been closed by a database restart, a failover or a firewall, and is pinged. A failed ping
+    raises DisconnectionError, on which the pool discards the connection and takes a fresh one
+    (PoolEvents.checkout). A restart within the last `idle_seconds` still reaches the request that
+    checks out a connection used just before it: that statement fails, SQLAlchemy recognises the
+    disconnect and invalidates the whole pool, and the next request reconnects.
+    """
+    if idle_seconds < 0:
+        return
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from(dbapi_connection, record) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection, record, proxy) -> None:
+        since = record.info.pop("idle_since", None)
+        if since is None or time.monotonic() - since < idle_seconds:
+            return  # new, or in use a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as err:  # noqa: BLE001  (any failure: this connection is not usable)
+            raise exc.DisconnectionError(f"pooled connection failed its ping: {err}") from err

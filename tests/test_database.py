@@ -1,5 +1,6 @@
-"""SQLite connection settings (marketplace/database.py): WAL, foreign keys, busy timeout."""
+"""marketplace/database.py: SQLite connection settings, Core inserts as ORM objects, the pool's liveness check."""
 
+import time
 from datetime import datetime
 
 import pytest
@@ -100,3 +101,54 @@ def test_as_loaded_refuses_a_row_without_every_column(gadgets):
     row = db.session.execute(insert(Gadget).returning(Gadget.id), {"name": "x"}).mappings().one()
     with pytest.raises(ValueError, match="'name' is not in the RETURNING row"):
         as_loaded(db.session, Gadget, row)
+
+
+# --- the pool's liveness check (database.ping_when_idle) ---
+
+@pytest.fixture
+def pings(app, monkeypatch):
+    """How many times the pool pinged a connection (the dialect's own ping, counted)."""
+    count = []
+    real = db.engine.dialect.do_ping
+    monkeypatch.setattr(db.engine.dialect, "do_ping", lambda conn: count.append(1) or real(conn))
+    return count
+
+
+def _use_connection() -> int:
+    with db.engine.connect() as conn:
+        return conn.execute(text("SELECT 1")).scalar()
+
+
+def test_a_connection_used_a_moment_ago_is_not_pinged(app, pings):
+    assert app.config["DB_PING_AFTER_IDLE_SECONDS"] == 1.0
+    for _ in range(5):
+        assert _use_connection() == 1
+    assert pings == []
+
+
+def test_a_connection_that_sat_idle_is_pinged_before_use(app, pings, monkeypatch):
+    _use_connection()
+    later = time.monotonic() + 1.5
+    monkeypatch.setattr("marketplace.database.time.monotonic", lambda: later)
+    assert _use_connection() == 1
+    assert pings == [1]
+    assert _use_connection() == 1  # checked in "now" (the same patched clock): not again
+    assert pings == [1]
+
+
+def test_a_connection_closed_by_the_server_while_idle_is_replaced(app, pings, monkeypatch):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: a server that closes a connection")
+    with db.engine.connect() as conn:
+        victim = conn.execute(text("SELECT pg_backend_pid()")).scalar()
+    killer = create_engine(db.engine.url)
+    try:
+        with killer.begin() as conn:
+            assert conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": victim}).scalar()
+    finally:
+        killer.dispose()
+    later = time.monotonic() + 1.5
+    monkeypatch.setattr("marketplace.database.time.monotonic", lambda: later)
+    with db.engine.connect() as conn:  # the ping fails; the pool connects again, no error
+        assert conn.execute(text("SELECT pg_backend_pid()")).scalar() != victim
+    assert pings == [1]

@@ -1,8 +1,9 @@
 """Posting balanced groups, reading balances. No request, no commit: callers own the transaction."""
 
 from collections import defaultdict
+from typing import NamedTuple
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import BigInteger, Integer, String, bindparam, case, func, insert, select, true
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.database import as_loaded, returning_all, with_defaults
@@ -17,7 +18,7 @@ from marketplace.ledger.models import (
 
 _GROUP = LedgerTransaction.__table__
 _ENTRY = LedgerEntry.__table__
-_ACCOUNTS_BY_KEY = select(LedgerAccount).where(LedgerAccount.key.in_(bindparam("keys", expanding=True)))
+_ACCOUNT = LedgerAccount.__table__
 _INSERT_GROUP = _GROUP.insert().returning(*returning_all(LedgerTransaction))
 # RETURNING makes SQLAlchemy send the legs as one cached multi-row INSERT ("insertmanyvalues").
 _INSERT_ENTRIES = _ENTRY.insert().returning(_ENTRY.c.id)
@@ -49,15 +50,6 @@ def get_account(kind: AccountKind, currency: str, *, user_id: int | None = None,
     return account
 
 
-def contribution_accounts(user_id: int, project_id: int, currency: str) -> tuple[LedgerAccount, LedgerAccount]:
-    """(donor account, project escrow) in one query when both exist (the common case)."""
-    keys = [account_key(AccountKind.DONOR, currency, user_id=user_id),
-            account_key(AccountKind.PROJECT_ESCROW, currency, project_id=project_id)]
-    found = {a.key: a for a in db.session.scalars(_ACCOUNTS_BY_KEY, {"keys": keys})}
-    return (found.get(keys[0]) or donor_account(user_id, currency),
-            found.get(keys[1]) or escrow_account(project_id, currency))
-
-
 def donor_account(user_id: int, currency: str) -> LedgerAccount:
     return get_account(AccountKind.DONOR, currency, user_id=user_id)
 
@@ -80,7 +72,7 @@ def post(kind: TransactionKind, legs: list[tuple[LedgerAccount, int]], *, refere
     RETURNING its id, then every leg in one statement) without the unit of work: ledger rows are
     never updated, so nothing needs tracking; `entries` loads when read.
     """
-    _check_balanced(legs)
+    _check_balanced([(account.currency, amount) for account, amount in legs])
     db.session.flush()  # Core statements do not autoflush: pending accounts go first
     row = with_defaults(LedgerTransaction, dict(
         kind=kind.value, reference=reference, project_id=project_id, memo=memo, created_by_id=actor_id,
@@ -92,14 +84,102 @@ def post(kind: TransactionKind, legs: list[tuple[LedgerAccount, int]], *, refere
     return as_loaded(db.session, LedgerTransaction, row)
 
 
-def _check_balanced(legs: list[tuple[LedgerAccount, int]]) -> None:
+class AccountRef(NamedTuple):
+    """An account named by its owner and currency (post_to): nothing to load before posting."""
+
+    kind: AccountKind
+    currency: str
+    user_id: int | None = None
+    project_id: int | None = None
+
+    @property
+    def key(self) -> str:
+        return account_key(self.kind, self.currency, self.user_id, self.project_id)
+
+    def get(self) -> LedgerAccount:
+        return get_account(self.kind, self.currency, user_id=self.user_id, project_id=self.project_id)
+
+
+def post_to(kind: TransactionKind, legs: list[tuple[AccountRef, int]], *, reference: str,
+            project_id: int | None = None, memo: str = "", actor_id: int | None = None) -> LedgerTransaction:
+    """post() for accounts named by owner (the pledge path): the legs are an INSERT … SELECT that
+    finds each account by its key, so the accounts are not read first, and on PostgreSQL the group
+    and its legs are one statement. A leg whose account does not exist yet (a donor's first
+    money, a project's first contribution) is written after the account is created."""
+    _check_balanced([(ref.currency, amount) for ref, amount in legs])
+    db.session.flush()  # Core statements do not autoflush
+    group = with_defaults(LedgerTransaction, dict(
+        kind=kind.value, reference=reference, project_id=project_id, memo=memo, created_by_id=actor_id,
+        reverses_id=None))
+    legs_by_key: dict[str, str | int] = {f"key_{i}": ref.key for i, (ref, _) in enumerate(legs)}
+    legs_by_key.update({f"amount_{i}": amount for i, (_, amount) in enumerate(legs)})
+    if db.engine.dialect.name == "postgresql":
+        row = db.session.execute(_group_with_legs(tuple(group), len(legs)), {**group, **legs_by_key}).mappings().one()
+        written = row["legs"]
+    else:
+        row = db.session.execute(_INSERT_GROUP, group).mappings().one()
+        written = db.session.execute(_legs_by_key(len(legs)),  # type: ignore[attr-defined]
+                                     {**legs_by_key, "transaction_id": row["id"]}).rowcount
+    if written != len(legs):
+        _write_missing_legs(row["id"], legs)
+    return as_loaded(db.session, LedgerTransaction, row)
+
+
+def _legs_select(n: int, transaction_id, group=None):
+    """SELECT transaction_id, account id, the leg's amount, currency FROM ledger_account WHERE
+    key IN (:key_0, … :key_n-1): the legs whose accounts exist (joined to `group`, a one-row CTE)."""
+    keys = [bindparam(f"key_{i}", type_=String) for i in range(n)]
+    amount = case(*[(_ACCOUNT.c.key == keys[i], bindparam(f"amount_{i}", type_=BigInteger)) for i in range(n)])
+    accounts = _ACCOUNT if group is None else group.join(_ACCOUNT, true())
+    return (select(transaction_id, _ACCOUNT.c.id, amount, _ACCOUNT.c.currency).select_from(accounts)
+            .where(_ACCOUNT.c.key.in_(keys)))
+
+
+_LEG_COLUMNS = ["transaction_id", "account_id", "amount_minor", "currency"]
+_BY_KEY: dict[object, object] = {}
+
+
+def _legs_by_key(n: int):
+    if n not in _BY_KEY:
+        _BY_KEY[n] = _ENTRY.insert().from_select(
+            _LEG_COLUMNS, _legs_select(n, bindparam("transaction_id", type_=Integer)))
+    return _BY_KEY[n]
+
+
+def _group_with_legs(group_keys: tuple, n: int):
+    """PostgreSQL: WITH g AS (INSERT the group RETURNING *), legs AS (INSERT … SELECT the legs
+    FROM g RETURNING id) SELECT g.*, (SELECT count(*) FROM legs) AS legs FROM g."""
+    key = (group_keys, n)
+    if key not in _BY_KEY:
+        g = (insert(_GROUP).values({k: bindparam(k) for k in group_keys})
+             .returning(*returning_all(LedgerTransaction)).cte("g"))
+        legs_cte = (_ENTRY.insert().from_select(_LEG_COLUMNS, _legs_select(n, g.c.id, g))
+                    .returning(_ENTRY.c.id).cte("legs"))
+        _BY_KEY[key] = select(*g.c, select(func.count()).select_from(legs_cte).scalar_subquery().label("legs"))
+    return _BY_KEY[key]
+
+
+def _write_missing_legs(transaction_id: int, legs: list[tuple[AccountRef, int]]) -> None:
+    """The legs post_to could not write because their account did not exist: create it, write them."""
+    written = set(db.session.scalars(
+        select(LedgerEntry.account_id).where(LedgerEntry.transaction_id == transaction_id)))
+    missing = [(account, amount) for account, amount in ((ref.get(), amount) for ref, amount in legs)
+               if account.id not in written]
+    db.session.flush()
+    db.session.execute(_INSERT_ENTRIES, [
+        {"transaction_id": transaction_id, "account_id": account.id, "amount_minor": amount,
+         "currency": account.currency} for account, amount in missing])
+
+
+def _check_balanced(legs: list[tuple[str, int]]) -> None:
+    """`legs`: (currency, amount) pairs."""
     if len(legs) < 2:
         raise UnbalancedGroup("a group needs at least two legs")
     totals: dict[str, int] = defaultdict(int)
-    for account, amount in legs:
+    for currency, amount in legs:
         if not isinstance(amount, int) or isinstance(amount, bool) or amount == 0:
             raise UnbalancedGroup(f"leg amounts are non-zero ints, got {amount!r}")
-        totals[account.currency] += amount
+        totals[currency] += amount
     unbalanced = {c: t for c, t in totals.items() if t != 0}
     if unbalanced:
         raise UnbalancedGroup(f"group does not sum to zero: {unbalanced}")

@@ -41,7 +41,7 @@ def notify(recipient: User, kind: str, message: str | LazyString, link: str,
 
 
 class Addressee(NamedTuple):
-    """What a notice needs of its recipient, read in one statement (notify_user)."""
+    """What a notice needs of its recipient (notify_addressee), without loading the User."""
 
     id: int
     email: str
@@ -52,29 +52,33 @@ class Addressee(NamedTuple):
 
 
 _USER, _PREFERENCE = User.__table__, NotificationPreference.__table__
-_ADDRESSEE = (
-    select(_USER.c.id, _USER.c.email, _USER.c.display_name, _USER.c.locale, _USER.c.is_deleted,
-           _USER.c.is_suspended,
-           select(_PREFERENCE.c.mode)
-           .where(_PREFERENCE.c.user_id == _USER.c.id, _PREFERENCE.c.kind == bindparam("kind"))
-           .scalar_subquery().label("mode"))
-    .where(_USER.c.id == bindparam("user_id"))
-)
+_ADDRESSEE_FIELDS = ("email", "display_name", "locale", "is_deleted", "is_suspended")
 
 
-def notify_user(user_id: int, kind: str, message: str | LazyString, link: str,
-                actor_id: int | None = None) -> None:
-    """notify() for a user the caller has not loaded (a project's owner on the pledge path): the
-    recipient and their preference for `kind` in one statement, no ORM object."""
-    if actor_id == user_id:
+def addressee_columns(user_id, kind: str) -> tuple:
+    """What a notice of `kind` needs of the user whose id is the SQL expression `user_id` (their
+    address, name, language, state, and preference for the kind), as labelled scalar subqueries:
+    put them in a statement the caller runs anyway (the pledge's reservation RETURNs its owner's)
+    and hand its row to notify_addressee: no statement, no ORM object of its own."""
+    def read(column):
+        return select(column).where(_USER.c.id == user_id).scalar_subquery()
+
+    mode = (select(_PREFERENCE.c.mode)
+            .where(_PREFERENCE.c.user_id == user_id, _PREFERENCE.c.kind == _known(kind)).scalar_subquery())
+    return (*(read(_USER.c[name]).label(f"addressee_{name}") for name in _ADDRESSEE_FIELDS),
+            mode.label("addressee_mode"))
+
+
+def notify_addressee(user_id: int, row, kind: str, message: str | LazyString, link: str,
+                     actor_id: int | None = None) -> None:
+    """notify() for a user read by the caller's own statement: `row` has the columns of
+    addressee_columns(user_id, kind)."""
+    if actor_id == user_id or row.addressee_is_deleted is None:  # no such user (the column is NOT NULL)
         return
+    recipient = Addressee(user_id, row.addressee_email, shown_name(row.addressee_email, row.addressee_display_name),
+                          row.addressee_locale, row.addressee_is_deleted, row.addressee_is_suspended)
     kind = _known(kind)
-    row = db.session.execute(_ADDRESSEE, {"user_id": user_id, "kind": kind}).one_or_none()
-    if row is None:
-        return
-    recipient = Addressee(row.id, row.email, shown_name(row.email, row.display_name), row.locale,
-                          row.is_deleted, row.is_suspended)
-    mode = (row.mode or kinds.DEFAULT_MODE) if _can_email(recipient) else kinds.OFF
+    mode = (row.addressee_mode or kinds.DEFAULT_MODE) if _can_email(recipient) else kinds.OFF
     _write(recipient, kind, mode, message, link, actor_id)
 
 
@@ -82,7 +86,8 @@ def _known(kind: str) -> str:
     return kind if kind in kinds.LABELS else kinds.GENERIC
 
 
-_INSERT_NOTIFICATION = insert(Notification.__table__)
+_NOTIFICATION, _EMAIL = Notification.__table__, EmailOutbox.__table__
+_INSERT_NOTIFICATION = insert(_NOTIFICATION)
 
 
 def _write(recipient: User | Addressee, kind: str, mode: str, message: str | LazyString, link: str,
@@ -92,12 +97,37 @@ def _write(recipient: User | Addressee, kind: str, mode: str, message: str | Laz
     source = messages.source_of(message)
     with force_locale(user_locale(recipient)):  # once: the notice and its email in one language
         message = str(message)
-        if mode == kinds.IMMEDIATE:
-            _queue_immediate(recipient, kind, message, link)
-    db.session.execute(_INSERT_NOTIFICATION, with_defaults(Notification, dict(
+        mail = _email_text(recipient, kind, message, link) if mode == kinds.IMMEDIATE else None
+    notification = with_defaults(Notification, dict(
         recipient_id=recipient.id, kind=kind, message=message[:500], message_source=source,
         link=link[:500], actor_id=actor_id, is_digest_pending=mode == kinds.DIGEST,
-    )))
+    ))
+    if mail is None:
+        db.session.execute(_INSERT_NOTIFICATION, notification)
+    elif db.engine.dialect.name == "postgresql":  # one statement for both rows
+        email = _email_row(recipient, *mail)
+        email_id = db.session.execute(_insert_both(tuple(notification), tuple(email)), {
+            **notification, **{f"mail_{key}": value for key, value in email.items()}}).scalar_one()
+        delivery.queued(db.session, email_id)
+    else:
+        _insert_email(recipient, *mail)
+        db.session.execute(_INSERT_NOTIFICATION, notification)
+
+
+_BOTH: dict[tuple, object] = {}
+
+
+def _insert_both(notification_keys: tuple, email_keys: tuple):
+    """PostgreSQL: `WITH mail AS (INSERT INTO email_outbox … RETURNING id) INSERT INTO notification
+    … RETURNING (SELECT id FROM mail)`, the email's columns bound as mail_<column>. Built once per
+    set of columns (with_defaults gives the same set every time)."""
+    key = (notification_keys, email_keys)
+    if key not in _BOTH:
+        mail = (insert(_EMAIL).values({k: bindparam(f"mail_{k}") for k in email_keys})
+                .returning(_EMAIL.c.id).cte("mail"))
+        _BOTH[key] = (insert(_NOTIFICATION).values({k: bindparam(k) for k in notification_keys})
+                      .add_cte(mail).returning(select(mail.c.id).scalar_subquery()))
+    return _BOTH[key]
 
 
 def account_notice(recipient: User, message: str | LazyString, link: str,
@@ -115,8 +145,8 @@ def absolute_link(link: str) -> str:
     return links.absolute_path(link)
 
 
-def _queue_immediate(recipient: User | Addressee, kind: str, message: str, link: str) -> None:
-    """Call inside force_locale(the recipient's locale), after a flush (`_write`)."""
+def _email_text(recipient: User | Addressee, kind: str, message: str, link: str) -> tuple[str, str]:
+    """The notice's email, (subject, body): call inside force_locale(the recipient's locale)."""
     site = current_app.config["SITE_NAME"]
     subject = _("[%(site)s] %(kind)s: %(message)s", site=site, kind=kinds.label(kind),
                 message=_shorten(message, 80))
@@ -124,7 +154,7 @@ def _queue_immediate(recipient: User | Addressee, kind: str, message: str, link:
         _("Hello %(name)s,", name=recipient.display_name), message,
         _("Open it: %(link)s", link=absolute_link(link)), _footer(),
     ])
-    _insert_email(recipient, subject, body)
+    return subject, body
 
 
 def _footer() -> str:
@@ -147,11 +177,14 @@ def queue_email(recipient: User | Addressee, subject: str, body: str, to: str | 
 
 
 def _insert_email(recipient: User | Addressee, subject: str, body: str, to: str | None = None) -> int:
-    email_id = db.session.execute(_INSERT_EMAIL, with_defaults(EmailOutbox, dict(
-        recipient_id=recipient.id, recipient=to or recipient.email, subject=subject[:300], body=body,
-    ))).scalar_one()
+    email_id = db.session.execute(_INSERT_EMAIL, _email_row(recipient, subject, body, to)).scalar_one()
     delivery.queued(db.session, email_id)
     return email_id
+
+
+def _email_row(recipient: User | Addressee, subject: str, body: str, to: str | None = None) -> dict:
+    return with_defaults(EmailOutbox, dict(
+        recipient_id=recipient.id, recipient=to or recipient.email, subject=subject[:300], body=body))
 
 
 def queue_templated_email(recipient: User, subject, template: str, to: str | None = None,

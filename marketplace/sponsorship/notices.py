@@ -19,7 +19,7 @@ from marketplace import links
 from marketplace.accounts.models import User
 from marketplace.extensions import db
 from marketplace.ledger.money import format_minor
-from marketplace.notifications.services import notify, notify_user
+from marketplace.notifications.services import addressee_columns, notify, notify_addressee
 from marketplace.projects.models import Project
 from marketplace.sponsorship.models import Pledge, PledgeStatus
 
@@ -56,13 +56,21 @@ def _tell(users, message, link: str, actor: User | None = None) -> None:
             notify(user, "generic", message, link, actor=actor)
 
 
-def new_pledge(pledge: Pledge, project: Project, donor: User) -> None:
-    """The caller passes the project and donor it holds: the pledge path loads neither again,
-    and the owner only as far as the notice needs (notify_user: one statement)."""
-    notify_user(project.owner_id, "generic",
-                _l("New pledge of %(amount)s to %(title)s", amount=_money(pledge.amount_minor, pledge.currency),
-                   title=project.title),
-                _project_link(project), actor_id=None if pledge.is_anonymous else donor.id)
+NEW_PLEDGE = "generic"  # the notification kind of a new pledge (the owner's preference for it)
+
+
+def owner_columns(owner_id) -> tuple:
+    """What new_pledge needs of the project's owner, for the statement that reserves the room."""
+    return addressee_columns(owner_id, NEW_PLEDGE)
+
+
+def new_pledge(pledge: Pledge, project: Project, donor: User, owner) -> None:
+    """`owner`: the row of owner_columns(project.owner_id) that the reservation returned; the
+    pledge path loads neither the owner nor their preference with a statement of its own."""
+    notify_addressee(project.owner_id, owner, NEW_PLEDGE,
+                     _l("New pledge of %(amount)s to %(title)s", amount=_money(pledge.amount_minor, pledge.currency),
+                        title=project.title),
+                     _project_link(project), actor_id=None if pledge.is_anonymous else donor.id)
 
 
 def contribution_received(pledge: Pledge, host: User | None) -> None:

@@ -23,7 +23,7 @@ from marketplace.database import as_loaded, returning_all, utcnow, with_defaults
 from marketplace.errors import Conflict, InvalidInput, PermissionDenied
 from marketplace.extensions import db
 from marketplace.ledger import services as ledger
-from marketplace.ledger.models import LedgerEntry, TransactionKind
+from marketplace.ledger.models import AccountKind, LedgerAccount, LedgerEntry, TransactionKind
 from marketplace.ledger.money import format_minor, is_known_currency, parse_amount
 from marketplace.notifications.services import notify
 from marketplace.projects import signals as project_signals
@@ -103,28 +103,33 @@ def record_pledge(donor: User, project: Project, amount_text: str, *, idempotenc
                                        currency=project.currency))
     amount = parse_amount(amount_text, project.currency, locale=locale)
     message = (message or "").strip()[:2000]
-    profile = donor_profile(donor)
-    if is_anonymous is None:
-        is_anonymous = bool(profile and profile.is_anonymous_by_default)
-    print_ = fingerprint(project.id, amount, project.currency, message, is_anonymous)
     # Replays are rare: the room is reserved first and the INSERT's unique key spots a replay
-    # (one round trip fewer than looking it up first); a replay then gives the room back.
-    if not _reserve_room(project, amount):
-        existing = _replay(donor, idempotency_key, print_)
+    # (one round trip fewer than looking it up first); a replay then gives the room back. The
+    # reservation also reads the donor's profile and the owner's address (its RETURNING).
+    reserved = _reserve_room(project, amount, donor.id)
+    if reserved is None:
+        profile = donor_profile(donor)
+        anonymous = is_anonymous if is_anonymous is not None else bool(profile and profile.is_anonymous_by_default)
+        existing = _replay(donor, idempotency_key,
+                           fingerprint(project.id, amount, project.currency, message, anonymous))
         if existing is not None:  # the first request got in before the project filled up
             return existing, False
         raise _no_room(project)
+    if is_anonymous is None:
+        is_anonymous = bool(reserved.anonymous_by_default)
+    print_ = fingerprint(project.id, amount, project.currency, message, is_anonymous)
     pledge = _insert_pledge(dict(
         project_id=project.id, donor_id=donor.id, amount_minor=amount, currency=project.currency,
         message=message, is_anonymous=is_anonymous,
-        donor_name="" if is_anonymous else _giving_name(donor, profile),
+        donor_name="" if is_anonymous else (reserved.giving_organization or donor.display_name),
         provider=payments.provider_name(provider), idempotency_key=idempotency_key,
         request_fingerprint=print_))
     if pledge is None:  # a replay, or the same key arrived twice at once and the other one won
         _give_back_room(project.id, amount)
         db.session.expire(project, ["raised_minor"])
         return _replay(donor, idempotency_key, print_), False
-    notices.new_pledge(pledge, project, donor)  # in this transaction: a crash after commit cannot lose it
+    # In this transaction: a crash after commit cannot lose it.
+    notices.new_pledge(pledge, project, donor, owner=reserved)
     payments.start(pledge, confirm_pledge)
     return pledge, True
 
@@ -143,10 +148,6 @@ def _insert_pledge(values: dict) -> Pledge | None:
     return as_loaded(db.session, Pledge, row) if row is not None else None
 
 
-def _giving_name(donor: User, profile: DonorProfile | None) -> str:
-    return profile.giving_name if profile is not None else donor.display_name
-
-
 def _replay(donor: User, key: str, print_: str) -> Pledge | None:
     existing = db.session.scalar(
         select(Pledge).where(Pledge.donor_id == donor.id, Pledge.idempotency_key == key)
@@ -157,23 +158,44 @@ def _replay(donor: User, key: str, print_: str) -> Pledge | None:
     return existing
 
 
+_PROFILE_TABLE, _ORGANIZATION = DonorProfile.__table__, Organization.__table__
+# What a new pledge needs besides the room: its donor's profile (DonorProfile.giving_name) and
+# what its notice needs of the project's owner, read by the statement that reserves the room.
+_CONTEXT = (
+    select(_PROFILE_TABLE.c.is_anonymous_by_default)
+    .where(_PROFILE_TABLE.c.user_id == bindparam("donor_id")).scalar_subquery().label("anonymous_by_default"),
+    select(_ORGANIZATION.c.name)
+    .select_from(_PROFILE_TABLE.join(_ORGANIZATION, _ORGANIZATION.c.id == _PROFILE_TABLE.c.organization_id))
+    .where(_PROFILE_TABLE.c.user_id == bindparam("donor_id"),
+           _PROFILE_TABLE.c.kind == DonorKind.ORGANIZATION.value).scalar_subquery().label("giving_organization"),
+    *notices.owner_columns(PROJECT.c.owner_id),
+)
 _RESERVE = (
     update(PROJECT)
     .where(PROJECT.c.id == bindparam("project_id"), PROJECT.c.state == ProjectState.OPEN.value,
            PROJECT.c.raised_minor + bindparam("amount") <= PROJECT.c.goal_minor,
            or_(PROJECT.c.deadline.is_(None), PROJECT.c.deadline > bindparam("now")))
     .values(raised_minor=PROJECT.c.raised_minor + bindparam("amount"))
-    .returning(PROJECT.c.raised_minor)
 )
+# PostgreSQL RETURNs the context with the new total; SQLite's RETURNING cannot hold correlated
+# subqueries (SQLAlchemy writes its columns unqualified), so there it is a SELECT after the UPDATE.
+_RESERVE_RETURNING = {"postgresql": _RESERVE.returning(PROJECT.c.raised_minor, *_CONTEXT),
+                      "sqlite": _RESERVE.returning(PROJECT.c.raised_minor)}
+_READ_CONTEXT = select(*_CONTEXT).where(PROJECT.c.id == bindparam("project_id"))
 
 
-def _reserve_room(project: Project, amount: int) -> bool:
-    """raised += amount, only if it stays within the goal, the project is open and not past due."""
-    raised = db.session.execute(_RESERVE, {"project_id": project.id, "amount": amount, "now": utcnow()}).scalar()
-    if raised is None:
-        return False
-    set_committed_value(project, "raised_minor", raised)
-    return True
+def _reserve_room(project: Project, amount: int, donor_id: int):
+    """raised += amount, only if it stays within the goal, the project is open and not past due.
+    Returns None, or a row of the new raised_minor and _CONTEXT."""
+    values = {"project_id": project.id, "amount": amount, "now": utcnow(), "donor_id": donor_id}
+    dialect = db.engine.dialect.name
+    row = db.session.execute(_RESERVE_RETURNING[dialect], values).first()
+    if row is None:
+        return None
+    set_committed_value(project, "raised_minor", row.raised_minor)
+    if dialect != "postgresql":
+        row = db.session.execute(_READ_CONTEXT, values).one()
+    return row
 
 
 def closed_to(donor: User, project: Project) -> Conflict | None:
@@ -253,15 +275,16 @@ def confirm_pledge(pledge: Pledge, actor: User | None, provider_reference: str =
     if not just_created:
         notices.contribution_received(pledge, actor)
     if (not just_created or project.raised_minor >= project.goal_minor) and \
-            _mark_funded_if_goal_met(pledge.project_id, escrow.id):
+            _mark_funded_if_goal_met(pledge.project_id, escrow.key):
         db.session.refresh(project, ["state"])
         notices.goal_reached(project)
     return group
 
 
 def _post_contribution(pledge: Pledge, actor: User | None):
-    donor, escrow = ledger.contribution_accounts(pledge.donor_id, pledge.project_id, pledge.currency)
-    group = ledger.post(TransactionKind.CONTRIBUTION, [(donor, -pledge.amount_minor), (escrow, pledge.amount_minor)],
+    donor = ledger.AccountRef(AccountKind.DONOR, pledge.currency, user_id=pledge.donor_id)
+    escrow = ledger.AccountRef(AccountKind.PROJECT_ESCROW, pledge.currency, project_id=pledge.project_id)
+    group = ledger.post_to(TransactionKind.CONTRIBUTION, [(donor, -pledge.amount_minor), (escrow, pledge.amount_minor)],
                         reference=f"contribution:pledge:{pledge.id}", project_id=pledge.project_id,
                         actor_id=actor.id if actor else None)
     return group, escrow
@@ -279,11 +302,12 @@ def contributed_minor(project_id: int) -> int:
     return totals["contributed"] - totals["refunded"]
 
 
-def _mark_funded_if_goal_met(project_id: int, escrow_id: int) -> bool:
+def _mark_funded_if_goal_met(project_id: int, escrow_key: str) -> bool:
     """open -> funded once money received (escrow balance + released) reaches the goal; True if
     this call made the move."""
     escrow_balance = (select(func.coalesce(func.sum(LedgerEntry.amount_minor), 0))
-                      .where(LedgerEntry.account_id == escrow_id).scalar_subquery())
+                      .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
+                      .where(LedgerAccount.key == escrow_key).scalar_subquery())
     return db.session.execute(update(PROJECT).where(
         PROJECT.c.id == project_id, PROJECT.c.state == ProjectState.OPEN.value,
         escrow_balance + PROJECT.c.released_minor >= PROJECT.c.goal_minor,
