@@ -5,7 +5,13 @@ from sqlalchemy.exc import IntegrityError
 from marketplace.extensions import db
 from marketplace.ledger import services as ledger
 from marketplace.ledger.check import ledger_problems as problems
-from marketplace.ledger.models import LedgerEntry, LedgerIsAppendOnly, LedgerTransaction, TransactionKind
+from marketplace.ledger.models import (
+    AccountKind,
+    LedgerEntry,
+    LedgerIsAppendOnly,
+    LedgerTransaction,
+    TransactionKind,
+)
 
 
 @pytest.fixture
@@ -99,3 +105,32 @@ def test_the_full_check_runs_the_invariants_sponsorship_registered(make_open_pro
     assert problems() == []  # the ledger's own books are sound
     assert f"project {project.slug}: raised_minor 700 but unpaid pledges + contributions - refunds = 0" \
         in every_problem()
+
+
+# --- post_to: accounts named by owner, found by key in the INSERT itself ---
+
+@pytest.mark.parametrize("existing", [(), ("donor",), ("escrow",), ("donor", "escrow")])
+def test_post_to_writes_every_leg_whether_or_not_its_account_exists(app, make_user, existing):
+    user = make_user()
+    refs = {"donor": ledger.AccountRef(AccountKind.DONOR, "EUR", user_id=user.id),
+            "escrow": ledger.AccountRef(AccountKind.PROJECT_ESCROW, "EUR", project_id=7)}
+    for name in existing:
+        refs[name].get()
+    db.session.commit()
+    group = ledger.post_to(TransactionKind.CONTRIBUTION, [(refs["donor"], -250), (refs["escrow"], 250)],
+                           reference="t:keyed", project_id=7, memo="m")
+    db.session.commit()
+    assert (group.kind, group.reference, group.project_id, group.memo) == ("contribution", "t:keyed", 7, "m")
+    donor, escrow = refs["donor"].get(), refs["escrow"].get()
+    assert sorted((e.account_id, e.amount_minor, e.currency) for e in group.entries) == sorted(
+        [(donor.id, -250, "EUR"), (escrow.id, 250, "EUR")])
+    assert (ledger.balance(donor), ledger.balance(escrow)) == (-250, 250)
+    assert problems() == []
+
+
+def test_post_to_refuses_an_unbalanced_group_before_writing(app, make_user):
+    ref = ledger.AccountRef(AccountKind.DONOR, "EUR", user_id=make_user().id)
+    other = ledger.AccountRef(AccountKind.PROJECT_ESCROW, "USD", project_id=1)
+    with pytest.raises(ledger.UnbalancedGroup):
+        ledger.post_to(TransactionKind.CONTRIBUTION, [(ref, -5), (other, 5)], reference="t:fx")
+    assert db.session.scalar(select(func.count()).select_from(LedgerTransaction)) == 0

@@ -1,5 +1,6 @@
 """Every money event tells the people it concerns, in the same transaction as the money."""
 
+import uuid
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -66,3 +67,75 @@ def test_a_rolled_back_pledge_leaves_no_notice(app, make_open_project, make_dono
     services.record_pledge(make_donor(), project, "10", idempotency_key="k" * 20, provider="manual")
     db.session.rollback()
     assert db.session.scalar(select(Notification.id)) is None
+
+
+# --- the pledge path reads its owner and donor with the reservation (no statement of their own) ---
+
+def _pledge_outcome(project, donor, amount="10", **kw):
+    from marketplace.notifications.models import EmailOutbox
+    from tests.queries import QueryCounter
+
+    with QueryCounter() as counter:
+        made, created = services.record_pledge(donor, project, amount, idempotency_key=uuid.uuid4().hex,
+                                               provider="instant", **kw)
+    db.session.commit()
+    note = db.session.scalars(select(Notification).where(Notification.recipient_id == project.owner_id)
+                              .order_by(Notification.id.desc())).first()
+    mail = db.session.scalars(select(EmailOutbox).where(EmailOutbox.recipient_id == project.owner_id)
+                              .order_by(EmailOutbox.id.desc())).first()
+    return made, note, mail, counter.statements
+
+
+def test_the_owners_language_name_and_preference_come_with_the_reservation(
+        app, make_open_project, make_donor, make_user):
+    from marketplace.notifications import kinds
+    from marketplace.notifications.services import set_preferences
+
+    owner = make_user(email="owner@example.org", name="Odile", locale="fr")
+    project = make_open_project(goal_minor=100_000, owner=owner, title="Puits")
+    donor = make_donor(email="giver@example.org", name="Gail")
+    made, note, mail, statements = _pledge_outcome(project, donor, "10")
+    assert made.donor_name == "Gail" and not made.is_anonymous
+    assert note.message.startswith("Nouvel engagement de 10,00") and note.message.endswith("€ pour Puits")
+    assert note.actor_id == donor.id
+    assert mail.recipient == "owner@example.org" and mail.body.startswith("Bonjour Odile")
+    db.session.refresh(project)
+    db.session.refresh(donor)  # loaded, as a request holds them: count the pledge's own statements
+    _made, _note, second_mail, statements = _pledge_outcome(project, donor, "10")
+    # PostgreSQL: reserve (with the context), pledge, notice (email + notification), contribution
+    # (group + legs), pledge status; SQLite reads the context and writes each row on its own.
+    assert len(statements) == (5 if db.engine.dialect.name == "postgresql" else 8), statements
+    mail = second_mail
+
+    set_preferences(owner, {kinds.GENERIC: kinds.DIGEST})
+    db.session.commit()
+    _made, note, last_mail, _ = _pledge_outcome(project, donor, "5")
+    assert note.is_digest_pending and last_mail.id == mail.id  # no new email
+
+    set_preferences(owner, {kinds.GENERIC: kinds.OFF})
+    db.session.commit()
+    _made, note, last_mail, _ = _pledge_outcome(project, donor, "5")
+    assert not note.is_digest_pending and last_mail.id == mail.id
+
+
+def test_the_donors_profile_comes_with_the_reservation(app, make_open_project, make_donor, make_user):
+    from marketplace.accounts.models import Organization, OrganizationMember
+    from marketplace.sponsorship.models import DonorProfile
+
+    project = make_open_project(goal_minor=100_000)
+    shy = make_donor(email="shy@example.org", name="Shy", anonymous=True)
+    made, note, _mail, _ = _pledge_outcome(project, shy)
+    assert made.is_anonymous and made.donor_name == "" and note.actor_id is None
+    made, note, _mail, _ = _pledge_outcome(project, shy, is_anonymous=False)  # the form's choice wins
+    assert not made.is_anonymous and made.donor_name == "Shy" and note.actor_id == shy.id
+
+    giver = make_donor(email="fund@example.org", name="Fay")
+    org = Organization(name="Water Fund", slug="water-fund", type="foundation")
+    org.members.append(OrganizationMember(user=giver, role="member"))
+    db.session.add(org)
+    db.session.flush()
+    profile = db.session.scalar(select(DonorProfile).where(DonorProfile.user_id == giver.id))
+    profile.kind, profile.organization_id = "organization", org.id
+    db.session.commit()
+    made, _note, _mail, _ = _pledge_outcome(project, giver)
+    assert made.donor_name == "Water Fund"
