@@ -1,9 +1,10 @@
 """Posting balanced groups, reading balances. No request, no commit: callers own the transaction."""
 
 from collections import defaultdict
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
-from sqlalchemy import BigInteger, Integer, String, bindparam, case, func, insert, select, true
+from sqlalchemy import BigInteger, Integer, String, bindparam, case, func, insert, literal_column, select, true
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.database import as_loaded, returning_all, with_defaults
@@ -100,29 +101,48 @@ class AccountRef(NamedTuple):
         return get_account(self.kind, self.currency, user_id=self.user_id, project_id=self.project_id)
 
 
+class Link(NamedTuple):
+    """What post_to also records of the new group, in the same statement on PostgreSQL: `update`
+    takes the group id (a SQL expression) and returns an UPDATE of the row the group pays for
+    (e.g. the pledge it confirms); `params` are that UPDATE's other bind parameters, not named like
+    a column of ledger_transaction (SQLAlchemy would read one as that column's value). `update`
+    must be a module-level function: the statement is built once per function."""
+
+    update: Callable[[Any], Any]
+    params: dict[str, Any]
+
+
 def post_to(kind: TransactionKind, legs: list[tuple[AccountRef, int]], *, reference: str,
-            project_id: int | None = None, memo: str = "", actor_id: int | None = None) -> LedgerTransaction:
+            project_id: int | None = None, memo: str = "", actor_id: int | None = None,
+            link: Link | None = None) -> tuple[LedgerTransaction, int]:
     """post() for accounts named by owner (the pledge path): the legs are an INSERT … SELECT that
-    finds each account by its key, so the accounts are not read first, and on PostgreSQL the group
-    and its legs are one statement. A leg whose account does not exist yet (a donor's first
-    money, a project's first contribution) is written after the account is created."""
+    finds each account by its key, so the accounts are not read first, and on PostgreSQL the group,
+    its legs and the `link` UPDATE are one statement. A leg whose account does not exist yet (a
+    donor's first money, a project's first contribution) is written after the account is created.
+    Returns the group and how many rows the link UPDATE changed (0 without a link)."""
     _check_balanced([(ref.currency, amount) for ref, amount in legs])
     db.session.flush()  # Core statements do not autoflush
     group = with_defaults(LedgerTransaction, dict(
         kind=kind.value, reference=reference, project_id=project_id, memo=memo, created_by_id=actor_id,
         reverses_id=None))
-    legs_by_key: dict[str, str | int] = {f"key_{i}": ref.key for i, (ref, _) in enumerate(legs)}
-    legs_by_key.update({f"amount_{i}": amount for i, (_, amount) in enumerate(legs)})
+    params: dict[str, Any] = {f"key_{i}": ref.key for i, (ref, _) in enumerate(legs)}
+    params.update({f"amount_{i}": amount for i, (_, amount) in enumerate(legs)})
+    linked = 0
     if db.engine.dialect.name == "postgresql":
-        row = db.session.execute(_group_with_legs(tuple(group), len(legs)), {**group, **legs_by_key}).mappings().one()
-        written = row["legs"]
+        statement = _group_with_legs(tuple(group), len(legs), link.update if link else None)
+        params.update({f"group_{k}": v for k, v in group.items()})
+        row = db.session.execute(statement, {**params, **(link.params if link else {})}).mappings().one()
+        written, linked = row["legs"], row["linked"]
     else:
         row = db.session.execute(_INSERT_GROUP, group).mappings().one()
         written = db.session.execute(_legs_by_key(len(legs)),  # type: ignore[attr-defined]
-                                     {**legs_by_key, "transaction_id": row["id"]}).rowcount
+                                     {**params, "transaction_id": row["id"]}).rowcount
+        if link is not None:
+            linked = db.session.execute(_cached(link.update, lambda: link.update(bindparam("group_id", type_=Integer))),
+                                        {**link.params, "group_id": row["id"]}).rowcount  # type: ignore[attr-defined]
     if written != len(legs):
         _write_missing_legs(row["id"], legs)
-    return as_loaded(db.session, LedgerTransaction, row)
+    return as_loaded(db.session, LedgerTransaction, row), linked
 
 
 def _legs_select(n: int, transaction_id, group=None):
@@ -136,27 +156,39 @@ def _legs_select(n: int, transaction_id, group=None):
 
 
 _LEG_COLUMNS = ["transaction_id", "account_id", "amount_minor", "currency"]
-_BY_KEY: dict[object, object] = {}
+_BUILT: dict[object, Any] = {}
+
+
+def _cached(key, build: Callable[[], Any]):
+    """Statements built once per shape (a data race builds one twice; either serves)."""
+    if key not in _BUILT:
+        _BUILT[key] = build()
+    return _BUILT[key]
 
 
 def _legs_by_key(n: int):
-    if n not in _BY_KEY:
-        _BY_KEY[n] = _ENTRY.insert().from_select(
-            _LEG_COLUMNS, _legs_select(n, bindparam("transaction_id", type_=Integer)))
-    return _BY_KEY[n]
+    return _cached(("legs", n), lambda: _ENTRY.insert().from_select(
+        _LEG_COLUMNS, _legs_select(n, bindparam("transaction_id", type_=Integer))))
 
 
-def _group_with_legs(group_keys: tuple, n: int):
+def _group_with_legs(group_keys: tuple, n: int, link_update: Callable[[Any], Any] | None):
     """PostgreSQL: WITH g AS (INSERT the group RETURNING *), legs AS (INSERT … SELECT the legs
-    FROM g RETURNING id) SELECT g.*, (SELECT count(*) FROM legs) AS legs FROM g."""
-    key = (group_keys, n)
-    if key not in _BY_KEY:
-        g = (insert(_GROUP).values({k: bindparam(k) for k in group_keys})
+    FROM g RETURNING id)[, link AS (the link's UPDATE, given g.id, RETURNING 1)] SELECT g.*,
+    (SELECT count(*) FROM legs) AS legs, (SELECT count(*) FROM link) AS linked FROM g."""
+    def build():
+        # Bound as group_<column>: a parameter named like a column of the link's table would
+        # become a SET of that column (SQLAlchemy takes SET values from the parameters).
+        g = (insert(_GROUP).values({k: bindparam(f"group_{k}") for k in group_keys})
              .returning(*returning_all(LedgerTransaction)).cte("g"))
         legs_cte = (_ENTRY.insert().from_select(_LEG_COLUMNS, _legs_select(n, g.c.id, g))
                     .returning(_ENTRY.c.id).cte("legs"))
-        _BY_KEY[key] = select(*g.c, select(func.count()).select_from(legs_cte).scalar_subquery().label("legs"))
-    return _BY_KEY[key]
+        linked = literal_column("0")
+        if link_update is not None:
+            link_cte = link_update(select(g.c.id).scalar_subquery()).returning(literal_column("1")).cte("link")
+            linked = select(func.count()).select_from(link_cte).scalar_subquery()
+        return select(*g.c, select(func.count()).select_from(legs_cte).scalar_subquery().label("legs"),
+                      linked.label("linked"))
+    return _cached((group_keys, n, link_update), build)
 
 
 def _write_missing_legs(transaction_id: int, legs: list[tuple[AccountRef, int]]) -> None:

@@ -258,9 +258,8 @@ def confirm_pledge(pledge: Pledge, actor: User | None, provider_reference: str =
     values = dict(confirmed_at=utcnow(), confirmed_by_id=actor.id if actor else None,
                   provider_reference=provider_reference[:120])
     confirmed, pledged = PledgeStatus.CONFIRMED, PledgeStatus.PLEDGED
-    if just_created and pledge.status == pledged:
-        group, escrow = _post_contribution(pledge, actor)
-        _set_status(pledge, confirmed, expected=pledged, contribution_id=group.id, **values)
+    if just_created and pledge.status == pledged:  # the status moves with the posting (Link)
+        group, escrow = _post_contribution(pledge, actor, confirm=values)
     else:  # the guarded UPDATE first, so two hosts (or a replayed webhook) cannot both post
         # Receipts of one project are serialised on its row: the funded check below then runs in
         # a snapshot taken after any concurrent receipt committed (READ COMMITTED takes one per
@@ -281,13 +280,33 @@ def confirm_pledge(pledge: Pledge, actor: User | None, provider_reference: str =
     return group
 
 
-def _post_contribution(pledge: Pledge, actor: User | None):
+def _post_contribution(pledge: Pledge, actor: User | None, confirm: dict | None = None):
+    """Post the pledge's contribution; with `confirm` (the confirmation's values), the same
+    statement moves the pledge from pledged to confirmed and records the group on it."""
     donor = ledger.AccountRef(AccountKind.DONOR, pledge.currency, user_id=pledge.donor_id)
     escrow = ledger.AccountRef(AccountKind.PROJECT_ESCROW, pledge.currency, project_id=pledge.project_id)
-    group = ledger.post_to(TransactionKind.CONTRIBUTION, [(donor, -pledge.amount_minor), (escrow, pledge.amount_minor)],
-                        reference=f"contribution:pledge:{pledge.id}", project_id=pledge.project_id,
-                        actor_id=actor.id if actor else None)
+    link = None
+    if confirm is not None:
+        link = ledger.Link(_confirmed_by_group, {"pledge_id": pledge.id, "expected": PledgeStatus.PLEDGED.value,
+                                                 "status": PledgeStatus.CONFIRMED.value, **confirm})
+    group, linked = ledger.post_to(
+        TransactionKind.CONTRIBUTION, [(donor, -pledge.amount_minor), (escrow, pledge.amount_minor)],
+        reference=f"contribution:pledge:{pledge.id}", project_id=pledge.project_id,
+        actor_id=actor.id if actor else None, link=link)
+    if confirm is not None:
+        if linked != 1:  # pragma: no cover - the pledge was inserted by this very transaction
+            raise Conflict(_("This pledge was not changed: its status is now “%(status)s”.",
+                             status=pledge.status_label))
+        for key, value in {"status": PledgeStatus.CONFIRMED.value, "contribution_id": group.id, **confirm}.items():
+            set_committed_value(pledge, key, value)
     return group, escrow
+
+
+def _confirmed_by_group(group_id):
+    """The pledge confirmed by the contribution group `group_id` (post_to's Link)."""
+    return _MOVE_PLEDGE.values(status=bindparam("status"), contribution_id=group_id,
+                               confirmed_at=bindparam("confirmed_at"), confirmed_by_id=bindparam("confirmed_by_id"),
+                               provider_reference=bindparam("provider_reference"))
 
 
 def cancel_pledge(pledge: Pledge, actor: User | None) -> None:

@@ -117,7 +117,7 @@ def test_post_to_writes_every_leg_whether_or_not_its_account_exists(app, make_us
     for name in existing:
         refs[name].get()
     db.session.commit()
-    group = ledger.post_to(TransactionKind.CONTRIBUTION, [(refs["donor"], -250), (refs["escrow"], 250)],
+    group, _ = ledger.post_to(TransactionKind.CONTRIBUTION, [(refs["donor"], -250), (refs["escrow"], 250)],
                            reference="t:keyed", project_id=7, memo="m")
     db.session.commit()
     assert (group.kind, group.reference, group.project_id, group.memo) == ("contribution", "t:keyed", 7, "m")
