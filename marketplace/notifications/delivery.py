@@ -6,9 +6,9 @@ capturing backend; with SMTP, by one background sender per process that takes wh
 queued meanwhile as one batch, so a slow server never blocks a request and a burst of pledges
 costs two statements per batch, not per email), `after_soft_rollback` forgets them. Rows queued
 by other transactions are theirs to send (or the `notifications deliver` job's, for retries): a
-commit never scans the whole outbox. Delivery
-uses its own session and claims its rows with one guarded UPDATE … RETURNING, so two workers
-never send the same email twice.
+commit never scans the whole outbox. Delivery uses a connection of its own (Core statements, no
+ORM objects) and claims its rows with one guarded UPDATE … RETURNING, so two workers never send
+the same email twice.
 """
 
 import queue
@@ -119,52 +119,63 @@ def deliver_pending(limit: int = 200) -> int:
     return deliver(due) if due else 0
 
 
+_EMAIL = EmailOutbox.__table__
+
+
 def deliver(ids: Iterable[int]) -> int:
     """Claim the due rows among `ids` in one statement, send them, and record the outcome;
-    returns how many were sent. A row another worker claimed first is left to it."""
-    with Session(db.engine, expire_on_commit=False) as session:  # the claimed rows stay readable
-        claimed = session.scalars(
-            update(EmailOutbox).where(EmailOutbox.id.in_(list(ids)), _is_due())
+    returns how many were sent. A row another worker claimed first is left to it. Core
+    statements on a connection of its own, each committed by itself (autocommit: every one is
+    atomic alone, and no BEGIN and COMMIT round trips around it)."""
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        claimed = conn.execute(
+            update(_EMAIL).where(_EMAIL.c.id.in_(list(ids)), _is_due())
             .values(status="sending", next_attempt_at=utcnow() + STALE_CLAIM)
-            .returning(EmailOutbox), execution_options={"synchronize_session": False}
+            .returning(_EMAIL.c.id, _EMAIL.c.recipient, _EMAIL.c.subject, _EMAIL.c.body,
+                       _EMAIL.c.created_at, _EMAIL.c.attempts)
         ).all()
-        session.commit()
-        sent = [row.id for row in sorted(claimed, key=lambda r: r.id) if _send_one(row)]
+        sent = []
+        for row in sorted(claimed, key=lambda r: r.id):
+            failure = _send_one(row)
+            if failure is None:
+                sent.append(row.id)
+            else:
+                conn.execute(update(_EMAIL).where(_EMAIL.c.id == row.id).values(**failure))
         if sent:
-            session.execute(update(EmailOutbox).where(EmailOutbox.id.in_(sent))
-                            .values(status="sent", sent_at=utcnow(), attempts=EmailOutbox.attempts + 1))
-        session.commit()
+            conn.execute(update(_EMAIL).where(_EMAIL.c.id.in_(sent))
+                         .values(status="sent", sent_at=utcnow(), attempts=_EMAIL.c.attempts + 1))
     return len(sent)
 
 
 def _is_due():
     # A row left "sending" by a crashed worker becomes due again once its claim goes stale.
-    return EmailOutbox.status.in_(("pending", "sending")) & (EmailOutbox.next_attempt_at <= utcnow())
+    return _EMAIL.c.status.in_(("pending", "sending")) & (_EMAIL.c.next_attempt_at <= utcnow())
 
 
-def _send_one(row: EmailOutbox) -> bool:
+def _send_one(row) -> dict | None:
+    """Send a claimed row; None when sent, else the row's new values (a retry, or failed)."""
     try:
         send_mail(row.recipient, row.subject, row.body, message_id=message_id(row))
     except Exception as exc:  # noqa: BLE001  (any transport error: retry later)
-        _schedule_retry(row, exc)
+        failure = _retry_values(row.attempts, exc)
         current_app.logger.warning("email %d not sent (attempt %d, now %s): %s",
-                                   row.id, row.attempts, row.status, row.last_error)
-        return False
-    return True
+                                   row.id, failure["attempts"], failure["status"], failure["last_error"])
+        return failure
+    return None
 
 
-def message_id(row: EmailOutbox) -> str:
+def message_id(row) -> str:
     """The same Message-ID for every attempt at one queued email (sent at least once: a resend
-    after a lost acknowledgement is recognisable as the same message)."""
+    after a lost acknowledgement is recognisable as the same message). `row`: an outbox row
+    (its id and created_at)."""
     domain = current_app.config.get("SERVER_NAME") or "marketplace.invalid"
     return f"<outbox.{row.id}.{row.created_at:%Y%m%d%H%M%S}@{domain.split(':')[0]}>"
 
 
-def _schedule_retry(row: EmailOutbox, exc: Exception) -> None:
-    row.attempts += 1
-    row.last_error = f"{type(exc).__name__}: {exc}"[:500]
-    if row.attempts > len(RETRY_DELAYS):
-        row.status = "failed"
-    else:
-        row.status = "pending"
-        row.next_attempt_at = utcnow() + RETRY_DELAYS[row.attempts - 1]
+def _retry_values(attempts: int, exc: Exception) -> dict:
+    """After a failed attempt: pending again after the next delay, or failed after the last."""
+    attempts += 1
+    values = {"attempts": attempts, "last_error": f"{type(exc).__name__}: {exc}"[:500]}
+    if attempts > len(RETRY_DELAYS):
+        return {**values, "status": "failed"}
+    return {**values, "status": "pending", "next_attempt_at": utcnow() + RETRY_DELAYS[attempts - 1]}

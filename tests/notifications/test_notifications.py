@@ -242,3 +242,35 @@ def test_a_released_savepoint_sends_nothing_until_the_commit(app, pair, outbox):
     db.session.begin_nested().rollback()  # a savepoint rolled back keeps what came before it
     db.session.commit()
     assert sorted(m["To"] for m in outbox) == ["ana@example.org", "bo@example.org"]
+
+
+def test_two_workers_delivering_the_same_rows_at_once_send_each_once(app, pair, outbox):
+    """The claim is one guarded UPDATE, committed by itself: of two deliveries of the same ids
+    started together (threads, PostgreSQL), each row goes to exactly one of them."""
+    import threading
+
+    from marketplace.notifications import delivery
+    from marketplace.notifications.services import queue_email
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: two connections claiming at once")
+    ana, _bo = pair
+    ids = [queue_email(ana, f"Mail {i}", "Body") for i in range(40)]
+    db.session.info.pop("notifications.mail_queued", None)  # delivered below, not by the commit
+    db.session.commit()
+    barrier, counts = threading.Barrier(2), []
+
+    def worker():
+        with app.app_context():
+            barrier.wait()
+            counts.append(delivery.deliver(ids))
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sum(counts) == 40 and len(outbox) == 40
+    assert sorted(m["Subject"] for m in outbox) == sorted(f"Mail {i}" for i in range(40))
+    db.session.expire_all()
+    assert {(r.status, r.attempts) for r in db.session.scalars(select(EmailOutbox))} == {("sent", 1)}
