@@ -53,6 +53,21 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
+def _closing(app):
+    """The app with each response read whole and closed before Werkzeug writes it. When the
+    browser drops a connection (an aborted favicon fetch), Werkzeug's development server can
+    fail while draining the socket and skip closing the response: a static file's handle is
+    then left to the garbage collector, whose ResourceWarning fails whichever test runs then."""
+    def wrapped(environ, start_response):
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+    return wrapped
+
+
 @dataclass
 class LiveServer:
     app: object
@@ -73,7 +88,7 @@ def live_server(schema_template, tmp_path):
         SERVER_NAME=None,
     )
     app = create_app(config)
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
+    server = make_server("127.0.0.1", 0, _closing(app), threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
