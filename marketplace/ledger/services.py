@@ -2,6 +2,7 @@
 
 from collections import defaultdict
 from collections.abc import Callable
+from functools import cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import BigInteger, Integer, String, bindparam, case, func, insert, literal_column, select, true
@@ -75,9 +76,7 @@ def post(kind: TransactionKind, legs: list[tuple[LedgerAccount, int]], *, refere
     """
     _check_balanced([(account.currency, amount) for account, amount in legs])
     db.session.flush()  # Core statements do not autoflush: pending accounts go first
-    row = with_defaults(LedgerTransaction, dict(
-        kind=kind.value, reference=reference, project_id=project_id, memo=memo, created_by_id=actor_id,
-        reverses_id=reverses.id if reverses is not None else None))
+    row = _group_row(kind, reference, project_id, memo, actor_id, reverses.id if reverses is not None else None)
     row = db.session.execute(_INSERT_GROUP, row).mappings().one()  # type: ignore[assignment]
     db.session.execute(_INSERT_ENTRIES, [
         {"transaction_id": row["id"], "account_id": account.id, "amount_minor": amount,
@@ -122,9 +121,7 @@ def post_to(kind: TransactionKind, legs: list[tuple[AccountRef, int]], *, refere
     Returns the group and how many rows the link UPDATE changed (0 without a link)."""
     _check_balanced([(ref.currency, amount) for ref, amount in legs])
     db.session.flush()  # Core statements do not autoflush
-    group = with_defaults(LedgerTransaction, dict(
-        kind=kind.value, reference=reference, project_id=project_id, memo=memo, created_by_id=actor_id,
-        reverses_id=None))
+    group = _group_row(kind, reference, project_id, memo, actor_id)
     params: dict[str, Any] = {f"key_{i}": ref.key for i, (ref, _) in enumerate(legs)}
     params.update({f"amount_{i}": amount for i, (_, amount) in enumerate(legs)})
     linked = 0
@@ -138,11 +135,19 @@ def post_to(kind: TransactionKind, legs: list[tuple[AccountRef, int]], *, refere
         written = db.session.execute(_legs_by_key(len(legs)),  # type: ignore[attr-defined]
                                      {**params, "transaction_id": row["id"]}).rowcount
         if link is not None:
-            linked = db.session.execute(_cached(link.update, lambda: link.update(bindparam("group_id", type_=Integer))),
-                                        {**link.params, "group_id": row["id"]}).rowcount  # type: ignore[attr-defined]
+            linked = db.session.execute(_link_alone(link.update),  # type: ignore[attr-defined]
+                                        {**link.params, "group_id": row["id"]}).rowcount
     if written != len(legs):
         _write_missing_legs(row["id"], legs)
     return as_loaded(db.session, LedgerTransaction, row), linked
+
+
+def _group_row(kind: TransactionKind, reference: str, project_id: int | None, memo: str,
+               actor_id: int | None, reverses_id: int | None = None) -> dict:
+    """A group's values for its Core INSERT (Python-side defaults included)."""
+    return with_defaults(LedgerTransaction, dict(
+        kind=kind.value, reference=reference, project_id=project_id, memo=memo, created_by_id=actor_id,
+        reverses_id=reverses_id))
 
 
 def _legs_select(n: int, transaction_id, group=None):
@@ -156,39 +161,37 @@ def _legs_select(n: int, transaction_id, group=None):
 
 
 _LEG_COLUMNS = ["transaction_id", "account_id", "amount_minor", "currency"]
-_BUILT: dict[object, Any] = {}
+# The statements below are built once per shape (functools.cache) and run with parameters.
 
 
-def _cached(key, build: Callable[[], Any]):
-    """Statements built once per shape (a data race builds one twice; either serves)."""
-    if key not in _BUILT:
-        _BUILT[key] = build()
-    return _BUILT[key]
-
-
+@cache
 def _legs_by_key(n: int):
-    return _cached(("legs", n), lambda: _ENTRY.insert().from_select(
-        _LEG_COLUMNS, _legs_select(n, bindparam("transaction_id", type_=Integer))))
+    return _ENTRY.insert().from_select(_LEG_COLUMNS, _legs_select(n, bindparam("transaction_id", type_=Integer)))
 
 
+@cache
+def _link_alone(link_update: Callable[[Any], Any]):
+    """SQLite: the link's UPDATE on its own, the group id bound as group_id."""
+    return link_update(bindparam("group_id", type_=Integer))
+
+
+@cache
 def _group_with_legs(group_keys: tuple, n: int, link_update: Callable[[Any], Any] | None):
     """PostgreSQL: WITH g AS (INSERT the group RETURNING *), legs AS (INSERT … SELECT the legs
     FROM g RETURNING id)[, link AS (the link's UPDATE, given g.id, RETURNING 1)] SELECT g.*,
     (SELECT count(*) FROM legs) AS legs, (SELECT count(*) FROM link) AS linked FROM g."""
-    def build():
-        # Bound as group_<column>: a parameter named like a column of the link's table would
-        # become a SET of that column (SQLAlchemy takes SET values from the parameters).
-        g = (insert(_GROUP).values({k: bindparam(f"group_{k}") for k in group_keys})
-             .returning(*returning_all(LedgerTransaction)).cte("g"))
-        legs_cte = (_ENTRY.insert().from_select(_LEG_COLUMNS, _legs_select(n, g.c.id, g))
-                    .returning(_ENTRY.c.id).cte("legs"))
-        linked = literal_column("0")
-        if link_update is not None:
-            link_cte = link_update(select(g.c.id).scalar_subquery()).returning(literal_column("1")).cte("link")
-            linked = select(func.count()).select_from(link_cte).scalar_subquery()
-        return select(*g.c, select(func.count()).select_from(legs_cte).scalar_subquery().label("legs"),
-                      linked.label("linked"))
-    return _cached((group_keys, n, link_update), build)
+    # Bound as group_<column>: a parameter named like a column of the link's table would
+    # become a SET of that column (SQLAlchemy takes SET values from the parameters).
+    g = (insert(_GROUP).values({k: bindparam(f"group_{k}") for k in group_keys})
+         .returning(*returning_all(LedgerTransaction)).cte("g"))
+    legs_cte = (_ENTRY.insert().from_select(_LEG_COLUMNS, _legs_select(n, g.c.id, g))
+                .returning(_ENTRY.c.id).cte("legs"))
+    linked: Any = literal_column("0")
+    if link_update is not None:
+        link_cte = link_update(select(g.c.id).scalar_subquery()).returning(literal_column("1")).cte("link")
+        linked = select(func.count()).select_from(link_cte).scalar_subquery()
+    return select(*g.c, select(func.count()).select_from(legs_cte).scalar_subquery().label("legs"),
+                  linked.label("linked"))
 
 
 def _write_missing_legs(transaction_id: int, legs: list[tuple[AccountRef, int]]) -> None:

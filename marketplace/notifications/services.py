@@ -6,6 +6,7 @@ EmailOutbox row; delivery.py sends queued rows once the transaction commits (or 
 Users are not notified of their own actions.
 """
 
+from functools import cache
 from typing import NamedTuple
 
 from flask import current_app, render_template
@@ -114,20 +115,15 @@ def _write(recipient: User | Addressee, kind: str, mode: str, message: str | Laz
         db.session.execute(_INSERT_NOTIFICATION, notification)
 
 
-_BOTH: dict[tuple, object] = {}
-
-
+@cache
 def _insert_both(notification_keys: tuple, email_keys: tuple):
     """PostgreSQL: `WITH mail AS (INSERT INTO email_outbox … RETURNING id) INSERT INTO notification
     … RETURNING (SELECT id FROM mail)`, the email's columns bound as mail_<column>. Built once per
     set of columns (with_defaults gives the same set every time)."""
-    key = (notification_keys, email_keys)
-    if key not in _BOTH:
-        mail = (insert(_EMAIL).values({k: bindparam(f"mail_{k}") for k in email_keys})
-                .returning(_EMAIL.c.id).cte("mail"))
-        _BOTH[key] = (insert(_NOTIFICATION).values({k: bindparam(k) for k in notification_keys})
-                      .add_cte(mail).returning(select(mail.c.id).scalar_subquery()))
-    return _BOTH[key]
+    mail = (insert(_EMAIL).values({k: bindparam(f"mail_{k}") for k in email_keys})
+            .returning(_EMAIL.c.id).cte("mail"))
+    return (insert(_NOTIFICATION).values({k: bindparam(k) for k in notification_keys})
+            .add_cte(mail).returning(select(mail.c.id).scalar_subquery()))
 
 
 def account_notice(recipient: User, message: str | LazyString, link: str,

@@ -109,14 +109,13 @@ def record_pledge(donor: User, project: Project, amount_text: str, *, idempotenc
     reserved = _reserve_room(project, amount, donor.id)
     if reserved is None:
         profile = donor_profile(donor)
-        anonymous = is_anonymous if is_anonymous is not None else bool(profile and profile.is_anonymous_by_default)
+        anonymous = _anonymous(is_anonymous, profile.is_anonymous_by_default if profile else None)
         existing = _replay(donor, idempotency_key,
                            fingerprint(project.id, amount, project.currency, message, anonymous))
         if existing is not None:  # the first request got in before the project filled up
             return existing, False
         raise _no_room(project)
-    if is_anonymous is None:
-        is_anonymous = bool(reserved.anonymous_by_default)
+    is_anonymous = _anonymous(is_anonymous, reserved.anonymous_by_default)
     print_ = fingerprint(project.id, amount, project.currency, message, is_anonymous)
     pledge = _insert_pledge(dict(
         project_id=project.id, donor_id=donor.id, amount_minor=amount, currency=project.currency,
@@ -146,6 +145,11 @@ def _insert_pledge(values: dict) -> Pledge | None:
     row = db.session.execute(_INSERT_PLEDGE[db.engine.dialect.name],
                              with_defaults(Pledge, values)).mappings().first()
     return as_loaded(db.session, Pledge, row) if row is not None else None
+
+
+def _anonymous(asked: bool | None, profile_default: bool | None) -> bool:
+    """The pledge's anonymity: as asked, else the donor profile's default (none: named)."""
+    return asked if asked is not None else bool(profile_default)
 
 
 def _replay(donor: User, key: str, print_: str) -> Pledge | None:
@@ -240,7 +244,12 @@ def _set_status(pledge: Pledge, new: PledgeStatus, *, expected: PledgeStatus, **
     db.session.flush()
     values["status"] = new.value
     result = db.session.execute(_MOVE_PLEDGE, {"pledge_id": pledge.id, "expected": expected.value, **values})
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    _moved(pledge, result.rowcount, values)  # type: ignore[attr-defined]
+
+
+def _moved(pledge: Pledge, rowcount: int, values: dict) -> None:
+    """After a guarded pledge UPDATE: the object takes its new values, or a Conflict says why not."""
+    if rowcount != 1:
         db.session.expire(pledge)
         raise Conflict(_("This pledge was not changed: its status is now “%(status)s”.",
                          status=pledge.status_label))
@@ -294,11 +303,7 @@ def _post_contribution(pledge: Pledge, actor: User | None, confirm: dict | None 
         reference=f"contribution:pledge:{pledge.id}", project_id=pledge.project_id,
         actor_id=actor.id if actor else None, link=link)
     if confirm is not None:
-        if linked != 1:  # pragma: no cover - the pledge was inserted by this very transaction
-            raise Conflict(_("This pledge was not changed: its status is now “%(status)s”.",
-                             status=pledge.status_label))
-        for key, value in {"status": PledgeStatus.CONFIRMED.value, "contribution_id": group.id, **confirm}.items():
-            set_committed_value(pledge, key, value)
+        _moved(pledge, linked, {"status": PledgeStatus.CONFIRMED.value, "contribution_id": group.id, **confirm})
     return group, escrow
 
 
