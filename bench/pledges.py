@@ -4,8 +4,10 @@
         .venv/bin/python bench/pledges.py [--clients 8] [--projects 60] [--attempts 300]
 
 The database is emptied first (never point it at data you keep). Each client is a process with
-its own app and connection; each pledge goes through `record_pledge` with the `instant` provider
-(goal reservation by guarded UPDATE + contribution posted to the ledger) and its own commit.
+its own app and connection, signed in as its donor; each pledge reads what a pledge request reads
+first (the signed-in donor from the login session, as the login manager does; the project by its
+slug, as the view does), then goes through `record_pledge` with the `instant` provider (goal
+reservation by guarded UPDATE + contribution posted to the ledger) and its own commit.
 Each pledge also writes its notice to the project's owner (notification + queued email) in the
 same transaction; the email is sent as in production (MAIL_DELIVERY=background: each process's
 sender thread claims and sends what its commits queued, in batches), captured instead of SMTP.
@@ -37,10 +39,12 @@ def make_app(url: str):
                        "MAIL_BACKEND": "outbox", "MAIL_DELIVERY": "background"})
 
 
-def setup(url: str, clients: int, projects: int) -> tuple[list[int], list[int]]:
+def setup(url: str, clients: int, projects: int) -> tuple[list[str], list[str]]:
+    """The donors' login session tokens and the projects' slugs."""
     from sqlalchemy import text
 
     from marketplace.accounts.models import User, UserRole
+    from marketplace.accounts.services import start_login_session
     from marketplace.extensions import db
     from marketplace.projects.models import Project
     from marketplace.sponsorship.services import record_pledge
@@ -64,28 +68,32 @@ def setup(url: str, clients: int, projects: int) -> tuple[list[int], list[int]]:
             record_pledge(donors[0], project, f"{GOAL_MINOR * PREFILL / 100:.2f}",
                           idempotency_key=uuid.uuid4().hex, provider="instant")
         db.session.commit()
-        ids = ([d.id for d in donors[:clients]], [p.id for p in rows])
+        tokens = [start_login_session(donor) for donor in donors[:clients]]
+        db.session.commit()
+        found = (tokens, [p.slug for p in rows])
         db.engine.dispose()
-        return ids
+        return found
 
 
-def client(url: str, donor_id: int, project_ids: list[int], attempts: int, start, out) -> None:
-    from marketplace.accounts.models import User
+def client(url: str, seed: int, token: str, slugs: list[str], attempts: int, start, out) -> None:
+    from sqlalchemy import select
+
+    from marketplace.accounts.services import load_session_user
     from marketplace.errors import Conflict
     from marketplace.extensions import db
     from marketplace.projects.models import Project
     from marketplace.sponsorship.services import record_pledge
 
-    rng = random.Random(donor_id)
+    rng = random.Random(seed)
     app = make_app(url)
     accepted = refused = 0
     last_accept = 0.0
     with app.app_context():
-        donor = db.session.get(User, donor_id)
         start.wait()
         cpu = time.process_time()
         for _ in range(attempts):
-            project = db.session.get(Project, rng.choice(project_ids))
+            donor = load_session_user(token)
+            project = db.session.scalar(select(Project).where(Project.slug == rng.choice(slugs)))
             try:
                 record_pledge(donor, project, str(rng.randint(1, 5)), idempotency_key=uuid.uuid4().hex,
                               provider="instant")
@@ -145,13 +153,13 @@ def main() -> int:
     parser.add_argument("--attempts", type=int, default=300, help="pledge attempts per client")
     args = parser.parse_args()
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
-    donor_ids, project_ids = setup(url, args.clients, args.projects)
+    tokens, slugs = setup(url, args.clients, args.projects)
     ctx = mp.get_context("spawn")
-    # Every client builds its app and loads its donor, then waits here: the clock starts when all
+    # Every client builds its app, then waits here: the clock starts when all
     # are ready (8 app builds take several seconds of CPU on 2 cores; a fixed sleep was too short).
-    start, out = ctx.Barrier(len(donor_ids) + 1), ctx.Queue()
-    procs = [ctx.Process(target=client, args=(url, d, project_ids, args.attempts, start, out))
-             for d in donor_ids]
+    start, out = ctx.Barrier(len(tokens) + 1), ctx.Queue()
+    procs = [ctx.Process(target=client, args=(url, i + 1, token, slugs, args.attempts, start, out))
+             for i, token in enumerate(tokens)]
     for p in procs:
         p.start()
     start.wait(timeout=300)  # a client that failed to start breaks the barrier

@@ -1,5 +1,7 @@
 """Registration, sign-in and sign-out, "remember me"."""
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
@@ -114,3 +116,38 @@ def test_pages_for_members_send_visitors_to_sign_in(client):
     assert response.status_code == 302
     assert "/login?next=/settings/profile" in response.headers["Location"]
     assert client.get("/organizations/new").status_code == 302
+
+
+def test_a_signed_in_request_reads_its_user_and_roles_in_one_statement(app, make_user):
+    from marketplace.accounts.services import load_session_user, start_login_session
+    from tests.queries import QueryCounter
+
+    user = make_user(email="ana@example.org", roles=["moderator", "donor"])
+    token = start_login_session(user)
+    db.session.commit()  # expires `user`: the next load refreshes it, as a new request would
+    for _ in range(2):
+        with QueryCounter() as queries:
+            loaded = load_session_user(token)
+            roles = sorted(r.role for r in loaded.roles)
+        assert (queries.count, loaded.id, roles, loaded.session_token) == (1, user.id, ["donor", "moderator"], token)
+        db.session.expunge_all()  # and again with nothing in the session
+    assert load_session_user("not-a-token") is None
+
+
+def test_an_expired_login_session_or_a_suspended_user_is_signed_out(client, auth, make_user):
+    from marketplace.accounts.models import LoginSession
+    from marketplace.database import utcnow
+
+    ana = make_user(email="ana@example.org")
+    auth.login("ana@example.org")
+    assert signed_in(client)
+    ana.is_suspended = True
+    db.session.commit()
+    assert not signed_in(client)
+    ana.is_suspended = False
+    db.session.commit()
+    assert signed_in(client)
+    for login in db.session.scalars(select(LoginSession)):
+        login.expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    assert not signed_in(client)
