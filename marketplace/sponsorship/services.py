@@ -9,10 +9,11 @@ import hashlib
 import json
 import re
 from datetime import datetime
+from functools import cache
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import Boolean, String, bindparam, case, false, func, or_, select, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.attributes import set_committed_value
@@ -105,8 +106,13 @@ def record_pledge(donor: User, project: Project, amount_text: str, *, idempotenc
     message = (message or "").strip()[:2000]
     # Replays are rare: the room is reserved first and the INSERT's unique key spots a replay
     # (one round trip fewer than looking it up first); a replay then gives the room back. The
-    # reservation also reads the donor's profile and the owner's address (its RETURNING).
-    reserved = _reserve_room(project, amount, donor.id)
+    # reservation also reads the donor's profile and the owner's address (its RETURNING). The
+    # fingerprint depends on the anonymity, which may come from the profile: both are at hand.
+    prints = {anonymous: fingerprint(project.id, amount, project.currency, message, anonymous)
+              for anonymous in ((False, True) if is_anonymous is None else (is_anonymous,))}
+    reserved, pledge = _reserve_and_insert(project, donor, is_anonymous, prints, dict(
+        project_id=project.id, donor_id=donor.id, amount_minor=amount, currency=project.currency,
+        message=message, provider=payments.provider_name(provider), idempotency_key=idempotency_key))
     if reserved is None:
         profile = donor_profile(donor)
         anonymous = _anonymous(is_anonymous, profile.is_anonymous_by_default if profile else None)
@@ -115,36 +121,72 @@ def record_pledge(donor: User, project: Project, amount_text: str, *, idempotenc
         if existing is not None:  # the first request got in before the project filled up
             return existing, False
         raise _no_room(project)
-    is_anonymous = _anonymous(is_anonymous, reserved.anonymous_by_default)
-    print_ = fingerprint(project.id, amount, project.currency, message, is_anonymous)
-    pledge = _insert_pledge(dict(
-        project_id=project.id, donor_id=donor.id, amount_minor=amount, currency=project.currency,
-        message=message, is_anonymous=is_anonymous,
-        donor_name="" if is_anonymous else (reserved.giving_organization or donor.display_name),
-        provider=payments.provider_name(provider), idempotency_key=idempotency_key,
-        request_fingerprint=print_))
     if pledge is None:  # a replay, or the same key arrived twice at once and the other one won
         _give_back_room(project.id, amount)
         db.session.expire(project, ["raised_minor"])
-        return _replay(donor, idempotency_key, print_), False
+        return _replay(donor, idempotency_key, prints[_anonymous(is_anonymous, reserved.anonymous_by_default)]), False
     # In this transaction: a crash after commit cannot lose it.
     notices.new_pledge(pledge, project, donor, owner=reserved)
     payments.start(pledge, confirm_pledge)
     return pledge, True
 
 
-# INSERT … ON CONFLICT (donor_id, idempotency_key) DO NOTHING RETURNING *, per dialect.
-_INSERT_PLEDGE = {
-    name: insert(PLEDGE).on_conflict_do_nothing(index_elements=["donor_id", "idempotency_key"])
-    .returning(*returning_all(Pledge)) for name, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
-}
+# INSERT … ON CONFLICT (donor_id, idempotency_key) DO NOTHING RETURNING * (SQLite; PostgreSQL
+# inserts with the reservation, _reserve_and_insert_statement).
+_INSERT_PLEDGE = (sqlite_insert(PLEDGE).on_conflict_do_nothing(index_elements=["donor_id", "idempotency_key"])
+                  .returning(*returning_all(Pledge)))
+# Chosen from the donor's profile (the reservation's _CONTEXT) when the request leaves it open.
+_CHOSEN = ("is_anonymous", "donor_name", "request_fingerprint")
 
 
-def _insert_pledge(values: dict) -> Pledge | None:
-    """The new pledge, or None when this donor already used this idempotency key."""
-    row = db.session.execute(_INSERT_PLEDGE[db.engine.dialect.name],
-                             with_defaults(Pledge, values)).mappings().first()
-    return as_loaded(db.session, Pledge, row) if row is not None else None
+def _reserve_and_insert(project: Project, donor: User, asked_anonymous: bool | None,
+                        prints: dict[bool, str], values: dict):
+    """Reserve the room (_RESERVE) and insert the pledge of `values`; returns (the reservation's
+    row, the pledge): (None, None) when there is no room, (row, None) when this donor already
+    used this idempotency key. The pledge's anonymity, shown name and fingerprint (`prints`, by
+    anonymity) follow the donor's profile, which the reservation reads. PostgreSQL: one
+    statement; SQLite: the reservation, its context, then the INSERT."""
+    reserve = {"project_id": project.id, "amount": values["amount_minor"], "now": utcnow(), "donor_id": donor.id}
+    if db.engine.dialect.name != "postgresql":
+        reserved = _reserve_room(project, reserve)
+        if reserved is None:
+            return None, None
+        anonymous = _anonymous(asked_anonymous, reserved.anonymous_by_default)
+        row = db.session.execute(_INSERT_PLEDGE, with_defaults(Pledge, {
+            **values, "is_anonymous": anonymous, "request_fingerprint": prints[anonymous],
+            "donor_name": "" if anonymous else (reserved.giving_organization or donor.display_name)})).first()
+        return reserved, as_loaded(db.session, Pledge, row._mapping) if row is not None else None
+    pledge = {key: value for key, value in with_defaults(Pledge, values).items() if key not in _CHOSEN}
+    row = db.session.execute(_reserve_and_insert_statement(tuple(pledge)), {
+        **reserve, **{f"pledge_{key}": value for key, value in pledge.items()},
+        "asked_anonymous": asked_anonymous, "display_name": donor.display_name,
+        "print_named": prints.get(False), "print_anonymous": prints.get(True)}).first()
+    if row is None:
+        return None, None
+    set_committed_value(project, "raised_minor", row.raised_minor)
+    return row, as_loaded(db.session, Pledge, row._mapping) if row.id is not None else None
+
+
+@cache
+def _reserve_and_insert_statement(keys: tuple):
+    """PostgreSQL: WITH reserved AS (_RESERVE RETURNING raised_minor, _CONTEXT), new AS (INSERT
+    INTO pledge SELECT … FROM reserved ON CONFLICT DO NOTHING RETURNING *) SELECT reserved.*,
+    new.* FROM reserved LEFT JOIN new ON true: no row without room, the pledge's columns NULL on a
+    replay. The pledge's `keys` are bound as pledge_<column> (a parameter named like a column of
+    project would become a SET of the reservation's UPDATE); _CHOSEN are computed."""
+    reserved = _RESERVE.returning(PROJECT.c.raised_minor, *_CONTEXT).cte("reserved")
+    anonymous = func.coalesce(bindparam("asked_anonymous", type_=Boolean), reserved.c.anonymous_by_default,
+                              false())
+    columns: dict = {key: bindparam(f"pledge_{key}", type_=PLEDGE.c[key].type) for key in keys}
+    columns["is_anonymous"] = anonymous
+    columns["donor_name"] = case((anonymous, ""), else_=func.coalesce(
+        func.nullif(reserved.c.giving_organization, ""), bindparam("display_name", type_=String)))
+    columns["request_fingerprint"] = case((anonymous, bindparam("print_anonymous", type_=String)),
+                                          else_=bindparam("print_named", type_=String))
+    new = (pg_insert(PLEDGE).from_select(list(columns), select(*columns.values()).select_from(reserved))
+           .on_conflict_do_nothing(index_elements=["donor_id", "idempotency_key"])
+           .returning(*returning_all(Pledge)).cte("new"))
+    return select(reserved, new).select_from(reserved.outerjoin(new, true()))
 
 
 def _anonymous(asked: bool | None, profile_default: bool | None) -> bool:
@@ -179,27 +221,22 @@ _RESERVE = (
     .where(PROJECT.c.id == bindparam("project_id"), PROJECT.c.state == ProjectState.OPEN.value,
            PROJECT.c.raised_minor + bindparam("amount") <= PROJECT.c.goal_minor,
            or_(PROJECT.c.deadline.is_(None), PROJECT.c.deadline > bindparam("now")))
-    .values(raised_minor=PROJECT.c.raised_minor + bindparam("amount"))
+    .values(raised_minor=PROJECT.c.raised_minor + bindparam("amount"), updated_at=bindparam("now"))
 )
-# PostgreSQL RETURNs the context with the new total; SQLite's RETURNING cannot hold correlated
-# subqueries (SQLAlchemy writes its columns unqualified), so there it is a SELECT after the UPDATE.
-_RESERVE_RETURNING = {"postgresql": _RESERVE.returning(PROJECT.c.raised_minor, *_CONTEXT),
-                      "sqlite": _RESERVE.returning(PROJECT.c.raised_minor)}
+# PostgreSQL RETURNs the context with the new total (_reserve_and_insert_statement); SQLite's
+# RETURNING cannot hold correlated subqueries (SQLAlchemy writes its columns unqualified), so
+# there it is a SELECT after the UPDATE.
 _READ_CONTEXT = select(*_CONTEXT).where(PROJECT.c.id == bindparam("project_id"))
 
 
-def _reserve_room(project: Project, amount: int, donor_id: int):
-    """raised += amount, only if it stays within the goal, the project is open and not past due.
-    Returns None, or a row of the new raised_minor and _CONTEXT."""
-    values = {"project_id": project.id, "amount": amount, "now": utcnow(), "donor_id": donor_id}
-    dialect = db.engine.dialect.name
-    row = db.session.execute(_RESERVE_RETURNING[dialect], values).first()
+def _reserve_room(project: Project, values: dict):
+    """SQLite: raised += amount, only if it stays within the goal, the project is open and not
+    past due. Returns None, or a row of the new raised_minor and _CONTEXT."""
+    row = db.session.execute(_RESERVE.returning(PROJECT.c.raised_minor), values).first()
     if row is None:
         return None
     set_committed_value(project, "raised_minor", row.raised_minor)
-    if dialect != "postgresql":
-        row = db.session.execute(_READ_CONTEXT, values).one()
-    return row
+    return db.session.execute(_READ_CONTEXT, values).one()
 
 
 def closed_to(donor: User, project: Project) -> Conflict | None:

@@ -93,6 +93,22 @@ def test_idempotency_replay_returns_the_first_pledge(make_open_project, make_don
     assert ledger_clean() == []
 
 
+def test_a_replay_that_leaves_anonymity_to_the_profile_returns_the_first_pledge(make_open_project, make_donor,
+                                                                                 ledger_clean):
+    project, shy = make_open_project(), make_donor(anonymous=True)
+    first, _ = services.record_pledge(shy, project, "10", idempotency_key="key-shy-0001", provider="instant")
+    db.session.commit()
+    again, created = services.record_pledge(shy, project, "10", idempotency_key="key-shy-0001", provider="instant")
+    db.session.commit()
+    assert (first.is_anonymous, first.donor_name, again.id, created) == (True, "", first.id, False)
+    assert again.request_fingerprint == services.fingerprint(project.id, 1000, "EUR", "", True)
+    with pytest.raises(Conflict, match="already made with a different amount"):  # named this time
+        services.record_pledge(shy, project, "10", idempotency_key="key-shy-0001", is_anonymous=False)
+    db.session.rollback()
+    assert raised(project) == 1000
+    assert ledger_clean() == []
+
+
 def test_a_replay_after_the_project_filled_up_returns_the_first_pledge(make_open_project, make_donor,
                                                                       ledger_clean):
     project, donor = make_open_project(goal_minor=1_000), make_donor()
@@ -291,9 +307,10 @@ def test_a_pledge_is_one_insert_returning_every_column(app, make_project, make_d
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
     table = Pledge.__table__.name
-    inserts = [s for s in statements if s.startswith(f"INSERT INTO {table} ")]
+    # On PostgreSQL the INSERT is a CTE of the statement that reserves the room.
+    inserts = [s[s.index(f"INSERT INTO {table} "):] for s in statements if f"INSERT INTO {table} " in s]
     assert len(inserts) == 1
-    returned = inserts[0].rpartition("RETURNING")[2]
+    returned = inserts[0].partition("RETURNING")[2].partition(") SELECT ")[0]
     assert all(column.name in returned for column in Pledge.__table__.columns)
     assert not [s for s in statements if s.startswith("SELECT") and f"FROM {table} " in f"{s} "]
     assert made.amount_minor == 200 and made.created_at is not None
