@@ -76,7 +76,7 @@ def setup(url: str, clients: int, projects: int) -> tuple[list[str], list[str]]:
 
 
 def client(url: str, seed: int, token: str, slugs: list[str], attempts: int, start, out) -> None:
-    from sqlalchemy import select
+    from sqlalchemy import select, text
 
     from marketplace.accounts.services import load_session_user
     from marketplace.errors import Conflict
@@ -89,8 +89,10 @@ def client(url: str, seed: int, token: str, slugs: list[str], attempts: int, sta
     accepted = refused = 0
     last_accept = 0.0
     with app.app_context():
+        backend = db.session.scalar(text("SELECT pg_backend_pid()"))  # this client's database process
+        db.session.rollback()
         start.wait()
-        cpu = time.process_time()
+        cpu, switches, backend_cpu_before = time.process_time(), context_switches(), backend_cpu(backend)
         for _ in range(attempts):
             donor = load_session_user(token)
             project = db.session.scalar(select(Project).where(Project.slug == rng.choice(slugs)))
@@ -103,9 +105,32 @@ def client(url: str, seed: int, token: str, slugs: list[str], attempts: int, sta
             except Conflict:
                 db.session.rollback()
                 refused += 1
-        cpu = time.process_time() - cpu
+        cpu, switches = time.process_time() - cpu, context_switches() - switches
+        database_cpu = backend_cpu(backend) - backend_cpu_before
         db.engine.dispose()
-    out.put((accepted, refused, cpu, last_accept))
+    out.put((accepted, refused, cpu, last_accept, switches, database_cpu))
+
+
+def context_switches() -> int:
+    """This process's context switches so far, every thread (Linux /proc), 0 where unknown."""
+    total = 0
+    for status in Path("/proc/self/task").glob("*/status"):
+        try:
+            for line in status.read_text().splitlines():
+                if "ctxt_switches:" in line:
+                    total += int(line.split()[1])
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+def backend_cpu(pid: int | None) -> float:
+    """CPU seconds used so far by the PostgreSQL backend `pid` on this machine (/proc), else 0."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, ValueError, TypeError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
 def machine_ticks() -> tuple[int, int] | None:
@@ -178,7 +203,11 @@ def main() -> int:
           f"refused (goal reached): {refused}; all attempts: {(accepted + refused) / elapsed:.0f}/s")
     cpu_ms = sum(r[2] for r in results) / (accepted + refused) * 1000
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"client CPU per attempt: {cpu_ms:.1f} ms; machine CPU busy during the run (every process): "
+    switches = sum(r[4] for r in results) / (accepted + refused)
+    database_ms = sum(r[5] for r in results) / (accepted + refused) * 1000
+    print(f"per attempt: client CPU {cpu_ms:.1f} ms (context switches: {switches:.1f}), its database process's "
+          f"CPU {database_ms:.1f} ms")
+    print(f"machine CPU busy during the run (every process): "
           f"{busy_share(ticks_before, ticks_after)}; load average at the end: {load}")
     found = verify(url)
     for line in found:

@@ -2,6 +2,7 @@
 
 import time
 from datetime import UTC, datetime
+from functools import cache
 
 from sqlalchemy import DateTime, MetaData, event, exc
 from sqlalchemy import inspect as sa_inspect
@@ -80,17 +81,22 @@ def returning_all(model) -> tuple:
     return tuple(model.__table__.columns)
 
 
+@cache
+def _attribute_of_column(model) -> tuple[tuple[str, str], ...]:
+    """(column key, mapped attribute name) of each column of the model's table."""
+    mapper = sa_inspect(model)
+    return tuple((column.key, mapper.get_property_by_column(column).key) for column in model.__table__.columns)
+
+
 def as_loaded(session: Session | scoped_session, model, row):
     """The ORM object for a row just written with Core, as if loaded: no SELECT, no flush.
 
     `row` is the RETURNING row of every column (returning_all), so server defaults, sequences
     and values computed by the database are the stored ones."""
-    mapper = sa_inspect(model)
-    values = {}
-    for column in model.__table__.columns:
-        if column.key not in row:
-            raise ValueError(f"{model.__name__}: column {column.key!r} is not in the RETURNING row")
-        values[mapper.get_property_by_column(column).key] = row[column.key]
+    try:
+        values = {attribute: row[column] for column, attribute in _attribute_of_column(model)}
+    except KeyError as missing:
+        raise ValueError(f"{model.__name__}: column {missing} is not in the RETURNING row") from None
     obj = model(**values)
     make_transient_to_detached(obj)
     session.add(obj)

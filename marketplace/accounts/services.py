@@ -11,7 +11,7 @@ from flask import current_app, g
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
@@ -134,14 +134,16 @@ def start_login_session(user: User, user_agent: str = "") -> str:
     return token
 
 
+# Built once: building it costs ~70 µs, on every signed-in request.
+_SESSION_USER = (select(User, LoginSession.expires_at).join(LoginSession, LoginSession.user_id == User.id)
+                 .where(LoginSession.token_hash == bindparam("token_hash")).options(joinedload(User.roles)))
+
+
 def load_session_user(token: str) -> User | None:
     """The signed-in user of a session token, or None (unknown, expired, or the user may not sign
     in). One statement on every signed-in request: the session's expiry, the user and their roles
     (which most pages read) joined, instead of three."""
-    found = db.session.execute(
-        select(User, LoginSession.expires_at).join(LoginSession, LoginSession.user_id == User.id)
-        .where(LoginSession.token_hash == _token_hash(token)).options(joinedload(User.roles))
-    ).unique().first()
+    found = db.session.execute(_SESSION_USER, {"token_hash": _token_hash(token)}).unique().first()
     if found is None:
         return None
     user, expires_at = found

@@ -231,6 +231,24 @@ def test_background_delivery_sends_each_commit_once_in_batches(app, pair, outbox
     assert deliver_pending() == 0
 
 
+def test_the_courier_takes_a_burst_as_one_batch(app):
+    """What commits post while the courier lingers after the first is one batch; what comes later
+    is the next."""
+    import threading
+
+    from marketplace.notifications.delivery import _Courier
+
+    courier = _Courier(app)  # its thread is not started: take() is called here
+    courier.queue.put([1])
+    for delay, ids in ((0.02, [2, 3]), (0.05, [4])):
+        threading.Timer(delay, courier.queue.put, args=(ids,)).start()
+    assert courier.take(0.3) == [1, 2, 3, 4]
+    threading.Timer(0.3, courier.queue.put, args=([6],)).start()
+    courier.queue.put([5])
+    assert courier.take(0.1) == [5]
+    assert courier.take(0.0) == [6]
+
+
 def test_a_released_savepoint_sends_nothing_until_the_commit(app, pair, outbox):
     """after_commit also fires when a savepoint is released: the email waits for the real commit
     (sending it then would claim a row no other connection can see yet, or wait on its lock)."""
