@@ -131,11 +131,7 @@ def record_pledge(donor: User, project: Project, amount_text: str, *, idempotenc
     return pledge, True
 
 
-# INSERT … ON CONFLICT (donor_id, idempotency_key) DO NOTHING RETURNING * (SQLite; PostgreSQL
-# inserts with the reservation, _reserve_and_insert_statement).
-_INSERT_PLEDGE = (sqlite_insert(PLEDGE).on_conflict_do_nothing(index_elements=["donor_id", "idempotency_key"])
-                  .returning(*returning_all(Pledge)))
-# Chosen from the donor's profile (the reservation's _CONTEXT) when the request leaves it open.
+# Chosen in the INSERT from the donor's profile (the anonymity, when the request leaves it open).
 _CHOSEN = ("is_anonymous", "donor_name", "request_fingerprint")
 
 
@@ -144,27 +140,51 @@ def _reserve_and_insert(project: Project, donor: User, asked_anonymous: bool | N
     """Reserve the room (_RESERVE) and insert the pledge of `values`; returns (the reservation's
     row, the pledge): (None, None) when there is no room, (row, None) when this donor already
     used this idempotency key. The pledge's anonymity, shown name and fingerprint (`prints`, by
-    anonymity) follow the donor's profile, which the reservation reads. PostgreSQL: one
-    statement; SQLite: the reservation, its context, then the INSERT."""
+    anonymity) follow the donor's profile, in SQL (_pledge_columns). PostgreSQL: one statement;
+    SQLite: the reservation, its context, then the INSERT."""
     reserve = {"project_id": project.id, "amount": values["amount_minor"], "now": utcnow(), "donor_id": donor.id}
+    pledge = {key: value for key, value in with_defaults(Pledge, values).items() if key not in _CHOSEN}
+    params = {**reserve, **{f"pledge_{key}": value for key, value in pledge.items()},
+              "asked_anonymous": asked_anonymous, "display_name": donor.display_name,
+              "print_named": prints.get(False), "print_anonymous": prints.get(True)}
     if db.engine.dialect.name != "postgresql":
         reserved = _reserve_room(project, reserve)
         if reserved is None:
             return None, None
-        anonymous = _anonymous(asked_anonymous, reserved.anonymous_by_default)
-        row = db.session.execute(_INSERT_PLEDGE, with_defaults(Pledge, {
-            **values, "is_anonymous": anonymous, "request_fingerprint": prints[anonymous],
-            "donor_name": "" if anonymous else (reserved.giving_organization or donor.display_name)})).first()
+        row = db.session.execute(_insert_pledge_statement(tuple(pledge)), params).first()
         return reserved, as_loaded(db.session, Pledge, row._mapping) if row is not None else None
-    pledge = {key: value for key, value in with_defaults(Pledge, values).items() if key not in _CHOSEN}
-    row = db.session.execute(_reserve_and_insert_statement(tuple(pledge)), {
-        **reserve, **{f"pledge_{key}": value for key, value in pledge.items()},
-        "asked_anonymous": asked_anonymous, "display_name": donor.display_name,
-        "print_named": prints.get(False), "print_anonymous": prints.get(True)}).first()
+    row = db.session.execute(_reserve_and_insert_statement(tuple(pledge)), params).first()
     if row is None:
         return None, None
     set_committed_value(project, "raised_minor", row.raised_minor)
     return row, as_loaded(db.session, Pledge, row._mapping) if row.id is not None else None
+
+
+def _pledge_columns(keys: tuple, anonymous_by_default, giving_organization) -> dict:
+    """What the pledge's INSERT … SELECT selects, by column: its `keys` bound as pledge_<column>
+    (a parameter named like a column of project would become a SET of the reservation's UPDATE),
+    and _CHOSEN from the donor profile's `anonymous_by_default` and `giving_organization` (SQL
+    expressions): anonymous as asked, else as the profile says (no profile: named); the shown
+    name empty when anonymous, else the organization given for, else the donor's name; the
+    fingerprint of the anonymity chosen."""
+    anonymous = func.coalesce(bindparam("asked_anonymous", type_=Boolean), anonymous_by_default, false())
+    columns: dict = {key: bindparam(f"pledge_{key}", type_=PLEDGE.c[key].type) for key in keys}
+    columns["is_anonymous"] = anonymous
+    columns["donor_name"] = case((anonymous, ""), else_=func.coalesce(
+        func.nullif(giving_organization, ""), bindparam("display_name", type_=String)))
+    columns["request_fingerprint"] = case((anonymous, bindparam("print_anonymous", type_=String)),
+                                          else_=bindparam("print_named", type_=String))
+    return columns
+
+
+@cache
+def _insert_pledge_statement(keys: tuple):
+    """SQLite: INSERT INTO pledge SELECT … (the profile read by subqueries) ON CONFLICT DO
+    NOTHING RETURNING *."""
+    columns = _pledge_columns(keys, _ANONYMOUS_DEFAULT, _GIVING_ORGANIZATION)
+    return (sqlite_insert(PLEDGE).from_select(list(columns), select(*columns.values()))
+            .on_conflict_do_nothing(index_elements=["donor_id", "idempotency_key"])
+            .returning(*returning_all(Pledge)))
 
 
 @cache
@@ -172,17 +192,9 @@ def _reserve_and_insert_statement(keys: tuple):
     """PostgreSQL: WITH reserved AS (_RESERVE RETURNING raised_minor, _CONTEXT), new AS (INSERT
     INTO pledge SELECT … FROM reserved ON CONFLICT DO NOTHING RETURNING *) SELECT reserved.*,
     new.* FROM reserved LEFT JOIN new ON true: no row without room, the pledge's columns NULL on a
-    replay. The pledge's `keys` are bound as pledge_<column> (a parameter named like a column of
-    project would become a SET of the reservation's UPDATE); _CHOSEN are computed."""
+    replay."""
     reserved = _RESERVE.returning(PROJECT.c.raised_minor, *_CONTEXT).cte("reserved")
-    anonymous = func.coalesce(bindparam("asked_anonymous", type_=Boolean), reserved.c.anonymous_by_default,
-                              false())
-    columns: dict = {key: bindparam(f"pledge_{key}", type_=PLEDGE.c[key].type) for key in keys}
-    columns["is_anonymous"] = anonymous
-    columns["donor_name"] = case((anonymous, ""), else_=func.coalesce(
-        func.nullif(reserved.c.giving_organization, ""), bindparam("display_name", type_=String)))
-    columns["request_fingerprint"] = case((anonymous, bindparam("print_anonymous", type_=String)),
-                                          else_=bindparam("print_named", type_=String))
+    columns = _pledge_columns(keys, reserved.c.anonymous_by_default, reserved.c.giving_organization)
     new = (pg_insert(PLEDGE).from_select(list(columns), select(*columns.values()).select_from(reserved))
            .on_conflict_do_nothing(index_elements=["donor_id", "idempotency_key"])
            .returning(*returning_all(Pledge)).cte("new"))
@@ -207,13 +219,16 @@ def _replay(donor: User, key: str, print_: str) -> Pledge | None:
 _PROFILE_TABLE, _ORGANIZATION = DonorProfile.__table__, Organization.__table__
 # What a new pledge needs besides the room: its donor's profile (DonorProfile.giving_name) and
 # what its notice needs of the project's owner, read by the statement that reserves the room.
-_CONTEXT = (
-    select(_PROFILE_TABLE.c.is_anonymous_by_default)
-    .where(_PROFILE_TABLE.c.user_id == bindparam("donor_id")).scalar_subquery().label("anonymous_by_default"),
+_ANONYMOUS_DEFAULT = (select(_PROFILE_TABLE.c.is_anonymous_by_default)
+                      .where(_PROFILE_TABLE.c.user_id == bindparam("donor_id")).scalar_subquery())
+_GIVING_ORGANIZATION = (
     select(_ORGANIZATION.c.name)
     .select_from(_PROFILE_TABLE.join(_ORGANIZATION, _ORGANIZATION.c.id == _PROFILE_TABLE.c.organization_id))
-    .where(_PROFILE_TABLE.c.user_id == bindparam("donor_id"),
-           _PROFILE_TABLE.c.kind == DonorKind.ORGANIZATION.value).scalar_subquery().label("giving_organization"),
+    .where(_PROFILE_TABLE.c.user_id == bindparam("donor_id"), _PROFILE_TABLE.c.kind == DonorKind.ORGANIZATION.value)
+    .scalar_subquery())
+_CONTEXT = (
+    _ANONYMOUS_DEFAULT.label("anonymous_by_default"),
+    _GIVING_ORGANIZATION.label("giving_organization"),
     *notices.owner_columns(PROJECT.c.owner_id),
 )
 _RESERVE = (
