@@ -285,12 +285,13 @@ def can_pledge(user, project, idempotency_key: str | None = None) -> bool:
     already pledged with) is always let through: it gets its first answer, whatever the state now."""
     if not is_confirmed(user):
         return False
-    if idempotency_key:
-        Pledge = policy.mapped("Pledge")
-        if db.session.scalar(select(Pledge.id).where(
-                Pledge.donor_id == user.id, Pledge.idempotency_key == idempotency_key)) is not None:
-            return True
-    return user.is_donor and project.state == "open" and project.owner_id != user.id
+    if user.is_donor and project.state == "open" and project.owner_id != user.id:
+        return True
+    if not idempotency_key:  # else a replay, looked up only when the rule above says no
+        return False
+    Pledge = policy.mapped("Pledge")
+    return db.session.scalar(select(Pledge.id).where(
+        Pledge.donor_id == user.id, Pledge.idempotency_key == idempotency_key)) is not None
 
 
 def can_record_payment(user, project) -> bool:

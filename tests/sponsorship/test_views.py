@@ -284,3 +284,20 @@ def test_only_reviewers_release_money(client, auth, make_open_project, make_dono
     db.session.expire_all()
     assert db.session.scalar(select(TrancheRelease.amount_minor)) == 500
     assert project.released_minor == 500
+
+
+def test_a_pledge_request_runs_only_the_statements_it_needs(client, auth, make_open_project, make_donor):
+    """The signed-in donor (session, user and roles), the project, then record_pledge; no lookup
+    of the key while the donor may pledge anyway, no profile read for a posted form, and no reload
+    of the pledge after the commit for the redirect."""
+    from tests.queries import QueryCounter
+
+    project, url, nonce = _donor_on_pledge_form(client, auth, make_open_project, make_donor)
+    with QueryCounter() as queries:
+        response = client.post(url, data={"amount": "25", "idempotency_key": nonce})
+    pledge = db.session.scalar(select(Pledge))
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/pledges/{pledge.id}")
+    # user; project; the reservation and the pledge (SQLite: reserve, its context, insert); the
+    # owner's notice (SQLite: email, notification); the email claimed and marked sent (inline in tests)
+    expected = 6 if db.engine.dialect.name == "postgresql" else 9
+    assert queries.count == expected, queries.statements
