@@ -67,7 +67,9 @@ def act(run: Callable[[], Any], *, success=None, to=None, form=None, template: s
     the rollback); otherwise flash the message and redirect to `error_to` (default `to`).
     On success: the view's one commit, `then(result)` (post-commit work such as signing in),
     flash `success` (text, or a callable of the result, None for no message) and answer `to`:
-    a URL, or a callable of the result giving a URL or a whole response."""
+    a URL, or a callable of the result giving a URL or a whole response. Both callables run
+    after a flush and before the commit, which expires every loaded object: the result's id or
+    slug is read where it is, not reloaded by a SELECT after the commit."""
     try:
         result = run()
     except DomainError as err:
@@ -78,13 +80,13 @@ def act(run: Callable[[], Any], *, success=None, to=None, form=None, template: s
             return form_error(form, err, template, **(context() if callable(context) else context or {}))
         flash(err.message, "error")
         return redirect(error_to if error_to is not None else to)
+    db.session.flush()  # new rows get their ids
+    message, answer = _value(success, result), _value(to, result)
     db.session.commit()
     if then is not None:
         then(result)
-    message = _value(success, result)
     if message:
         flash(message, category)
-    answer = _value(to, result)
     return redirect(answer) if isinstance(answer, str) else answer
 
 

@@ -105,14 +105,12 @@ def pledge(slug):
     def renew_nonce(_err):  # nothing was recorded: a corrected retry is new
         form.idempotency_key.data = new_nonce()
 
-    def record():  # the answer's URL is made before the commit, which expires the pledge
-        pledge, _created = services.record_pledge(
-            current_user, project, form.amount.data, idempotency_key=form.idempotency_key.data or "",
-            message=form.message.data or "", is_anonymous=form.is_anonymous.data, locale=request_locale())
-        return providers.redirect_url(pledge) or url_for(".pledge_detail", pledge_id=pledge.id)
-
-    return act(record, to=lambda url: url, on_error=renew_nonce, form=form, template="sponsorship/pledge.html",
-               context={"project": project})
+    return act(lambda: services.record_pledge(
+        current_user, project, form.amount.data, idempotency_key=form.idempotency_key.data or "",
+        message=form.message.data or "", is_anonymous=form.is_anonymous.data,
+        locale=request_locale()),
+        to=lambda result: providers.redirect_url(result[0]) or url_for(".pledge_detail", pledge_id=result[0].id),
+        on_error=renew_nonce, form=form, template="sponsorship/pledge.html", context={"project": project})
 
 
 @bp.app_template_global()
