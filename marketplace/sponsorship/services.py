@@ -141,7 +141,7 @@ def _reserve_and_insert(project: Project, donor: User, asked_anonymous: bool | N
     row, the pledge): (None, None) when there is no room, (row, None) when this donor already
     used this idempotency key. The pledge's anonymity, shown name and fingerprint (`prints`, by
     anonymity) follow the donor's profile, in SQL (_pledge_columns). PostgreSQL: one statement;
-    SQLite: the reservation, its context, then the INSERT."""
+    SQLite: the reservation, its context (the profile and the owner), then the INSERT."""
     reserve = {"project_id": project.id, "amount": values["amount_minor"], "now": utcnow(), "donor_id": donor.id}
     pledge = {key: value for key, value in with_defaults(Pledge, values).items() if key not in _CHOSEN}
     params = {**reserve, **{f"pledge_{key}": value for key, value in pledge.items()},
@@ -151,7 +151,9 @@ def _reserve_and_insert(project: Project, donor: User, asked_anonymous: bool | N
         reserved = _reserve_room(project, reserve)
         if reserved is None:
             return None, None
-        row = db.session.execute(_insert_pledge_statement(tuple(pledge)), params).first()
+        row = db.session.execute(_insert_pledge_statement(tuple(pledge)), {
+            **params, "anonymous_by_default": reserved.anonymous_by_default,
+            "giving_organization": reserved.giving_organization}).first()
         return reserved, as_loaded(db.session, Pledge, row._mapping) if row is not None else None
     row = db.session.execute(_reserve_and_insert_statement(tuple(pledge)), params).first()
     if row is None:
@@ -177,14 +179,21 @@ def _pledge_columns(keys: tuple, anonymous_by_default, giving_organization) -> d
     return columns
 
 
-@cache
-def _insert_pledge_statement(keys: tuple):
-    """SQLite: INSERT INTO pledge SELECT … (the profile read by subqueries) ON CONFLICT DO
-    NOTHING RETURNING *."""
-    columns = _pledge_columns(keys, _ANONYMOUS_DEFAULT, _GIVING_ORGANIZATION)
-    return (sqlite_insert(PLEDGE).from_select(list(columns), select(*columns.values()))
+def _insert_pledge_from(insert, columns: dict, source=None):
+    """INSERT INTO pledge SELECT `columns` [FROM source] ON CONFLICT (donor_id, idempotency_key)
+    DO NOTHING RETURNING *: nothing comes back on a replay."""
+    selected = select(*columns.values())
+    return (insert(PLEDGE).from_select(list(columns), selected if source is None else selected.select_from(source))
             .on_conflict_do_nothing(index_elements=["donor_id", "idempotency_key"])
             .returning(*returning_all(Pledge)))
+
+
+@cache
+def _insert_pledge_statement(keys: tuple):
+    """SQLite: the INSERT alone, the profile's values read with the reservation bound as
+    anonymous_by_default and giving_organization."""
+    return _insert_pledge_from(sqlite_insert, _pledge_columns(
+        keys, bindparam("anonymous_by_default", type_=Boolean), bindparam("giving_organization", type_=String)))
 
 
 @cache
@@ -194,10 +203,8 @@ def _reserve_and_insert_statement(keys: tuple):
     new.* FROM reserved LEFT JOIN new ON true: no row without room, the pledge's columns NULL on a
     replay."""
     reserved = _RESERVE.returning(PROJECT.c.raised_minor, *_CONTEXT).cte("reserved")
-    columns = _pledge_columns(keys, reserved.c.anonymous_by_default, reserved.c.giving_organization)
-    new = (pg_insert(PLEDGE).from_select(list(columns), select(*columns.values()).select_from(reserved))
-           .on_conflict_do_nothing(index_elements=["donor_id", "idempotency_key"])
-           .returning(*returning_all(Pledge)).cte("new"))
+    new = _insert_pledge_from(pg_insert, _pledge_columns(
+        keys, reserved.c.anonymous_by_default, reserved.c.giving_organization), reserved).cte("new")
     return select(reserved, new).select_from(reserved.outerjoin(new, true()))
 
 
@@ -219,16 +226,13 @@ def _replay(donor: User, key: str, print_: str) -> Pledge | None:
 _PROFILE_TABLE, _ORGANIZATION = DonorProfile.__table__, Organization.__table__
 # What a new pledge needs besides the room: its donor's profile (DonorProfile.giving_name) and
 # what its notice needs of the project's owner, read by the statement that reserves the room.
-_ANONYMOUS_DEFAULT = (select(_PROFILE_TABLE.c.is_anonymous_by_default)
-                      .where(_PROFILE_TABLE.c.user_id == bindparam("donor_id")).scalar_subquery())
-_GIVING_ORGANIZATION = (
+_CONTEXT = (
+    select(_PROFILE_TABLE.c.is_anonymous_by_default)
+    .where(_PROFILE_TABLE.c.user_id == bindparam("donor_id")).scalar_subquery().label("anonymous_by_default"),
     select(_ORGANIZATION.c.name)
     .select_from(_PROFILE_TABLE.join(_ORGANIZATION, _ORGANIZATION.c.id == _PROFILE_TABLE.c.organization_id))
-    .where(_PROFILE_TABLE.c.user_id == bindparam("donor_id"), _PROFILE_TABLE.c.kind == DonorKind.ORGANIZATION.value)
-    .scalar_subquery())
-_CONTEXT = (
-    _ANONYMOUS_DEFAULT.label("anonymous_by_default"),
-    _GIVING_ORGANIZATION.label("giving_organization"),
+    .where(_PROFILE_TABLE.c.user_id == bindparam("donor_id"),
+           _PROFILE_TABLE.c.kind == DonorKind.ORGANIZATION.value).scalar_subquery().label("giving_organization"),
     *notices.owner_columns(PROJECT.c.owner_id),
 )
 _RESERVE = (
