@@ -40,19 +40,51 @@ class Outcome:
         return float(Decimal(str(self.change)) / released * 1000)
 
 
+PER_PAGE = 20
+_GIVEN = (PledgeStatus.CONFIRMED.value, PledgeStatus.REFUNDED.value)  # money that arrived
+
+
+def my_pledges_query(user_id: int, status: str | None = None):
+    """The donor's pledges, newest first (one `status` only, if given), with what the dashboard
+    shows of each: its project, and its refund's legs (Pledge.refunded_minor)."""
+    query = (select(Pledge).where(Pledge.donor_id == user_id)
+             .options(joinedload(Pledge.project), selectinload(Pledge.refund).selectinload(LedgerTransaction.entries))
+             .order_by(Pledge.created_at.desc(), Pledge.id.desc()))
+    return query.where(Pledge.status == status) if status else query
+
+
 def my_pledges(user_id: int) -> list[Pledge]:
-    return list(db.session.scalars(
-        select(Pledge).where(Pledge.donor_id == user_id)
-        .options(joinedload(Pledge.project), selectinload(Pledge.refund).selectinload(LedgerTransaction.entries))
-        .order_by(Pledge.created_at.desc(), Pledge.id.desc())))
+    """Every pledge of the donor (the CSV history)."""
+    return list(db.session.scalars(my_pledges_query(user_id)))
 
 
-def _net_given(pledges: list[Pledge]) -> dict[int, int]:
-    given: dict[int, int] = defaultdict(int)
-    for pledge in pledges:
-        if pledge.status in (PledgeStatus.CONFIRMED, PledgeStatus.REFUNDED):
-            given[pledge.project_id] += pledge.amount_minor - pledge.refunded_minor
-    return given
+def status_counts(user_id: int) -> dict[str, int]:
+    """How many of the donor's pledges are in each status (the dashboard's filter)."""
+    rows = db.session.execute(select(Pledge.status, func.count()).where(Pledge.donor_id == user_id)
+                              .group_by(Pledge.status))
+    return {status: count for status, count in rows}
+
+
+def given_by_project(user_id: int) -> dict[int, tuple[str, int]]:
+    """Money the donor gave that arrived, net of what was refunded: {project id: (currency,
+    amount)}, summed in the database over all their pledges (not one page of them)."""
+    pledged = db.session.execute(
+        select(Pledge.project_id, Pledge.currency, func.sum(Pledge.amount_minor))
+        .where(Pledge.donor_id == user_id, Pledge.status.in_(_GIVEN))
+        .group_by(Pledge.project_id, Pledge.currency))
+    refunded = dict(db.session.execute(  # the refund groups' positive legs (Pledge.refunded_minor)
+        select(Pledge.project_id, func.sum(LedgerEntry.amount_minor))
+        .join(LedgerEntry, LedgerEntry.transaction_id == Pledge.refund_id)
+        .where(Pledge.donor_id == user_id, Pledge.status.in_(_GIVEN), LedgerEntry.amount_minor > 0)
+        .group_by(Pledge.project_id)).all())
+    return {project_id: (currency, int(total) - int(refunded.get(project_id) or 0))
+            for project_id, currency, total in pledged}
+
+
+def supported_projects(user_id: int) -> list[int]:
+    """Projects the donor pledged to and did not withdraw from."""
+    return list(db.session.scalars(select(Pledge.project_id).distinct().where(
+        Pledge.donor_id == user_id, Pledge.status != PledgeStatus.CANCELLED.value)))
 
 
 def _contributed_by_project(project_ids) -> dict[int, int]:
@@ -78,9 +110,10 @@ def _latest_values(objective_ids) -> dict[int, float]:
     return latest
 
 
-def outcomes(pledges: list[Pledge]) -> list[Outcome]:
-    """Every release on projects I gave to, with my pro-rata share and the indicator's change."""
-    given = _net_given(pledges)
+def outcomes(given_by: dict[int, tuple[str, int]]) -> list[Outcome]:
+    """Every release on projects I gave to (given_by_project), with my pro-rata share and the
+    indicator's change."""
+    given = {project_id: amount for project_id, (_currency, amount) in given_by.items()}
     if not given:
         return []
     releases = list(db.session.scalars(
@@ -99,9 +132,8 @@ def objectives_achieved(project_ids) -> int:
         Objective.status.in_([ObjectiveStatus.ACHIEVED.value, ObjectiveStatus.VERIFIED.value]))) or 0
 
 
-def totals_by_currency(pledges: list[Pledge]) -> dict[str, int]:
+def totals_by_currency(given_by: dict[int, tuple[str, int]]) -> dict[str, int]:
     totals: dict[str, int] = defaultdict(int)
-    for pledge in pledges:
-        if pledge.status in (PledgeStatus.CONFIRMED, PledgeStatus.REFUNDED):
-            totals[pledge.currency] += pledge.amount_minor - pledge.refunded_minor
+    for currency, amount in given_by.values():
+        totals[currency] += amount
     return dict(totals)

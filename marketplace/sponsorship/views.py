@@ -7,7 +7,7 @@ import logging
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from marketplace.accounts import permissions as perm
@@ -20,9 +20,9 @@ from marketplace.security import action_limit
 from marketplace.sponsorship import dashboard, services, stripe_checkout
 from marketplace.sponsorship import payments as providers
 from marketplace.sponsorship.forms import DonorProfileForm, PledgeForm, RecordPaymentForm, new_nonce
-from marketplace.sponsorship.models import Pledge, PledgeStatus
+from marketplace.sponsorship.models import PLEDGE_STATUS_LABELS, Pledge, PledgeStatus
 from marketplace.sponsorship.transparency import csv_cell
-from marketplace.web import act, client_ip, confirm_page, request_locale, require, safe_next
+from marketplace.web import act, client_ip, confirm_page, page_arg, paginate, request_locale, require, safe_next
 
 bp = Blueprint("sponsorship", __name__, url_prefix="/sponsorship")
 log = logging.getLogger(__name__)
@@ -177,16 +177,24 @@ def cancel(pledge_id):
 # --- hosts record payments --------------------------------------------------------------------
 
 
+PAYMENTS_PER_PAGE = 20
+
+
 @bp.route("/projects/<slug>/payments")
 @login_required
 def payments(slug):
     project = _project(slug)
     require(perm.can_record_payment(current_user, project))
-    pledges = db.session.scalars(
-        select(Pledge).where(Pledge.project_id == project.id).options(joinedload(Pledge.donor))
-        .order_by(Pledge.status != PledgeStatus.PLEDGED.value, Pledge.created_at.desc())).all()
-    return render_template("sponsorship/payments.html", project=project, pledges=pledges,
-                           form=RecordPaymentForm())
+    counts = dict(db.session.execute(select(Pledge.status, func.count()).where(Pledge.project_id == project.id)
+                                     .group_by(Pledge.status)).all())
+    status = _status_arg()
+    query = (select(Pledge).where(Pledge.project_id == project.id).options(joinedload(Pledge.donor))
+             .order_by(Pledge.status != PledgeStatus.PLEDGED.value, Pledge.created_at.desc(), Pledge.id.desc()))
+    if status:
+        query = query.where(Pledge.status == status)
+    pledges = paginate(query, PAYMENTS_PER_PAGE, total=counts.get(status, 0) if status else sum(counts.values()))
+    return render_template("sponsorship/payments.html", project=project, pledges=pledges, counts=counts,
+                           status=status, total=sum(counts.values()), form=RecordPaymentForm())
 
 
 @bp.route("/pledges/<int:pledge_id>/record-payment", methods=["POST"])
@@ -205,7 +213,8 @@ def record_payment(pledge_id):
     return act(record,
                success=_("Payment recorded: %(amount)s is now a contribution.",
                          amount=format_minor(pledge.amount_minor, pledge.currency)),
-               to=url_for(".payments", slug=pledge.project.slug))
+               to=url_for(".payments", slug=pledge.project.slug, status=_status_arg(),  # back to the same page
+                          page=page_arg() if request.args.get("page") else None))
 
 
 # --- donor dashboard, history, receipts -------------------------------------------------------
@@ -214,13 +223,33 @@ def record_payment(pledge_id):
 @bp.route("/dashboard")
 @login_required
 def dashboard_page():
-    pledges = dashboard.my_pledges(current_user.id)
-    project_ids = {p.project_id for p in pledges}
+    counts = dashboard.status_counts(current_user.id)
+    status = _status_arg()
+    given = dashboard.given_by_project(current_user.id)  # over every pledge, not this page's
+    supported = dashboard.supported_projects(current_user.id)
     return render_template(
-        "sponsorship/dashboard.html", pledges=pledges, outcomes=dashboard.outcomes(pledges),
-        achieved=dashboard.objectives_achieved(project_ids) if project_ids else 0,
-        given=dashboard.totals_by_currency(pledges), formula=dashboard.FORMULA,
-        profile=services.donor_profile(current_user))
+        "sponsorship/dashboard.html", counts=counts, status=status, total=sum(counts.values()),
+        pledges=paginate(dashboard.my_pledges_query(current_user.id, status), dashboard.PER_PAGE,
+                         total=counts.get(status, 0) if status else sum(counts.values())),
+        outcomes=dashboard.outcomes(given), given=dashboard.totals_by_currency(given),
+        achieved=dashboard.objectives_achieved(supported) if supported else 0,
+        formula=dashboard.FORMULA, profile=services.donor_profile(current_user))
+
+
+_STATUSES = tuple(status.value for status in PledgeStatus)
+
+
+def _status_arg() -> str | None:
+    """The `status` filter of a pledge list: a known status, else none (every pledge)."""
+    status = request.args.get("status", "")
+    return status if status in _STATUSES else None
+
+
+@bp.app_template_global()
+def pledge_status_filters(counts: dict[str, int]) -> list[tuple[str, str, int]]:
+    """(status, label, how many) for each status a pledge list has, in the statuses' order."""
+    return [(status, str(PLEDGE_STATUS_LABELS[PledgeStatus(status)]), counts[status])
+            for status in _STATUSES if counts.get(status)]
 
 
 @bp.route("/dashboard/history.csv")

@@ -1,0 +1,109 @@
+"""The donor's and the host's pledge lists past one page: pages, the status filter, and totals
+taken over every pledge (not the page shown)."""
+
+import re
+
+from marketplace.extensions import db
+from marketplace.sponsorship import services
+
+
+def _rows(html: str) -> list[str]:
+    """The pledge table's rows (their first cell onwards), in order."""
+    body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return re.findall(r"<tr>(.*?)</tr>", body, re.S)
+
+
+def _donor_with_pledges(make_open_project, make_donor, pledge, n: int, provider="instant"):
+    donor = make_donor(email="me@example.org")
+    project = make_open_project(goal_minor=1_000_000)
+    pledges = [pledge(donor, project, str(i + 1), provider=provider) for i in range(n)]
+    return donor, project, pledges
+
+
+def test_the_dashboard_pages_its_pledges_and_totals_them_all(client, auth, make_open_project, make_donor,
+                                                            pledge):
+    _donor, _project, pledges = _donor_with_pledges(make_open_project, make_donor, pledge, 21)
+    auth.login("me@example.org")
+    first = client.get("/sponsorship/dashboard").get_data(as_text=True)
+    assert len(_rows(first)) == 20
+    assert "Page 1 of 2" in first and 'rel="next"' in first
+    # 1 + 2 + … + 21 = 231 EUR given, although page 1 shows 20 of the 21 pledges
+    assert "€231.00" in first
+    second = client.get("/sponsorship/dashboard?page=2").get_data(as_text=True)
+    rows = _rows(second)
+    assert len(rows) == 1 and "€1.00" in rows[0]  # the oldest pledge, last
+    assert "Page 2 of 2" in second and "€231.00" in second
+    # past the end: the last page; nonsense: the first
+    assert len(_rows(client.get("/sponsorship/dashboard?page=99").get_data(as_text=True))) == 1
+    assert len(_rows(client.get("/sponsorship/dashboard?page=-3x").get_data(as_text=True))) == 20
+
+
+def test_the_dashboard_filters_by_status_and_keeps_the_filter_across_pages(client, auth, make_open_project,
+                                                                          make_donor, pledge):
+    donor, project, paid = _donor_with_pledges(make_open_project, make_donor, pledge, 3)
+    unpaid = [pledge(donor, project, "100", provider="manual") for _ in range(22)]
+    services.cancel_pledge(unpaid[0], donor)
+    db.session.commit()
+    auth.login("me@example.org")
+    html = client.get("/sponsorship/dashboard").get_data(as_text=True)
+    assert re.search(r"All pledges <span class=\"count\">25</span>", html)
+    assert re.search(r"Pledged, awaiting payment <span class=\"count\">21</span>", html)
+    assert re.search(r"Contribution received <span class=\"count\">3</span>", html)
+    assert "€6.00" in html  # only the paid ones count as given
+    awaiting = client.get("/sponsorship/dashboard?status=pledged").get_data(as_text=True)
+    assert len(_rows(awaiting)) == 20 and "Page 1 of 2" in awaiting
+    assert "status=pledged&amp;page=2" in awaiting or "page=2&amp;status=pledged" in awaiting
+    page2 = client.get("/sponsorship/dashboard?status=pledged&page=2").get_data(as_text=True)
+    assert len(_rows(page2)) == 1 and "Pledged, awaiting payment" in _rows(page2)[0]
+    cancelled = client.get("/sponsorship/dashboard?status=cancelled").get_data(as_text=True)
+    assert len(_rows(cancelled)) == 1 and "Cancelled" in _rows(cancelled)[0]
+    refunded = client.get("/sponsorship/dashboard?status=refunded").get_data(as_text=True)
+    assert "None of your pledges has this status." in refunded
+    # an unknown status is no filter, not an error
+    assert len(_rows(client.get("/sponsorship/dashboard?status=<script>").get_data(as_text=True))) == 20
+
+
+def test_a_refund_is_netted_out_of_the_total_given(client, auth, make_open_project, make_donor, make_user,
+                                                  pledge):
+    donor = make_donor(email="me@example.org")
+    refunded_project = make_open_project(goal_minor=100_000, funding_model="keep_what_you_raise")
+    kept = make_open_project(goal_minor=100_000)
+    pledge(donor, refunded_project, "40")
+    pledge(donor, kept, "15")
+    services.refund_project(make_user(roles=["admin"]), refunded_project)
+    db.session.commit()
+    auth.login("me@example.org")
+    html = client.get("/sponsorship/dashboard").get_data(as_text=True)
+    assert "€15.00" in html and "€55.00" not in html
+
+
+def test_the_payments_page_pages_awaiting_pledges_first_and_returns_to_the_page(client, auth, make_open_project,
+                                                                               make_donor, make_user, pledge):
+    project = make_open_project(goal_minor=1_000_000)
+    donor = make_donor()
+    pledge(donor, project, "7")  # paid: listed after every unpaid one
+    unpaid = [pledge(donor, project, str(i + 10), provider="manual") for i in range(21)]
+    make_user(email="admin@example.org", roles=["admin"])
+    auth.login("admin@example.org")
+    url = f"/sponsorship/projects/{project.slug}/payments"
+    first = client.get(url).get_data(as_text=True)
+    assert len(_rows(first)) == 20 and all("Record payment received" in row for row in _rows(first))
+    second = client.get(url + "?page=2").get_data(as_text=True)
+    rows = _rows(second)
+    assert len(rows) == 2 and "Record payment received" in rows[0] and "€7.00" in rows[1]
+    # recording a payment on page 2 comes back to page 2 of the same list
+    oldest = unpaid[0]
+    action = f"/sponsorship/pledges/{oldest.id}/record-payment?page=2"
+    assert f'action="{action}"' in second
+    response = client.post(action, data={"reference": "bank 1"})
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"{url}?page=2")
+    paid = client.get(url + "?status=confirmed").get_data(as_text=True)
+    assert len(_rows(paid)) == 2
+    assert re.search(r"Contribution received <span class=\"count\">2</span>", paid)
+
+
+def test_the_project_owner_still_cannot_open_the_payments_page(client, auth, make_open_project, make_user):
+    owner = make_user(email="owner@example.org")
+    project = make_open_project(owner=owner)
+    auth.login("owner@example.org")
+    assert client.get(f"/sponsorship/projects/{project.slug}/payments?page=2&status=pledged").status_code == 403
