@@ -6,7 +6,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace import worldmap
@@ -45,7 +45,7 @@ from marketplace.projects.models import (
     ProjectCountry,
     ProjectState,
 )
-from marketplace.web import act, confirm_page, page_arg, request_locale, require
+from marketplace.web import act, confirm_page, page_arg, paginate, request_locale, require
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
 PER_PAGE = 20
@@ -62,8 +62,7 @@ def _load(slug: str) -> Project:
             selectinload(Project.reviewers),
             selectinload(Project.objectives).selectinload(Objective.values)
             .joinedload(ProgressValue.report),
-            selectinload(Project.reports).options(
-                joinedload(ProgressReport.author), selectinload(ProgressReport.values)),
+
         )
     )
     if project is None or not perm.can_view_project(current_user, project):
@@ -142,11 +141,14 @@ def load_project(slug: str) -> Project:
 def show(slug):
     project = _load(slug)
     now = utcnow()
-    parts = dict(sponsors=[])
+    parts: dict = dict(sponsors=[], sponsor_count=0)
     for part in _page_parts.values():
         parts.update(part(current_user, project))
     return render_template(
         "projects/show.html", project=project, **parts,
+        reports=db.session.scalars(_reports_of(project).limit(REPORTS_SHOWN)).all(),
+        report_count=db.session.scalar(select(func.count()).select_from(ProgressReport)
+                                       .where(ProgressReport.project_id == project.id)),
         statuses={o.id: services.display_status(o, now) for o in project.objectives},
         latest={o.id: services.latest_value(o) for o in project.objectives},
         budget_warning=services.budget_warning(project),
@@ -163,6 +165,25 @@ def show(slug):
         pledge_template="sponsorship/_pledge_form.html",
         discuss_template="forums/_discuss_link.html",
     )
+
+
+REPORTS_SHOWN = 3  # the latest, on the project page; every report is on /<slug>/reports
+REPORTS_PER_PAGE = 10
+
+
+def _reports_of(project: Project):
+    """The project's progress reports, newest first, with their author and reported values."""
+    return (select(ProgressReport).where(ProgressReport.project_id == project.id)
+            .options(joinedload(ProgressReport.author),
+                     selectinload(ProgressReport.values).joinedload(ProgressValue.objective))
+            .order_by(ProgressReport.created_at.desc(), ProgressReport.id.desc()))
+
+
+@bp.route("/<slug>/reports")
+def reports(slug):
+    project = _load(slug)
+    return render_template("projects/reports.html", project=project,
+                           reports=paginate(_reports_of(project), REPORTS_PER_PAGE))
 
 
 # --- propose and edit ------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.extensions import db
@@ -46,9 +46,15 @@ def _pledges(project: Project) -> list[Pledge]:
     ))
 
 
-def public_contributions(project: Project) -> list[Pledge]:
-    """Received contributions, for the sponsors list; templates show only `public_name`."""
-    return [p for p in _pledges(project) if p.status == PledgeStatus.CONFIRMED]
+def public_contributions(project: Project, latest: int) -> tuple[int, list[Pledge]]:
+    """How many contributions the project received (and kept), and the `latest` of them, newest
+    first, for the project page's sponsors; templates show only `public_name`. The rest are on
+    the transparency page."""
+    received = (Pledge.project_id == project.id, Pledge.status == PledgeStatus.CONFIRMED.value)
+    count = db.session.scalar(select(func.count()).select_from(Pledge).where(*received)) or 0
+    rows = db.session.scalars(select(Pledge).where(*received)
+                              .order_by(Pledge.confirmed_at.desc(), Pledge.id.desc()).limit(latest))
+    return count, list(rows)
 
 
 def build(project: Project) -> Report:

@@ -107,3 +107,58 @@ def test_the_project_owner_still_cannot_open_the_payments_page(client, auth, mak
     project = make_open_project(owner=owner)
     auth.login("owner@example.org")
     assert client.get(f"/sponsorship/projects/{project.slug}/payments?page=2&status=pledged").status_code == 403
+
+
+def test_the_project_page_shows_the_latest_sponsors_and_links_to_every_contribution(client, make_open_project,
+                                                                                   make_donor, pledge):
+    project = make_open_project(goal_minor=1_000_000)
+    for i in range(12):
+        pledge(make_donor(display_name=f"Giver {i:02d}"), project, str(i + 1))
+    html = client.get(f"/projects/{project.slug}").get_data(as_text=True)
+    sponsors = html.split('class="plain sponsors"', 1)[1].split("</ul>", 1)[0]
+    assert sponsors.count("<li>") == 10
+    assert "Giver 11" in sponsors and "Giver 00" not in sponsors  # the latest first
+    assert re.search(r'Sponsors <span class="count">12</span>', html)
+    assert "See all 12 contributions" in html
+
+
+def test_the_transparency_page_pages_the_movements_newest_first(client, make_open_project, make_donor, pledge):
+    project = make_open_project(goal_minor=1_000_000)
+    donor = make_donor(display_name="Steady giver")
+    for i in range(51):
+        pledge(donor, project, str(i + 1))
+    url = f"/projects/{project.slug}/transparency"
+    first = client.get(url).get_data(as_text=True)
+    assert len(_rows(first)) == 50 and "€51.00" in _rows(first)[0]
+    assert "51 movements, newest first." in first and "Page 1 of 2" in first
+    assert "€1,326.00" in first  # the ledger's total of all 51 (1 + … + 51)
+    last = _rows(client.get(url + "?page=2").get_data(as_text=True))
+    assert len(last) == 1 and "€1.00" in last[0]
+    csv_text = client.get(url + ".csv").get_data(as_text=True)
+    assert csv_text.count("Steady giver") == 51  # the download keeps every movement
+
+
+def test_the_project_page_shows_the_latest_reports_and_the_rest_are_paged(client, make_open_project):
+    from datetime import timedelta
+
+    from marketplace.database import utcnow
+    from marketplace.projects.models import ProgressReport
+
+    project = make_open_project()
+    now = utcnow()
+    db.session.add_all([ProgressReport(project_id=project.id, author_id=project.owner_id,
+                                       body_source=f"Report number {i:02d}", body_html=f"<p>Report number {i:02d}</p>",
+                                       created_at=now - timedelta(days=30 - i)) for i in range(21)])
+    db.session.commit()
+    html = client.get(f"/projects/{project.slug}").get_data(as_text=True)
+    assert html.count('class="card report"') == 3
+    assert "Report number 20" in html and "Report number 17" not in html
+    assert "See all 21 progress reports" in html
+    url = f"/projects/{project.slug}/reports"
+    first = client.get(url).get_data(as_text=True)
+    assert first.count('class="card report"') == 10 and "Page 1 of 3" in first
+    assert first.index("Report number 20") < first.index("Report number 11")
+    third = client.get(url + "?page=3").get_data(as_text=True)
+    assert third.count('class="card report"') == 1 and "Report number 00" in third
+    assert client.get(url + "?page=abc").status_code == 200
+    assert client.get("/projects/no-such-project/reports").status_code == 404
