@@ -9,6 +9,7 @@ from flask import abort, flash, redirect, render_template, request
 from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import func, select
+from werkzeug.exceptions import Forbidden
 
 from marketplace.errors import DomainError
 from marketplace.extensions import db
@@ -106,20 +107,26 @@ def preview_response(template: str, preview, **context):
 
 
 def confirm_page(question: str, button: str, cancel_url: str, *, detail: str | None = None,
-                 quote: str | None = None, reason_label: str | None = None):
+                 quote: str | None = None, reason_label: str | None = None, back_label: str | None = None):
     """The GET half of a destructive action: a page that asks, whose form POSTs to the same
     URL. Works without JavaScript; the link or GET form that leads here is the first click, the
-    page's button the second. `reason_label`: also ask for an optional reason (field `reason`)."""
+    page's button the second. `reason_label`: also ask for an optional reason (field `reason`);
+    `back_label`: the link back, when "Cancel" would read like the action (cancelling a pledge)."""
     return render_template("_partials/confirm.html", question=question, button=button,
                            cancel_url=cancel_url, detail=detail, quote=quote,
-                           reason_label=reason_label, action=request.path)
+                           reason_label=reason_label, back_label=back_label, action=request.path)
 
 
-def require(allowed: bool) -> None:
-    """403 (and an audit entry) when a permission predicate says no. Commits nothing."""
+def require(allowed: bool, reason: str | None = None) -> None:
+    """403 (and an audit entry) when a permission predicate says no; `reason`: the sentence the
+    403 page shows instead of the generic one (who may do it instead). Commits nothing."""
     if allowed:
         return
     audit_refusal("authz.denied", current_user if current_user.is_authenticated else None)
+    if reason:
+        err = Forbidden(description=reason)
+        err.explained = True  # type: ignore[attr-defined]  # read by errors/403.html
+        raise err
     abort(403)
 
 

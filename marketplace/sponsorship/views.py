@@ -166,12 +166,24 @@ def cancel(pledge_id):
     pledge = _pledge(pledge_id)
     require(perm.can_cancel_pledge(current_user, pledge))
     back = (url_for(".pledge_detail", pledge_id=pledge_id) if pledge.donor_id == current_user.id
-            else url_for(".payments", slug=pledge.project.slug))
+            else url_for(".payments", slug=pledge.project.slug, status=_status_arg()))
+    own = pledge.donor_id == current_user.id
     if request.method == "GET":
-        return confirm_page(_("Cancel this pledge to %(project)s?", project=pledge.project.title),
-                            _("Cancel the pledge"), back)
+        amount = format_minor(pledge.amount_minor, pledge.currency)
+        if pledge.status != PledgeStatus.PLEDGED:  # withdrawn meanwhile (another tab), or paid
+            flash(_("This pledge was not changed: its status is now “%(status)s”.", status=pledge.status_label),
+                  "info")
+            return redirect(back)
+        if own:
+            return confirm_page(_("Withdraw your pledge of %(amount)s to %(project)s?", amount=amount,
+                                  project=pledge.project.title), _("Withdraw the pledge"), back,
+                                detail=_("Its room goes back to the project. You can pledge again later."),
+                                back_label=_("Keep the pledge"))
+        return confirm_page(_("Cancel the pledge of %(amount)s by %(donor)s to %(project)s?", amount=amount,
+                              donor=pledge.donor.public_name, project=pledge.project.title),
+                            _("Cancel the pledge"), back, back_label=_("Keep the pledge"))
     return act(lambda: services.cancel_pledge(pledge, current_user),
-               success=_("The pledge is cancelled."), to=back)
+               success=_("Your pledge is withdrawn.") if own else _("The pledge is cancelled."), to=back)
 
 
 # --- hosts record payments --------------------------------------------------------------------
@@ -180,11 +192,24 @@ def cancel(pledge_id):
 PAYMENTS_PER_PAGE = 20
 
 
+def _not_the_owners(project: Project) -> str | None:
+    """Why the project's owner may not record its payments, and who does (segregation of duties)."""
+    if project.owner_id != current_user.id:
+        return None
+    if project.host is not None:
+        return _("You own this project, so you do not record its payments: the treasurers of %(host)s, its "
+                 "fiscal host, record each payment when the money arrives (segregation of duties). Received "
+                 "money shows in the project's totals.", host=project.host.name)
+    return _("You own this project, so you do not record its payments: site administrators and the admins of "
+             "its organization do, when the money arrives (segregation of duties). Received money shows in the "
+             "project's totals.")
+
+
 @bp.route("/projects/<slug>/payments")
 @login_required
 def payments(slug):
     project = _project(slug)
-    require(perm.can_record_payment(current_user, project))
+    require(perm.can_record_payment(current_user, project), _not_the_owners(project))
     counts = dict(db.session.execute(select(Pledge.status, func.count()).where(Pledge.project_id == project.id)
                                      .group_by(Pledge.status)).all())
     status = _status_arg()
@@ -201,7 +226,7 @@ def payments(slug):
 @login_required
 def record_payment(pledge_id):
     pledge = _pledge(pledge_id)
-    require(perm.can_record_payment(current_user, pledge.project))
+    require(perm.can_record_payment(current_user, pledge.project), _not_the_owners(pledge.project))
     form = RecordPaymentForm()
     if not form.validate_on_submit():
         abort(400)
@@ -275,6 +300,19 @@ def receipt_number(pledge: Pledge) -> str | None:
 @bp.app_template_global()
 def pledge_receipt_number(pledge: Pledge) -> str | None:
     return receipt_number(pledge)
+
+
+@bp.app_template_global()
+def shown_provider_reference(reference: str | None) -> str:
+    """What a receipt shows of how the money came: the bank's own reference of the statement line
+    (kept as bank:b:<account>:<booked on>:<reference>[#n]), a card processor's id; nothing for
+    our internal keys (bank:h:… when the bank gave no reference, `instant`)."""
+    if not reference or reference == "instant":
+        return ""
+    if reference.startswith("bank:"):
+        parts = reference.split(":", 4)
+        return parts[4].split("#", 1)[0] if parts[1] == "b" and len(parts) == 5 else ""
+    return reference
 
 
 @bp.route("/receipts/<int:pledge_id>")

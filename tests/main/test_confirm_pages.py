@@ -101,9 +101,9 @@ def test_every_destructive_route_answers_get_with_a_confirmation(app):
     assert not stale, f"exemptions that match no destructive route: {stale}"
 
 
-def _asks(client, path: str, heading: str) -> lxml.html.HtmlElement:
+def _asks(client, path: str, heading: str, back: str = "Cancel") -> lxml.html.HtmlElement:
     """GET `path`: a confirmation page whose <h1> contains `heading` and whose one form POSTs
-    back to `path` with the CSRF field and a Cancel link."""
+    back to `path` with the CSRF field and a link back (`back`: "Cancel")."""
     response = client.get(path)
     assert response.status_code == 200, (path, response.status_code)
     page = lxml.html.fromstring(response.data)
@@ -111,7 +111,7 @@ def _asks(client, path: str, heading: str) -> lxml.html.HtmlElement:
     form = page.xpath("//main//form[@method='post']")[0]
     assert form.get("action") == path
     assert form.xpath(".//input[@name='csrf_token']")
-    assert page.xpath("//main//form//a[normalize-space()='Cancel']")
+    assert page.xpath(f"//main//form//a[normalize-space()='{back}']")
     return form
 
 
@@ -177,7 +177,7 @@ def test_confirmation_pages_change_nothing_until_their_form_is_sent(
     auth.login(donor.email)
     action = f"/sponsorship/pledges/{promise.id}/cancel"
     form = _asks(client, _first_click(client, f"/sponsorship/pledges/{promise.id}", action),
-                 "Cancel this pledge")
+                 "Withdraw your pledge of", back="Keep the pledge")
     assert db.session.get(Pledge, promise.id).status != "cancelled"
     client.post(action, data=dict(form.form_values()))
     db.session.expire_all()

@@ -106,7 +106,9 @@ def test_the_project_owner_still_cannot_open_the_payments_page(client, auth, mak
     owner = make_user(email="owner@example.org")
     project = make_open_project(owner=owner)
     auth.login("owner@example.org")
-    assert client.get(f"/sponsorship/projects/{project.slug}/payments?page=2&status=pledged").status_code == 403
+    response = client.get(f"/sponsorship/projects/{project.slug}/payments?page=2&status=pledged")
+    assert response.status_code == 403
+    assert "You own this project, so you do not record its payments" in response.get_data(as_text=True)
 
 
 def test_the_project_page_shows_the_latest_sponsors_and_links_to_every_contribution(client, make_open_project,
@@ -162,3 +164,30 @@ def test_the_project_page_shows_the_latest_reports_and_the_rest_are_paged(client
     assert third.count('class="card report"') == 1 and "Report number 00" in third
     assert client.get(url + "?page=abc").status_code == 200
     assert client.get("/projects/no-such-project/reports").status_code == 404
+
+
+def test_withdrawing_asks_with_the_amount_and_words_that_are_not_both_cancel(client, auth, make_open_project,
+                                                                            make_donor, pledge):
+    project = make_open_project(goal_minor=10_000, title="School budgets")
+    p = pledge(make_donor(email="me@example.org"), project, "40", provider="manual")
+    auth.login("me@example.org")
+    url = f"/sponsorship/pledges/{p.id}/cancel"
+    page = client.get(url).get_data(as_text=True)
+    assert "Withdraw your pledge of €40.00 to School budgets?" in page
+    assert "Withdraw the pledge" in page and "Keep the pledge" in page and ">Cancel<" not in page
+    assert "Your pledge is withdrawn." in client.post(url, follow_redirects=True).get_data(as_text=True)
+    # the confirmation page of a pledge already withdrawn (another tab) says so instead of asking
+    again = client.get(url, follow_redirects=True).get_data(as_text=True)
+    assert "This pledge was not changed: its status is now “Cancelled”." in again
+    assert "Withdraw your pledge" not in again
+
+
+def test_a_receipt_shows_the_banks_reference_not_our_keys():
+    from marketplace.sponsorship.views import shown_provider_reference
+
+    assert shown_provider_reference("bank:b:DE89370400440532013000:2026-12-06:DEMO0001") == "DEMO0001"
+    assert shown_provider_reference("bank:b:DE89370400440532013000:2026-12-06:REF:42#2") == "REF:42"
+    assert shown_provider_reference("bank:h:9f86d081884c7d65") == ""
+    assert shown_provider_reference("instant") == ""
+    assert shown_provider_reference("cs_test_a1B2") == "cs_test_a1B2"
+    assert shown_provider_reference(None) == ""

@@ -254,7 +254,7 @@ def test_a_donor_withdraws_an_unpaid_pledge_and_the_room_returns(client, auth, m
     p = pledge(make_donor(email="me@example.org"), project, "100", provider="manual")
     auth.login("me@example.org")
     response = client.post(f"/sponsorship/pledges/{p.id}/cancel", follow_redirects=True)
-    assert "The pledge is cancelled." in response.get_data(as_text=True)
+    assert "Your pledge is withdrawn." in response.get_data(as_text=True)
     db.session.expire_all()
     assert (p.status, project.raised_minor) == ("cancelled", 0)
 
