@@ -294,6 +294,12 @@ def can_pledge(user, project, idempotency_key: str | None = None) -> bool:
         Pledge.donor_id == user.id, Pledge.idempotency_key == idempotency_key)) is not None
 
 
+def can_view_payments(user, project) -> bool:
+    """Who sees a project's pledges with their payment status: those who record payments, and
+    the project's owner (read-only: segregation of duties keeps them from recording)."""
+    return is_signed_in(user) and (project.owner_id == user.id or can_record_payment(user, project))
+
+
 def can_record_payment(user, project) -> bool:
     """Site admins; the treasurers and admins of the project's fiscal host (or, for a project without
     a host, the admins of its organization). Never the project's own owner (segregation of duties),

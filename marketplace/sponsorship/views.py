@@ -87,6 +87,8 @@ def donor_profile():
 @login_required
 def pledge(slug):
     project = _project(slug)
+    if project.owner_id == current_user.id:
+        require(False, _("You own this project: pledges come from donors, not from its owner."))
     if not current_user.is_donor:
         flash(_("Tell us a little about how you give first; then you can pledge."), "info")
         return redirect(url_for(".donor_profile", next=request.path))
@@ -110,6 +112,7 @@ def pledge(slug):
         message=form.message.data or "", is_anonymous=form.is_anonymous.data,
         locale=request_locale()),
         to=lambda result: providers.redirect_url(result[0]) or url_for(".pledge_detail", pledge_id=result[0].id),
+        success=_("Thank you: your pledge is recorded."),
         on_error=renew_nonce, form=form, template="sponsorship/pledge.html", context={"project": project})
 
 
@@ -205,11 +208,29 @@ def _not_the_owners(project: Project) -> str | None:
              "project's totals.")
 
 
+@bp.app_template_global()
+def can_view_payments_of(project: Project) -> bool:
+    return perm.can_view_payments(current_user, project)
+
+
+MY_PLEDGES_SHOWN = 3
+
+
+@bp.app_template_global()
+def my_pledges_to(project: Project) -> list[Pledge]:
+    """The signed-in donor's latest pledges to the project (the pledge box reminds them)."""
+    if not current_user.is_authenticated:
+        return []
+    return list(db.session.scalars(select(Pledge).where(
+        Pledge.donor_id == current_user.id, Pledge.project_id == project.id)
+        .order_by(Pledge.created_at.desc(), Pledge.id.desc()).limit(MY_PLEDGES_SHOWN)))
+
+
 @bp.route("/projects/<slug>/payments")
 @login_required
 def payments(slug):
     project = _project(slug)
-    require(perm.can_record_payment(current_user, project), _not_the_owners(project))
+    require(perm.can_view_payments(current_user, project))
     counts = dict(db.session.execute(select(Pledge.status, func.count()).where(Pledge.project_id == project.id)
                                      .group_by(Pledge.status)).all())
     status = _status_arg()
@@ -219,7 +240,9 @@ def payments(slug):
         query = query.where(Pledge.status == status)
     pledges = paginate(query, PAYMENTS_PER_PAGE, total=counts.get(status, 0) if status else sum(counts.values()))
     return render_template("sponsorship/payments.html", project=project, pledges=pledges, counts=counts,
-                           status=status, total=sum(counts.values()), form=RecordPaymentForm())
+                           status=status, total=sum(counts.values()), form=RecordPaymentForm(),
+                           can_record=perm.can_record_payment(current_user, project),
+                           owners_note=_not_the_owners(project))
 
 
 @bp.route("/pledges/<int:pledge_id>/record-payment", methods=["POST"])

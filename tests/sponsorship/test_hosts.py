@@ -87,7 +87,9 @@ def test_treasurer_records_but_the_owner_cannot(client, auth, hosted, host):
     project, _donor, p = hosted
     _org, treasurer = host
     auth.login(project.owner.email)
-    assert client.get(f"/sponsorship/projects/{project.slug}/payments").status_code == 403
+    owners = client.get(f"/sponsorship/projects/{project.slug}/payments").get_data(as_text=True)  # read-only
+    assert "the treasurers of Fundación Anfitriona" in owners and "Record payment received" not in owners
+    assert client.post(f"/sponsorship/pledges/{p.id}/record-payment", data={"reference": "x"}).status_code == 403
     auth.logout()
     auth.login(treasurer.email)
     page = client.get(f"/sponsorship/projects/{project.slug}/payments")

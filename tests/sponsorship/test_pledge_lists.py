@@ -102,13 +102,47 @@ def test_the_payments_page_pages_awaiting_pledges_first_and_returns_to_the_page(
     assert re.search(r"Contribution received <span class=\"count\">2</span>", paid)
 
 
-def test_the_project_owner_still_cannot_open_the_payments_page(client, auth, make_open_project, make_user):
+def test_the_project_owner_sees_the_pledges_read_only_and_cannot_record_them(client, auth, make_open_project,
+                                                                           make_user, make_donor, pledge):
     owner = make_user(email="owner@example.org")
     project = make_open_project(owner=owner)
+    unpaid = pledge(make_donor(), project, "30", provider="manual")
     auth.login("owner@example.org")
     response = client.get(f"/sponsorship/projects/{project.slug}/payments?page=2&status=pledged")
-    assert response.status_code == 403
-    assert "You own this project, so you do not record its payments" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and len(_rows(html)) == 1 and "€30.00" in html
+    assert "You own this project, so you do not record its payments" in html
+    assert "Record payment received" not in html and "record-payment" not in html
+    assert "See pledges and payments" in client.get(f"/projects/{project.slug}").get_data(as_text=True)
+    refused = client.post(f"/sponsorship/pledges/{unpaid.id}/record-payment", data={"reference": "x"})
+    assert refused.status_code == 403
+    assert "You own this project, so you do not record its payments" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert unpaid.status == "pledged"
+    own_pledge = client.get(f"/sponsorship/projects/{project.slug}/pledge")
+    assert own_pledge.status_code == 403 and "pledges come from donors" in own_pledge.get_data(as_text=True)
+
+
+def test_the_pledge_box_reminds_a_donor_of_their_pledges_and_thanks_them(client, auth, make_open_project,
+                                                                        make_donor, pledge):
+    project = make_open_project(goal_minor=10_000)
+    pledge(make_donor(email="me@example.org"), project, "40", provider="manual")
+    auth.login("me@example.org")
+    box = client.get(f"/projects/{project.slug}").get_data(as_text=True).split('class="pledge-box"', 1)[1]
+    assert "Your pledges to this project" in box and "€40.00 on" in box and "Pledged, awaiting payment" in box
+    page = client.get(f"/sponsorship/projects/{project.slug}/pledge").get_data(as_text=True)
+    nonce = re.search(r'name="idempotency_key" type="hidden" value="([^"]+)"', page).group(1)
+    done = client.post(f"/sponsorship/projects/{project.slug}/pledge", data={"amount": "5", "idempotency_key": nonce},
+                       follow_redirects=True)
+    assert "Thank you: your pledge is recorded." in done.get_data(as_text=True)
+
+
+def test_a_visitor_is_not_asked_to_sign_in_to_pledge_to_a_full_project(client, make_open_project, make_donor,
+                                                                       pledge):
+    project = make_open_project(goal_minor=1_000)
+    pledge(make_donor(), project, "10", provider="manual")
+    box = client.get(f"/projects/{project.slug}").get_data(as_text=True).split('class="pledge-box"', 1)[1]
+    assert "This project has reached its goal; it needs no more pledges." in box and "Sign in to pledge" not in box
 
 
 def test_the_project_page_shows_the_latest_sponsors_and_links_to_every_contribution(client, make_open_project,
