@@ -44,6 +44,7 @@ from marketplace.web import act, confirm_page, is_preview, page_arg, paginate, p
 bp = Blueprint("knowledge", __name__, url_prefix="/practices")
 
 HISTORY_PER_PAGE = 20
+SUGGESTIONS_PER_PAGE = 10
 
 
 _BY_SLUG = select(Practice).where(Practice.slug == bindparam("slug"))
@@ -255,9 +256,11 @@ def revert(slug, number):
 def suggestions(slug):
     practice = _get(slug, _FULL)
     require(can_edit_practice(current_user, practice))
+    """The pending suggestions, oldest first (a queue), SUGGESTIONS_PER_PAGE a page, each with
+    its diff (computed for this page's suggestions only)."""
+    page = paginate(queries.pending_suggestions(practice), SUGGESTIONS_PER_PAGE)
     return render_template("knowledge/suggestions.html", practice=practice,
-                           items=queries.suggestions_with_diffs(practice),
-                           reject_form=RejectForm())
+                           page=queries.with_diffs(practice, page), reject_form=RejectForm())
 
 
 def _suggestion(practice: Practice, suggestion_id: int) -> EditSuggestion:
@@ -285,11 +288,13 @@ def reject_suggestion(slug, suggestion_id):
     require(can_edit_practice(current_user, practice))
     suggestion = _suggestion(practice, suggestion_id)
     form = RejectForm()
+    # Back to the queue's page the reader was on (the form's URL carries it).
+    queue = url_for(".suggestions", slug=slug, page=page_arg() if page_arg() > 1 else None)
     if not form.validate_on_submit():
         flash(_("Say why you reject this suggestion."), "error")
-        return redirect(url_for(".suggestions", slug=slug))
+        return redirect(queue)
     return act(lambda: services.reject_suggestion(suggestion, current_user, form.reason.data),
-               success=_("The suggestion is rejected."), to=url_for(".suggestions", slug=slug))
+               success=_("The suggestion is rejected."), to=queue)
 
 
 @bp.route("/<slug>/adapt", methods=["GET", "POST"])

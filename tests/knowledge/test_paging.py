@@ -1,5 +1,5 @@
-"""A practice's history is paged (20 revisions a page, newest first); any two revisions still
-compare, whatever page they are on."""
+"""A practice's history (20 revisions a page, newest first) and its suggestion queue (10 a
+page, oldest first) are paged; any two revisions still compare, whatever page they are on."""
 
 import re
 
@@ -58,3 +58,33 @@ def test_history_compares_any_two_revisions_by_number(client, long_history):
     assert "Step <del>9.</del><ins>10.</ins>" in client.get(f"/practices/{slug}/diff?b=10").get_data(as_text=True)
     for bad in ("a=0&b=3", "a=3&b=26", "a=3&b=2000000", "a=-1&b=2"):
         assert client.get(f"/practices/{slug}/diff?{bad}").status_code == 404, bad
+
+
+def test_suggestion_queue_pages_ten_oldest_first(app, client, auth, make_practice, make_user):
+    practice = make_practice(title="Popular")
+    with app.test_request_context():
+        for n in range(1, 13):
+            services.suggest_edit(practice, make_user(), {"approach": f"Idea {n:02d}."},
+                                  message=f"proposal {n:02d}")
+        db.session.commit()
+    auth.login(practice.owner.email)
+    url = f"/practices/{practice.slug}/suggestions"
+
+    def proposals(html):
+        return re.findall(r"proposal (\d\d)", html)
+
+    first = client.get(url).get_data(as_text=True)
+    assert proposals(first) == [f"{n:02d}" for n in range(1, 11)]
+    assert "12 suggestions are waiting, oldest first." in first
+    assert f'rel="next" href="{url}?page=2"' in first
+    second = client.get(f"{url}?page=2").get_data(as_text=True)
+    assert proposals(second) == ["11", "12"]
+    assert "<ins>12.</ins>" in second and "<ins>01.</ins>" not in second
+    assert proposals(client.get(f"{url}?page=99").get_data(as_text=True)) == ["11", "12"]
+    assert proposals(client.get(f"{url}?page=abc").get_data(as_text=True)) == proposals(first)
+
+    # Rejecting one on page 2 comes back to page 2.
+    action = re.search(r'action="([^"]*/reject\?page=2)"', second).group(1)
+    response = client.post(action, data={"reason": "Not now"})
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"{url}?page=2")
+    assert proposals(client.get(f"{url}?page=2").get_data(as_text=True)) == ["12"]
