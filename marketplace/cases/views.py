@@ -41,6 +41,7 @@ bp = Blueprint("cases", __name__, url_prefix="/cases")
 
 SORTS = services.LIST_SORTS
 PER_PAGE = 20
+HISTORY_PER_PAGE = 20
 
 
 def _get(slug: str) -> CaseStudy:
@@ -130,10 +131,12 @@ def edit(slug):
 
 @bp.route("/<slug>/history")
 def history(slug):
+    """Every revision, newest first, HISTORY_PER_PAGE a page; any two compare by number."""
     case = _get(slug)
-    items = db.session.scalars(revisions.revision_query(case_study_id=case.id).options(
-        joinedload(revisions.Revision.author))).all()
-    return render_template("cases/history.html", case=case, revisions=items,
+    span = revisions.revision_span(case_study_id=case.id)
+    page = paginate(revisions.revision_query(case_study_id=case.id).options(
+        joinedload(revisions.Revision.author)), HISTORY_PER_PAGE, total=span.total)
+    return render_template("cases/history.html", case=case, page=page, latest=span.latest,
                            can_edit=can_edit_case_study(current_user, case))
 
 
