@@ -1,5 +1,6 @@
 """A case study's history is paged (20 revisions, newest first) and any two revisions still
-compare."""
+compare; a practice page names how many case studies applied it and links to all of them: the
+case-study list filtered by practice, paged like the rest of that list."""
 
 import re
 
@@ -46,3 +47,57 @@ def test_history_pages_twenty_revisions_newest_first(client, auth, make_case_stu
     first = client.get(url).get_data(as_text=True)
     assert f"/cases/{case.slug}/revert/25" not in first and f"/cases/{case.slug}/revert/24" in first
     assert f"/cases/{case.slug}/revert/5" in client.get(f"{url}?page=2").get_data(as_text=True)
+
+
+def test_practice_page_counts_every_case_study_and_links_to_them(client, make_practice, make_user,
+                                                                  make_case_study):
+    practice = make_practice(title="Scorecards")
+    other = make_practice(title="Other practice")
+    for n in range(1, 23):
+        make_case_study(title=f"Scorecard case {n:02d}", practice_slugs=[practice.slug])
+    make_case_study(title="Unrelated case", practice_slugs=[other.slug])
+    make_case_study(title="Draft of someone", status="draft", practice_slugs=[practice.slug])
+
+    page = client.get(f"/practices/{practice.slug}").get_data(as_text=True)
+    assert '<span class="count">22</span>' in page
+    assert len(re.findall(r"Scorecard case \d\d", page)) == 20
+    assert f'href="/cases/?practice={practice.slug}">See all 22 case studies</a>' in page
+
+    url = f"/cases/?practice={practice.slug}"
+    first = client.get(url).get_data(as_text=True)
+    assert "22 case studies" in first and "Case studies of the practice “Scorecards”" in first
+    titles = re.findall(r"Scorecard case (\d\d)", first)
+    assert titles == [f"{n:02d}" for n in range(22, 2, -1)]  # newest first
+    assert "Unrelated case" not in first and "Draft of someone" not in first
+    assert f'<input type="hidden" name="practice" value="{practice.slug}">' in first
+    assert f'rel="next" href="/cases/?practice={practice.slug}&amp;page=2"' in first
+    second = client.get(f"{url}&page=2").get_data(as_text=True)
+    assert re.findall(r"Scorecard case (\d\d)", second) == ["02", "01"]
+    assert re.findall(r"Scorecard case (\d\d)", client.get(f"{url}&page=99").get_data(as_text=True)) == ["02", "01"]
+    assert re.findall(r"Scorecard case (\d\d)", client.get(f"{url}&page=abc").get_data(as_text=True)) == titles
+    # Other filters combine with it; the link drops the practice and keeps them.
+    filtered = client.get(f"{url}&q=case+01").get_data(as_text=True)
+    assert re.findall(r"Scorecard case (\d\d)", filtered) == ["01"]
+    assert 'href="/cases/?q=case+01">Case studies of every practice</a>' in filtered
+
+
+def test_practice_filter_hides_what_the_viewer_may_not_see(client, auth, make_practice, make_user,
+                                                           make_case_study):
+    hidden = make_practice(title="Secret practice", status="draft")
+    case = make_case_study(title="Applied the secret")
+    case.practices.append(hidden)  # as services.create_case_study would refuse
+    db.session.commit()
+    small = make_practice(title="Small practice")
+    make_case_study(title="Only one", practice_slugs=[small.slug])
+
+    page = client.get(f"/cases/?practice={hidden.slug}").get_data(as_text=True)
+    assert "Applied the secret" not in page and "Secret practice" not in page
+    assert "No practice of that name." in page and "0 case studies" in page
+    assert "0 case studies" in client.get("/cases/?practice=no-such-practice").get_data(as_text=True)
+    auth.login(hidden.owner.email)
+    page = client.get(f"/cases/?practice={hidden.slug}").get_data(as_text=True)
+    assert "Applied the secret" in page and "Case studies of the practice “Secret practice”" in page
+
+    # Under a full first page, the practice page shows no "see all" link.
+    page = client.get(f"/practices/{small.slug}").get_data(as_text=True)
+    assert '<span class="count">1</span>' in page and "See the" not in page and "See all" not in page
