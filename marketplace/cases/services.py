@@ -361,7 +361,7 @@ LIST_SORTS = {
 
 def list_query(viewer, f: dict):
     """Case studies `viewer` may see, filtered by region (UN M49), country, language, org_type, theme (through the
-    practices applied), title words (q) and metric, in a LIST_SORTS order; page and API alike."""
+    practices applied), practice (a slug), title words (q) and metric, in a LIST_SORTS order; page and API alike."""
     query = select(CaseStudy).where(policy.clause(viewer, "case", CaseStudy))
     if f.get("country"):
         query = query.where(CaseStudy.country == f["country"])
@@ -378,6 +378,11 @@ def list_query(viewer, f: dict):
         query = query.where(CaseStudy.id.in_(themed))
     if f.get("q"):
         query = query.where(CaseStudy.title.ilike(f"%{f['q']}%"))
+    if f.get("practice"):  # a practice's slug: the case studies that applied it, if `viewer` may see it
+        applied = (select(case_study_practice.c.case_study_id)
+                   .join(Practice, Practice.id == case_study_practice.c.practice_id)
+                   .where(Practice.slug == f["practice"], policy.clause(viewer, "practice", Practice)))
+        query = query.where(CaseStudy.id.in_(applied))
     if f.get("metric"):
         query = query.where(CaseStudy.id.in_(select(Metric.case_study_id).join(MetricDefinition)
                                              .where(MetricDefinition.slug == f["metric"])))

@@ -1,7 +1,5 @@
 """Case studies: browse, page, create, edit, history, diff, revert."""
 
-from collections.abc import Sequence
-
 from flask import (
     Blueprint,
     abort,
@@ -11,7 +9,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from marketplace import policy, worldmap
@@ -35,12 +33,15 @@ from marketplace.extensions import db
 from marketplace.i18n import country_choices, format_number, language_choices, m49_choices, region_of
 from marketplace.knowledge import revisions
 from marketplace.knowledge.models import THEMES, Practice
+from marketplace.paging import Page
 from marketplace.web import act, paginate, require
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
 SORTS = services.LIST_SORTS
 PER_PAGE = 20
+HISTORY_PER_PAGE = 20
+PRACTICE_CASES = 20  # the practice page lists this many, then links to the list filtered by practice
 
 
 def _get(slug: str) -> CaseStudy:
@@ -57,7 +58,8 @@ def _get(slug: str) -> CaseStudy:
 
 def _filters() -> dict:
     args = request.args
-    return {k: args.get(k, "") for k in ("region", "country", "theme", "org_type", "language", "q")} | {
+    return {k: args.get(k, "") for k in ("region", "country", "theme", "org_type", "language", "q",
+                                          "practice")} | {
         "sort": args.get("sort") if args.get("sort") in SORTS else "newest"}
 
 
@@ -65,8 +67,15 @@ def _filters() -> dict:
 def index():
     f = _filters()
     page = paginate(services.list_query(current_user, f), per_page=PER_PAGE)
+    practice = None
+    if f["practice"]:  # named above the list, when the viewer may see it
+        practice = db.session.scalar(select(Practice).where(Practice.slug == f["practice"]))
+        practice = practice if practice is not None and can_view_practice(current_user, practice) else None
     return render_template(
-        "cases/index.html", page=page, f=f, countries=country_choices(_("All countries")),
+        "cases/index.html", page=page, f=f, practice=practice,
+        every_practice_url=url_for(".index", **{k: v for k, v in request.args.items()
+                                                if k not in ("practice", "page")}),
+        countries=country_choices(_("All countries")),
         regions=m49_choices(_("All regions")),
         themes=THEMES, org_types=ORGANIZATION_TYPE_LABELS, languages=language_choices(),
         can_create=can_create_case_study(current_user),
@@ -130,10 +139,12 @@ def edit(slug):
 
 @bp.route("/<slug>/history")
 def history(slug):
+    """Every revision, newest first, HISTORY_PER_PAGE a page; any two compare by number."""
     case = _get(slug)
-    items = db.session.scalars(revisions.revision_query(case_study_id=case.id).options(
-        joinedload(revisions.Revision.author))).all()
-    return render_template("cases/history.html", case=case, revisions=items,
+    span = revisions.revision_span(case_study_id=case.id)
+    page = paginate(revisions.revision_query(case_study_id=case.id).options(
+        joinedload(revisions.Revision.author)), HISTORY_PER_PAGE, total=span.total)
+    return render_template("cases/history.html", case=case, page=page, latest=span.latest,
                            can_edit=can_edit_case_study(current_user, case))
 
 
@@ -166,17 +177,26 @@ _PRACTICE_CASES = (
     .join(case_study_practice, case_study_practice.c.case_study_id == CaseStudy.id)
     .where(case_study_practice.c.practice_id == bindparam("practice_id"))
     .order_by(CaseStudy.published_at.desc(), CaseStudy.id.desc())
-    .limit(20)
+    .limit(PRACTICE_CASES)
 )
 
 
 @bp.app_context_processor
 def _practice_cases():
-    """`case_studies_for(practice)` for templates/cases/_for_practice.html (one query)."""
+    """`case_studies_for(practice)` for templates/cases/_for_practice.html."""
 
-    def case_studies_for(practice: Practice) -> Sequence[CaseStudy]:
-        return db.session.scalars(_PRACTICE_CASES.where(policy.clause(current_user, "case", CaseStudy)),
-                                  {"practice_id": practice.id}).all()
+    def case_studies_for(practice: Practice) -> Page:
+        """The first PRACTICE_CASES case studies of the practice the viewer may see, and how many
+        there are: one query, and a count only when the first page is full."""
+        visible = policy.clause(current_user, "case", CaseStudy)
+        items = db.session.scalars(_PRACTICE_CASES.where(visible), {"practice_id": practice.id}).all()
+        total = len(items)
+        if total == PRACTICE_CASES:
+            total = db.session.scalar(
+                select(func.count()).select_from(case_study_practice)
+                .join(CaseStudy, CaseStudy.id == case_study_practice.c.case_study_id)
+                .where(case_study_practice.c.practice_id == practice.id, visible))
+        return Page(items, 1, PRACTICE_CASES, total)
 
     def lineage_evidence_for(practice: Practice, tree: list) -> LineageEvidence:
         """The practice page's roll-up, from the lineage tree it has read (none: no query)."""

@@ -8,6 +8,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import func, select
 from wtforms import (
     HiddenField,
+    IntegerField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -186,13 +187,15 @@ class FilterForm(FlaskForm):
 
 
 class DiffForm(FlaskForm):
-    """Choose two revisions to compare (GET, no CSRF)."""
+    """Choose two revisions to compare by number (GET, no CSRF): number inputs, not a list of
+    every revision, so any two can be compared whatever history page the reader is on. The
+    view renders it with `min=1, max=<latest number>`."""
 
     class Meta:
         csrf = False
 
-    a = SelectField(_l("From revision"), coerce=int)
-    b = SelectField(_l("To revision"), coerce=int)
+    a = IntegerField(_l("From revision"))
+    b = IntegerField(_l("To revision"))
 
 
 IMPORT_KIND_LABELS = {"practices": _l("Practices"), "cases": _l("Case studies"),

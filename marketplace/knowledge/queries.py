@@ -327,15 +327,18 @@ def _tree(root: Practice, viewer) -> list[tuple[int, Practice]]:
     return out if len(out) > 1 else []
 
 
-def suggestions_with_diffs(practice: Practice) -> list[tuple[EditSuggestion, list]]:
-    """Pending suggestions, each with the diff from the current text to what it proposes."""
-    items = db.session.scalars(
-        select(EditSuggestion).where(EditSuggestion.practice_id == practice.id,
-                                     EditSuggestion.status == SuggestionStatus.PENDING.value)
-        .options(joinedload(EditSuggestion.author)).order_by(EditSuggestion.id)).all()
+def pending_suggestions(practice: Practice):
+    """The practice's pending suggestions, oldest first (a queue), with their authors."""
+    return (select(EditSuggestion).where(EditSuggestion.practice_id == practice.id,
+                                         EditSuggestion.status == SuggestionStatus.PENDING.value)
+            .options(joinedload(EditSuggestion.author)).order_by(EditSuggestion.id))
+
+
+def with_diffs(practice: Practice, page: Page) -> Page:
+    """A page of suggestions as (suggestion, changed fields): the diff from the current text to
+    what each proposes, computed for this page only."""
     current = services.practice_data(practice)
-    return [(s, [d for d in services.diff(current, {**current, **s.data}) if d.changed])
-            for s in items]
+    return page.map(lambda s: (s, [d for d in services.diff(current, {**current, **s.data}) if d.changed]))
 
 
 def labels() -> dict:

@@ -11,6 +11,10 @@ the object's type; callers pass the target as a keyword (`practice_id=` or `case
         Adds and flushes Revision number n+1 for that target (never commits).
     revision_query(*, practice_id=None, case_study_id=None) -> Select
         Revisions of one target, newest first (add .options()/.limit() as needed).
+    revision_span(*, practice_id=None, case_study_id=None) -> Span
+        How many revisions the target has and the latest one's number (one query).
+    revisions_numbered(numbers, *, practice_id=None, case_study_id=None) -> dict[int, Revision]
+        The target's revisions with those numbers, by number (one query; missing ones absent).
     get_revision(number, *, practice_id=None, case_study_id=None) -> Revision | None
     diff_snapshots(old, new, labels) -> list[FieldDiff]
         One FieldDiff(field, label, changed, html) per field in `labels` (in that order);
@@ -27,9 +31,11 @@ import difflib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from markupsafe import Markup, escape
 from sqlalchemy import Select, func, select
+from sqlalchemy.orm import joinedload
 
 from marketplace.extensions import db
 from marketplace.knowledge.models import Revision
@@ -60,6 +66,26 @@ def _target(practice_id: int | None, case_study_id: int | None):
 def revision_query(*, practice_id: int | None = None, case_study_id: int | None = None) -> Select:
     column, value = _target(practice_id, case_study_id)
     return select(Revision).where(column == value).order_by(Revision.number.desc())
+
+
+class Span(NamedTuple):
+    total: int
+    latest: int  # 0 when there is none
+
+
+def revision_span(*, practice_id: int | None = None, case_study_id: int | None = None) -> Span:
+    column, value = _target(practice_id, case_study_id)
+    count, latest = db.session.execute(
+        select(func.count(), func.max(Revision.number)).where(column == value)).one()
+    return Span(count, latest or 0)
+
+
+def revisions_numbered(numbers: Iterable[int], *, practice_id: int | None = None,
+                       case_study_id: int | None = None) -> dict[int, Revision]:
+    column, value = _target(practice_id, case_study_id)
+    found = db.session.scalars(select(Revision).where(column == value, Revision.number.in_(set(numbers)))
+                               .options(joinedload(Revision.author)))
+    return {r.number: r for r in found}
 
 
 def get_revision(number: int, *, practice_id: int | None = None,

@@ -5,7 +5,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
-from wtforms.fields.choices import SelectChoice
 
 from marketplace import worldmap
 from marketplace.accounts.models import User
@@ -40,9 +39,12 @@ from marketplace.knowledge.models import (
     PracticeOrganization,
     Revision,
 )
-from marketplace.web import act, confirm_page, is_preview, page_arg, preview_response, require
+from marketplace.web import act, confirm_page, is_preview, page_arg, paginate, preview_response, require
 
 bp = Blueprint("knowledge", __name__, url_prefix="/practices")
+
+HISTORY_PER_PAGE = 20
+SUGGESTIONS_PER_PAGE = 10
 
 
 _BY_SLUG = select(Practice).where(Practice.slug == bindparam("slug"))
@@ -202,36 +204,40 @@ def archive(slug):
 
 @bp.route("/<slug>/history")
 def history(slug):
+    """Every revision, newest first, HISTORY_PER_PAGE a page; any two compare by number."""
     practice = _get(slug)
-    items = db.session.scalars(revisions.revision_query(practice_id=practice.id)
-                               .options(joinedload(Revision.author))).all()
-    return render_template("knowledge/history.html", practice=practice, revisions=items,
-                           diff_form=_diff_form(items),
+    span = revisions.revision_span(practice_id=practice.id)
+    page = paginate(revisions.revision_query(practice_id=practice.id).options(joinedload(Revision.author)),
+                    HISTORY_PER_PAGE, total=span.total)
+    return render_template("knowledge/history.html", practice=practice, page=page, latest=span.latest,
+                           diff_form=_diff_form(span.latest),
                            can_edit=can_edit_practice(current_user, practice))
 
 
-def _diff_form(items: list[Revision], a: int | None = None, b: int | None = None) -> DiffForm:
+def _diff_form(latest: int, a: int | None = None, b: int | None = None) -> DiffForm:
+    """The two revision numbers to compare: by default the latest and the one before it."""
     form = DiffForm(formdata=None)
-    form.a.choices = form.b.choices = [SelectChoice(r.number, f"#{r.number}") for r in items]
-    numbers = [r.number for r in items]  # newest first
-    form.b.data = b if b is not None else (numbers[0] if numbers else None)
-    form.a.data = a if a is not None else (numbers[1] if len(numbers) > 1 else form.b.data)
+    form.b.data = b if b is not None else latest
+    form.a.data = a if a is not None else max(form.b.data - 1, 1)
     return form
 
 
 @bp.route("/<slug>/diff")
 def diff(slug):
+    """?a=<number>&b=<number>: what changed from revision a to revision b (either may be missing:
+    b is then the latest, a the one before b); 404 when either is not a revision of the practice."""
     practice = _get(slug)
-    items = db.session.scalars(revisions.revision_query(practice_id=practice.id)
-                               .options(joinedload(Revision.author))).all()
-    by_number = {r.number: r for r in items}
-    a, b = request.args.get("a", type=int), request.args.get("b", type=int)
-    form = _diff_form(items, a, b)
-    old, new = by_number.get(form.a.data), by_number.get(form.b.data)
+    latest = revisions.revision_span(practice_id=practice.id).latest
+    form = _diff_form(latest, request.args.get("a", type=int), request.args.get("b", type=int))
+    numbers = (form.a.data, form.b.data)
+    if not all(1 <= n <= latest for n in numbers):
+        abort(404)
+    found = revisions.revisions_numbered(numbers, practice_id=practice.id)
+    old, new = found.get(form.a.data), found.get(form.b.data)
     if old is None or new is None:
         abort(404)
     return render_template("knowledge/diff.html", practice=practice, form=form, old=old, new=new,
-                           changes=services.diff(old.data, new.data),
+                           latest=latest, changes=services.diff(old.data, new.data),
                            can_edit=can_edit_practice(current_user, practice))
 
 
@@ -250,9 +256,11 @@ def revert(slug, number):
 def suggestions(slug):
     practice = _get(slug, _FULL)
     require(can_edit_practice(current_user, practice))
+    """The pending suggestions, oldest first (a queue), SUGGESTIONS_PER_PAGE a page, each with
+    its diff (computed for this page's suggestions only)."""
+    page = paginate(queries.pending_suggestions(practice), SUGGESTIONS_PER_PAGE)
     return render_template("knowledge/suggestions.html", practice=practice,
-                           items=queries.suggestions_with_diffs(practice),
-                           reject_form=RejectForm())
+                           page=queries.with_diffs(practice, page), reject_form=RejectForm())
 
 
 def _suggestion(practice: Practice, suggestion_id: int) -> EditSuggestion:
@@ -280,11 +288,13 @@ def reject_suggestion(slug, suggestion_id):
     require(can_edit_practice(current_user, practice))
     suggestion = _suggestion(practice, suggestion_id)
     form = RejectForm()
+    # Back to the queue's page the reader was on (the form's URL carries it).
+    queue = url_for(".suggestions", slug=slug, page=page_arg() if page_arg() > 1 else None)
     if not form.validate_on_submit():
         flash(_("Say why you reject this suggestion."), "error")
-        return redirect(url_for(".suggestions", slug=slug))
+        return redirect(queue)
     return act(lambda: services.reject_suggestion(suggestion, current_user, form.reason.data),
-               success=_("The suggestion is rejected."), to=url_for(".suggestions", slug=slug))
+               success=_("The suggestion is rejected."), to=queue)
 
 
 @bp.route("/<slug>/adapt", methods=["GET", "POST"])
