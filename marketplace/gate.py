@@ -30,7 +30,8 @@ from wtforms.validators import DataRequired, InputRequired, StopValidation
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 FLOAT_LIMIT = 1e15
 MAX_JSON_DEPTH = 32
-# Free-text query parameters (a number typed into search is text); `page` is clamped by web.page_arg.
+# Free-text query parameters (a number typed into search is text); `page` is clamped by web.page_arg,
+# and so is the page of one list among several on a page (`flags_page`: see _unbounded).
 UNBOUNDED_PARAMS = frozenset({"q", "page"})
 # JSON keys holding one-line text (titles, names): the single-line rules apply to them.
 SINGLE_LINE_KEYS = frozenset({"title", "name", "display_name", "topic", "subject", "tag", "label"})
@@ -124,11 +125,17 @@ def _checked(values: ImmutableMultiDict, multiline: bool, bound_ints: bool) -> I
         problem = text_problem(key, multiline=False) or text_problem(value, multiline)
         if problem:
             raise InputRejected(_printable(key), problem)
-        if bound_ints and key not in UNBOUNDED_PARAMS and _INTEGER.fullmatch(value.strip()) \
+        if bound_ints and not _unbounded(key) and _INTEGER.fullmatch(value.strip()) \
                 and bounded_int(value) is None:
             raise InputRejected(key, _("Enter a whole number between %(min)s and %(max)s.",
                                        min=INT_MIN, max=INT_MAX))
     return ImmutableMultiDict([(normalize(k), normalize(v)) for k, v in values.items(multi=True)])
+
+
+def _unbounded(key: str) -> bool:
+    """A query parameter whose whole number may be any size: UNBOUNDED_PARAMS and a list's own
+    page number (`flags_page`, `log_page`; not `per_page`), which web.page_arg clamps."""
+    return key in UNBOUNDED_PARAMS or (key.endswith("_page") and key != "per_page")
 
 
 def _printable(key: str) -> str:

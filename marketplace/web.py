@@ -143,9 +143,10 @@ def audit_refusal(action: str, user, **detail) -> None:
 MAX_PAGE = 1_000_000  # past it, an OFFSET overflows (SQLite) or is pointless: the page is empty
 
 
-def page_arg() -> int:
-    """The bounded `page` query argument (see paging.page_number: never an error)."""
-    return page_number(request.args.get("page"))
+def page_arg(name: str = "page") -> int:
+    """The bounded `page` query argument (see paging.page_number: never an error); `name`: the
+    argument of one of several lists on a page (`flags_page`)."""
+    return page_number(request.args.get(name))
 
 
 def per_page_arg(default: int, maximum: int = 100) -> int:

@@ -3,8 +3,8 @@
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.accounts import services
 from marketplace.accounts.forms import AddMemberForm, OrganizationForm
@@ -13,6 +13,7 @@ from marketplace.accounts.models import (
     Organization,
     OrganizationInvitation,
     OrganizationMember,
+    User,
 )
 from marketplace.accounts.permissions import can_create_organization, can_edit_organization
 from marketplace.extensions import db
@@ -20,6 +21,8 @@ from marketplace.security import action_limit
 from marketplace.web import act, client_ip, confirm_page, paginate, require
 
 bp = Blueprint("organizations", __name__, url_prefix="/organizations")
+
+MEMBERS_PER_PAGE = 24
 
 
 def _get(slug: str) -> Organization:
@@ -58,12 +61,22 @@ def create():
         template="organizations/form.html", context={"org": None})
 
 
+def _members(org: Organization):
+    """One page of the organization's members: its admins first, then everyone by name."""
+    query = (select(OrganizationMember).join(User, OrganizationMember.user_id == User.id)
+             .options(joinedload(OrganizationMember.user))
+             .where(OrganizationMember.organization_id == org.id)
+             .order_by(case((OrganizationMember.role == "admin", 0), else_=1),
+                       func.lower(User.display_name), OrganizationMember.id))
+    return paginate(query, per_page=MEMBERS_PER_PAGE)
+
+
 @bp.route("/<slug>")
 def show(slug):
-    org = _get(slug)
+    org = db.first_or_404(select(Organization).where(Organization.slug == slug))
     return render_template(
         "organizations/show.html", org=org, can_edit=can_edit_organization(current_user, org),
-        member_form=AddMemberForm(),
+        member_form=AddMemberForm(), members=_members(org),
     )
 
 
@@ -92,7 +105,7 @@ def add_member(slug):
     org = _get(slug)
     require(can_edit_organization(current_user, org))
     form = AddMemberForm()
-    context = dict(org=org, can_edit=True, member_form=form)
+    context = dict(org=org, can_edit=True, member_form=form, members=_members(org))
     if not form.validate_on_submit():
         return render_template("organizations/show.html", **context), 400
 

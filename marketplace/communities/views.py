@@ -19,9 +19,12 @@ from marketplace.communities.forms import (
 )
 from marketplace.communities.models import Community, CommunityMember, JoinRequest
 from marketplace.extensions import db
+from marketplace.paging import page_number
 from marketplace.web import act, client_ip, confirm_page, paginate, require
 
 bp = Blueprint("communities", __name__, url_prefix="/communities")
+
+REQUESTS_PER_PAGE = 20
 
 
 def load(slug: str) -> Community:
@@ -149,11 +152,11 @@ def request_to_join(slug: str):
 def requests(slug: str):
     community = load(slug)
     require(perm.can_moderate_community(current_user, community))
-    rows = db.session.scalars(
-        select(JoinRequest).options(joinedload(JoinRequest.user))
-        .where(JoinRequest.community_id == community.id, JoinRequest.status == "pending")
-        .order_by(JoinRequest.created_at)).all()
-    return render_template("communities/requests.html", community=community, rows=rows)
+    query = (select(JoinRequest).options(joinedload(JoinRequest.user))
+             .where(JoinRequest.community_id == community.id, JoinRequest.status == "pending")
+             .order_by(JoinRequest.created_at, JoinRequest.id))  # a queue: the oldest first
+    return render_template("communities/requests.html", community=community,
+                           page=paginate(query, per_page=REQUESTS_PER_PAGE))
 
 
 @bp.post("/<slug>/requests/<int:request_id>/<any(approve, decline):decision>")
@@ -164,9 +167,11 @@ def decide(slug: str, request_id: int, decision: str):
     req = db.get_or_404(JoinRequest, request_id)
     if req.community_id != community.id:
         abort(404)
+    # Back to the page the request was on (its form says which); the last one if it emptied it.
+    page = page_number(request.form.get("page"))
+    back = url_for("communities.requests", slug=community.slug, page=page if page > 1 else None)
     return act(lambda: services.decide_request(current_user, req, decision == "approve", client_ip()),
-               success=_("Request answered."),
-               to=url_for("communities.requests", slug=community.slug), error_to=_show(community))
+               success=_("Request answered."), to=back, error_to=_show(community))
 
 
 @bp.route("/<slug>/invite/<token>", methods=["GET", "POST"])

@@ -211,17 +211,20 @@ def suspend_user(admin: User, user: User, suspended: bool, ip: str | None = None
 
 
 def open_flags(community_id: int | None = None):
-    query = select(Flag).where(Flag.status == "open").order_by(Flag.created_at)
+    """The open flags, oldest first (a queue)."""
+    query = select(Flag).where(Flag.status == "open").order_by(Flag.created_at, Flag.id)
     return query.where(Flag.community_id == community_id) if community_id else query
 
 
 def pending_posts(community_id: int | None = None):
+    """The posts waiting for approval, oldest first (a queue)."""
     query = select(Post).join(Thread, Post.thread_id == Thread.id).where(
-        Post.status == PENDING, Post.is_deleted.is_(False)).order_by(Post.created_at)
+        Post.status == PENDING, Post.is_deleted.is_(False)).order_by(Post.created_at, Post.id)
     return query.where(Thread.community_id == community_id) if community_id else query
 
 
-def audit_log(community_id: int, limit: int = 100):
+def audit_log(community_id: int):
+    """The community's moderation log, latest first (the page shows it a page at a time)."""
     return (select(AuditEvent)
             .where(AuditEvent.detail["community_id"].as_integer() == community_id)
-            .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()).limit(limit))
+            .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()))

@@ -13,18 +13,24 @@ from marketplace.forums import moderation, services
 from marketplace.forums.forms import HideForm, MoveForm, SuspendForm
 from marketplace.forums.models import Category, Flag, Post, Thread
 from marketplace.forums.views import load_post, load_thread
-from marketplace.web import act, client_ip, require, safe_next
+from marketplace.web import act, client_ip, page_arg, paginate, require, safe_next
 
 bp = Blueprint("moderation", __name__)
 
+QUEUE_PER_PAGE = 20  # flags, and posts waiting for approval: each its own page (flags_page, posts_page)
+LOG_PER_PAGE = 50  # the community's moderation log (log_page)
+
 
 def _queues(community_id: int | None) -> dict:
-    flags = db.session.scalars(moderation.open_flags(community_id).options(
+    """Both queues, oldest first, a page each. A moderator's action comes back to the page's
+    address (its `next`), so to the same pages, or the last ones if the action emptied them."""
+    flags = paginate(moderation.open_flags(community_id).options(
         joinedload(Flag.reporter),
         joinedload(Flag.post).joinedload(Post.thread).joinedload(Thread.community),
-        joinedload(Flag.post).joinedload(Post.author))).all()
-    pending = db.session.scalars(moderation.pending_posts(community_id).options(
-        joinedload(Post.author), joinedload(Post.thread).joinedload(Thread.community))).all()
+        joinedload(Flag.post).joinedload(Post.author)), QUEUE_PER_PAGE, page_arg("flags_page"))
+    pending = paginate(moderation.pending_posts(community_id).options(
+        joinedload(Post.author), joinedload(Post.thread).joinedload(Thread.community)),
+        QUEUE_PER_PAGE, page_arg("posts_page"))
     return {"flags": flags, "pending": pending, "hide_form": HideForm()}
 
 
@@ -33,8 +39,8 @@ def _queues(community_id: int | None) -> dict:
 def community_queue(slug: str):
     community = load_community(slug)
     require(perm.can_moderate_community(current_user, community))
-    events = db.session.scalars(moderation.audit_log(community.id).options(
-        selectinload(AuditEvent.actor))).all()
+    events = paginate(moderation.audit_log(community.id).options(selectinload(AuditEvent.actor)),
+                      LOG_PER_PAGE, page_arg("log_page"))
     return render_template("forums/moderation.html", community=community, events=events,
                            **_queues(community.id))
 
@@ -43,7 +49,7 @@ def community_queue(slug: str):
 @login_required
 def global_queue():
     require(perm.is_moderator(current_user))
-    return render_template("forums/moderation.html", community=None, events=[],
+    return render_template("forums/moderation.html", community=None, events=None,
                            **_queues(None))
 
 

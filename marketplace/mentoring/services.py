@@ -222,10 +222,20 @@ def post_message(user: User, mentorship: Mentorship, body: str) -> MentorshipMes
     return message
 
 
-def my_mentorships(user: User) -> list[Mentorship]:
-    return list(db.session.scalars(
-        select(Mentorship)
-        .where(policy.clause(user, "mentorship", Mentorship))
-        .options(selectinload(Mentorship.mentor), selectinload(Mentorship.mentee))
-        .order_by(Mentorship.updated_at.desc())
-    ))
+def mentorships_of(user: User, ended: bool = False):
+    """A SELECT of the user's mentorships: those under way (requested, active), the latest
+    activity first, or (`ended`) the declined, withdrawn and completed ones, the latest ended first."""
+    under_way = Mentorship.state.in_(OPEN_STATES)
+    query = (select(Mentorship)
+             .where(policy.clause(user, "mentorship", Mentorship), ~under_way if ended else under_way)
+             .options(selectinload(Mentorship.mentor), selectinload(Mentorship.mentee)))
+    if ended:
+        return query.order_by(func.coalesce(Mentorship.ended_at, Mentorship.updated_at).desc(),
+                              Mentorship.id.desc())
+    return query.order_by(Mentorship.updated_at.desc(), Mentorship.id.desc())
+
+
+def messages_of(mentorship: Mentorship):
+    """A SELECT of the conversation's messages, the latest first (pages go back in time)."""
+    return (select(MentorshipMessage).where(MentorshipMessage.mentorship_id == mentorship.id)
+            .options(selectinload(MentorshipMessage.author)).order_by(MentorshipMessage.id.desc()))

@@ -1,5 +1,7 @@
 """Mentoring: offer to mentor, find a mentor, requests, the private conversation, feedback."""
 
+from dataclasses import replace
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -27,16 +29,24 @@ from marketplace.mentoring.forms import (
     RequestForm,
 )
 from marketplace.mentoring.models import Mentorship
+from marketplace.paging import Page
 from marketplace.security import action_limit
-from marketplace.web import act, confirm_page, page_arg, require
+from marketplace.web import act, confirm_page, page_arg, paginate, require
 
 bp = Blueprint("mentoring", __name__, url_prefix="/mentoring")
+
+MENTORSHIPS_PER_PAGE = 20  # each list of /mentoring/: under way (current_page), ended (ended_page)
+MESSAGES_PER_PAGE = 30  # a conversation's page: the latest first, "show earlier messages" for more
 
 
 @bp.route("/")
 @login_required
 def index():
-    return render_template("mentoring/index.html", mentorships=services.my_mentorships(current_user),
+    current = paginate(services.mentorships_of(current_user), MENTORSHIPS_PER_PAGE,
+                       page_arg("current_page"))
+    ended = paginate(services.mentorships_of(current_user, ended=True), MENTORSHIPS_PER_PAGE,
+                     page_arg("ended_page"))
+    return render_template("mentoring/index.html", current=current, ended=ended,
                            offer=services.get_offer(current_user))
 
 
@@ -96,12 +106,20 @@ def _load(mentorship_id: int) -> Mentorship:
     return mentorship
 
 
+def _conversation(mentorship: Mentorship) -> Page:
+    """One page of the conversation, like a chat: page 1 holds the latest messages, page 2 the
+    ones before them; each page reads from the oldest to the newest."""
+    page = paginate(services.messages_of(mentorship), MESSAGES_PER_PAGE)
+    return replace(page, items=list(page.items)[::-1])
+
+
 @bp.route("/<int:mentorship_id>")
 @login_required
 def show(mentorship_id):
     mentorship = _load(mentorship_id)
-    return render_template("mentoring/show.html", m=mentorship, message_form=MessageForm(),
-                           decline_form=DeclineForm(), feedback_form=FeedbackForm())
+    return render_template("mentoring/show.html", m=mentorship, messages=_conversation(mentorship),
+                           message_form=MessageForm(), decline_form=DeclineForm(),
+                           feedback_form=FeedbackForm())
 
 
 def _act(mentorship_id: int, action, form=None, success: str = ""):
@@ -111,6 +129,7 @@ def _act(mentorship_id: int, action, form=None, success: str = ""):
         forms = dict(message_form=MessageForm(), decline_form=DeclineForm(),
                      feedback_form=FeedbackForm())
         return render_template("mentoring/show.html", m=mentorship,
+                               messages=_conversation(mentorship),
                                **{**forms, _form_name(form): form}), 400
     return act(lambda: action(mentorship, form), success=success,
                to=url_for(".show", mentorship_id=mentorship_id))
