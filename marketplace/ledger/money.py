@@ -133,3 +133,68 @@ def input_minor(amount_minor: int, currency: str, locale: str = "en") -> str:
 def plain_minor(amount_minor: int, currency: str) -> str:
     """125050, "EUR" -> "1250.50": for CSV exports and form values (no locale, no symbol)."""
     return f"{to_decimal(amount_minor, currency):f}"
+
+
+# --- amounts written by banks ------------------------------------------------------------------
+
+# Spaces, no-break spaces and apostrophes only ever group digits ("1 000,00", "1'000.00").
+_BANK_GROUPING = re.compile(r"[\s\u00a0\u202f'\u2019]")
+_BANK_FIGURES = re.compile(r"\d[\d.,]*\d|\d")
+DECIMAL_MARKS = (".", ",")
+
+
+class AmbiguousAmount(ValueError):
+    """A lone "." or "," followed by three digits: "1.000" is one thousand or one."""
+
+
+def _bank_figures(text: str) -> tuple[int, str]:
+    """(sign, figures) of a bank amount; ValueError unless it is digits and separators with an
+    optional sign in front ("-12,50") or behind ("12,50-"): no NaN, infinity or exponent."""
+    raw = _BANK_GROUPING.sub("", text or "")
+    sign = 1
+    if raw[:1] in ("+", "-") and raw:
+        sign, raw = (-1 if raw[0] == "-" else 1), raw[1:]
+    elif raw.endswith("-"):
+        sign, raw = -1, raw[:-1]
+    if not _BANK_FIGURES.fullmatch(raw):
+        raise ValueError(text)
+    return sign, raw
+
+
+def bank_decimal_mark(text: str) -> str | None:
+    """The decimal mark an amount's own figures show: the last separator when both kinds appear
+    ("1.000,00" -> ","), the other one when one kind repeats ("1.000.000" -> ","), the lone one
+    unless exactly three digits follow it ("12,5" -> ","); None when nothing tells (no separator,
+    or "1,000"). ValueError when it is not a number."""
+    _sign, raw = _bank_figures(text)
+    marks = [c for c in raw if c in DECIMAL_MARKS]
+    if not marks:
+        return None
+    if len(set(marks)) == 2:
+        return marks[-1]
+    if len(marks) > 1:
+        return "," if marks[0] == "." else "."
+    head, tail = raw.split(marks[0])
+    return marks[0] if len(tail) != 3 or head == "0" else None
+
+
+def parse_bank_amount(text: str, decimal_mark: str | None = None) -> Decimal:
+    """A signed amount as banks export it, in major units: "1000.00", "1,000.00", "1.000,00",
+    "1 000,00", "-12,50". `decimal_mark` ("." or ","), when known (chosen, or shown by the file's
+    other amounts), decides; else the figures must show it themselves (see bank_decimal_mark).
+    Raises AmbiguousAmount for "1.000" with no mark known, ValueError for anything not a number
+    or badly grouped ("1.00.0")."""
+    sign, raw = _bank_figures(text)
+    mark = decimal_mark or bank_decimal_mark(raw)
+    if mark is None:
+        if any(c in DECIMAL_MARKS for c in raw):
+            raise AmbiguousAmount(text)
+        return Decimal(sign * int(raw))
+    group = "," if mark == "." else "."
+    whole, _, fraction = raw.partition(mark)
+    if mark in fraction or group in fraction:
+        raise ValueError(text)
+    if group in whole and not re.fullmatch(rf"\d{{1,3}}(?:{re.escape(group)}\d{{3}})+", whole):
+        raise ValueError(text)
+    value = Decimal(f"{whole.replace(group, '')}.{fraction or '0'}")
+    return -value if sign < 0 else value

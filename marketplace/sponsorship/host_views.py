@@ -1,22 +1,33 @@
 """Fiscal host pages: payment settings (org admins), and for treasurers the awaiting pledges, bank
 statement upload, proposed matches confirmed in bulk, and the lines nothing matched."""
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, render_template, request, url_for
+from flask_babel import format_date, format_decimal, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from werkzeug.exceptions import RequestEntityTooLarge
+from wtforms import SelectField
 
 from marketplace.accounts import permissions as perm
 from marketplace.accounts.models import Organization
 from marketplace.accounts.services import record_audit
 from marketplace.extensions import db
+from marketplace.ledger.money import format_minor
 from marketplace.sponsorship import hosting
 from marketplace.sponsorship.forms import HostSettingsForm, StatementForm
 from marketplace.sponsorship.models import BankLine, BankLineStatus, BankStatement
 from marketplace.web import act, client_ip, confirm_page, require
 
 bp = Blueprint("hosts", __name__, url_prefix="/hosts")
+
+
+class HostStatementForm(StatementForm):
+    """The upload form, with the CSV amounts' decimal separator (detected unless chosen)."""
+    decimal_mark = SelectField(_l("CSV amounts: decimal separator"), default="",
+                               choices=[("", _l("Detect (refuse an amount that reads two ways)")),
+                                        (",", _l("Comma: 1.234,50")), (".", _l("Point: 1,234.50"))])
 
 
 def _org(slug: str) -> Organization:
@@ -54,6 +65,8 @@ def settings(slug):
 
 
 def _dashboard_context(org: Organization) -> dict:
+    if hosting.release_stale_proposals(org):  # a pledge recorded by hand or cancelled meanwhile
+        db.session.commit()
     unmatched = hosting.lines(org, (BankLineStatus.UNMATCHED.value,))
     return dict(
         org=org, projects=hosting.hosted_projects(org), awaiting=hosting.awaiting_pledges(org),
@@ -68,32 +81,55 @@ def _dashboard_context(org: Organization) -> dict:
 @login_required
 def dashboard(slug):
     org = _treasury(slug)
-    return render_template("sponsorship/host.html", form=StatementForm(), **_dashboard_context(org))
+    return render_template("sponsorship/host.html", form=HostStatementForm(), **_dashboard_context(org))
 
 
 @bp.route("/<slug>/statements", methods=["POST"])
 @login_required
 def upload_statement(slug):
     org = _treasury(slug)
-    form = StatementForm()
+    form = HostStatementForm()
     if not form.validate_on_submit():
         return render_template("sponsorship/host.html", form=form, **_dashboard_context(org)), 422
     upload = form.statement.data
 
     def read():
         statement = hosting.import_statement(org, current_user, upload.read(), form.file_format.data,
-                                             filename=upload.filename or "", mapping=form.csv_mapping())
+                                             filename=upload.filename or "", mapping=form.csv_mapping(),
+                                             decimal_mark=form.decimal_mark.data or "")
         record_audit("host.statement_uploaded", current_user, org, client_ip(), statement_id=statement.id,
                      lines=statement.line_count, new_lines=statement.new_line_count)
         return statement
 
-    def done(statement) -> str:
-        return (ngettext("%(num)s new line read from the statement.",
-                         "%(num)s new lines read from the statement.", statement.new_line_count)
-                + " " + _("Lines already uploaded before are not added again."))
+    def done(statement) -> None:
+        if not statement.new_line_count:
+            flash(_("This statement was already imported; nothing changed."), "info")
+            return
+        flash(ngettext("%(num)s new line read from the statement.",
+                       "%(num)s new lines read from the statement.", statement.new_line_count)
+              + " " + _("Lines already uploaded before are not added again."), "success")
 
     return act(read, success=done, to=url_for(".dashboard", slug=org.slug), form=form,
                template="sponsorship/host.html", context=lambda: _dashboard_context(org))
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(error):
+    """A statement past the request size limit: the page again, with the field's message."""
+    if request.endpoint != "hosts.upload_statement" or not current_user.is_authenticated:
+        return error
+    org = _treasury((request.view_args or {}).get("slug", ""))
+    form = HostStatementForm(formdata=None)  # the body is what is too large: not read
+    limit = format_decimal(current_app.config["MAX_CONTENT_LENGTH"] / (1024 * 1024), format="0.##")
+    form.statement.errors = [_("The file is larger than %(size)s MB, the most accepted: split the "
+                               "statement into shorter periods.", size=limit)]
+    return render_template("sponsorship/host.html", form=form, **_dashboard_context(org)), 413
+
+
+def _described(line: BankLine) -> str:
+    """A bank line as the treasurer sees it: date, amount, payer (or the start of its details)."""
+    who = line.payer or (line.details[:40] + ("…" if len(line.details) > 40 else "")) or "—"
+    return f"{format_date(line.booked_on)} · {format_minor(line.amount_minor, line.currency)} · {who}"
 
 
 @bp.route("/<slug>/confirm", methods=["POST"])
@@ -103,14 +139,37 @@ def confirm(slug):
     ids = [int(v) for v in request.form.getlist("line") if v.isascii() and v.isdigit() and len(v) < 10]
 
     def record():
-        pledges = hosting.confirm_lines(org, current_user, ids)
-        for pledge in pledges:
+        result = hosting.confirm_lines(org, current_user, ids)
+        for pledge in result.recorded:
             record_audit("payment.recorded", current_user, pledge, client_ip(), source="bank_statement",
                          amount_minor=pledge.amount_minor, currency=pledge.currency)
-        return pledges
+        return result
 
-    return act(record, success=lambda pledges: ngettext("%(num)s payment recorded.", "%(num)s payments recorded.",
-                                                        len(pledges)),
+    def done(result: hosting.Confirmation) -> None:
+        if result.recorded:
+            flash(ngettext("%(num)s payment recorded.", "%(num)s payments recorded.", len(result.recorded)),
+                  "success")
+        if result.already:
+            flash(ngettext("%(num)s payment was already recorded by someone else.",
+                           "%(num)s payments were already recorded by someone else.", result.already), "info")
+        for line, why in result.skipped:
+            flash(_("Not recorded: %(line)s — its pledge is no longer awaiting payment (recorded or "
+                    "cancelled meanwhile); the payment is back among those to match.", line=_described(line))
+                  if why == "stale" else
+                  _("Not recorded: %(line)s — it is no longer proposed for a pledge.", line=_described(line)),
+                  "warning")
+        if not (result.recorded or result.already or result.skipped):
+            flash(_("No payment was checked."), "info")
+
+    return act(record, success=done, to=url_for(".dashboard", slug=org.slug))
+
+
+@bp.route("/<slug>/lines/<int:line_id>/unmatch", methods=["POST"])
+@login_required
+def unmatch(slug, line_id):
+    org = _treasury(slug)
+    return act(lambda: hosting.unmatch_line(org, line_id),
+               success=_("The proposal is withdrawn: the payment is back among those nothing matched."),
                to=url_for(".dashboard", slug=org.slug))
 
 

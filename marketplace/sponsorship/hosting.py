@@ -15,7 +15,7 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import mt940
 from flask_babel import lazy_gettext as _l
@@ -30,7 +30,15 @@ from marketplace.accounts.models import Organization, User
 from marketplace.database import utcnow
 from marketplace.errors import Conflict, InvalidInput, PermissionDenied
 from marketplace.extensions import db
-from marketplace.ledger.money import format_minor, is_known_currency, to_minor
+from marketplace.ledger.money import (
+    DECIMAL_MARKS,
+    AmbiguousAmount,
+    bank_decimal_mark,
+    format_minor,
+    is_known_currency,
+    parse_bank_amount,
+    to_minor,
+)
 from marketplace.projects.models import Project
 from marketplace.sponsorship import services
 from marketplace.sponsorship.models import BankLine, BankLineStatus, BankStatement, Pledge, PledgeStatus
@@ -38,6 +46,7 @@ from marketplace.sponsorship.models import BankLine, BankLineStatus, BankStateme
 REFERENCE_PREFIX = "MP"  # inside the RF reference: "MP" + the pledge id
 STATEMENT_FORMATS = ("mt940", "csv")
 MAX_STATEMENT_LINES = 5000
+UNMATCHED_BY_HAND = "unmatched"  # match_reason of a line a treasurer took a proposal from
 CSV_COLUMNS = ("date", "amount", "currency", "payer", "details", "transaction_id")
 CSV_DEFAULT_MAPPING = {"date": "date", "amount": "amount", "currency": "currency", "payer": "payer",
                        "details": "details", "transaction_id": "transaction_id"}
@@ -151,6 +160,7 @@ def _with_ordinals(lines: list[StatementLine]) -> list[StatementLine]:
 
 
 _NAME_IN_86 = re.compile(r"/NAME/([^/]+)")
+_MT940_FIELDS = re.compile(r"^:(?:20|25|61):", re.MULTILINE)
 
 
 def parse_mt940(data: bytes) -> list[StatementLine]:
@@ -158,6 +168,9 @@ def parse_mt940(data: bytes) -> list[StatementLine]:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         text = data.decode("latin-1")
+    if "\x00" in text or not _MT940_FIELDS.search(text):
+        raise InvalidInput("statement", _l("This file is not a readable MT940 statement (it has no :20:, "
+                                           ":25: or :61: field). If it is a CSV file, choose the format CSV."))
     try:
         transactions = mt940.models.Transactions()
         transactions.parse(text)
@@ -188,51 +201,112 @@ def parse_mt940(data: bytes) -> list[StatementLine]:
     return _with_ordinals(lines)
 
 
-def parse_csv(data: bytes, mapping: dict[str, str] | None = None) -> list[StatementLine]:
-    """A CSV with a header row; `mapping` names the column for each of CSV_COLUMNS (currency may
-    be a fixed code such as "=EUR"). Amounts use a dot or a comma as decimal mark; credits only."""
-    mapping = {**CSV_DEFAULT_MAPPING, **{k: v for k, v in (mapping or {}).items() if v}}
+CSV_DELIMITERS = (",", ";", "\t", "|")
+
+
+def _csv_rows(text: str, mapping: dict[str, str]) -> csv.DictReader:
+    """A reader with the file's delimiter: the one whose header row has the date and amount
+    columns (a European bank exports "Datum;Betrag"); else what csv.Sniffer guesses; else ","."""
+    needed = {mapping["date"], mapping["amount"]}
+    first = text.splitlines()[0] if text else ""
+    for delimiter in CSV_DELIMITERS:
+        if needed <= {h.strip() for h in next(csv.reader([first], delimiter=delimiter), [])}:
+            return csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    try:
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(
+            text[:8192], delimiters="".join(CSV_DELIMITERS))
+    except csv.Error:
+        dialect = csv.excel
+    return csv.DictReader(io.StringIO(text), dialect=dialect)
+
+
+def parse_csv(data: bytes, mapping: dict[str, str] | None = None,
+              decimal_mark: str = "") -> list[StatementLine]:
+    """A CSV with a header row, comma- or semicolon-separated; `mapping` names the column for
+    each of CSV_COLUMNS (currency may be a fixed code such as "=EUR"). Credits only.
+
+    Amounts may group thousands and use "." or "," as decimal mark ("1,000.00", "1.000,00",
+    "1 000,00"); `decimal_mark` says which, else each amount's figures do, else the file's other
+    amounts do; an amount still ambiguous ("1.000" alone) refuses the file, naming its line."""
+    mapping = {**CSV_DEFAULT_MAPPING, **{k: v.strip() for k, v in (mapping or {}).items() if v and v.strip()}}
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InvalidInput("statement", _l("The CSV file must be UTF-8.")) from None
-    reader = csv.DictReader(io.StringIO(text))
-    headers = set(reader.fieldnames or [])
+    reader = _csv_rows(text, mapping)
+    headers = {h.strip() for h in reader.fieldnames or []}
     missing = [mapping[k] for k in ("date", "amount") if mapping[k] not in headers]
     if missing:
-        raise InvalidInput("statement", _l("The CSV file has no column %(name)s.", name=", ".join(missing)))
+        raise InvalidInput("statement", _l("The CSV file has no column %(name)s (its columns: %(found)s).",
+                                           name=", ".join(missing),
+                                           found=", ".join(sorted(headers))[:300] or "—"))
+    reader.fieldnames = [h.strip() for h in reader.fieldnames or []]
+    rows = list(enumerate(reader, start=2))
+    if decimal_mark not in DECIMAL_MARKS:
+        decimal_mark = _file_decimal_mark(row.get(mapping["amount"]) or "" for _number, row in rows)
     lines = []
-    for number, row in enumerate(reader, start=2):
+    for number, row in rows:
         def cell(key: str, row=row) -> str:
             column = mapping.get(key, "")
             return column[1:] if column.startswith("=") else (row.get(column) or "").strip()
 
         currency = cell("currency").upper()
-        raw_amount = cell("amount").replace(" ", "").replace("\u00a0", "")
-        if "," in raw_amount and "." not in raw_amount:
-            raw_amount = raw_amount.replace(",", ".")
-        try:
-            value = Decimal(raw_amount.replace(",", ""))
-            booked_on = datetime.strptime(cell("date")[:10], "%Y-%m-%d").date()
-        except (InvalidOperation, ValueError):
-            raise InvalidInput("statement", _l("Line %(number)s: the date must be YYYY-MM-DD and the "
-                                               "amount a number.", number=number)) from None
-        if value <= 0 or not is_known_currency(currency):
+        value = _csv_amount(cell("amount"), number, decimal_mark or None)
+        if value is None or value <= 0 or not is_known_currency(currency):
             continue
+        try:
+            booked_on = datetime.strptime(cell("date")[:10], "%Y-%m-%d").date()
+        except ValueError:
+            raise InvalidInput("statement", _l("Line %(number)s: the date must be YYYY-MM-DD.",
+                                               number=number)) from None
+        try:
+            amount_minor = to_minor(value, currency)
+        except InvalidInput as err:
+            raise InvalidInput("statement", _l("Line %(number)s: %(error)s", number=number,
+                                               error=err.message)) from None
         details, payer = cell("details"), cell("payer")
         tx_id = cell("transaction_id")
         key = f"c:{tx_id}" if tx_id else _line_id(booked_on, value, currency, payer, details)
-        lines.append(StatementLine(key[:120], booked_on, to_minor(value, currency), currency,
-                                   payer[:200], details[:4000]))
+        lines.append(StatementLine(key[:120], booked_on, amount_minor, currency, payer[:200], details[:4000]))
     return _with_ordinals(lines)
 
 
+def _file_decimal_mark(amounts) -> str:
+    """The decimal mark the file's amounts agree on ("" when none shows one, or they disagree)."""
+    shown = set()
+    for text in amounts:
+        try:
+            shown.add(bank_decimal_mark(text))
+        except ValueError:
+            continue
+    shown.discard(None)
+    return shown.pop() if len(shown) == 1 else ""
+
+
+def _csv_amount(text: str, number: int, decimal_mark: str | None) -> Decimal | None:
+    """A CSV cell's amount (None for an empty cell), or a field error naming the line."""
+    if not text:
+        return None
+    try:
+        return parse_bank_amount(text, decimal_mark)
+    except AmbiguousAmount:
+        if text.startswith("-") or text.endswith("-"):
+            return None  # a debit, skipped whatever its size
+        raise InvalidInput("statement", _l(
+            "Line %(number)s: the amount “%(text)s” can be read two ways (a thousands separator or "
+            "a decimal mark): choose the decimal separator under “CSV columns”.",
+            number=number, text=text[:40])) from None
+    except ValueError:
+        raise InvalidInput("statement", _l("Line %(number)s: the amount must be a number, such as "
+                                           "1234.50 or 1.234,50.", number=number)) from None
+
+
 def import_statement(host: Organization, uploader: User, data: bytes, file_format: str,
-                     filename: str = "", mapping: dict | None = None) -> BankStatement:
+                     filename: str = "", mapping: dict | None = None, decimal_mark: str = "") -> BankStatement:
     """Store a statement's credits (each once per host), then propose matches for every open line."""
     if file_format not in STATEMENT_FORMATS:
         raise InvalidInput("file_format", _l("Choose MT940 or CSV."))
-    lines = parse_mt940(data) if file_format == "mt940" else parse_csv(data, mapping)
+    lines = parse_mt940(data) if file_format == "mt940" else parse_csv(data, mapping, decimal_mark)
     if not lines:
         raise InvalidInput("statement", _l("The statement contains no incoming payment."))
     if len(lines) > MAX_STATEMENT_LINES:
@@ -258,7 +332,8 @@ def propose_matches(host: Organization) -> int:
     """Propose an awaiting pledge for each unmatched line: its reference first; else the one pledge
     with the same amount and currency whose donor's name appears in the payer or details."""
     open_lines = list(db.session.scalars(select(BankLine).where(
-        BankLine.host_id == host.id, BankLine.status == BankLineStatus.UNMATCHED.value)))
+        BankLine.host_id == host.id, BankLine.status == BankLineStatus.UNMATCHED.value,
+        BankLine.match_reason != UNMATCHED_BY_HAND)))
     if not open_lines:
         return 0
     awaiting = {p.id: p for p in awaiting_pledges(host)}
@@ -295,28 +370,67 @@ def _donor_names(pledge: Pledge) -> list[str]:
     return [n.casefold() for n in names if n and len(n) >= 4]
 
 
-def confirm_lines(host: Organization, actor: User, line_ids: list[int]) -> list[Pledge]:
-    """Record the payments of the chosen proposed lines. Each line moves proposed -> confirmed by a
-    guarded UPDATE, so two treasurers confirming at once record each payment once."""
-    confirmed = []
-    for line_id in sorted(set(line_ids)):
+@dataclass
+class Confirmation:
+    """What a bulk confirmation did: the pledges recorded, the checked lines skipped (with why:
+    "stale" their pledge is no longer awaiting payment, "gone" the line is no longer proposed), and
+    how many were already recorded (by another treasurer at the same time)."""
+    recorded: list[Pledge]
+    skipped: list[tuple[BankLine, str]]
+    already: int
+
+
+def release_stale_proposals(host: Organization) -> int:
+    """Proposals whose pledge is no longer awaiting payment (recorded by hand, cancelled, expired)
+    go back to unmatched, then every open line is matched again: a stale proposal must not block
+    the others, nor stay checked on the page. Returns how many were released."""
+    still_pledged = select(Pledge.id).where(Pledge.status == PledgeStatus.PLEDGED.value)
+    released = db.session.execute(
+        update(BankLine).where(BankLine.host_id == host.id, BankLine.status == BankLineStatus.PROPOSED.value,
+                               (BankLine.pledge_id.is_(None)) | BankLine.pledge_id.not_in(still_pledged))
+        .values(status=BankLineStatus.UNMATCHED.value, pledge_id=None, match_reason="")
+        .execution_options(synchronize_session="fetch")).rowcount  # type: ignore[attr-defined]
+    if released:
+        propose_matches(host)
+    return released
+
+
+def confirm_lines(host: Organization, actor: User, line_ids: list[int]) -> Confirmation:
+    """Record the payments of the chosen proposed lines that still fit: each line moves proposed
+    -> confirmed by a guarded UPDATE, so two treasurers confirming at once record each payment
+    once; a line whose pledge is no longer awaiting payment is skipped (and released), not a
+    reason to record nothing."""
+    wanted = sorted(set(line_ids))
+    before = {line.id: (line.status, line.pledge_id) for line in db.session.scalars(
+        select(BankLine).where(BankLine.id.in_(wanted), BankLine.host_id == host.id))}
+    release_stale_proposals(host)
+    result = Confirmation([], [], 0)
+    for line_id in wanted:
         moved = db.session.execute(
             update(BankLine).where(BankLine.id == line_id, BankLine.host_id == host.id,
-                                   BankLine.status == BankLineStatus.PROPOSED.value)
+                                   BankLine.status == BankLineStatus.PROPOSED.value,
+                                   BankLine.pledge_id == (before.get(line_id) or ("", None))[1])
             .values(status=BankLineStatus.CONFIRMED.value, confirmed_by_id=actor.id, confirmed_at=utcnow())
             .returning(BankLine.pledge_id, BankLine.bank_transaction_id)).first()
         if moved is None or moved.pledge_id is None:
+            line = db.session.get(BankLine, line_id)
+            if line is None or line.host_id != host.id:
+                continue
+            db.session.refresh(line)
+            if line.status == BankLineStatus.CONFIRMED.value:
+                result.already += 1
+            else:
+                seen = db.session.get(Pledge, before[line_id][1]) if before[line_id][1] else None
+                stale = seen is not None and seen.status != PledgeStatus.PLEDGED.value
+                result.skipped.append((line, "stale" if stale else "gone"))
             continue
         pledge = db.session.get(Pledge, moved.pledge_id)
         if pledge.project.owner_id == actor.id and not actor.is_admin:
             raise PermissionDenied(_l("You own %(title)s: another treasurer records its income.",
                                       title=pledge.project.title))
-        if pledge.status != PledgeStatus.PLEDGED.value:
-            raise Conflict(_l("The pledge of line %(id)s is no longer awaiting payment; reload the page.",
-                              id=line_id))
         services.confirm_pledge(pledge, actor, provider_reference=f"bank:{moved.bank_transaction_id}")
-        confirmed.append(pledge)
-    return confirmed
+        result.recorded.append(pledge)
+    return result
 
 
 def candidates(host: Organization, unmatched: list[BankLine]) -> dict[int, list[Pledge]]:
@@ -352,6 +466,17 @@ def match_line(host: Organization, line_id: int, pledge_id: int) -> BankLine:
     if moved != 1:
         raise Conflict(_l("This line is no longer waiting for a match; reload the page."))
     db.session.refresh(line)
+    return line
+
+
+def unmatch_line(host: Organization, line_id: int) -> BankLine:
+    """A treasurer rejects a proposal: the line goes back to the ones nothing matched, and is no
+    longer proposed automatically (it can still be matched by hand, or set aside)."""
+    line = db.session.get(BankLine, line_id)
+    if line is None or line.host_id != host.id or line.status != BankLineStatus.PROPOSED.value:
+        raise Conflict(_l("This payment is no longer proposed for a pledge; reload the page."))
+    line.status, line.pledge_id, line.match_reason = BankLineStatus.UNMATCHED.value, None, UNMATCHED_BY_HAND
+    db.session.flush()
     return line
 
 
