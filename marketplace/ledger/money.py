@@ -56,7 +56,20 @@ def parse_amount(text: str | None, currency: str, field: str = "amount", locale:
         raise InvalidInput(field, _("The amount must be positive."))
     if not _FIGURES.match(raw):
         raise InvalidInput(field, _("Enter an amount in figures, for example 25 or 25.50."))
-    return to_minor(_parse_decimal(raw, Locale.parse(locale or "en"), field), currency, field)
+    parsed = Locale.parse(locale or "en")
+    _refuse_grouping_read_as_decimals(raw, parsed, currency, field)
+    return to_minor(_parse_decimal(raw, parsed, field), currency, field)
+
+
+def _refuse_grouping_read_as_decimals(raw: str, locale: Locale, currency: str, field: str) -> None:
+    """"1.000" in English is 1 by the locale's rules, but a currency with fewer than 3 decimals
+    has no use for a third decimal zero: many people write a thousand that way. Ask."""
+    decimal, digits = get_decimal_symbol(locale), precision(currency)
+    match = re.fullmatch(rf"\d{{1,3}}{re.escape(decimal)}(\d{{3}})", raw)
+    # "1.005" is refused anyway (too many decimals); "1.000" and "1.500" would pass as 1 and 1.5
+    if digits < 3 and match and set(match[1][digits:]) == {"0"}:
+        readings = [raw.replace(decimal, ""), raw.replace(decimal, ".")]
+        raise _two_ways(field, raw, [format_decimal(Decimal(r), locale=locale) for r in readings])
 
 
 def _parse_decimal(raw: str, locale: Locale, field: str) -> Decimal:
@@ -104,7 +117,8 @@ def _strip_currency(raw: str, currency: str, field: str) -> str:
     """Allow "25 EUR" or "EUR 25" for the right currency; refuse another currency's code."""
     for pattern in (_CURRENCY_SUFFIX, _CURRENCY_PREFIX):
         match = pattern.match(raw)
-        if match and is_currency(match["code"].upper()):
+        # a code with no figures beside it ("all", "xxx") is a word, not an amount in ALL or XXX
+        if match and re.search(r"\d", match["amount"]) and is_currency(match["code"].upper()):
             if match["code"].upper() != currency:
                 raise InvalidInput(
                     field, _("Amounts for this project are in %(currency)s.", currency=currency)

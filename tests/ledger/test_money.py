@@ -49,7 +49,7 @@ def test_formats_per_locale(app):
 @pytest.mark.parametrize("locale, text, currency, minor", [
     ("en", "1,250.50", "EUR", 125050), ("en", "1,250", "EUR", 125000), ("en", "1 250.50", "EUR", 125050),
     ("fr", "1 250,50", "EUR", 125050), ("fr", "1\u202f250,50", "EUR", 125050), ("fr", "1\xa0250,50", "EUR", 125050),
-    ("fr", "12,5", "EUR", 1250), ("fr", "1,250", "EUR", 125), ("fr", "12.5", "EUR", 1250),
+    ("fr", "12,5", "EUR", 1250), ("fr", "1,25", "EUR", 125), ("fr", "12.5", "EUR", 1250),
     ("fr", "25,50 EUR", "EUR", 2550), ("fr", "1,234", "BHD", 1234),
     ("es", "12,5", "EUR", 1250), ("es", "1.250,50", "EUR", 125050), ("es", "1 250,50", "EUR", 125050),
     ("es", "1.250", "EUR", 125000), ("es", "1,25", "EUR", 125),
@@ -68,11 +68,23 @@ def test_parses_the_numbers_of_the_readers_locale(app, locale, text, currency, m
     ("fr", "1e3", "in figures"), ("es", "1e3", "in figures"), ("fr", "-5", "must be positive"),
     ("fr", "NaN", "in figures"), ("es", "１２", "in figures"), ("en", "１２", "in figures"),
     ("fr", "1.250,50", "in figures"), ("es", "1,2,3", "in figures"),
+    # a third decimal zero that EUR never has: a thousand written the European way, not 1 or 1.5
+    ("en", "1.000", "“1.000” can be read two ways: write 1,000 or 1."),
+    ("en", "1.500", "“1.500” can be read two ways: write 1,500 or 1.5."),
+    ("es", "1,000", "“1,000” can be read two ways: write 1.000 or 1."),
+    ("fr", "1,250", "“1,250” can be read two ways: write 1\u202f250 or 1,25."),
+    ("en", "10.005", "EUR has at most 2 decimals."),
+    # a currency code alone is a word, not an amount in that currency (ALL, XXX)
+    ("en", "all", "in figures"), ("en", "xxxxx", "in figures"),
 ])
 def test_refuses_ambiguous_and_bad_amounts_in_every_locale(app, locale, text, message):
     with pytest.raises(InvalidInput) as err:
         parse_amount(text, "EUR", locale=locale)
     assert message in err.value.message
+
+
+def test_three_decimals_stay_decimals_where_the_currency_has_them(app):
+    assert parse_amount("1.000", "KWD", locale="en") == 1000
 
 
 @pytest.mark.parametrize("locale", ["en", "fr", "es"])
