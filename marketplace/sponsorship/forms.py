@@ -81,6 +81,9 @@ class StatementForm(FlaskForm):
                               validators=[Length(max=60)])
     col_transaction_id = StringField(_l("CSV column: bank transaction id"), default="transaction_id",
                                      validators=[Length(max=60)])
+    decimal_mark = SelectField(_l("CSV amounts: decimal separator"), default="",
+                               choices=[("", _l("Detect (refuse an amount that reads two ways)")),
+                                        (",", _l("Comma: 1.234,50")), (".", _l("Point: 1,234.50"))])
 
     def csv_mapping(self) -> dict[str, str]:
         return {name: (getattr(self, f"col_{name}").data or "").strip()

@@ -4,11 +4,9 @@ statement upload, proposed matches confirmed in bulk, and the lines nothing matc
 from flask import Blueprint, abort, current_app, flash, render_template, request, url_for
 from flask_babel import format_date, format_decimal, ngettext
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
-from wtforms import SelectField
 
 from marketplace.accounts import permissions as perm
 from marketplace.accounts.models import Organization
@@ -21,13 +19,6 @@ from marketplace.sponsorship.models import BankLine, BankLineStatus, BankStateme
 from marketplace.web import act, client_ip, confirm_page, require
 
 bp = Blueprint("hosts", __name__, url_prefix="/hosts")
-
-
-class HostStatementForm(StatementForm):
-    """The upload form, with the CSV amounts' decimal separator (detected unless chosen)."""
-    decimal_mark = SelectField(_l("CSV amounts: decimal separator"), default="",
-                               choices=[("", _l("Detect (refuse an amount that reads two ways)")),
-                                        (",", _l("Comma: 1.234,50")), (".", _l("Point: 1,234.50"))])
 
 
 def _org(slug: str) -> Organization:
@@ -81,14 +72,14 @@ def _dashboard_context(org: Organization) -> dict:
 @login_required
 def dashboard(slug):
     org = _treasury(slug)
-    return render_template("sponsorship/host.html", form=HostStatementForm(), **_dashboard_context(org))
+    return render_template("sponsorship/host.html", form=StatementForm(), **_dashboard_context(org))
 
 
 @bp.route("/<slug>/statements", methods=["POST"])
 @login_required
 def upload_statement(slug):
     org = _treasury(slug)
-    form = HostStatementForm()
+    form = StatementForm()
     if not form.validate_on_submit():
         return render_template("sponsorship/host.html", form=form, **_dashboard_context(org)), 422
     upload = form.statement.data
@@ -119,7 +110,7 @@ def too_large(error):
     if request.endpoint != "hosts.upload_statement" or not current_user.is_authenticated:
         return error
     org = _treasury((request.view_args or {}).get("slug", ""))
-    form = HostStatementForm(formdata=None)  # the body is what is too large: not read
+    form = StatementForm(formdata=None)  # the body is what is too large: not read
     limit = format_decimal(current_app.config["MAX_CONTENT_LENGTH"] / (1024 * 1024), format="0.##")
     form.statement.errors = [_("The file is larger than %(size)s MB, the most accepted: split the "
                                "statement into shorter periods.", size=limit)]

@@ -18,6 +18,7 @@ from marketplace.projects.models import Project
 from marketplace.sponsorship.models import Pledge, PledgeStatus, TrancheRelease
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+BOM = "\ufeff"  # first in a CSV download: Excel then reads it as UTF-8 (else "Thiès" comes out garbled)
 
 
 @dataclass
@@ -84,6 +85,7 @@ def csv_cell(value) -> str:
 
 def to_csv(project: Project, report: Report) -> str:
     out = io.StringIO()
+    out.write(BOM)
     writer = csv.writer(out)
     kinds = {"contribution": _("contribution"), "release": _("release"), "refund": _("refund")}
     writer.writerow([_("date"), _("type"), _("donor or objective"), _("amount"), _("currency")])

@@ -21,7 +21,7 @@ from marketplace.sponsorship import dashboard, services, stripe_checkout
 from marketplace.sponsorship import payments as providers
 from marketplace.sponsorship.forms import DonorProfileForm, PledgeForm, RecordPaymentForm, new_nonce
 from marketplace.sponsorship.models import PLEDGE_STATUS_LABELS, Pledge, PledgeStatus
-from marketplace.sponsorship.transparency import csv_cell
+from marketplace.sponsorship.transparency import BOM, csv_cell
 from marketplace.web import act, client_ip, confirm_page, page_arg, paginate, request_locale, require, safe_next
 
 bp = Blueprint("sponsorship", __name__, url_prefix="/sponsorship")
@@ -312,8 +312,8 @@ def history_csv():
             p.created_at.date().isoformat(), p.project.title, plain_minor(p.amount_minor, p.currency),
             p.currency, p.status_label, plain_minor(p.refunded_minor, p.currency),
             _("yes") if p.is_anonymous else _("no"), receipt_number(p) or "")])
-    return out.getvalue(), 200, {"Content-Type": "text/csv; charset=utf-8",
-                                 "Content-Disposition": 'attachment; filename="giving-history.csv"'}
+    return BOM + out.getvalue(), 200, {"Content-Type": "text/csv; charset=utf-8",
+                                       "Content-Disposition": 'attachment; filename="giving-history.csv"'}
 
 
 def receipt_number(pledge: Pledge) -> str | None:

@@ -225,3 +225,13 @@ def test_a_receipt_shows_the_banks_reference_not_our_keys():
     assert shown_provider_reference("instant") == ""
     assert shown_provider_reference("cs_test_a1B2") == "cs_test_a1B2"
     assert shown_provider_reference(None) == ""
+
+
+def test_csv_downloads_start_with_a_byte_order_mark_for_excel(client, auth, make_open_project, make_donor, pledge):
+    project = make_open_project(title="Écoles de Thiès")
+    pledge(make_donor(email="me@example.org"), project, "10")
+    auth.login("me@example.org")
+    for url in ("/sponsorship/dashboard/history.csv", f"/projects/{project.slug}/transparency.csv"):
+        body = client.get(url).data
+        assert body.startswith("\ufeff".encode()) and "Thiès".encode() in body or url.endswith("transparency.csv")
+        assert body.count("\ufeff".encode()) == 1
