@@ -231,6 +231,12 @@ def my_pledges_to(project: Project) -> list[Pledge]:
 def payments(slug):
     project = _project(slug)
     require(perm.can_view_payments(current_user, project))
+    return _payments_page(project)
+
+
+def _payments_page(project: Project, failed: Pledge | None = None, form: RecordPaymentForm | None = None):
+    """The project's pledges, those awaiting payment first; `failed`: the pledge whose payment
+    form (`form`, as typed) did not validate, shown again with its message."""
     counts = dict(db.session.execute(select(Pledge.status, func.count()).where(Pledge.project_id == project.id)
                                      .group_by(Pledge.status)).all())
     status = _status_arg()
@@ -240,7 +246,8 @@ def payments(slug):
         query = query.where(Pledge.status == status)
     pledges = paginate(query, PAYMENTS_PER_PAGE, total=counts.get(status, 0) if status else sum(counts.values()))
     return render_template("sponsorship/payments.html", project=project, pledges=pledges, counts=counts,
-                           status=status, total=sum(counts.values()), form=RecordPaymentForm(),
+                           status=status, total=sum(counts.values()), form=form or RecordPaymentForm(),
+                           failed_id=failed.id if failed is not None else None,
                            can_record=perm.can_record_payment(current_user, project),
                            owners_note=_not_the_owners(project))
 
@@ -251,8 +258,9 @@ def record_payment(pledge_id):
     pledge = _pledge(pledge_id)
     require(perm.can_record_payment(current_user, pledge.project), _not_the_owners(pledge.project))
     form = RecordPaymentForm()
-    if not form.validate_on_submit():
-        abort(400)
+    if not form.validate_on_submit():  # the list again, this row's message and what was typed kept
+        return _payments_page(pledge.project, failed=pledge, form=form), 422
+
     def record():
         services.confirm_pledge(pledge, current_user, provider_reference=form.reference.data or "")
         record_audit("payment.recorded", current_user, pledge, client_ip(), source="by_hand",

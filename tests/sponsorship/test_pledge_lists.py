@@ -235,3 +235,19 @@ def test_csv_downloads_start_with_a_byte_order_mark_for_excel(client, auth, make
         body = client.get(url).data
         assert body.startswith("\ufeff".encode()) and "Thiès".encode() in body or url.endswith("transparency.csv")
         assert body.count("\ufeff".encode()) == 1
+
+
+def test_a_bad_payment_reference_shows_the_list_again_with_the_message_and_the_typed_text(
+        client, auth, make_open_project, make_donor, make_user, pledge):
+    project = make_open_project(goal_minor=1_000_000)
+    unpaid = pledge(make_donor(), project, "25", provider="manual")
+    make_user(email="admin@example.org", roles=["admin"])
+    auth.login("admin@example.org")
+    typed = "BANK-" + "7" * 130
+    response = client.post(f"/sponsorship/pledges/{unpaid.id}/record-payment", data={"reference": typed})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert f'value="{typed}"' in html and 'aria-invalid="true"' in html
+    assert "Field cannot be longer than 120 characters." in html or "120" in html.split("field-error", 1)[1][:200]
+    db.session.expire_all()
+    assert unpaid.status == "pledged"
