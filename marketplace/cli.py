@@ -18,10 +18,11 @@ from marketplace.notifications.cli import notifications_cli
 from marketplace.ops.cli import doctor
 from marketplace.projects.cli import projects_cli
 from marketplace.search.cli import search_cli
-from marketplace.sponsorship.cli import close_expired
+from marketplace.sponsorship.cli import close_expired, remind_unpaid_pledges
 
-# sponsorship settles projects, so its command joins the projects group here, above both
+# sponsorship settles projects, so its commands join the projects group here, above both
 projects_cli.add_command(close_expired)
+projects_cli.add_command(remind_unpaid_pledges)
 # case studies sit above the importer's package (knowledge): their command joins the group here
 import_group.add_command(import_command(
     "cases", "Import case studies from CSV or JSON Lines; rows already imported (same source URL) "

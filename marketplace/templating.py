@@ -6,7 +6,7 @@ from functools import lru_cache
 import babel.dates
 from babel import Locale
 from babel.dates import format_timedelta
-from flask import Flask, g, has_app_context, request
+from flask import Flask, g, has_app_context, has_request_context, request
 from flask_babel import get_locale, get_timezone, to_user_timezone
 from flask_babel import gettext as _
 
@@ -84,5 +84,7 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _globals():
-        return {"language_choices": i18n.ui_language_choices(),
-                "language_next": request.full_path.rstrip("?"), "site_name": app.config["SITE_NAME"]}
+        # mail rendered by a command (cron, demo data) has no request
+        here = request.full_path.rstrip("?") if has_request_context() else ""
+        return {"language_choices": i18n.ui_language_choices(), "language_next": here,
+                "site_name": app.config["SITE_NAME"]}

@@ -38,6 +38,8 @@ JOBS = (
     Job("notifications-deliver", ("notifications", "deliver"), timedelta(minutes=1)),
     Job("send-digests", ("notifications", "send-digests"), timedelta(days=1)),
     Job("close-expired", ("projects", "close-expired"), timedelta(minutes=15)),
+    # Donors of pledges still unpaid a week on are mailed how to pay (each at most once a week).
+    Job("remind-unpaid", ("projects", "remind-unpaid"), timedelta(days=1)),
     Job("ledger-check", ("ledger", "check"), timedelta(days=1)),
     Job("search-optimize", ("search", "optimize"), timedelta(days=7), per_node=True),
     # Text of uploaded files that no web process extracted (FILES_EXTRACT=manual, or a process

@@ -97,6 +97,8 @@ class Pledge(db.Model):
     contribution_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_transaction.id"), unique=True)
     refund_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_transaction.id"), unique=True)
     closed_at: Mapped[datetime | None]
+    # When its donor was last reminded how to pay it (`marketplace projects remind-unpaid`).
+    reminded_at: Mapped[datetime | None]
 
     project: Mapped[Project] = relationship()
     donor: Mapped[User] = relationship(foreign_keys=[donor_id])

@@ -19,7 +19,7 @@ from marketplace import links
 from marketplace.accounts.models import User
 from marketplace.extensions import db
 from marketplace.ledger.money import format_minor
-from marketplace.notifications.services import addressee_columns, notify, notify_addressee
+from marketplace.notifications.services import addressee_columns, notify, notify_addressee, queue_templated_email
 from marketplace.projects.models import Project
 from marketplace.sponsorship.models import Pledge, PledgeStatus
 
@@ -71,6 +71,18 @@ def new_pledge(pledge: Pledge, project: Project, donor: User, owner) -> None:
                      _l("New pledge of %(amount)s to %(title)s", amount=_money(pledge.amount_minor, pledge.currency),
                         title=project.title),
                      _project_link(project), actor_id=None if pledge.is_anonymous else donor.id)
+
+
+def how_to_pay(pledge: Pledge, project: Project, donor: User, reminder: bool = False) -> None:
+    """The donor's email with what they need to pay a pledge by transfer: the amount, the payment
+    reference and the host's bank details; `reminder`: it is still unpaid. In their language."""
+    subject = (_l("Reminder: your pledge of %(amount)s to %(title)s is awaiting payment",
+                  amount=_money(pledge.amount_minor, pledge.currency), title=project.title) if reminder else
+               _l("How to pay your pledge of %(amount)s to %(title)s",
+                  amount=_money(pledge.amount_minor, pledge.currency), title=project.title))
+    queue_templated_email(donor, subject, "email/pledge_how_to_pay.txt", pledge=pledge, project=project,
+                          host=project.host, reminder=reminder,
+                          link=links.absolute("sponsorship.pledge_detail", pledge_id=pledge.id))
 
 
 def contribution_received(pledge: Pledge, host: User | None) -> None:

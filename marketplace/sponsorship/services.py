@@ -8,7 +8,7 @@ Precisely: raised_minor = unpaid pledges + contributed - refunded (`marketplace 
 import hashlib
 import json
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 
 from flask_babel import gettext as _
@@ -128,6 +128,8 @@ def record_pledge(donor: User, project: Project, amount_text: str, *, idempotenc
     # In this transaction: a crash after commit cannot lose it.
     notices.new_pledge(pledge, project, donor, owner=reserved)
     payments.start(pledge, confirm_pledge)
+    if pledge.provider == payments.ManualProvider.name:  # paid by transfer: tell the donor how
+        notices.how_to_pay(pledge, project, donor)
     return pledge, True
 
 
@@ -368,6 +370,34 @@ def _confirmed_by_group(group_id):
     return _MOVE_PLEDGE.values(status=bindparam("status"), contribution_id=group_id,
                                confirmed_at=bindparam("confirmed_at"), confirmed_by_id=bindparam("confirmed_by_id"),
                                provider_reference=bindparam("provider_reference"))
+
+
+def pledges_to_remind(after: timedelta, now: datetime | None = None) -> list[int]:
+    """Pledges paid by transfer still awaiting payment `after` their pledge (or their last
+    reminder), on projects still open: their ids, oldest first."""
+    cutoff = (now or utcnow()) - after
+    return list(db.session.scalars(
+        select(Pledge.id).join(Project, Project.id == Pledge.project_id)
+        .where(Pledge.status == PledgeStatus.PLEDGED.value, Pledge.provider == payments.ManualProvider.name,
+               Pledge.created_at <= cutoff, or_(Pledge.reminded_at.is_(None), Pledge.reminded_at <= cutoff),
+               Project.state == ProjectState.OPEN.value)
+        .order_by(Pledge.id)))
+
+
+def remind_unpaid(pledge_id: int, after: timedelta, now: datetime | None = None) -> bool:
+    """Remind the donor of one unpaid pledge, at most once per `after`: a guarded UPDATE claims
+    the reminder, so two runs at once (or a rerun) send it once. True if this call sent it."""
+    now = now or utcnow()
+    claimed = db.session.execute(
+        update(PLEDGE).where(PLEDGE.c.id == pledge_id, PLEDGE.c.status == PledgeStatus.PLEDGED.value,
+                             or_(PLEDGE.c.reminded_at.is_(None), PLEDGE.c.reminded_at <= now - after))
+        .values(reminded_at=now)).rowcount  # type: ignore[attr-defined]
+    if claimed != 1:
+        return False
+    pledge = db.session.get(Pledge, pledge_id)
+    db.session.refresh(pledge, ["reminded_at"])
+    notices.how_to_pay(pledge, pledge.project, pledge.donor, reminder=True)
+    return True
 
 
 def cancel_pledge(pledge: Pledge, actor: User | None) -> None:

@@ -60,11 +60,11 @@ def test_run_once_runs_each_due_job_then_waits_for_its_interval(app, work, outbo
     assert first.exit_code == 0, first.output
     for name in JOB_NAMES:
         assert f"job {name}: ok" in first.output
-    assert "jobs: 6 ran, 0 failed, 0 skipped" in first.output
+    assert f"jobs: {len(JOB_NAMES)} ran, 0 failed, 0 skipped" in first.output
     db.session.expire_all()
     _done_once(app, outbox, work)
     again = runner.invoke(args=["jobs", "run", "--once"])
-    assert "jobs: 0 ran, 0 failed, 6 skipped" in again.output
+    assert f"jobs: 0 ran, 0 failed, {len(JOB_NAMES)} skipped" in again.output
     assert all(f"job {name}: not-due" in again.output for name in JOB_NAMES)
     rows = {r.name: r for r in db.session.scalars(select(JobRun))}
     assert rows["notifications-deliver"].status == "ok" and rows["notifications-deliver"].finished_at

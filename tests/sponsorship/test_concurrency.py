@@ -196,6 +196,36 @@ def test_two_close_expired_runs_at_once_each_settle_once(app, make_open_project,
     assert ledger_clean() == []
 
 
+def test_two_remind_unpaid_runs_at_once_remind_each_pledge_once(app, make_open_project, make_donor, pledge,
+                                                                  tmp_path):
+    """Two `marketplace projects remind-unpaid` processes (two nodes' cron) at once: both exit 0 and
+    each unpaid pledge's donor gets one reminder (the guarded UPDATE of reminded_at claims it)."""
+    import os
+    import subprocess
+    import sys
+    from datetime import timedelta
+    from pathlib import Path
+
+    from marketplace.database import utcnow
+    from marketplace.notifications.models import EmailOutbox
+
+    project = make_open_project(goal_minor=1_000_000)
+    unpaid = [pledge(make_donor(), project, str(i + 1), provider="manual") for i in range(12)]
+    for p in unpaid:
+        p.created_at = utcnow() - timedelta(days=10)
+    db.session.commit()
+    env = {**os.environ, "MARKETPLACE_DATABASE_URL": PG_URL, "MARKETPLACE_INSTANCE_PATH": str(tmp_path / "cli"),
+           "MARKETPLACE_SECRET_KEY": "x" * 64, "MARKETPLACE_SEARCH_DRAIN": "manual"}
+    runs = [subprocess.Popen([str(Path(sys.executable).with_name("marketplace")), "projects", "remind-unpaid"],
+                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(2)]
+    outputs = [(r.communicate(timeout=120)[0], r.returncode) for r in runs]
+    assert [code for _out, code in outputs] == [0, 0], outputs
+    sent = sum(int(out.rsplit("remind-unpaid: ", 1)[1].split()[0]) for out, _code in outputs)
+    assert sent == 12
+    reminders = db.session.scalars(select(EmailOutbox.recipient_id).where(EmailOutbox.subject.like("Reminder:%")))
+    assert sorted(reminders) == sorted(p.donor_id for p in unpaid)
+
+
 _BURST = """
 import sys, uuid
 from marketplace import create_app

@@ -299,6 +299,7 @@ def test_a_pledge_request_runs_only_the_statements_it_needs(client, auth, make_o
     pledge = db.session.scalar(select(Pledge))
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/pledges/{pledge.id}")
     # user; project; the reservation and the pledge (SQLite: reserve, its context, insert); the
-    # owner's notice (SQLite: email, notification); the email claimed and marked sent (inline in tests)
-    expected = 6 if db.engine.dialect.name == "postgresql" else 9
+    # owner's notice (SQLite: email, notification); the donor's email on how to pay (a transfer);
+    # the emails claimed and marked sent (inline in tests)
+    expected = 7 if db.engine.dialect.name == "postgresql" else 10
     assert queries.count == expected, queries.statements
