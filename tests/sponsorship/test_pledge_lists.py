@@ -251,3 +251,12 @@ def test_a_bad_payment_reference_shows_the_list_again_with_the_message_and_the_t
     assert "Field cannot be longer than 120 characters." in html or "120" in html.split("field-error", 1)[1][:200]
     db.session.expire_all()
     assert unpaid.status == "pledged"
+
+
+def test_the_ranking_line_writes_its_figures_the_readers_way(client, make_open_project):
+    make_open_project(title="Ranked")
+    client.set_cookie("lang", "fr")
+    html = client.get("/projects/").get_data(as_text=True)
+    line = re.search(r'<p class="meta score">(.*?)</p>', html, re.S).group(1)
+    assert re.search(r"Score \d+,\d\d\u00a0?:", line) or re.search(r"Score \d+,\d\d :", line), line
+    assert "vérifiés : 0" in line and "." not in line.split("Score", 1)[1].split(":", 1)[0]
