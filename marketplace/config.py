@@ -66,6 +66,11 @@ DEFAULTS = {
     "PUBLIC_URL": "http://127.0.0.1:5000",  # base of absolute links when SERVER_NAME is unset
     # Payments (marketplace/sponsorship/payments.py): "manual" (a host records the money) or "stripe".
     "PAYMENT_PROVIDER": "manual",
+    # Pledges paid by transfer: the donor is reminded this many days after pledging (and again
+    # each such period), and an unpaid pledge is cancelled, its room given back, after
+    # PLEDGE_LAPSE_DAYS (0: never). `marketplace projects remind-unpaid` (a daily job) does both.
+    "PLEDGE_REMIND_DAYS": 7,
+    "PLEDGE_LAPSE_DAYS": 30,
     "STRIPE_SECRET_KEY": None,  # sk_live_... / sk_test_... (PAYMENT_PROVIDER="stripe")
     "STRIPE_WEBHOOK_SECRET": None,  # whsec_...: verifies POST /sponsorship/webhooks/stripe
     "STRIPE_API_BASE": None,  # None: https://api.stripe.com (tests point it at a local stand-in)

@@ -4,11 +4,19 @@
 from datetime import timedelta
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from marketplace.extensions import db
 from marketplace.projects.models import Project
-from marketplace.sponsorship.services import pledges_to_remind, projects_to_settle, remind_unpaid, settle_project
+from marketplace.sponsorship.services import (
+    lapse_unpaid,
+    pledges_to_lapse,
+    pledges_to_remind,
+    projects_to_settle,
+    remind_unpaid,
+    settle_project,
+)
 
 
 @click.command("close-expired")
@@ -28,15 +36,23 @@ def close_expired() -> None:
 
 
 @click.command("remind-unpaid")
-@click.option("--after-days", default=7, show_default=True, type=click.IntRange(min=1),
-              help="Remind a pledge still unpaid this many days after it was made (or last reminded).")
+@click.option("--after-days", type=click.IntRange(min=1), default=None,
+              help="Remind a pledge still unpaid this many days after it was made or last reminded "
+                   "(default: the PLEDGE_REMIND_DAYS setting, 7).")
 @with_appcontext
-def remind_unpaid_pledges(after_days: int) -> None:
-    """Email donors how to pay their pledges still awaiting a transfer. Safe to rerun, and to run
-    twice at once: each pledge is reminded at most once per period."""
-    after = timedelta(days=after_days)
+def remind_unpaid_pledges(after_days: int | None) -> None:
+    """Pledges paid by transfer and still unpaid: cancel those older than PLEDGE_LAPSE_DAYS (their
+    room goes back to the project; donor and owner are told), then email the others' donors how to
+    pay. Safe to rerun, and to run twice at once: each pledge is reminded at most once a period,
+    and cancelled once."""
+    days = current_app.config["PLEDGE_LAPSE_DAYS"]
+    lapsed = 0
+    for pledge_id in (pledges_to_lapse(timedelta(days=days)) if days else []):
+        lapsed += lapse_unpaid(pledge_id, days)
+        db.session.commit()
+    after = timedelta(days=after_days or current_app.config["PLEDGE_REMIND_DAYS"])
     sent = 0
     for pledge_id in pledges_to_remind(after):
         sent += remind_unpaid(pledge_id, after)
         db.session.commit()  # one pledge at a time: its mail is queued with its claim
-    click.echo(f"remind-unpaid: {sent} reminders sent")
+    click.echo(f"remind-unpaid: {sent} reminders sent, {lapsed} unpaid pledges cancelled")

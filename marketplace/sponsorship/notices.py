@@ -11,6 +11,8 @@ Who is told what:
   the amount, and the owner.
 """
 
+from datetime import datetime
+
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from sqlalchemy import select
@@ -73,16 +75,32 @@ def new_pledge(pledge: Pledge, project: Project, donor: User, owner) -> None:
                      _project_link(project), actor_id=None if pledge.is_anonymous else donor.id)
 
 
-def how_to_pay(pledge: Pledge, project: Project, donor: User, reminder: bool = False) -> None:
+def how_to_pay(pledge: Pledge, project: Project, donor: User, reminder: bool = False,
+               lapses_on: datetime | None = None) -> None:
     """The donor's email with what they need to pay a pledge by transfer: the amount, the payment
-    reference and the host's bank details; `reminder`: it is still unpaid. In their language."""
+    reference and the host's bank details, and the day it lapses unpaid (`lapses_on`, if it
+    does); `reminder`: it is still unpaid. In their language."""
     subject = (_l("Reminder: your pledge of %(amount)s to %(title)s is awaiting payment",
                   amount=_money(pledge.amount_minor, pledge.currency), title=project.title) if reminder else
                _l("How to pay your pledge of %(amount)s to %(title)s",
                   amount=_money(pledge.amount_minor, pledge.currency), title=project.title))
     queue_templated_email(donor, subject, "email/pledge_how_to_pay.txt", pledge=pledge, project=project,
-                          host=project.host, reminder=reminder,
+                          host=project.host, reminder=reminder, lapses_on=lapses_on,
                           link=links.absolute("sponsorship.pledge_detail", pledge_id=pledge.id))
+
+
+def lapsed(pledge: Pledge, project: Project, days: int) -> None:
+    """An unpaid pledge was cancelled after `days`: its donor and the project's owner are told."""
+    amount = _money(pledge.amount_minor, pledge.currency)
+    notify(pledge.donor, "generic",
+           _l("Your pledge of %(amount)s to %(title)s was cancelled: it was not paid within %(days)d days. "
+              "Its room went back to the project; you can pledge again.", amount=amount, title=project.title,
+              days=days),
+           links.path("sponsorship.pledge_detail", pledge_id=pledge.id))
+    notify(project.owner, "generic",
+           _l("A pledge of %(amount)s to %(title)s was cancelled, unpaid after %(days)d days: its room is "
+              "open to other donors again.", amount=amount, title=project.title, days=days),
+           _project_link(project))
 
 
 def contribution_received(pledge: Pledge, host: User | None) -> None:

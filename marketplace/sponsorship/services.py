@@ -11,6 +11,7 @@ import re
 from datetime import datetime, timedelta
 from functools import cache
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, String, bindparam, case, false, func, or_, select, true, update
@@ -129,7 +130,7 @@ def record_pledge(donor: User, project: Project, amount_text: str, *, idempotenc
     notices.new_pledge(pledge, project, donor, owner=reserved)
     payments.start(pledge, confirm_pledge)
     if pledge.provider == payments.ManualProvider.name:  # paid by transfer: tell the donor how
-        notices.how_to_pay(pledge, project, donor)
+        notices.how_to_pay(pledge, project, donor, lapses_on=lapse_date(pledge))
     return pledge, True
 
 
@@ -396,7 +397,39 @@ def remind_unpaid(pledge_id: int, after: timedelta, now: datetime | None = None)
         return False
     pledge = db.session.get(Pledge, pledge_id)
     db.session.refresh(pledge, ["reminded_at"])
-    notices.how_to_pay(pledge, pledge.project, pledge.donor, reminder=True)
+    notices.how_to_pay(pledge, pledge.project, pledge.donor, reminder=True, lapses_on=lapse_date(pledge))
+    return True
+
+
+def lapse_date(pledge: Pledge) -> datetime | None:
+    """When an unpaid transfer pledge is cancelled (PLEDGE_LAPSE_DAYS after it was made), if ever."""
+    days = current_app.config["PLEDGE_LAPSE_DAYS"]
+    if not days or pledge.provider != payments.ManualProvider.name or pledge.status != PledgeStatus.PLEDGED:
+        return None
+    return pledge.created_at + timedelta(days=days)
+
+
+def pledges_to_lapse(after: timedelta, now: datetime | None = None) -> list[int]:
+    """Transfer pledges still unpaid `after` they were made: their ids, oldest first."""
+    return list(db.session.scalars(
+        select(Pledge.id).where(Pledge.status == PledgeStatus.PLEDGED.value,
+                                Pledge.provider == payments.ManualProvider.name,
+                                Pledge.created_at <= (now or utcnow()) - after)
+        .order_by(Pledge.id)))
+
+
+def lapse_unpaid(pledge_id: int, days: int) -> bool:
+    """Cancel one pledge still unpaid after `days` (its room goes back to the project) and tell its
+    donor and the project's owner. The guarded UPDATE of cancel_pledge decides: a pledge paid or
+    withdrawn meanwhile, or lapsed by another run, is left alone (False)."""
+    pledge = db.session.get(Pledge, pledge_id)
+    if pledge is None:
+        return False
+    try:
+        cancel_pledge(pledge, None)
+    except Conflict:
+        return False
+    notices.lapsed(pledge, pledge.project, days)
     return True
 
 

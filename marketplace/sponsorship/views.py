@@ -209,6 +209,12 @@ def _not_the_owners(project: Project) -> str | None:
 
 
 @bp.app_template_global()
+def pledge_lapses_on(pledge: Pledge):
+    """The day an unpaid transfer pledge is cancelled (PLEDGE_LAPSE_DAYS), or None."""
+    return services.lapse_date(pledge)
+
+
+@bp.app_template_global()
 def can_view_payments_of(project: Project) -> bool:
     return perm.can_view_payments(current_user, project)
 

@@ -75,3 +75,40 @@ def test_unpaid_pledges_are_reminded_once_a_period(app, make_open_project, make_
     db.session.commit()
     assert "1 reminders sent" in runner.invoke(args=["projects", "remind-unpaid", "--after-days", "7"]).output
     assert runner.invoke(args=["projects", "remind-unpaid", "--after-days", "0"]).exit_code == 2  # a usage error
+
+
+def test_a_pledge_unpaid_past_the_lapse_is_cancelled_and_its_room_returns(app, make_open_project, make_donor,
+                                                                          make_user, pledge):
+    from marketplace.notifications.models import Notification
+    from marketplace.projects.models import Project
+
+    owner = make_user(email="owner@example.org")
+    project = make_open_project(goal_minor=10_000, owner=owner, title="School budgets")
+    stale = pledge(make_donor(email="late@example.org"), project, "60", provider="manual")
+    fresh = pledge(make_donor(email="fresh@example.org"), project, "30", provider="manual")
+    assert "If it is not paid by" in _mails_to("late@example.org")[0].body  # the first mail gives the day
+    stale.created_at = utcnow() - timedelta(days=31)
+    db.session.commit()
+    runner = app.test_cli_runner()
+    output = runner.invoke(args=["projects", "remind-unpaid"]).output
+    assert "1 unpaid pledges cancelled" in output and "1 reminders sent" not in output
+    db.session.expire_all()
+    assert (stale.status, fresh.status) == ("cancelled", "pledged")
+    assert db.session.get(Project, project.id).raised_minor == 3_000  # the 60 went back
+    told = db.session.scalars(select(Notification.message).where(
+        Notification.recipient_id.in_([stale.donor_id, owner.id]), Notification.message.like("%cancelled%")))
+    assert sorted(m[:12] for m in told) == ["A pledge of ", "Your pledge "]
+    assert "0 unpaid pledges cancelled" in runner.invoke(args=["projects", "remind-unpaid"]).output  # once
+    app.config["PLEDGE_LAPSE_DAYS"] = 0  # never
+    fresh.created_at = utcnow() - timedelta(days=400)
+    db.session.commit()
+    runner.invoke(args=["projects", "remind-unpaid"])
+    db.session.expire_all()
+    assert fresh.status == "pledged"
+
+
+def test_the_pledge_page_gives_the_day_to_pay_by(client, auth, make_open_project, make_donor, pledge):
+    p = pledge(make_donor(email="me@example.org"), make_open_project(), "10", provider="manual")
+    auth.login("me@example.org")
+    html = client.get(f"/sponsorship/pledges/{p.id}").get_data(as_text=True)
+    assert "Pay by" in html and "it will be cancelled and its room given back" in html
