@@ -10,6 +10,7 @@ MENTORSHIP = "mentorship"
 EDIT_SUGGESTION = "edit_suggestion"
 ORIGINAL_CHANGED = "original_changed"
 PROGRESS_REPORT = "progress_report"
+MONEY = "money"
 GENERIC = "generic"
 
 LABELS = {
@@ -21,6 +22,7 @@ LABELS = {
     EDIT_SUGGESTION: _l("Edit suggestions"),
     ORIGINAL_CHANGED: _l("The original practice changed"),
     PROGRESS_REPORT: _l("Project progress reports"),
+    MONEY: _l("Pledges, payments, refunds and money released"),
     GENERIC: _l("Other notices"),
 }
 KINDS = tuple(LABELS)

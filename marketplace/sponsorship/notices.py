@@ -21,6 +21,7 @@ from marketplace import links
 from marketplace.accounts.models import User
 from marketplace.extensions import db
 from marketplace.ledger.money import format_minor
+from marketplace.notifications import kinds
 from marketplace.notifications.services import addressee_columns, notify, notify_addressee, queue_templated_email
 from marketplace.projects.models import Project
 from marketplace.sponsorship.models import Pledge, PledgeStatus
@@ -55,10 +56,10 @@ def _tell(users, message, link: str, actor: User | None = None) -> None:
     for user in users:
         if user is not None and user.id not in seen:
             seen.add(user.id)
-            notify(user, "generic", message, link, actor=actor)
+            notify(user, kinds.MONEY, message, link, actor=actor)
 
 
-NEW_PLEDGE = "generic"  # the notification kind of a new pledge (the owner's preference for it)
+NEW_PLEDGE = kinds.MONEY  # the notification kind of a new pledge (the owner's preference for it)
 
 
 def owner_columns(owner_id) -> tuple:
@@ -92,19 +93,19 @@ def how_to_pay(pledge: Pledge, project: Project, donor: User, reminder: bool = F
 def lapsed(pledge: Pledge, project: Project, days: int) -> None:
     """An unpaid pledge was cancelled after `days`: its donor and the project's owner are told."""
     amount = _money(pledge.amount_minor, pledge.currency)
-    notify(pledge.donor, "generic",
+    notify(pledge.donor, kinds.MONEY,
            _l("Your pledge of %(amount)s to %(title)s was cancelled: it was not paid within %(days)d days. "
               "Its room went back to the project; you can pledge again.", amount=amount, title=project.title,
               days=days),
            links.path("sponsorship.pledge_detail", pledge_id=pledge.id))
-    notify(project.owner, "generic",
+    notify(project.owner, kinds.MONEY,
            _l("A pledge of %(amount)s to %(title)s was cancelled, unpaid after %(days)d days: its room is "
               "open to other donors again.", amount=amount, title=project.title, days=days),
            _project_link(project))
 
 
 def contribution_received(pledge: Pledge, host: User | None) -> None:
-    notify(pledge.donor, "generic",
+    notify(pledge.donor, kinds.MONEY,
            _l("Your contribution of %(amount)s to %(title)s was received. Your receipt is ready.",
               amount=_money(pledge.amount_minor, pledge.currency), title=pledge.project.title),
            links.path("sponsorship.receipt", pledge_id=pledge.id), actor=host)
@@ -136,7 +137,7 @@ def refunded(pledge: Pledge, share_minor: int, project: Project) -> None:
     message = reasons.get(project.state) or _l(
         "%(amount)s of your contribution to %(title)s was refunded.",
         amount=_money(share_minor, pledge.currency), title=project.title)
-    notify(pledge.donor, "generic", message, links.path("sponsorship.pledge_detail", pledge_id=pledge.id))
+    notify(pledge.donor, kinds.MONEY, message, links.path("sponsorship.pledge_detail", pledge_id=pledge.id))
 
 
 def project_closed(project: Project, refunded_minor: int, actor: User | None) -> None:
@@ -150,4 +151,4 @@ def project_closed(project: Project, refunded_minor: int, actor: User | None) ->
                         title=project.title, amount=_money(refunded_minor, project.currency)),
     }
     if project.state in messages:
-        notify(project.owner, "generic", messages[project.state], _project_link(project), actor=actor)
+        notify(project.owner, kinds.MONEY, messages[project.state], _project_link(project), actor=actor)

@@ -108,12 +108,12 @@ def test_the_owners_language_name_and_preference_come_with_the_reservation(
     assert len(statements) == (3 if db.engine.dialect.name == "postgresql" else 8), statements
     mail = second_mail
 
-    set_preferences(owner, {kinds.GENERIC: kinds.DIGEST})
+    set_preferences(owner, {kinds.MONEY: kinds.DIGEST})
     db.session.commit()
     _made, note, last_mail, _ = _pledge_outcome(project, donor, "5")
     assert note.is_digest_pending and last_mail.id == mail.id  # no new email
 
-    set_preferences(owner, {kinds.GENERIC: kinds.OFF})
+    set_preferences(owner, {kinds.MONEY: kinds.OFF})
     db.session.commit()
     _made, note, last_mail, _ = _pledge_outcome(project, donor, "5")
     assert not note.is_digest_pending and last_mail.id == mail.id
