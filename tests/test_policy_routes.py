@@ -51,6 +51,7 @@ EXEMPT = {
     "hosts.confirm": "a treasurer records matched payments (test_hosts.py)",
     "hosts.match": "a treasurer matches a bank line by hand (test_host_matching.py)",
     "hosts.ignore": "a treasurer sets a bank line aside (test_hosts.py)",
+    "hosts.unmatch": "a treasurer withdraws a proposed match (test_hosts.py)",
     "api.get_community": "a community's description; private ones walked in tests/forums/test_privacy.py",
     "api.list_threads": "thread titles of a community; private ones walked in tests/forums/test_privacy.py",
     "benchmarks.show": "a metric's benchmark: published case studies' numbers only (tests/cases)",
