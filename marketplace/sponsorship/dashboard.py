@@ -58,11 +58,24 @@ def my_pledges(user_id: int) -> list[Pledge]:
     return list(db.session.scalars(my_pledges_query(user_id)))
 
 
-def status_counts(user_id: int) -> dict[str, int]:
-    """How many of the donor's pledges are in each status (the dashboard's filter)."""
-    rows = db.session.execute(select(Pledge.status, func.count()).where(Pledge.donor_id == user_id)
-                              .group_by(Pledge.status))
-    return {status: count for status, count in rows}
+def status_counts(which) -> dict[str, int]:
+    """How many of the pledges `which` (a condition: a donor's, a project's) are in each status,
+    for a pledge list's filter."""
+    return dict(db.session.execute(select(Pledge.status, func.count()).where(which).group_by(Pledge.status)).all())
+
+
+def project_pledges_query(project_id: int, status: str | None = None):
+    """A project's pledges for those who record payments: those awaiting payment first, then
+    newest first (one `status` only, if given), with their donors."""
+    query = (select(Pledge).where(Pledge.project_id == project_id).options(joinedload(Pledge.donor))
+             .order_by(Pledge.status != PledgeStatus.PLEDGED.value, Pledge.created_at.desc(), Pledge.id.desc()))
+    return query.where(Pledge.status == status) if status else query
+
+
+def latest_pledges_to(user_id: int, project_id: int, n: int = 3) -> list[Pledge]:
+    """The donor's `n` latest pledges to one project."""
+    return list(db.session.scalars(select(Pledge).where(Pledge.donor_id == user_id, Pledge.project_id == project_id)
+                                   .order_by(Pledge.created_at.desc(), Pledge.id.desc()).limit(n)))
 
 
 def given_by_project(user_id: int) -> dict[int, tuple[str, int]]:

@@ -55,6 +55,19 @@ CSV_DEFAULT_MAPPING = {"date": "date", "amount": "amount", "currency": "currency
 # --- payment references ------------------------------------------------------------------------
 
 
+def bank_reference(provider_reference: str | None) -> str:
+    """What a receipt shows of how the money came: the bank's own reference of the statement line
+    (recorded as bank:b:<account>:<booked on>:<reference>[#n], see _mt940_lines), a card
+    processor's id; nothing for our internal keys (bank:h:… when the bank gave no reference,
+    `instant`)."""
+    if not provider_reference or provider_reference == "instant":
+        return ""
+    if provider_reference.startswith("bank:"):
+        parts = provider_reference.split(":", 4)
+        return parts[4].split("#", 1)[0] if parts[1] == "b" and len(parts) == 5 else ""
+    return provider_reference
+
+
 def payment_reference(pledge_id: int) -> str:
     """The pledge's ISO 11649 creditor reference, e.g. "RF47MP42" (print it grouped by four)."""
     body = f"{REFERENCE_PREFIX}{pledge_id}"

@@ -373,14 +373,19 @@ def _confirmed_by_group(group_id):
                                provider_reference=bindparam("provider_reference"))
 
 
+def _unpaid_transfers(made_before: datetime):
+    """The condition: pledges paid by transfer, still awaiting payment, made before `made_before`."""
+    return (Pledge.status == PledgeStatus.PLEDGED.value, Pledge.provider == payments.ManualProvider.name,
+            Pledge.created_at <= made_before)
+
+
 def pledges_to_remind(after: timedelta, now: datetime | None = None) -> list[int]:
     """Pledges paid by transfer still awaiting payment `after` their pledge (or their last
     reminder), on projects still open: their ids, oldest first."""
     cutoff = (now or utcnow()) - after
     return list(db.session.scalars(
         select(Pledge.id).join(Project, Project.id == Pledge.project_id)
-        .where(Pledge.status == PledgeStatus.PLEDGED.value, Pledge.provider == payments.ManualProvider.name,
-               Pledge.created_at <= cutoff, or_(Pledge.reminded_at.is_(None), Pledge.reminded_at <= cutoff),
+        .where(*_unpaid_transfers(cutoff), or_(Pledge.reminded_at.is_(None), Pledge.reminded_at <= cutoff),
                Project.state == ProjectState.OPEN.value)
         .order_by(Pledge.id)))
 
@@ -395,8 +400,7 @@ def remind_unpaid(pledge_id: int, after: timedelta, now: datetime | None = None)
         .values(reminded_at=now)).rowcount  # type: ignore[attr-defined]
     if claimed != 1:
         return False
-    pledge = db.session.get(Pledge, pledge_id)
-    db.session.refresh(pledge, ["reminded_at"])
+    pledge = db.session.get(Pledge, pledge_id)  # its reminded_at, set above, is not read again
     notices.how_to_pay(pledge, pledge.project, pledge.donor, reminder=True, lapses_on=lapse_date(pledge))
     return True
 
@@ -412,10 +416,7 @@ def lapse_date(pledge: Pledge) -> datetime | None:
 def pledges_to_lapse(after: timedelta, now: datetime | None = None) -> list[int]:
     """Transfer pledges still unpaid `after` they were made: their ids, oldest first."""
     return list(db.session.scalars(
-        select(Pledge.id).where(Pledge.status == PledgeStatus.PLEDGED.value,
-                                Pledge.provider == payments.ManualProvider.name,
-                                Pledge.created_at <= (now or utcnow()) - after)
-        .order_by(Pledge.id)))
+        select(Pledge.id).where(*_unpaid_transfers((now or utcnow()) - after)).order_by(Pledge.id)))
 
 
 def lapse_unpaid(pledge_id: int, days: int) -> bool:

@@ -7,7 +7,7 @@ import logging
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from marketplace.accounts import permissions as perm
@@ -17,7 +17,7 @@ from marketplace.extensions import csrf, db
 from marketplace.ledger.money import format_minor, plain_minor
 from marketplace.projects.models import Project
 from marketplace.security import action_limit
-from marketplace.sponsorship import dashboard, services, stripe_checkout
+from marketplace.sponsorship import dashboard, hosting, services, stripe_checkout
 from marketplace.sponsorship import payments as providers
 from marketplace.sponsorship.forms import DonorProfileForm, PledgeForm, RecordPaymentForm, new_nonce
 from marketplace.sponsorship.models import PLEDGE_STATUS_LABELS, Pledge, PledgeStatus
@@ -168,9 +168,9 @@ def cancel(pledge_id):
     """GET: the confirmation page (works without JavaScript); POST: cancel."""
     pledge = _pledge(pledge_id)
     require(perm.can_cancel_pledge(current_user, pledge))
-    back = (url_for(".pledge_detail", pledge_id=pledge_id) if pledge.donor_id == current_user.id
-            else url_for(".payments", slug=pledge.project.slug, status=_status_arg()))
     own = pledge.donor_id == current_user.id
+    back = (url_for(".pledge_detail", pledge_id=pledge_id) if own
+            else url_for(".payments", slug=pledge.project.slug, status=_status_arg()))
     if request.method == "GET":
         amount = format_minor(pledge.amount_minor, pledge.currency)
         if pledge.status != PledgeStatus.PLEDGED:  # withdrawn meanwhile (another tab), or paid
@@ -219,17 +219,10 @@ def can_view_payments_of(project: Project) -> bool:
     return perm.can_view_payments(current_user, project)
 
 
-MY_PLEDGES_SHOWN = 3
-
-
 @bp.app_template_global()
 def my_pledges_to(project: Project) -> list[Pledge]:
     """The signed-in donor's latest pledges to the project (the pledge box reminds them)."""
-    if not current_user.is_authenticated:
-        return []
-    return list(db.session.scalars(select(Pledge).where(
-        Pledge.donor_id == current_user.id, Pledge.project_id == project.id)
-        .order_by(Pledge.created_at.desc(), Pledge.id.desc()).limit(MY_PLEDGES_SHOWN)))
+    return dashboard.latest_pledges_to(current_user.id, project.id) if current_user.is_authenticated else []
 
 
 @bp.route("/projects/<slug>/payments")
@@ -243,14 +236,9 @@ def payments(slug):
 def _payments_page(project: Project, failed: Pledge | None = None, form: RecordPaymentForm | None = None):
     """The project's pledges, those awaiting payment first; `failed`: the pledge whose payment
     form (`form`, as typed) did not validate, shown again with its message."""
-    counts = dict(db.session.execute(select(Pledge.status, func.count()).where(Pledge.project_id == project.id)
-                                     .group_by(Pledge.status)).all())
+    counts = dashboard.status_counts(Pledge.project_id == project.id)
     status = _status_arg()
-    query = (select(Pledge).where(Pledge.project_id == project.id).options(joinedload(Pledge.donor))
-             .order_by(Pledge.status != PledgeStatus.PLEDGED.value, Pledge.created_at.desc(), Pledge.id.desc()))
-    if status:
-        query = query.where(Pledge.status == status)
-    pledges = paginate(query, PAYMENTS_PER_PAGE, total=counts.get(status, 0) if status else sum(counts.values()))
+    pledges = _pledge_page(dashboard.project_pledges_query(project.id, status), counts, status, PAYMENTS_PER_PAGE)
     return render_template("sponsorship/payments.html", project=project, pledges=pledges, counts=counts,
                            status=status, total=sum(counts.values()), form=form or RecordPaymentForm(),
                            failed_id=failed.id if failed is not None else None,
@@ -285,20 +273,24 @@ def record_payment(pledge_id):
 @bp.route("/dashboard")
 @login_required
 def dashboard_page():
-    counts = dashboard.status_counts(current_user.id)
+    counts = dashboard.status_counts(Pledge.donor_id == current_user.id)
     status = _status_arg()
     given = dashboard.given_by_project(current_user.id)  # over every pledge, not this page's
     supported = dashboard.supported_projects(current_user.id)
     return render_template(
         "sponsorship/dashboard.html", counts=counts, status=status, total=sum(counts.values()),
-        pledges=paginate(dashboard.my_pledges_query(current_user.id, status), dashboard.PER_PAGE,
-                         total=counts.get(status, 0) if status else sum(counts.values())),
+        pledges=_pledge_page(dashboard.my_pledges_query(current_user.id, status), counts, status, dashboard.PER_PAGE),
         outcomes=dashboard.outcomes(given), given=dashboard.totals_by_currency(given),
         achieved=dashboard.objectives_achieved(supported) if supported else 0,
         formula=dashboard.FORMULA, profile=services.donor_profile(current_user))
 
 
 _STATUSES = tuple(status.value for status in PledgeStatus)
+
+
+def _pledge_page(query, counts: dict[str, int], status: str | None, per_page: int):
+    """One page of a pledge list filtered by `status`, its total known from `counts` (no COUNT)."""
+    return paginate(query, per_page, total=counts.get(status, 0) if status else sum(counts.values()))
 
 
 def _status_arg() -> str | None:
@@ -341,15 +333,7 @@ def pledge_receipt_number(pledge: Pledge) -> str | None:
 
 @bp.app_template_global()
 def shown_provider_reference(reference: str | None) -> str:
-    """What a receipt shows of how the money came: the bank's own reference of the statement line
-    (kept as bank:b:<account>:<booked on>:<reference>[#n]), a card processor's id; nothing for
-    our internal keys (bank:h:… when the bank gave no reference, `instant`)."""
-    if not reference or reference == "instant":
-        return ""
-    if reference.startswith("bank:"):
-        parts = reference.split(":", 4)
-        return parts[4].split("#", 1)[0] if parts[1] == "b" and len(parts) == 5 else ""
-    return reference
+    return hosting.bank_reference(reference)
 
 
 @bp.route("/receipts/<int:pledge_id>")
