@@ -1,6 +1,7 @@
 """Error pages in the site's look, RFC 9457 problem+json for API callers (every status)."""
 
 import contextlib
+from urllib.parse import urlsplit
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
@@ -54,6 +55,14 @@ def init_app(app: Flask) -> None:
             "This form has expired or was not sent from this site. Go back, reload the page and "
             "try again."
         )
+        if not _wants_json() and _can_resend():
+            response = app.make_response((render_template(
+                "errors/resend.html", error=err, fields=_resent_fields(),
+                action=request.script_root + request.path
+                + (f"?{request.query_string.decode('latin-1')}" if request.query_string else ""),
+                back=request.referrer if _same_origin(request.referrer) else None), err.code))
+            response.headers["Cache-Control"] = "no-store"  # it holds what the user typed
+            return response
         return _http_error(err)
 
     @app.errorhandler(OperationalError)
@@ -71,3 +80,26 @@ def init_app(app: Flask) -> None:
         if _wants_json():
             return _problem(err)
         return render_template("errors/500.html"), 500
+
+
+def _same_origin(url: str | None) -> bool:
+    """`url` (an Origin or Referer header) is this site's scheme and host."""
+    if not url or url == "null":
+        return False
+    parts, ours = urlsplit(url), urlsplit(request.host_url)
+    return (parts.scheme, parts.netloc) == (ours.scheme, ours.netloc)
+
+
+def _can_resend() -> bool:
+    """A form refused for its CSRF token may be offered again, with a fresh token and what the
+    user typed, only when the browser says it came from one of our own pages (Origin, else
+    Referer): a forged post from another site gets the plain refusal, never a button that would
+    send it. Files cannot be carried over, and passwords are not written back into a page."""
+    origin = request.headers.get("Origin")
+    came_from_here = _same_origin(origin) if origin else _same_origin(request.referrer)
+    return (came_from_here and request.method == "POST" and bool(request.form) and not request.files
+            and not any("password" in key for key in request.form))
+
+
+def _resent_fields() -> list[tuple[str, str]]:
+    return [(key, value) for key, value in request.form.items(multi=True) if key != "csrf_token"]
