@@ -3,7 +3,10 @@ movement (notification rows and queued emails are rows too), so a crash after th
 lose one and a rollback leaves none. Each is rendered in its recipient's language (notify()).
 
 Who is told what:
-- pledge received: the project's owner (the donor's name only if not anonymous);
+- pledge received: the project's owner (the donor's name only if not anonymous); when it is to
+  be paid by transfer, also the host's treasurers, who will record the money;
+- pledge withdrawn by its donor: the owner; cancelled by a host or a site admin: the donor and
+  the owner; cancelled unpaid because the project closed: the donor (not to send the money);
 - payment recorded: the donor (their receipt is ready);
 - goal reached: the owner, every donor, the reviewers and the host's treasurers;
 - tranche released: the donors and the owner, naming the verified objective;
@@ -74,6 +77,47 @@ def new_pledge(pledge: Pledge, project: Project, donor: User, owner) -> None:
                      _l("New pledge of %(amount)s to %(title)s", amount=_money(pledge.amount_minor, pledge.currency),
                         title=project.title),
                      _project_link(project), actor_id=None if pledge.is_anonymous else donor.id)
+
+
+def transfer_expected(pledge: Pledge, project: Project) -> None:
+    """The host's treasurers: a pledge is to be paid by transfer; they will record the money."""
+    _tell(_treasurers(project),
+          _l("A pledge of %(amount)s to %(title)s is to be paid by transfer: record it when the money "
+             "arrives.", amount=_money(pledge.amount_minor, pledge.currency), title=project.title),
+          links.path("sponsorship.payments", slug=project.slug))
+
+
+def pledge_cancelled(pledge: Pledge, project: Project, actor: User | None) -> None:
+    """An unpaid pledge was cancelled: by its donor (`actor`; the owner is told), by a host or an
+    admin (the donor and the owner are told), or because the project closed (`actor` None; the
+    donor is told not to send the money). Lapsed pledges have their own notice (lapsed)."""
+    amount = _money(pledge.amount_minor, pledge.currency)
+    if actor is not None and actor.id == pledge.donor_id:
+        notify(project.owner, kinds.MONEY,
+               _l("A pledge of %(amount)s to %(title)s was withdrawn by its donor: its room is open to "
+                  "other donors again.", amount=amount, title=project.title),
+               _project_link(project), actor=None if pledge.is_anonymous else actor)
+        return
+    why = {
+        "cancelled": _l("Your pledge of %(amount)s to %(title)s was cancelled: the project was cancelled. "
+                        "Please do not send the money.", amount=amount, title=project.title),
+        "expired": _l("Your pledge of %(amount)s to %(title)s was cancelled: the project did not reach its "
+                      "goal by its deadline. Please do not send the money.", amount=amount, title=project.title),
+    }
+    message = why.get(project.state) if actor is None else None
+    if message is None and actor is None:
+        message = _l("Your pledge of %(amount)s to %(title)s was cancelled: the project's funding closed "
+                     "before it was paid. Please do not send the money.", amount=amount, title=project.title)
+    if message is None:
+        message = _l("Your pledge of %(amount)s to %(title)s was cancelled by the project's host. Please do "
+                     "not send the money; if you already have, contact the host.", amount=amount,
+                     title=project.title)
+        notify(project.owner, kinds.MONEY,
+               _l("A pledge of %(amount)s to %(title)s was cancelled by the project's host: its room is open "
+                  "to other donors again.", amount=amount, title=project.title),
+               _project_link(project), actor=actor)
+    notify(pledge.donor, kinds.MONEY, message, links.path("sponsorship.pledge_detail", pledge_id=pledge.id),
+           actor=actor)
 
 
 def how_to_pay(pledge: Pledge, project: Project, donor: User, reminder: bool = False,

@@ -131,6 +131,7 @@ def record_pledge(donor: User, project: Project, amount_text: str, *, idempotenc
     payments.start(pledge, confirm_pledge)
     if pledge.provider == payments.ManualProvider.name:  # paid by transfer: tell the donor how
         notices.how_to_pay(pledge, project, donor, lapses_on=lapse_date(pledge))
+        notices.transfer_expected(pledge, project)
     return pledge, True
 
 
@@ -434,8 +435,16 @@ def lapse_unpaid(pledge_id: int, days: int) -> bool:
     return True
 
 
+def withdraw_pledge(pledge: Pledge, actor: User) -> None:
+    """An unpaid pledge withdrawn by its donor, or cancelled by a host or an admin; the other
+    side is told."""
+    cancel_pledge(pledge, actor)
+    notices.pledge_cancelled(pledge, pledge.project, actor)
+
+
 def cancel_pledge(pledge: Pledge, actor: User | None) -> None:
-    """An unpaid pledge is withdrawn (by its donor, a host, or at settlement); its room returns."""
+    """An unpaid pledge is withdrawn (by its donor, a host, or at settlement); its room returns.
+    The callers tell whom it concerns (withdraw_pledge, lapse_unpaid, the settlements)."""
     _set_status(pledge, PledgeStatus.CANCELLED, expected=PledgeStatus.PLEDGED, closed_at=utcnow())
     _give_back_room(pledge.project_id, pledge.amount_minor)
 
@@ -526,6 +535,7 @@ def refund_project(actor: User | None, project: Project) -> dict[str, int]:
     summary = {"cancelled": 0, "refunded": 0, "refunded_minor": 0}
     for pledge in (p for p in pledges if p.status == PledgeStatus.PLEDGED):
         cancel_pledge(pledge, actor)
+        notices.pledge_cancelled(pledge, project, None)  # the project closed: do not send the money
         summary["cancelled"] += 1
     confirmed = [p for p in pledges if p.status == PledgeStatus.CONFIRMED]
     escrow = ledger.escrow_account(project.id, project.currency)
@@ -596,6 +606,7 @@ def _settle(project: Project, now: datetime | None = None) -> str:
     else:
         for pledge in _unpaid(project.id):
             cancel_pledge(pledge, None)
+            notices.pledge_cancelled(pledge, project, None)
         new_state = ProjectState.FUNDED if contributed_minor(project.id) > 0 else ProjectState.EXPIRED
     db.session.execute(update(PROJECT).where(PROJECT.c.id == project.id,
                                              PROJECT.c.state == ProjectState.OPEN.value)

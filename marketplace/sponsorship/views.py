@@ -185,7 +185,7 @@ def cancel(pledge_id):
         return confirm_page(_("Cancel the pledge of %(amount)s by %(donor)s to %(project)s?", amount=amount,
                               donor=pledge.donor.public_name, project=pledge.project.title),
                             _("Cancel the pledge"), back, back_label=_("Keep the pledge"))
-    return act(lambda: services.cancel_pledge(pledge, current_user),
+    return act(lambda: services.withdraw_pledge(pledge, current_user),
                success=_("Your pledge is withdrawn.") if own else _("The pledge is cancelled."), to=back)
 
 

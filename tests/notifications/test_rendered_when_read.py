@@ -46,7 +46,7 @@ def test_parameters_keep_their_locale_formats(app, make_user):
     with force_locale("en"):
         assert note.text == "New pledge of €1,250.50 to Clinics"
     with force_locale("fr"):
-        assert note.text == "Nouvel engagement de 1\u202f250,50\xa0€ pour Clinics"
+        assert note.text == "Nouvelle promesse de don de 1\u202f250,50\xa0€ pour Clinics"
 
 
 def test_dates_are_stored_as_dates_and_formatted_when_read():

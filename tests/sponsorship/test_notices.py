@@ -96,7 +96,7 @@ def test_the_owners_language_name_and_preference_come_with_the_reservation(
     donor = make_donor(email="giver@example.org", name="Gail")
     made, note, mail, statements = _pledge_outcome(project, donor, "10")
     assert made.donor_name == "Gail" and not made.is_anonymous
-    assert note.message.startswith("Nouvel engagement de 10,00") and note.message.endswith("€ pour Puits")
+    assert note.message.startswith("Nouvelle promesse de don de 10,00") and note.message.endswith("€ pour Puits")
     assert note.actor_id == donor.id
     assert mail.recipient == "owner@example.org" and mail.body.startswith("Bonjour Odile")
     db.session.refresh(project)
@@ -140,3 +140,75 @@ def test_the_donors_profile_comes_with_the_reservation(app, make_open_project, m
     db.session.commit()
     made, _note, _mail, _ = _pledge_outcome(project, giver)
     assert made.donor_name == "Water Fund"
+
+
+def _hosted_project(make_open_project, make_user, **fields):
+    treasurer = make_user(email="tess@example.org")
+    host = Organization(name="Host", slug="host", type="ngo", is_fiscal_host=True, payment_instructions="Pay us")
+    host.members.append(OrganizationMember(user=treasurer, role="treasurer"))
+    db.session.add(host)
+    db.session.flush()
+    return make_open_project(host_id=host.id, **fields), treasurer
+
+
+def test_the_treasurers_expect_a_transfer_and_nothing_for_a_paid_pledge(app, make_open_project, make_donor,
+                                                                       make_user, pledge):
+    project, treasurer = _hosted_project(make_open_project, make_user, title="Clean Water")
+    donor = make_donor(email="d@example.org")
+    pledge(donor, project, "25", provider="manual")
+    assert _inbox(treasurer) == [
+        "A pledge of €25.00 to Clean Water is to be paid by transfer: record it when the money arrives."]
+    pledge(donor, project, "5", provider="instant")  # paid at once: nothing to record
+    assert len(_inbox(treasurer)) == 1
+
+
+def test_a_withdrawal_tells_the_owner_without_naming_an_anonymous_donor(app, make_open_project, make_donor,
+                                                                       pledge):
+    project = make_open_project(title="Library")
+    named, hidden = make_donor(email="n@example.org"), make_donor(email="h@example.org")
+    for donor, anonymous in ((named, False), (hidden, True)):
+        services.withdraw_pledge(pledge(donor, project, "40", provider="manual", is_anonymous=anonymous), donor)
+        db.session.commit()
+    withdrawn = "A pledge of €40.00 to Library was withdrawn by its donor: its room is open to other donors again."
+    notices = list(db.session.scalars(select(Notification).where(
+        Notification.recipient_id == project.owner_id, Notification.message == withdrawn).order_by(Notification.id)))
+    assert [n.actor_id for n in notices] == [named.id, None]
+    assert not any("withdrawn" in m for m in _inbox(named) + _inbox(hidden))  # they did it
+
+
+def test_a_host_cancelling_tells_the_donor_not_to_pay_and_the_owner(app, make_open_project, make_donor,
+                                                                   make_user, pledge):
+    project, treasurer = _hosted_project(make_open_project, make_user, title="Library")
+    donor = make_donor(email="d@example.org")
+    services.withdraw_pledge(pledge(donor, project, "40", provider="manual"), treasurer)
+    db.session.commit()
+    assert ("Your pledge of €40.00 to Library was cancelled by the project's host. Please do not send the money; "
+            "if you already have, contact the host.") in _inbox(donor)
+    assert ("A pledge of €40.00 to Library was cancelled by the project's host: its room is open to other "
+            "donors again.") in _inbox(project.owner)
+
+
+def test_unpaid_pledges_of_a_closed_project_are_told_not_to_pay(app, make_open_project, make_donor, pledge):
+    from marketplace.projects.services import cancel_project
+
+    cancelled = make_open_project(title="Library")
+    expired = make_open_project(title="Wells", goal_minor=10_000)
+    kept = make_open_project(title="Roads", goal_minor=10_000, funding_model="keep_what_you_raise")
+    donor = make_donor(email="d@example.org")
+    for project in (cancelled, expired, kept):
+        pledge(donor, project, "40", provider="manual")
+    cancel_project(cancelled.owner, cancelled)
+    for project in (expired, kept):
+        project.deadline = utcnow() - timedelta(days=1)
+    db.session.commit()
+    for project in (expired, kept):
+        services.settle_project(db.session.get(type(project), project.id))
+        db.session.commit()
+    inbox = _inbox(donor)
+    for line in ("Your pledge of €40.00 to Library was cancelled: the project was cancelled. Please do not send "
+                 "the money.",
+                 "Your pledge of €40.00 to Wells was cancelled: the project did not reach its goal by its deadline. "
+                 "Please do not send the money.",
+                 "Your pledge of €40.00 to Roads was cancelled: the project's funding closed before it was paid. "
+                 "Please do not send the money."):
+        assert line in inbox

@@ -170,7 +170,7 @@ def test_only_hosts_record_payments(client, auth, make_open_project, make_donor,
     assert "This pledge was not changed: its status is now “Contribution received”." in again.get_data(as_text=True)
     client.set_cookie("lang", "fr")
     again = client.post(url, data={"reference": "BANK-42"}, follow_redirects=True)
-    assert "Cet engagement n’a pas été modifié : son statut est désormais « Contribution reçue »." in (
+    assert "Cette promesse de don n’a pas été modifiée : son statut est désormais « Contribution reçue »." in (
         again.get_data(as_text=True))
 
 
