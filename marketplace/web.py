@@ -5,7 +5,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from blinker import Namespace
-from flask import abort, flash, redirect, render_template, request
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -151,6 +151,14 @@ def page_arg(name: str = "page") -> int:
 
 def per_page_arg(default: int, maximum: int = 100) -> int:
     return per_page_number(request.args.get("per_page"), default, maximum)
+
+
+def back_to_page(endpoint: str, **values) -> str:
+    """Where an action on a paged list goes back to: the list at the page its form was on (the
+    form's hidden `page` field, bounded); page 1 is the plain address. A page the action emptied
+    then shows the last page (`paginate` clamps)."""
+    page = page_number(request.form.get("page"))
+    return url_for(endpoint, **values, page=page if page > 1 else None)
 
 
 def paginate(query, per_page: int, page: int | None = None, total: int | None = None) -> Page:
