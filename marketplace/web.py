@@ -114,7 +114,8 @@ def confirm_page(question: str, button: str, cancel_url: str, *, detail: str | N
     `back_label`: the link back, when "Cancel" would read like the action (cancelling a pledge)."""
     return render_template("_partials/confirm.html", question=question, button=button,
                            cancel_url=cancel_url, detail=detail, quote=quote,
-                           reason_label=reason_label, back_label=back_label, action=request.path)
+                           reason_label=reason_label, back_label=back_label,
+                           action=request.full_path.rstrip("?"))  # the same URL, a list's page kept
 
 
 def require(allowed: bool, reason: str | None = None) -> None:
