@@ -7,6 +7,7 @@ import pytest
 
 from marketplace.extensions import db
 from marketplace.projects.models import Project, ProjectState
+from tests.pages import check_pages
 
 
 def _titles(html: str) -> list[str]:
@@ -19,17 +20,7 @@ def test_my_projects_come_20_a_page_newest_first(client, auth, make_user, make_p
         make_project(owner=owner, title=f"Mine {n:02d}")
     make_project(title="Someone else's")  # not counted, not listed
     auth.login("owner@example.org")
-    first = client.get("/projects/mine").get_data(as_text=True)
-    assert _titles(first) == [f"Mine {n:02d}" for n in range(20, 0, -1)]
-    assert '<span class="count">21</span>' in first
-    assert 'href="/projects/mine?page=2"' in first and "Page 1 of 2" in first
-    second = client.get("/projects/mine?page=2").get_data(as_text=True)
-    assert _titles(second) == ["Mine 00"] and "Page 2 of 2" in second
-    assert '<span class="count">21</span>' in second
-    assert _titles(client.get("/projects/mine?page=999").get_data(as_text=True)) == ["Mine 00"]
-    for bad in ("abc", "0", "-1"):
-        response = client.get(f"/projects/mine?page={bad}")
-        assert response.status_code == 200 and _titles(response.get_data(as_text=True)) == _titles(first)
+    check_pages(client, "/projects/mine", _titles, [f"Mine {n:02d}" for n in range(20, -1, -1)])
 
 
 def test_my_projects_with_none_and_few(client, auth, make_user, make_project):
@@ -54,17 +45,7 @@ def queue(make_user, make_project):
 
 def test_review_queue_comes_20_a_page_oldest_first(client, auth, queue):
     auth.login("mod@example.org")
-    first = client.get("/projects/review").get_data(as_text=True)
-    assert _titles(first) == queue[:20]
-    assert '<span class="count">41</span>' in first
-    assert 'href="/projects/review?page=2"' in first and "Page 1 of 3" in first
-    second = client.get("/projects/review?page=2").get_data(as_text=True)
-    assert _titles(second) == queue[20:40] and '<span class="count">41</span>' in second
-    third = client.get("/projects/review?page=3").get_data(as_text=True)
-    assert _titles(third) == ["Waiting 40"] and 'rel="next"' not in third
-    assert _titles(client.get("/projects/review?page=999").get_data(as_text=True)) == ["Waiting 40"]
-    for bad in ("abc", "0", "-1"):
-        assert _titles(client.get(f"/projects/review?page={bad}").get_data(as_text=True)) == queue[:20]
+    check_pages(client, "/projects/review", _titles, queue)
 
 
 def test_sending_back_comes_back_to_the_same_page_or_the_last(client, auth, queue):
