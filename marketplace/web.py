@@ -13,7 +13,7 @@ from werkzeug.exceptions import Forbidden
 
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from marketplace.paging import Page, last_page, page_number, per_page_number
+from marketplace.paging import Page, last_page, page_number, page_of, per_page_number
 
 # sender: the action ("authz.denied"); user, ip and detail (path, method, ...). accounts, a layer
 # above this module, connects the audit log at app creation; receivers must not commit.
@@ -152,6 +152,15 @@ def page_arg(name: str = "page") -> int:
 
 def per_page_arg(default: int, maximum: int = 100) -> int:
     return per_page_number(request.args.get("per_page"), default, maximum)
+
+
+def page_holding(items: list, wanted: Callable[[Any], bool], per_page: int, name: str = "page") -> Page:
+    """A page of a list already in memory: the one `?name=` asks for, or without it the page
+    holding the first item `wanted` (the row the reader came for: their case, the practice they
+    read); the first page when none is."""
+    at = next((i for i, item in enumerate(items) if wanted(item)), 0)
+    number = page_arg(name) if name in request.args else at // per_page + 1
+    return page_of(items, number, per_page)
 
 
 def back_to_page(endpoint: str, **values) -> str:

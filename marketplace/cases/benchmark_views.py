@@ -13,8 +13,8 @@ from marketplace.cases.models import CaseStudy, Metric, MetricDefinition
 from marketplace.cases.views import show_saved, signed
 from marketplace.extensions import db
 from marketplace.i18n import REGION_LABELS, country_name, region_of, translated
-from marketplace.paging import Page, page_of
-from marketplace.web import act, page_arg, paginate, require
+from marketplace.paging import Page
+from marketplace.web import act, page_holding, paginate, require
 
 bp = Blueprint("benchmarks", __name__, url_prefix="/benchmarks")
 TABLE_ROWS = 50
@@ -64,9 +64,7 @@ def _benchmark_filters(points: list[benchmark.Point]) -> dict:
 
 def _table_page(ranked: list, highlight: int | None) -> Page:
     """The requested page of the ranking; without ?page=, the page holding the highlighted case."""
-    at = next((i for i, (p, _s) in enumerate(ranked) if p.case_id == highlight), 0)
-    number = page_arg() if "page" in request.args else at // TABLE_ROWS + 1
-    return page_of(ranked, number, TABLE_ROWS)
+    return page_holding(ranked, lambda row: row[0].case_id == highlight, TABLE_ROWS)
 
 
 @bp.route("/<slug>")
