@@ -5,7 +5,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from blinker import Namespace
-from flask import abort, flash, redirect, render_template, request
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -13,7 +13,7 @@ from werkzeug.exceptions import Forbidden
 
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from marketplace.paging import Page, last_page, page_number, per_page_number
+from marketplace.paging import Page, last_page, page_number, page_of, per_page_number
 
 # sender: the action ("authz.denied"); user, ip and detail (path, method, ...). accounts, a layer
 # above this module, connects the audit log at app creation; receivers must not commit.
@@ -114,7 +114,8 @@ def confirm_page(question: str, button: str, cancel_url: str, *, detail: str | N
     `back_label`: the link back, when "Cancel" would read like the action (cancelling a pledge)."""
     return render_template("_partials/confirm.html", question=question, button=button,
                            cancel_url=cancel_url, detail=detail, quote=quote,
-                           reason_label=reason_label, back_label=back_label, action=request.path)
+                           reason_label=reason_label, back_label=back_label,
+                           action=request.full_path.rstrip("?"))  # the same URL, a list's page kept
 
 
 def require(allowed: bool, reason: str | None = None) -> None:
@@ -151,6 +152,23 @@ def page_arg(name: str = "page") -> int:
 
 def per_page_arg(default: int, maximum: int = 100) -> int:
     return per_page_number(request.args.get("per_page"), default, maximum)
+
+
+def page_holding(items: list, wanted: Callable[[Any], bool], per_page: int, name: str = "page") -> Page:
+    """A page of a list already in memory: the one `?name=` asks for, or without it the page
+    holding the first item `wanted` (the row the reader came for: their case, the practice they
+    read); the first page when none is."""
+    at = next((i for i, item in enumerate(items) if wanted(item)), 0)
+    number = page_arg(name) if name in request.args else at // per_page + 1
+    return page_of(items, number, per_page)
+
+
+def back_to_page(endpoint: str, **values) -> str:
+    """Where an action on a paged list goes back to: the list at the page its form was on (the
+    form's hidden `page` field, bounded); page 1 is the plain address. A page the action emptied
+    then shows the last page (`paginate` clamps)."""
+    page = page_number(request.form.get("page"))
+    return url_for(endpoint, **values, page=page if page > 1 else None)
 
 
 def paginate(query, per_page: int, page: int | None = None, total: int | None = None) -> Page:

@@ -44,9 +44,14 @@ def revoke_token(user: User, token_id: int) -> ApiToken:
     return token
 
 
-def user_tokens(user: User) -> list[ApiToken]:
-    return list(db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)
-                                   .order_by(ApiToken.created_at.desc())))
+def user_tokens_query(user: User):
+    """The user's tokens, revoked ones included, newest first."""
+    return (select(ApiToken).where(ApiToken.user_id == user.id)
+            .order_by(ApiToken.created_at.desc(), ApiToken.id.desc()))
+
+
+def user_token(user: User, token_id: int) -> ApiToken | None:
+    return db.session.scalar(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.id == token_id))
 
 
 def resolve_bearer(authorization: str | None) -> ApiToken | None:

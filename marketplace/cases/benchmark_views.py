@@ -13,8 +13,8 @@ from marketplace.cases.models import CaseStudy, Metric, MetricDefinition
 from marketplace.cases.views import show_saved, signed
 from marketplace.extensions import db
 from marketplace.i18n import REGION_LABELS, country_name, region_of, translated
-from marketplace.paging import Page, page_of
-from marketplace.web import act, page_arg, require
+from marketplace.paging import Page
+from marketplace.web import act, page_holding, paginate, require
 
 bp = Blueprint("benchmarks", __name__, url_prefix="/benchmarks")
 TABLE_ROWS = 50
@@ -33,17 +33,20 @@ def _chart_svg(chart, id: str, truncate_at: int, *, title: str, description: str
                               signed=signed)
 
 
+METRICS_PER_PAGE = 50
+
+
 @bp.route("/")
 def index():
-    counts = (select(Metric.metric_definition_id, func.count().label("n"))
-              .join(CaseStudy, Metric.case_study_id == CaseStudy.id)
-              .where(CaseStudy.status == "published")
-              .group_by(Metric.metric_definition_id).subquery())
-    rows = db.session.execute(
-        select(MetricDefinition, func.coalesce(counts.c.n, 0))
-        .outerjoin(counts, counts.c.metric_definition_id == MetricDefinition.id)
-        .order_by(func.lower(MetricDefinition.name))).all()
-    return render_template("cases/benchmarks.html", rows=rows,
+    page = paginate(select(MetricDefinition).order_by(func.lower(MetricDefinition.name), MetricDefinition.id),
+                    METRICS_PER_PAGE)
+    counts: dict[int, int] = {definition_id: n for definition_id, n in db.session.execute(
+        select(Metric.metric_definition_id, func.count())
+        .join(CaseStudy, Metric.case_study_id == CaseStudy.id)
+        .where(CaseStudy.status == "published",
+               Metric.metric_definition_id.in_([d.id for d in page.items]))
+        .group_by(Metric.metric_definition_id))}
+    return render_template("cases/benchmarks.html", page=page, counts=counts,
                            can_manage=can_manage_metric_definitions(current_user))
 
 
@@ -61,9 +64,7 @@ def _benchmark_filters(points: list[benchmark.Point]) -> dict:
 
 def _table_page(ranked: list, highlight: int | None) -> Page:
     """The requested page of the ranking; without ?page=, the page holding the highlighted case."""
-    at = next((i for i, (p, _s) in enumerate(ranked) if p.case_id == highlight), 0)
-    number = page_arg() if "page" in request.args else at // TABLE_ROWS + 1
-    return page_of(ranked, number, TABLE_ROWS)
+    return page_holding(ranked, lambda row: row[0].case_id == highlight, TABLE_ROWS)
 
 
 @bp.route("/<slug>")

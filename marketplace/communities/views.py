@@ -19,8 +19,7 @@ from marketplace.communities.forms import (
 )
 from marketplace.communities.models import Community, CommunityMember, JoinRequest
 from marketplace.extensions import db
-from marketplace.paging import page_number
-from marketplace.web import act, client_ip, confirm_page, paginate, require
+from marketplace.web import act, back_to_page, client_ip, confirm_page, paginate, require
 
 bp = Blueprint("communities", __name__, url_prefix="/communities")
 
@@ -168,8 +167,7 @@ def decide(slug: str, request_id: int, decision: str):
     if req.community_id != community.id:
         abort(404)
     # Back to the page the request was on (its form says which); the last one if it emptied it.
-    page = page_number(request.form.get("page"))
-    back = url_for("communities.requests", slug=community.slug, page=page if page > 1 else None)
+    back = back_to_page("communities.requests", slug=community.slug)
     return act(lambda: services.decide_request(current_user, req, decision == "approve", client_ip()),
                success=_("Request answered."), to=back, error_to=_show(community))
 

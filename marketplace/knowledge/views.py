@@ -39,7 +39,16 @@ from marketplace.knowledge.models import (
     PracticeOrganization,
     Revision,
 )
-from marketplace.web import act, confirm_page, is_preview, page_arg, paginate, preview_response, require
+from marketplace.web import (
+    act,
+    confirm_page,
+    is_preview,
+    page_arg,
+    page_holding,
+    paginate,
+    preview_response,
+    require,
+)
 
 bp = Blueprint("knowledge", __name__, url_prefix="/practices")
 
@@ -113,12 +122,18 @@ def create():
                context={"practice": None, "mode": "new"})
 
 
+LINEAGE_PER_PAGE = 30  # a popular practice is adapted in dozens of places, then adapted again
+
+
 @bp.route("/<slug>")
 def show(slug):
     practice = _get(slug, queries.PAGE_QUERY)
     page = queries.page_context(practice, current_user)
-    return render_template("knowledge/show.html", **page,
-                           endorse_form=EndorseForm() if page["can_endorse"] else None)
+    lineage = page["lineage"]  # the whole tree: the evidence across it reads every node
+    return render_template(
+        "knowledge/show.html", **page, endorse_form=EndorseForm() if page["can_endorse"] else None,
+        lineage_page=page_holding(lineage, lambda row: row[1].id == practice.id, LINEAGE_PER_PAGE,
+                                  name="lineage_page"))
 
 
 def _practice_form(practice: Practice, mode: str):

@@ -45,7 +45,7 @@ from marketplace.projects.models import (
     ProjectCountry,
     ProjectState,
 )
-from marketplace.web import act, confirm_page, page_arg, paginate, request_locale, require
+from marketplace.web import act, back_to_page, confirm_page, page_arg, paginate, request_locale, require
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
 PER_PAGE = 20
@@ -113,11 +113,10 @@ def index():
 @bp.route("/mine")
 @login_required
 def mine():
-    projects = db.session.scalars(
-        select(Project).where(Project.owner_id == current_user.id)
-        .order_by(Project.created_at.desc())
-    ).all()
-    return render_template("projects/mine.html", projects=projects)
+    query = (select(Project).where(Project.owner_id == current_user.id)
+             .options(selectinload(Project.country_links))  # the cards name the countries
+             .order_by(Project.created_at.desc(), Project.id.desc()))
+    return render_template("projects/mine.html", page=paginate(query, PER_PAGE))
 
 
 # --- project page ----------------------------------------------------------------------------
@@ -307,10 +306,11 @@ def reject(slug):
     project = _load(slug)
     require(perm.can_approve_project(current_user))
     form = ReviewForm()
+    back = back_to_page(".review_queue")  # the queue's page the project was on
     if not form.validate_on_submit():
-        return redirect(url_for(".review_queue"))
+        return redirect(back)
     return act(lambda: services.reject_project(current_user, project, form.reason.data or ""),
-               success=_("Sent back to the owner with your reason."), to=url_for(".review_queue"))
+               success=_("Sent back to the owner with your reason."), to=back)
 
 
 @bp.route("/<slug>/cancel", methods=["GET", "POST"])
@@ -517,13 +517,14 @@ def verify(slug, objective_id):
 # --- moderation ------------------------------------------------------------------------------
 
 
+REVIEW_PER_PAGE = 20
+
+
 @bp.route("/review")
 @login_required
 def review_queue():
     require(perm.can_approve_project(current_user))
-    projects = db.session.scalars(
-        select(Project).where(Project.state == ProjectState.PENDING_REVIEW)
-        .options(joinedload(Project.owner), selectinload(Project.objectives))
-        .order_by(Project.updated_at)
-    ).all()
-    return render_template("projects/review.html", projects=projects)
+    query = (select(Project).where(Project.state == ProjectState.PENDING_REVIEW)
+             .options(joinedload(Project.owner), selectinload(Project.objectives))
+             .order_by(Project.updated_at, Project.id))  # a queue: the longest waiting first
+    return render_template("projects/review.html", page=paginate(query, REVIEW_PER_PAGE))

@@ -1,6 +1,8 @@
 """Fiscal host pages: payment settings (org admins), and for treasurers the awaiting pledges, bank
 statement upload, proposed matches confirmed in bulk, and the lines nothing matched."""
 
+from typing import Any
+
 from flask import Blueprint, abort, current_app, flash, render_template, request, url_for
 from flask_babel import format_date, format_decimal, ngettext
 from flask_babel import gettext as _
@@ -16,7 +18,7 @@ from marketplace.ledger.money import format_minor
 from marketplace.sponsorship import hosting
 from marketplace.sponsorship.forms import HostSettingsForm, StatementForm
 from marketplace.sponsorship.models import BankLine, BankLineStatus, BankStatement
-from marketplace.web import act, client_ip, confirm_page, require
+from marketplace.web import act, client_ip, confirm_page, page_arg, paginate, require
 
 bp = Blueprint("hosts", __name__, url_prefix="/hosts")
 
@@ -55,17 +57,37 @@ def settings(slug):
                form=form, template="sponsorship/host_settings.html", context={"org": org})
 
 
+# The dashboard's lists, each paged on its own (`proposed_page`, ...): the proposals are recorded
+# a page at a time by the form around them, so that page is longer.
+PER_PAGE = {"proposed_page": 50, "unmatched_page": 20, "awaiting_page": 20, "projects_page": 20}
+
+
+def _pages() -> dict[str, Any]:
+    """The pages of the dashboard's lists an action was sent from (its address carries them),
+    so that it comes back to them; page 1 is left out."""
+    return {name: page_arg(name) for name in PER_PAGE if page_arg(name) > 1}
+
+
+def _back(org: Organization) -> str:
+    return url_for(".dashboard", slug=org.slug, **_pages())
+
+
 def _dashboard_context(org: Organization) -> dict:
     if hosting.release_stale_proposals(org):  # a pledge recorded by hand or cancelled meanwhile
         db.session.commit()
-    unmatched = hosting.lines(org, (BankLineStatus.UNMATCHED.value,))
+
+    def page(name: str, query):
+        return paginate(query, PER_PAGE[name], page=page_arg(name))
+
+    unmatched = page("unmatched_page", hosting.lines_query(org, (BankLineStatus.UNMATCHED.value,)))
     return dict(
-        org=org, projects=hosting.hosted_projects(org), awaiting=hosting.awaiting_pledges(org),
-        proposed=hosting.lines(org, (BankLineStatus.PROPOSED.value,)),
-        unmatched=unmatched, candidates=hosting.candidates(org, unmatched),
+        org=org, projects=page("projects_page", hosting.hosted_projects_query(org)),
+        awaiting=page("awaiting_page", hosting.awaiting_pledges_query(org)),
+        proposed=page("proposed_page", hosting.lines_query(org, (BankLineStatus.PROPOSED.value,))),
+        unmatched=unmatched, candidates=hosting.candidates(org, list(unmatched.items)),
         statements=db.session.scalars(select(BankStatement).where(BankStatement.host_id == org.id)
                                       .order_by(BankStatement.created_at.desc()).limit(10)).all(),
-        reference=hosting.display_reference)
+        reference=hosting.display_reference, pages=_pages())
 
 
 @bp.route("/<slug>")
@@ -100,7 +122,7 @@ def upload_statement(slug):
                        "%(num)s new lines read from the statement.", statement.new_line_count)
               + " " + _("Lines already uploaded before are not added again."), "success")
 
-    return act(read, success=done, to=url_for(".dashboard", slug=org.slug), form=form,
+    return act(read, success=done, to=_back(org), form=form,
                template="sponsorship/host.html", context=lambda: _dashboard_context(org))
 
 
@@ -152,7 +174,7 @@ def confirm(slug):
         if not (result.recorded or result.already or result.skipped):
             flash(_("No payment was checked."), "info")
 
-    return act(record, success=done, to=url_for(".dashboard", slug=org.slug))
+    return act(record, success=done, to=_back(org))
 
 
 @bp.route("/<slug>/lines/<int:line_id>/unmatch", methods=["POST"])
@@ -161,7 +183,7 @@ def unmatch(slug, line_id):
     org = _treasury(slug)
     return act(lambda: hosting.unmatch_line(org, line_id),
                success=_("The proposal is withdrawn: the payment is back among those nothing matched."),
-               to=url_for(".dashboard", slug=org.slug))
+               to=_back(org))
 
 
 @bp.route("/<slug>/lines/<int:line_id>/match", methods=["POST"])
@@ -172,7 +194,7 @@ def match(slug, line_id):
     pledge_id = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else 0
     return act(lambda: hosting.match_line(org, line_id, pledge_id),
                success=_("The payment is proposed for that pledge: check it and record it above."),
-               to=url_for(".dashboard", slug=org.slug))
+               to=_back(org))
 
 
 @bp.route("/<slug>/lines/<int:line_id>/ignore", methods=["GET", "POST"])
@@ -186,10 +208,10 @@ def ignore(slug, line_id):
             abort(404)
         return confirm_page(_("Set aside the line from %(payer)s as not a donation?",
                               payer=line.payer or "—"),
-                            _("Not a donation"), url_for(".dashboard", slug=org.slug),
+                            _("Not a donation"), _back(org),
                             detail=_("It can then no longer be matched to a pledge."))
     return act(lambda: hosting.ignore_line(org, line_id), success=_("The line is set aside as not a donation."),
-               to=url_for(".dashboard", slug=org.slug))
+               to=_back(org))
 
 
 @bp.app_template_global()

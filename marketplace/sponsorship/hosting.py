@@ -131,17 +131,25 @@ def hosts() -> list[Organization]:
                                    .order_by(Organization.name)))
 
 
+def hosted_projects_query(host: Organization):
+    """The projects naming `host` as their fiscal host, by title (the id parts equal titles)."""
+    return select(Project).where(Project.host_id == host.id).order_by(Project.title, Project.id)
+
+
 def hosted_projects(host: Organization) -> list[Project]:
-    return list(db.session.scalars(select(Project).where(Project.host_id == host.id)
-                                   .order_by(Project.title)))
+    return list(db.session.scalars(hosted_projects_query(host)))
+
+
+def awaiting_pledges_query(host: Organization):
+    """The pledges to the host's projects still awaiting payment, oldest first."""
+    return (select(Pledge).join(Project, Pledge.project_id == Project.id)
+            .where(Project.host_id == host.id, Pledge.status == PledgeStatus.PLEDGED.value)
+            .options(selectinload(Pledge.donor), selectinload(Pledge.project))  # matching and the page read both
+            .order_by(Pledge.created_at, Pledge.id))
 
 
 def awaiting_pledges(host: Organization) -> list[Pledge]:
-    return list(db.session.scalars(
-        select(Pledge).join(Project, Pledge.project_id == Project.id)
-        .where(Project.host_id == host.id, Pledge.status == PledgeStatus.PLEDGED.value)
-        .options(selectinload(Pledge.donor), selectinload(Pledge.project))  # matching and the page read both
-        .order_by(Pledge.created_at)))
+    return list(db.session.scalars(awaiting_pledges_query(host)))
 
 
 # --- statements --------------------------------------------------------------------------------
@@ -501,7 +509,8 @@ def ignore_line(host: Organization, line_id: int) -> None:
     db.session.flush()
 
 
-def lines(host: Organization, statuses: tuple[str, ...]) -> list[BankLine]:
-    return list(db.session.scalars(select(BankLine).where(
-        BankLine.host_id == host.id, BankLine.status.in_(statuses))
-        .order_by(BankLine.booked_on.desc(), BankLine.id)))
+def lines_query(host: Organization, statuses: tuple[str, ...]):
+    """The host's bank lines in `statuses`, latest booked first, with the pledge each proposes."""
+    return (select(BankLine).where(BankLine.host_id == host.id, BankLine.status.in_(statuses))
+            .options(selectinload(BankLine.pledge).selectinload(Pledge.project))
+            .order_by(BankLine.booked_on.desc(), BankLine.id))

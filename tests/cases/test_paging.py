@@ -6,6 +6,7 @@ import re
 
 from marketplace.cases import services
 from marketplace.extensions import db
+from tests.pages import check_pages
 
 
 def _numbers(html: str) -> list[int]:
@@ -101,3 +102,19 @@ def test_practice_filter_hides_what_the_viewer_may_not_see(client, auth, make_pr
     # Under a full first page, the practice page shows no "see all" link.
     page = client.get(f"/practices/{small.slug}").get_data(as_text=True)
     assert '<span class="count">1</span>' in page and "See the" not in page and "See all" not in page
+
+
+def test_benchmark_index_comes_50_metrics_a_page_with_their_case_counts(client, make_metric_definition,
+                                                                       make_case_study):
+    for n in range(51):
+        make_metric_definition(slug=f"metric-{n:02d}", name=f"Metric {n:02d}")
+    for i in range(3):  # the last metric, alone on page 2, still counts its case studies
+        make_case_study(title=f"Case {i}", metrics={"metric-50": (1, 2 + i)})
+    make_case_study(title="Draft", status="draft", metrics={"metric-50": (1, 2)})
+
+    def metrics(html: str) -> list[str]:
+        return re.findall(r'<th scope="row"><a href="/benchmarks/[^"]+">([^<]+)</a>', html)
+
+    check_pages(client, "/benchmarks/", metrics, [f"Metric {n:02d}" for n in range(51)], per_page=50)
+    second = client.get("/benchmarks/?page=2").get_data(as_text=True)
+    assert re.search(r'Metric 50</a></th>\s*<td>[^<]*</td>\s*<td>[^<]*</td>\s*<td class="num">3</td>', second)

@@ -88,3 +88,32 @@ def test_suggestion_queue_pages_ten_oldest_first(app, client, auth, make_practic
     response = client.post(action, data={"reason": "Not now"})
     assert response.status_code == 302 and response.headers["Location"].endswith(f"{url}?page=2")
     assert proposals(client.get(f"{url}?page=2").get_data(as_text=True)) == ["12"]
+
+
+def _lineage(html: str) -> list[str]:
+    listed = html.split('<ul class="plain lineage">', 1)[1].split("</ul>", 1)[0]
+    return re.findall(r'<li class="depth-\d+">\s*(?:<strong aria-current="page">|<a href="[^"]+">)([^<]+)<', listed)
+
+
+def test_the_lineage_comes_30_a_page_opening_on_the_practice_read(client, make_user, make_practice):
+    owner = make_user()
+    root = make_practice(owner=owner, title="Root practice")
+    for n in range(40):
+        make_practice(owner=owner, title=f"Adapt {n:02d}", parent=root)
+    tree = ["Root practice"] + [f"Adapt {n:02d}" for n in range(40)]  # 41 rows: 30, then 11
+
+    first = client.get("/practices/root-practice").get_data(as_text=True)
+    assert _lineage(first) == tree[:30]
+    assert '<h3 id="lineage">Lineage <span class="count">41</span></h3>' in first
+    assert 'href="/practices/root-practice?lineage_page=2#lineage"' in first
+    # An adaptation's page opens the lineage on the page that holds it.
+    deep = client.get("/practices/adapt-35").get_data(as_text=True)
+    assert _lineage(deep) == tree[30:] and '<strong aria-current="page">Adapt 35</strong>' in deep
+    assert '<span class="count">41</span>' in deep and "Page 2 of 2" in deep
+    assert _lineage(client.get("/practices/adapt-35?lineage_page=1").get_data(as_text=True)) == tree[:30]
+    for past in ("2", "999"):
+        assert _lineage(client.get(f"/practices/root-practice?lineage_page={past}")
+                        .get_data(as_text=True)) == tree[30:]
+    for bad in ("abc", "0", "-1"):
+        response = client.get(f"/practices/adapt-35?lineage_page={bad}")
+        assert response.status_code == 200 and _lineage(response.get_data(as_text=True)) == tree[:30]

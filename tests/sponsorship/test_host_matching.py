@@ -6,7 +6,7 @@ import io
 import pytest
 from sqlalchemy import select
 
-from marketplace.accounts.models import Organization, OrganizationMember
+from marketplace.accounts.models import Organization
 from marketplace.errors import Conflict, InvalidInput
 from marketplace.extensions import db
 from marketplace.sponsorship import hosting
@@ -19,13 +19,8 @@ STATEMENT = (b":20:STMT1\r\n:25:DE89370400440532013000\r\n:28C:00001/001\r\n:60F
 
 
 @pytest.fixture
-def setup(app, make_user, make_open_project, make_donor, pledge):
-    treasurer = make_user(email="treasurer@example.org", name="Tess Treasurer")
-    org = Organization(name="Anfitriona", slug="anfitriona", type="ngo", is_fiscal_host=True,
-                       iban="DE89370400440532013000", payment_instructions="EUR only.")
-    org.members.append(OrganizationMember(user=treasurer, role="treasurer"))
-    db.session.add(org)
-    db.session.commit()
+def setup(fiscal_host, make_open_project, make_donor, pledge):
+    org, treasurer = fiscal_host
     project = make_open_project(goal_minor=100_000, host_id=org.id)
     donor = make_donor(name="Jane Donor", email="jane@example.org")
     p = pledge(donor, project, "250", provider="manual")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from marketplace.accounts.models import Organization, OrganizationMember
+from marketplace.accounts.models import Organization
 from marketplace.errors import InvalidInput, PermissionDenied
 from marketplace.extensions import db
 from marketplace.ledger import money
@@ -29,21 +29,8 @@ def _mt940(*lines: tuple[str, str, str]) -> bytes:
 
 
 @pytest.fixture
-def host(app, make_user):
-    """A fiscal host with a treasurer; returns (org, treasurer)."""
-    treasurer = make_user(email="treasurer@example.org", name="Tess Treasurer")
-    org = Organization(name="Fundación Anfitriona", slug="anfitriona", type="ngo", is_fiscal_host=True,
-                       iban=IBAN, bic="COBADEFFXXX", bank_account_holder="Fundación Anfitriona",
-                       payment_instructions="Transfers in EUR only.")
-    org.members.append(OrganizationMember(user=treasurer, role="treasurer"))
-    db.session.add(org)
-    db.session.commit()
-    return org, treasurer
-
-
-@pytest.fixture
-def hosted(host, make_open_project, make_donor, pledge):
-    org, _treasurer = host
+def hosted(fiscal_host, make_open_project, make_donor, pledge):
+    org, _treasurer = fiscal_host
     project = make_open_project(goal_minor=30_000, host_id=org.id)
     donor = make_donor(name="Jane Donor", email="jane@example.org")
     return project, donor, pledge(donor, project, "250", provider="manual")
@@ -87,9 +74,9 @@ def test_pledge_page_shows_the_hosts_instructions_and_reference(client, auth, ho
     assert "Transfers in EUR only." in page
 
 
-def test_treasurer_records_but_the_owner_cannot(client, auth, hosted, host):
+def test_treasurer_records_but_the_owner_cannot(client, auth, hosted, fiscal_host):
     project, _donor, p = hosted
-    _org, treasurer = host
+    _org, treasurer = fiscal_host
     auth.login(project.owner.email)
     owners = client.get(f"/sponsorship/projects/{project.slug}/payments").get_data(as_text=True)  # read-only
     assert "the treasurers of Fundación Anfitriona" in owners and "Record payment received" not in owners
@@ -103,9 +90,9 @@ def test_treasurer_records_but_the_owner_cannot(client, auth, hosted, host):
     assert db.session.get(Pledge, p.id).status == "confirmed"
 
 
-def test_statement_reference_match_confirmed_in_bulk_and_reupload_is_idempotent(client, auth, hosted, host):
+def test_statement_reference_match_confirmed_in_bulk_and_reupload_is_idempotent(client, auth, hosted, fiscal_host):
     project, donor, p = hosted
-    org, treasurer = host
+    org, treasurer = fiscal_host
     statement = _mt940(("250,00", "BANK0001", f"/EREF/{hosting.payment_reference(p.id)}/NAME/Jane Donor"),
                        ("12,34", "BANK0002", "Unrelated transfer"))
     auth.login(treasurer.email)
@@ -133,9 +120,9 @@ def test_statement_reference_match_confirmed_in_bulk_and_reupload_is_idempotent(
     assert project.raised_minor == 25_000
 
 
-def test_csv_statement_matches_by_amount_and_payer(app, hosted, host):
+def test_csv_statement_matches_by_amount_and_payer(app, hosted, fiscal_host):
     project, donor, p = hosted
-    org, treasurer = host
+    org, treasurer = fiscal_host
     rows = "booked,value,name,text\n2026-12-05,250.00,JANE DONOR,donation\n2026-12-05,9.00,Bank,fee\n"
     hosting.import_statement(org, treasurer, rows.encode(), "csv", mapping={
         "date": "booked", "amount": "value", "currency": "=EUR", "payer": "name", "details": "text"})
@@ -143,9 +130,9 @@ def test_csv_statement_matches_by_amount_and_payer(app, hosted, host):
     assert [(ln.status, ln.match_reason) for ln in lines] == [("unmatched", ""), ("proposed", "amount_payer")]
 
 
-def test_an_owner_who_is_treasurer_cannot_confirm_their_own_income(app, host, make_open_project, make_donor,
+def test_an_owner_who_is_treasurer_cannot_confirm_their_own_income(app, fiscal_host, make_open_project, make_donor,
                                                                    pledge):
-    org, treasurer = host
+    org, treasurer = fiscal_host
     project = make_open_project(goal_minor=30_000, host_id=org.id, owner=treasurer)
     p = pledge(make_donor(), project, "250", provider="manual")
     hosting.import_statement(org, treasurer, _mt940(("250,00", "B1", hosting.payment_reference(p.id))), "mt940")
@@ -154,8 +141,8 @@ def test_an_owner_who_is_treasurer_cannot_confirm_their_own_income(app, host, ma
         hosting.confirm_lines(org, treasurer, [line.id])
 
 
-def test_a_bad_file_is_a_field_error_not_a_500(client, auth, host):
-    org, treasurer = host
+def test_a_bad_file_is_a_field_error_not_a_500(client, auth, fiscal_host):
+    org, treasurer = fiscal_host
     auth.login(treasurer.email)
     response = client.post(f"/hosts/{org.slug}/statements",
                            data={"statement": (io.BytesIO(b"\x00\x01garbage"), "x.sta"), "file_format": "mt940"},
@@ -164,8 +151,8 @@ def test_a_bad_file_is_a_field_error_not_a_500(client, auth, host):
     assert "no incoming payment" in response.get_data(as_text=True) or "MT940" in response.get_data(as_text=True)
 
 
-def test_only_treasurers_see_the_host_pages(client, auth, host, make_user):
-    org, _treasurer = host
+def test_only_treasurers_see_the_host_pages(client, auth, fiscal_host, make_user):
+    org, _treasurer = fiscal_host
     outsider = make_user(email="outsider@example.org")
     auth.login(outsider.email)
     assert client.get(f"/hosts/{org.slug}").status_code == 403
@@ -210,8 +197,8 @@ def _csv_lines(org, treasurer, body: str, head: str = CSV_HEAD, **kw):
     return db.session.scalars(select(BankLine).order_by(BankLine.id)).all()
 
 
-def test_a_european_amount_is_a_thousand_not_one(app, host, make_open_project, make_donor, pledge):
-    org, treasurer = host
+def test_a_european_amount_is_a_thousand_not_one(app, fiscal_host, make_open_project, make_donor, pledge):
+    org, treasurer = fiscal_host
     project = make_open_project(goal_minor=500_000, host_id=org.id)
     one_euro = pledge(make_donor(name="Sofía García", email="sofia@example.org"), project, "1", provider="manual")
     [line] = _csv_lines(org, treasurer, '2026-12-07,"1.000,00",EUR,Sofía García,Spende Projekt,EU-1\n')
@@ -220,8 +207,8 @@ def test_a_european_amount_is_a_thousand_not_one(app, host, make_open_project, m
     assert one_euro.status == "pledged"
 
 
-def test_semicolon_csv_and_amounts_the_file_disambiguates(app, host):
-    org, treasurer = host
+def test_semicolon_csv_and_amounts_the_file_disambiguates(app, fiscal_host):
+    org, treasurer = fiscal_host
     head = "Datum;Betrag;Währung;Name;Verwendungszweck\n"
     lines = _csv_lines(org, treasurer, '2026-12-07;1.000;EUR;A;x\n2026-12-07;"12,50";EUR;B;y\n'
                                        '2026-12-08;-3,00;EUR;Bank;fee\n', head=head,
@@ -230,8 +217,8 @@ def test_semicolon_csv_and_amounts_the_file_disambiguates(app, host):
     assert [(ln.amount_minor, ln.payer) for ln in lines] == [(100_000, "A"), (1_250, "B")]
 
 
-def test_an_ambiguous_amount_names_its_line_unless_the_separator_is_chosen(app, host):
-    org, treasurer = host
+def test_an_ambiguous_amount_names_its_line_unless_the_separator_is_chosen(app, fiscal_host):
+    org, treasurer = fiscal_host
     body = "2026-12-07,5,EUR,A,x,T1\n2026-12-07,\"1,000\",EUR,B,y,T2\n"
     with pytest.raises(InvalidInput) as err:
         _csv_lines(org, treasurer, body)
@@ -241,8 +228,8 @@ def test_an_ambiguous_amount_names_its_line_unless_the_separator_is_chosen(app, 
 
 
 @pytest.mark.parametrize("amount", ["NaN", "Infinity", "sNaN", "1e309", "-NaN"])
-def test_a_csv_amount_that_is_not_a_number_is_a_field_error_not_a_500(client, auth, host, amount):
-    org, treasurer = host
+def test_a_csv_amount_that_is_not_a_number_is_a_field_error_not_a_500(client, auth, fiscal_host, amount):
+    org, treasurer = fiscal_host
     auth.login(treasurer.email)
     data = (CSV_HEAD + f"2026-12-07,{amount},EUR,A,x,T1\n").encode()
     response = client.post(f"/hosts/{org.slug}/statements", content_type="multipart/form-data",
@@ -251,8 +238,8 @@ def test_a_csv_amount_that_is_not_a_number_is_a_field_error_not_a_500(client, au
     assert "Line 2: the amount must be a number" in response.get_data(as_text=True)
 
 
-def test_an_upload_error_keeps_the_format_and_the_column_mapping(client, auth, host):
-    org, treasurer = host
+def test_an_upload_error_keeps_the_format_and_the_column_mapping(client, auth, fiscal_host):
+    org, treasurer = fiscal_host
     auth.login(treasurer.email)
     data = b"Datum;Betrag\n2026-12-07;5,00\n07.12.2026;6,00\n"
     response = client.post(f"/hosts/{org.slug}/statements", content_type="multipart/form-data",
@@ -267,8 +254,8 @@ def test_an_upload_error_keeps_the_format_and_the_column_mapping(client, auth, h
     assert "<details open>" in page
 
 
-def test_a_binary_sta_file_is_not_a_readable_mt940_statement(client, auth, host):
-    org, treasurer = host
+def test_a_binary_sta_file_is_not_a_readable_mt940_statement(client, auth, fiscal_host):
+    org, treasurer = fiscal_host
     auth.login(treasurer.email)
     response = client.post(f"/hosts/{org.slug}/statements", content_type="multipart/form-data",
                            data={"statement": (io.BytesIO(b"\x00\x01\xff garbage"), "x.sta"), "file_format": "mt940"})
@@ -276,8 +263,8 @@ def test_a_binary_sta_file_is_not_a_readable_mt940_statement(client, auth, host)
     assert "not a readable MT940 statement" in response.get_data(as_text=True)
 
 
-def test_a_statement_over_the_size_limit_gets_the_form_with_the_limit(client, auth, host, app):
-    org, treasurer = host
+def test_a_statement_over_the_size_limit_gets_the_form_with_the_limit(client, auth, fiscal_host, app):
+    org, treasurer = fiscal_host
     auth.login(treasurer.email)
     app.config["MAX_CONTENT_LENGTH"] = 256 * 1024  # a small limit: the test client keeps the body in memory
     response = client.post(f"/hosts/{org.slug}/statements", content_type="multipart/form-data",
@@ -288,8 +275,8 @@ def test_a_statement_over_the_size_limit_gets_the_form_with_the_limit(client, au
     assert "larger than 0.25 MB" in page and "Upload a bank statement" in page
 
 
-def test_reuploading_a_statement_says_nothing_changed(client, auth, hosted, host):
-    org, treasurer = host
+def test_reuploading_a_statement_says_nothing_changed(client, auth, hosted, fiscal_host):
+    org, treasurer = fiscal_host
     auth.login(treasurer.email)
     data = _mt940(("12,34", "BANK0002", "Unrelated transfer"))
     for _n in range(2):
@@ -316,9 +303,9 @@ def _two_proposals(org, treasurer, project, make_donor, pledge):
     return lines, (first, second)
 
 
-def test_a_stale_proposal_is_skipped_and_the_others_recorded(client, auth, host, make_open_project, make_donor,
+def test_a_stale_proposal_is_skipped_and_the_others_recorded(client, auth, fiscal_host, make_open_project, make_donor,
                                                              pledge):
-    org, treasurer = host
+    org, treasurer = fiscal_host
     project = make_open_project(goal_minor=100_000, host_id=org.id)
     (stale, fine), (first, second) = _two_proposals(org, treasurer, project, make_donor, pledge)
     services.confirm_pledge(first, treasurer, provider_reference="by hand")  # recorded meanwhile
@@ -334,9 +321,9 @@ def test_a_stale_proposal_is_skipped_and_the_others_recorded(client, auth, host,
     assert f"line {stale.id}" not in page
 
 
-def test_the_dashboard_drops_a_proposal_whose_pledge_was_cancelled(client, auth, host, make_open_project,
+def test_the_dashboard_drops_a_proposal_whose_pledge_was_cancelled(client, auth, fiscal_host, make_open_project,
                                                                    make_donor, pledge):
-    org, treasurer = host
+    org, treasurer = fiscal_host
     project = make_open_project(goal_minor=100_000, host_id=org.id)
     (stale, _fine), (first, _second) = _two_proposals(org, treasurer, project, make_donor, pledge)
     services.cancel_pledge(first, None)
@@ -348,9 +335,9 @@ def test_the_dashboard_drops_a_proposal_whose_pledge_was_cancelled(client, auth,
     assert f'name="line" value="{stale.id}"' not in page
 
 
-def test_a_treasurer_can_unmatch_a_proposal_and_it_stays_unmatched(client, auth, host, make_open_project,
+def test_a_treasurer_can_unmatch_a_proposal_and_it_stays_unmatched(client, auth, fiscal_host, make_open_project,
                                                                    make_donor, pledge):
-    org, treasurer = host
+    org, treasurer = fiscal_host
     project = make_open_project(goal_minor=100_000, host_id=org.id)
     (line, _fine), _pledges = _two_proposals(org, treasurer, project, make_donor, pledge)
     auth.login(treasurer.email)
@@ -363,9 +350,9 @@ def test_a_treasurer_can_unmatch_a_proposal_and_it_stays_unmatched(client, auth,
     assert (line.status, line.pledge_id) == ("unmatched", None)
 
 
-def test_a_second_confirmation_says_someone_else_recorded_them(client, auth, host, make_open_project, make_donor,
+def test_a_second_confirmation_says_someone_else_recorded_them(client, auth, fiscal_host, make_open_project, make_donor,
                                                                pledge):
-    org, treasurer = host
+    org, treasurer = fiscal_host
     project = make_open_project(goal_minor=100_000, host_id=org.id)
     lines, _pledges = _two_proposals(org, treasurer, project, make_donor, pledge)
     auth.login(treasurer.email)
@@ -377,8 +364,8 @@ def test_a_second_confirmation_says_someone_else_recorded_them(client, auth, hos
     assert "payments recorded." not in page and "flash-success" not in page
 
 
-def test_long_payer_names_wrap_in_the_host_tables(client, auth, host):
-    org, treasurer = host
+def test_long_payer_names_wrap_in_the_host_tables(client, auth, fiscal_host):
+    org, treasurer = fiscal_host
     hosting.import_statement(org, treasurer, (CSV_HEAD + f"2026-12-07,5.00,EUR,{'W' * 200},x,T1\n").encode(), "csv")
     db.session.commit()
     auth.login(treasurer.email)
