@@ -10,6 +10,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, ServiceUnavailable
 
 from marketplace.extensions import db
+from marketplace.web import this_url
 
 RETRY_AFTER_SECONDS = 30
 
@@ -58,8 +59,7 @@ def init_app(app: Flask) -> None:
         if not _wants_json() and _can_resend():
             response = app.make_response((render_template(
                 "errors/resend.html", error=err, fields=_resent_fields(),
-                action=request.script_root + request.path
-                + (f"?{request.query_string.decode('latin-1')}" if request.query_string else ""),
+                action=this_url(),
                 back=request.referrer if _same_origin(request.referrer) else None), err.code))
             response.headers["Cache-Control"] = "no-store"  # it holds what the user typed
             return response

@@ -115,7 +115,13 @@ def confirm_page(question: str, button: str, cancel_url: str, *, detail: str | N
     return render_template("_partials/confirm.html", question=question, button=button,
                            cancel_url=cancel_url, detail=detail, quote=quote,
                            reason_label=reason_label, back_label=back_label,
-                           action=request.full_path.rstrip("?"))  # the same URL, a list's page kept
+                           action=this_url())  # the same URL, a list's page kept
+
+
+def this_url() -> str:
+    """The address of this request, its query included, as a form's action (under the app's
+    script root, when mounted below one)."""
+    return request.script_root + request.full_path.rstrip("?")
 
 
 def require(allowed: bool, reason: str | None = None) -> None:

@@ -159,3 +159,12 @@ def test_api_envelope_links(client, make_practice):
     body = client.get("/api/v1/practices?per_page=2").get_json()
     assert (body["page"], body["per_page"], body["total"]) == (1, 2, 3)
     assert body["links"]["prev"] is None and "page=2" in body["links"]["next"]
+
+
+def test_this_url_keeps_the_query_and_the_script_root(app):
+    from marketplace.web import this_url
+
+    with app.test_request_context("/moderation/flags?flags_page=2&x=%3C", base_url="http://localhost/mounted"):
+        assert this_url() == "/mounted/moderation/flags?flags_page=2&x=%3C"
+    with app.test_request_context("/projects/mine"):
+        assert this_url() == "/projects/mine"
