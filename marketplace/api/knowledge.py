@@ -5,7 +5,7 @@ from datetime import date, datetime
 from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field
 from spectree import Response
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from marketplace import links, policy
@@ -89,8 +89,17 @@ class PracticeOut(PracticeSummary):
     owner: str | None
     adaptation_country: str | None
     adaptation_rationale: str
-    revisions: list[RevisionOut]
+    revisions: list[RevisionOut]  # the latest LATEST_REVISIONS, oldest first; all: revisions_url
+    revision_count: int
+    revisions_url: str
     adaptation_slugs: list[str]
+
+
+class RevisionList(Page):
+    items: list[RevisionOut]
+
+
+LATEST_REVISIONS = 20
 
 
 class PracticeIn(BaseModel):
@@ -134,18 +143,27 @@ def _summary(p: Practice) -> dict:
             "url": links.absolute("knowledge.show", slug=p.slug)}
 
 
+def _revision(r: Revision) -> RevisionOut:
+    return RevisionOut(number=r.number, message=r.summary, created_at=r.created_at,
+                       author=r.author.display_name if r.author else None)
+
+
+def _revisions_query(p: Practice):
+    return (select(Revision).where(Revision.practice_id == p.id).options(selectinload(Revision.author))
+            .order_by(Revision.number.desc()))
+
+
 def _full(p: Practice) -> PracticeOut:
-    revisions = db.session.scalars(select(Revision).where(Revision.practice_id == p.id)
-                                   .options(selectinload(Revision.author)).order_by(Revision.number)).all()
+    latest = db.session.scalars(_revisions_query(p).limit(LATEST_REVISIONS)).all()
+    count = db.session.scalar(select(func.count()).where(Revision.practice_id == p.id)) or 0
     who = viewer()
     sections = {s: getattr(p, f"{s}_source") for s in ("problem", "context", "approach", "results", "lessons")}
     html = {f"{s}_html": getattr(p, f"{s}_html") for s in sections}
     return PracticeOut(**_summary(p), **sections, **html, tags=[t.tag for t in p.tags], source_url=p.source_url,
                        owner=p.owner.display_name if p.owner else None, adaptation_country=p.adaptation_country,
                        adaptation_rationale=p.adaptation_rationale,
-                       revisions=[RevisionOut(number=r.number, message=r.summary, created_at=r.created_at,
-                                              author=r.author.display_name if r.author else None)
-                                  for r in revisions],
+                       revisions=[_revision(r) for r in reversed(latest)], revision_count=count,
+                       revisions_url=links.absolute("api.practice_revisions", slug=p.slug),
                        adaptation_slugs=[a.slug for a in p.adaptations if can_view_practice(who, a)])
 
 
@@ -175,8 +193,19 @@ def list_practices(query: PracticeQuery):
 @bp.get("/practices/<slug>")
 @spec.validate(resp=Response(HTTP_200=PracticeOut, **PROBLEMS), tags=["practices"])
 def get_practice(slug: str):
-    """A practice with its revision history and the adaptations the caller may see."""
+    """A practice with its latest revisions (all of them: `revisions_url`) and the adaptations the
+    caller may see."""
     return _full(_load(slug, viewer()))
+
+
+@bp.get("/practices/<slug>/revisions")
+@spec.validate(resp=Response(HTTP_200=RevisionList, **PROBLEMS), tags=["practices"])
+def practice_revisions(slug: str):
+    """A practice's revision history, newest first, a page at a time."""
+    page, per_page = page_args()
+    found = paginate(_revisions_query(_load(slug, viewer())), per_page, page)
+    envelope = page_envelope(found.map(_revision))
+    return RevisionList(**envelope), 200, link_header(envelope)
 
 
 class MetricRollupOut(BaseModel):

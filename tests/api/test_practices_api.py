@@ -80,3 +80,31 @@ def test_another_practices_source_url_is_422_on_the_field(client, make_user, mak
     assert response.status_code == 422
     assert response.json["errors"] == [{"field": "source_url",
                                         "message": "Another practice already cites this source URL."}]
+
+
+def test_a_long_history_comes_a_page_at_a_time(client, make_user):
+    author = make_user(name="Author")
+    write = make_token(author, scopes=["read", "write"])
+    slug = client.post("/api/v1/practices", headers=write, json={"title": "Open budgets", "publish": True}).json["slug"]
+    for n in range(2, 26):  # 25 revisions
+        assert client.patch(f"/api/v1/practices/{slug}", headers=write,
+                            json={"summary": f"version {n}", "message": f"edit {n}"}).status_code == 200
+    practice = client.get(f"/api/v1/practices/{slug}").json
+    assert practice["revision_count"] == 25
+    assert [r["number"] for r in practice["revisions"]] == list(range(6, 26))  # the latest 20, oldest first
+    assert practice["revisions_url"].endswith(f"/api/v1/practices/{slug}/revisions")
+    first = client.get(f"/api/v1/practices/{slug}/revisions?per_page=10")
+    assert first.status_code == 200 and first.json["total"] == 25
+    assert [r["number"] for r in first.json["items"]] == list(range(25, 15, -1))  # newest first
+    assert 'rel="next"' in first.headers["Link"]
+    last = client.get(first.json["links"]["next"].replace("page=2", "page=3")).json
+    assert [r["number"] for r in last["items"]] == [5, 4, 3, 2, 1] and last["links"]["next"] is None
+    assert client.get(f"/api/v1/practices/{slug}/revisions?page=abc").json["page"] == 1
+    assert client.get("/api/v1/practices/no-such/revisions").status_code == 404
+
+
+def test_a_drafts_history_is_as_hidden_as_the_draft(client, make_user):
+    write = make_token(make_user(), scopes=["read", "write"])
+    slug = client.post("/api/v1/practices", headers=write, json={"title": "Secret plan"}).json["slug"]
+    assert client.get(f"/api/v1/practices/{slug}/revisions").status_code == 404
+    assert client.get(f"/api/v1/practices/{slug}/revisions", headers=write).json["total"] == 1
