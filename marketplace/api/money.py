@@ -25,6 +25,7 @@ from marketplace.projects.models import Project
 from marketplace.security import action_limit
 from marketplace.sponsorship import services as sponsorship
 from marketplace.sponsorship.models import Pledge
+from marketplace.web import paginate
 
 
 class ProjectQuery(BaseModel):
@@ -79,10 +80,19 @@ class ProjectList(Page):
     items: list[ProjectSummary]
 
 
+class ReportList(Page):
+    items: list[ReportOut]
+
+
+LATEST_REPORTS = 10
+
+
 class ProjectOut(ProjectSummary):
     description_html: str
     objectives: list[ObjectiveOut]
-    reports: list[ReportOut]
+    reports: list[ReportOut]  # the latest LATEST_REPORTS, newest first; all: reports_url
+    report_count: int
+    reports_url: str
     budget: list[dict[str, str]]
     transparency_url: str
     iati_url: str
@@ -126,8 +136,7 @@ def _summary(p: Project, score: float) -> dict:
 
 def _load(slug: str) -> Project:
     project = db.session.scalar(select(Project).where(Project.slug == slug)
-                                .options(selectinload(Project.objectives), selectinload(Project.reports),
-                                         selectinload(Project.budget_lines)))
+                                .options(selectinload(Project.objectives), selectinload(Project.budget_lines)))
     if project is None or not can_view_project(viewer(), project):
         raise ApiProblem(404, "Not Found", _("No such project."))
     return project
@@ -148,7 +157,8 @@ def list_projects(query: ProjectQuery):
 @bp.get("/projects/<slug>")
 @spec.validate(resp=Response(HTTP_200=ProjectOut, **PROBLEMS), tags=["projects"])
 def get_project(slug: str):
-    """A project with its objectives (status and latest actual value), progress reports and budget."""
+    """A project with its objectives (status and latest actual value), its latest progress reports
+    (all of them: `reports_url`) and its budget."""
     p = _load(slug)
     score = ranking.scores_for([p])[p.id].value
     objectives: list = []  # dicts, validated by ProjectOut
@@ -158,13 +168,27 @@ def get_project(slug: str):
                            "baseline": o.baseline, "target": o.target, "due_at": o.due_at,
                            "actual": latest.actual if latest else None, "status": projects.current_status(o),
                            "tranche": _money(p, o.tranche_minor)})
-    reports: list = [{"id": r.id, "body_html": r.body_html, "created_at": r.created_at,
-                "author": r.author.display_name if r.author else None} for r in p.reports]
+    reports = [_report(r) for r in db.session.scalars(projects.reports_query(p).limit(LATEST_REPORTS))]
     return ProjectOut(**_summary(p, score), description_html=p.description_html, objectives=objectives,
-                      reports=reports, budget=[{"item": b.item, "amount": _money(p, b.amount_minor)}
-                                               for b in p.budget_lines],
+                      reports=reports, report_count=projects.report_count(p),
+                      reports_url=links.absolute("api.project_reports", slug=p.slug),
+                      budget=[{"item": b.item, "amount": _money(p, b.amount_minor)} for b in p.budget_lines],
                       transparency_url=links.absolute("projects.transparency_page", slug=p.slug),
                       iati_url=links.absolute("opendata.project_iati", slug=p.slug))
+
+
+@bp.get("/projects/<slug>/reports")
+@spec.validate(resp=Response(HTTP_200=ReportList, **PROBLEMS), tags=["projects"])
+def project_reports(slug: str):
+    """A project's progress reports, newest first, a page at a time."""
+    page, per_page = page_args()
+    envelope = page_envelope(paginate(projects.reports_query(_load(slug)), per_page, page).map(_report))
+    return ReportList(**envelope), 200, link_header(envelope)
+
+
+def _report(r) -> ReportOut:
+    return ReportOut(id=r.id, body_html=r.body_html, created_at=r.created_at,
+                     author=r.author.display_name if r.author else None)
 
 
 def _pledge_out(pledge: Pledge) -> PledgeOut:

@@ -11,7 +11,8 @@ from datetime import datetime
 import pycountry
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace import policy
 from marketplace.accounts import permissions as perm
@@ -510,3 +511,15 @@ def set_reviewers(project: Project, users: list[User]) -> None:
     project.reviewers = list(dict.fromkeys(users))
     db.session.flush()
 
+
+
+def reports_query(project: Project):
+    """The project's progress reports, newest first, with their author and reported values."""
+    return (select(ProgressReport).where(ProgressReport.project_id == project.id)
+            .options(joinedload(ProgressReport.author),
+                     selectinload(ProgressReport.values).joinedload(ProgressValue.objective))
+            .order_by(ProgressReport.created_at.desc(), ProgressReport.id.desc()))
+
+
+def report_count(project: Project) -> int:
+    return db.session.scalar(select(func.count()).where(ProgressReport.project_id == project.id)) or 0

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace import worldmap
@@ -39,7 +39,6 @@ from marketplace.projects.models import (
     KIND_LABELS,
     OBJECTIVE_STATUS_LABELS,
     Objective,
-    ProgressReport,
     ProgressValue,
     Project,
     ProjectCountry,
@@ -145,9 +144,8 @@ def show(slug):
         parts.update(part(current_user, project))
     return render_template(
         "projects/show.html", project=project, **parts,
-        reports=db.session.scalars(_reports_of(project).limit(REPORTS_SHOWN)).all(),
-        report_count=db.session.scalar(select(func.count()).select_from(ProgressReport)
-                                       .where(ProgressReport.project_id == project.id)),
+        reports=db.session.scalars(services.reports_query(project).limit(REPORTS_SHOWN)).all(),
+        report_count=services.report_count(project),
         statuses={o.id: services.display_status(o, now) for o in project.objectives},
         latest={o.id: services.latest_value(o) for o in project.objectives},
         budget_warning=services.budget_warning(project),
@@ -170,19 +168,11 @@ REPORTS_SHOWN = 3  # the latest, on the project page; every report is on /<slug>
 REPORTS_PER_PAGE = 10
 
 
-def _reports_of(project: Project):
-    """The project's progress reports, newest first, with their author and reported values."""
-    return (select(ProgressReport).where(ProgressReport.project_id == project.id)
-            .options(joinedload(ProgressReport.author),
-                     selectinload(ProgressReport.values).joinedload(ProgressValue.objective))
-            .order_by(ProgressReport.created_at.desc(), ProgressReport.id.desc()))
-
-
 @bp.route("/<slug>/reports")
 def reports(slug):
     project = _load(slug)
     return render_template("projects/reports.html", project=project,
-                           reports=paginate(_reports_of(project), REPORTS_PER_PAGE))
+                           reports=paginate(services.reports_query(project), REPORTS_PER_PAGE))
 
 
 # --- propose and edit ------------------------------------------------------------------------

@@ -74,3 +74,20 @@ def test_project_detail_and_list(client, make_project):
     detail = client.get(f"/api/v1/projects/{open_project.slug}").json
     assert detail["objectives"][0]["status"] == "on_track" and detail["goal"] == "1000.00"
     assert client.get(f"/api/v1/projects/{draft.slug}").status_code == 404
+
+
+def test_a_projects_reports_come_latest_first_and_a_page_at_a_time(client, make_open_project):
+    from marketplace.projects.services import post_progress_report
+
+    project = make_open_project(title="Wells")
+    for n in range(1, 13):
+        post_progress_report(project.owner, project, f"Report {n}", {})
+    db.session.commit()
+    body = client.get(f"/api/v1/projects/{project.slug}").json
+    assert body["report_count"] == 12
+    assert [r["body_html"] for r in body["reports"]][:2] == ["<p>Report 12</p>\n", "<p>Report 11</p>\n"]
+    assert len(body["reports"]) == 10
+    pages = client.get(body["reports_url"] + "?per_page=5&page=3").json
+    assert pages["total"] == 12 and [r["body_html"] for r in pages["items"]] == ["<p>Report 2</p>\n",
+                                                                                "<p>Report 1</p>\n"]
+    assert client.get("/api/v1/projects/no-such/reports").status_code == 404
