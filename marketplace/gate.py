@@ -20,8 +20,10 @@ from collections.abc import Callable
 import flask_wtf
 import wtforms
 from flask import Flask, request
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import UnprocessableEntity
 from wtforms import fields
@@ -236,6 +238,15 @@ class _TextRule:
                 raise StopValidation(problem)
 
 
+def number_problem(value: float) -> LazyString | None:
+    """Why a decimal number may not be stored (not finite, or beyond ±FLOAT_LIMIT, past which a
+    float no longer holds every whole number and formatting it fails), or None."""
+    if math.isfinite(value) and abs(value) <= FLOAT_LIMIT:
+        return None
+    return _l("Enter a number between %(min)s and %(max)s.", min=LazyString(format_decimal, -int(FLOAT_LIMIT)),
+              max=LazyString(format_decimal, int(FLOAT_LIMIT)))
+
+
 class _NumberRule:
     def __call__(self, form, field) -> None:
         value = field.data
@@ -244,9 +255,9 @@ class _NumberRule:
         if isinstance(field, fields.IntegerField) and not INT_MIN <= value <= INT_MAX:
             raise StopValidation(_l("Enter a whole number between %(min)s and %(max)s.",
                                     min=INT_MIN, max=INT_MAX))
-        if isinstance(value, float) and not (math.isfinite(value) and abs(value) <= FLOAT_LIMIT):
-            raise StopValidation(_l("Enter a number between %(min)s and %(max)s.",
-                                    min=-FLOAT_LIMIT, max=FLOAT_LIMIT))
+        problem = number_problem(value) if isinstance(value, float) else None
+        if problem:
+            raise StopValidation(problem)
 
 
 _PARSED = (fields.DateField, fields.DateTimeField, fields.IntegerField, fields.FloatField,

@@ -27,7 +27,7 @@ from marketplace.accounts.permissions import is_moderator
 from marketplace.cases.models import DIRECTION_LABELS, SECTIONS, MetricDefinition
 from marketplace.cases.services import CaseInput, MetricInput
 from marketplace.extensions import db
-from marketplace.gate import FlaskForm, Form
+from marketplace.gate import FlaskForm, Form, number_problem
 from marketplace.i18n import country_choices, language_choices
 from marketplace.knowledge.models import STATUS_LABELS
 
@@ -61,6 +61,9 @@ class NumberText(StringField):
                 raise ValueError(_l("Enter a number, for example 12.5.")) from None
         if not value.is_finite() or not isfinite(float(value)):
             raise ValueError(_l("Enter a number, for example 12.5."))
+        problem = number_problem(float(value))
+        if problem:
+            raise ValueError(problem)
         self.data = float(value)
 
     def _value(self):
@@ -68,7 +71,10 @@ class NumberText(StringField):
             return self.raw
         if self.data is None:
             return ""
-        return format_decimal(self.data, format="0.##########", locale=get_locale() or "en")
+        try:
+            return format_decimal(self.data, format="0.##########", locale=get_locale() or "en")
+        except (InvalidOperation, ValueError, OverflowError):  # a value stored before the bounds
+            return repr(self.data)
 
 
 class MetricRowForm(Form):

@@ -23,6 +23,7 @@ from marketplace.cases.models import (
 from marketplace.database import utcnow
 from marketplace.errors import InvalidInput, NotFound
 from marketplace.extensions import db
+from marketplace.gate import number_problem
 from marketplace.knowledge import revisions
 from marketplace.knowledge.models import Practice, PracticeTheme, Revision, Status
 from marketplace.slugs import unique_slug
@@ -177,6 +178,9 @@ def _metrics(inputs: list[MetricInput]) -> list[Metric]:
         numbers = [m.baseline, m.result] + ([m.target] if m.target is not None else [])
         if not all(isfinite(n) for n in numbers):
             raise InvalidInput("metrics", _("Metric values must be finite numbers."))
+        problem = next((number_problem(n) for n in numbers if number_problem(n)), None)
+        if problem:
+            raise InvalidInput("metrics", str(problem))
         if m.evidence_url and not is_web_url(m.evidence_url):
             raise InvalidInput("metrics", _("Give a web address starting with http:// or https://."))
         out.append(Metric(definition=definitions[m.definition_slug], baseline=m.baseline,

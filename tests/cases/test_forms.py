@@ -136,3 +136,26 @@ def test_links_must_be_web_addresses_in_the_service_too(author, make_metric_defi
     with pytest.raises(InvalidInput, match="http:// or https://"):
         services.create_case_study(author, data)
 
+
+
+@pytest.mark.parametrize("huge", ["99999999999999999999999", "-1e16", "1,000,000,000,000,001"])
+def test_numbers_beyond_the_bounds_are_field_errors(client, author, huge):
+    response = post(client, **row(definition="budget-execution-rate", baseline=huge, result="5"))
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Enter a number between -1,000,000,000,000,000 and 1,000,000,000,000,000." in html
+    assert f'value="{huge}"' in html
+    assert db.session.query(CaseStudy).count() == 0
+
+
+def test_a_huge_value_stored_before_the_bounds_still_opens_the_edit_page(client, author, make_case_study):
+    from sqlalchemy import update
+
+    from marketplace.cases.models import Metric
+
+    case = make_case_study(owner=author, metrics={"budget-execution-rate": (3.0, 5.0)})
+    db.session.execute(update(Metric).values(baseline=1e23))
+    db.session.commit()
+    response = client.get(f"/cases/{case.slug}/edit")
+    assert response.status_code == 200
+    assert 'value="1e+23"' in response.get_data(as_text=True)
