@@ -44,7 +44,7 @@ run: $(STAMP) translations-compile
 	$(BIN)/marketplace seed-demo --if-empty
 	$(BIN)/marketplace search reindex --if-needed
 	@echo "demo users' password: $${MARKETPLACE_DEMO_PASSWORD:-$$(cat '$(INSTANCE)/demo-password.txt' 2>/dev/null || echo 'see $(INSTANCE)/demo-password.txt')}"
-	$(BIN)/flask run --host $(HOST) --port $(PORT)
+	MARKETPLACE_PUBLIC_URL=$${MARKETPLACE_PUBLIC_URL:-http://$(HOST):$(PORT)} $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 # Lint (ruff, the import-linter layer contract), type check and the whole suite (SQLite; TEST_DATABASE_URL=postgresql://... for
 # PostgreSQL), with coverage of marketplace/: the total and the COV_SHOW least-covered files
