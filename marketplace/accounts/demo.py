@@ -2,6 +2,7 @@
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app
@@ -108,6 +109,11 @@ def demo_password() -> str:
 
 
 
+# Demo people have been members for a while: a brand-new account's posts wait for a moderator
+# (forums), which would hold every post a visitor tries with a demo account for a day.
+DEMO_ACCOUNT_AGE = timedelta(days=365)
+
+
 def seed() -> None:
     password_hash = generate_password_hash(demo_password())
     users = {u.email: u for u in db.session.scalars(select(User))}
@@ -116,7 +122,7 @@ def seed() -> None:
             continue
         user = User(email=email, display_name=name, password_hash=password_hash, country=country,
                     languages=langs, bio_source=bio, bio_html=render_markdown(bio),
-                    email_confirmed_at=utcnow())
+                    email_confirmed_at=utcnow(), created_at=utcnow() - DEMO_ACCOUNT_AGE)
         user.roles = [UserRole(role=r) for r in roles]
         user.expertise = [UserExpertise(tag=t) for t in tags]
         db.session.add(user)

@@ -193,7 +193,19 @@ def start_thread(author: User, category: Category, *, title: str, body: str, kin
     return thread
 
 
+REPEAT_WINDOW = timedelta(minutes=2)  # the same reply again within it is the same reply
+
+
 def reply(author: User, thread: Thread, body: str) -> Post:
+    # The thread's row lock (which numbering takes anyway) orders two sends at once: a double
+    # click or a resent form finds the first reply and returns it instead of posting it twice.
+    db.session.execute(select(Thread.id).where(Thread.id == thread.id).with_for_update())
+    repeated = db.session.scalar(
+        select(Post).where(Post.thread_id == thread.id, Post.author_id == author.id,
+                           Post.created_at >= utcnow() - REPEAT_WINDOW)
+        .order_by(Post.id.desc()).limit(1))
+    if repeated is not None and repeated.body_source == body and not repeated.is_deleted:
+        return repeated
     html = _render_body(author, body, thread.community)
     held = _needs_approval(author, thread.community)
     post = _add_post(thread, author, body, html, PENDING if held else VISIBLE)

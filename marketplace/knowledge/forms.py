@@ -120,6 +120,9 @@ class AdaptForm(FlaskForm):
                             description=_l("Where and for whom you apply it."))
     rationale = TextAreaField(_l("What changed and why"),
                               validators=[DataRequired(), Length(max=5000)])
+    # Set once the adapter was shown their existing adaptation for the country: the next submit
+    # creates another one.
+    again = HiddenField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import load_only
 from marketplace import links, policy
 from marketplace.accounts import mentions as account_mentions
 from marketplace.accounts.models import Organization, User
+from marketplace.accounts.services import record_audit
 from marketplace.database import utcnow
 from marketplace.errors import Conflict, InvalidInput, PermissionDenied
 from marketplace.extensions import db
@@ -298,6 +299,32 @@ def publish_practice(practice: Practice) -> None:
     practice.published_at = practice.published_at or utcnow()
     db.session.flush()
     _refresh_adaptation_count(practice.parent_id)
+
+
+def is_unpublished_draft(practice: Practice) -> bool:
+    """A draft that was never published: nobody else has read, adapted or cited it."""
+    return practice.status == Status.DRAFT.value and practice.published_at is None
+
+
+def delete_draft(practice: Practice, actor: User) -> None:
+    """Delete a draft never published, with its revisions (its author changed their mind, or
+    adapted the same practice twice). A published practice is archived instead."""
+    if not is_unpublished_draft(practice):
+        raise Conflict(_("Only a draft that was never published can be deleted; archive it instead."))
+    record_audit("practice.delete_draft", actor, None, None, practice_id=practice.id, title=practice.title)
+    parent_id = practice.parent_id
+    db.session.delete(practice)
+    db.session.flush()
+    _refresh_adaptation_count(parent_id)
+
+
+def own_adaptation(parent: Practice, user: User, country: str) -> Practice | None:
+    """`user`'s latest adaptation of `parent` for `country` that is not archived, if any."""
+    return db.session.scalar(
+        select(Practice).where(Practice.parent_id == parent.id, Practice.owner_id == user.id,
+                               Practice.adaptation_country == (country or "").upper(),
+                               Practice.status != Status.ARCHIVED.value)
+        .order_by(Practice.id.desc()).limit(1))
 
 
 def archive_practice(practice: Practice) -> None:

@@ -208,6 +208,9 @@ def archive(slug):
     """GET: the confirmation page (works without JavaScript); POST: archive."""
     practice = _get(slug)
     require(can_edit_practice(current_user, practice))
+    if request.method == "GET" and not practice.is_published:  # a bookmarked or typed address
+        flash(_("Only a published practice can be archived; a draft can be deleted instead."), "info")
+        return redirect(_url(practice))
     if request.method == "GET":
         return confirm_page(_("Archive “%(title)s”?", title=practice.title),
                             _("Archive the practice"), _url(practice),
@@ -215,6 +218,23 @@ def archive(slug):
                                      "history stay readable."))
     return act(lambda: services.archive_practice(practice),
                success=_("The practice is archived."), to=_url(practice))
+
+
+@bp.route("/<slug>/delete", methods=["GET", "POST"])
+@login_required
+def delete(slug):
+    """GET: the confirmation page; POST: delete a draft never published."""
+    practice = _get(slug)
+    require(can_edit_practice(current_user, practice))
+    if not services.is_unpublished_draft(practice):
+        flash(_("Only a draft that was never published can be deleted; archive it instead."), "info")
+        return redirect(_url(practice))
+    if request.method == "GET":
+        return confirm_page(_("Delete the draft “%(title)s”?", title=practice.title), _("Delete the draft"),
+                            _url(practice), detail=_("It was never published: it and its revisions are gone "
+                                                     "for good."), back_label=_("Keep the draft"))
+    return act(lambda: services.delete_draft(practice, current_user), success=_("The draft is deleted."),
+               to=url_for(".index", status="draft"))
 
 
 @bp.route("/<slug>/history")
@@ -323,6 +343,10 @@ def adapt(slug):
     if not form.validate_on_submit():
         return render_template("knowledge/adapt.html", form=form, practice=parent), (
             400 if form.errors else 200)
+    existing = None if form.again.data else services.own_adaptation(parent, current_user, form.country.data)
+    if existing is not None:  # adapting twice to one country is most often a second click or tab
+        form.again.data = "1"
+        return render_template("knowledge/adapt.html", form=form, practice=parent, existing=existing), 409
     return act(lambda: services.adapt_practice(parent, current_user, form.country.data,
                                                form.context.data, form.rationale.data),
                success=_("Your adaptation is a draft: edit it for your context, then publish it."),

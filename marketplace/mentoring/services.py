@@ -1,5 +1,6 @@
 """Mentoring verbs. Capacity is enforced by guarded UPDATEs, safe under concurrent accepts."""
 
+from datetime import timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -205,6 +206,9 @@ def leave_feedback(user: User, mentorship: Mentorship, feedback: str, rating: in
     db.session.flush()
 
 
+REPEAT_WINDOW = timedelta(minutes=2)  # the same message again within it is the same message
+
+
 def post_message(user: User, mentorship: Mentorship, body: str) -> MentorshipMessage:
     if not mentorship.is_participant(user):
         raise PermissionDenied(_("This conversation is private."))
@@ -212,6 +216,15 @@ def post_message(user: User, mentorship: Mentorship, body: str) -> MentorshipMes
         raise Conflict(_("This mentorship has ended; the conversation is closed."))
     if not body.strip():
         raise InvalidInput("body", _("Write a message."))
+    # The conversation's row lock orders two sends at once (a double click), so the second sees the first.
+    db.session.execute(select(Mentorship.id).where(Mentorship.id == mentorship.id).with_for_update())
+    repeated = db.session.scalar(
+        select(MentorshipMessage).where(MentorshipMessage.mentorship_id == mentorship.id,
+                                        MentorshipMessage.author_id == user.id,
+                                        MentorshipMessage.created_at >= utcnow() - REPEAT_WINDOW)
+        .order_by(MentorshipMessage.id.desc()).limit(1))
+    if repeated is not None and repeated.body_source == body:  # a double click, or a resent form
+        return repeated
     message = MentorshipMessage(mentorship_id=mentorship.id, author_id=user.id, body_source=body,
                                 body_html=render_markdown(body))
     db.session.add(message)

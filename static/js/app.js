@@ -56,6 +56,25 @@ document.addEventListener("DOMContentLoaded", () => {
   });
 });
 
+// A second click on a form's button while its first submission is on its way sends nothing more
+// (a double click posted a mentoring message twice). Forms that open another tab, and htmx
+// previews, are left alone; the guard lifts after a few seconds (a download keeps the page) and
+// when the page comes back from the back/forward cache. The server refuses duplicates too.
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (event.defaultPrevented || form.method.toLowerCase() !== "post") return;
+  if ((form.target && form.target !== "_self") || event.submitter?.hasAttribute("hx-post")) return;
+  if (form.dataset.sending) {
+    event.preventDefault();
+    return;
+  }
+  form.dataset.sending = "1";
+  setTimeout(() => { delete form.dataset.sending; }, 8000);
+});
+window.addEventListener("pageshow", () => {
+  document.querySelectorAll("form[data-sending]").forEach((form) => { delete form.dataset.sending; });
+});
+
 // Browsers that cannot style a closed <details>' content (no ::details-content) would keep the
 // header menu folded on wide screens: open it there.
 if (!CSS.supports("selector(::details-content)") && window.matchMedia("(min-width: 48.0625rem)").matches) {

@@ -107,3 +107,23 @@ def test_practice_sections_preview_and_mentions(client, auth, make_user, make_pr
                       headers={"HX-Request": "true"})
     assert new.status_code == 200 and "<em>p</em>" in new.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Practice)) == 1
+
+
+def test_the_same_reply_sent_twice_is_one_post(app, make_user, make_community, make_thread, aged):
+    from marketplace.forums.services import delete_post, reply
+
+    bo = aged(make_user(name="Bo Otieno"))
+    community = make_community(members=[bo])
+    thread = make_thread(community, bo)
+    first = reply(bo, thread, "Agreed, let us meet.")
+    assert reply(bo, thread, "Agreed, let us meet.").id == first.id  # a double click or a resent form
+    db.session.commit()
+    assert _post_count() == 2  # the opening post and one reply
+    reply(bo, thread, "Tuesday?")
+    db.session.commit()
+    assert _post_count() == 3
+    delete_post(bo, first)
+    db.session.commit()
+    again = reply(bo, thread, "Agreed, let us meet.")  # the earlier one is no longer the latest
+    db.session.commit()
+    assert again.id != first.id and _post_count() == 4

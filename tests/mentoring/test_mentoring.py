@@ -151,3 +151,51 @@ def test_mentor_at_capacity_gets_no_more_under_concurrent_accepts(app, make_user
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).where(Mentorship.state == "active")) == 2
     assert db.session.scalar(select(MentorOffer.active_count)) == 2
+
+
+def _active_talk(make_user):
+    mentor, mentee = make_user(), make_user()
+    offer_for(mentor)
+    m = services.request_mentorship(mentee, mentor, goal="g", topic="t", language=None)
+    services.accept(mentor, m)
+    db.session.commit()
+    return m, mentee
+
+
+def _message_count(m) -> int:
+    from marketplace.mentoring.models import MentorshipMessage
+
+    return db.session.scalar(select(func.count()).where(MentorshipMessage.mentorship_id == m.id))
+
+
+def test_the_same_message_sent_twice_is_one_message(app, make_user):
+    m, mentee = _active_talk(make_user)
+    first = services.post_message(mentee, m, "See you Tuesday?")
+    again = services.post_message(mentee, m, "See you Tuesday?")  # a double click or a resent form
+    assert again.id == first.id
+    services.post_message(mentee, m, "At ten.")
+    services.post_message(mentee, m, "See you Tuesday?")  # not the latest: a new message
+    db.session.commit()
+    assert _message_count(m) == 3
+
+
+@pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL (TEST_DATABASE_URL): two sends at once")
+def test_two_sends_of_one_message_at_once_post_it_once(app, make_user):
+    m, mentee = _active_talk(make_user)
+    barrier = threading.Barrier(2)
+
+    def send():
+        with app.app_context():
+            talk, user = db.session.get(Mentorship, m.id), db.session.get(type(mentee), mentee.id)
+            barrier.wait()
+            services.post_message(user, talk, "Double click")
+            db.session.commit()
+            db.session.remove()
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    db.session.expire_all()
+    assert _message_count(m) == 1
