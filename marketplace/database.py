@@ -4,7 +4,7 @@ import time
 from datetime import UTC, datetime
 from functools import cache
 
-from sqlalchemy import DateTime, MetaData, event, exc
+from sqlalchemy import DateTime, MetaData, event, exc, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import (
@@ -101,6 +101,16 @@ def as_loaded(session: Session | scoped_session, model, row):
     make_transient_to_detached(obj)
     session.add(obj)
     return obj
+
+
+def lock_row(session: Session | scoped_session, obj) -> None:
+    """Hold `obj`'s row until the transaction ends (SELECT ... FOR UPDATE; SQLite has one writer
+    anyway) and read it afresh: a save decided on the current version makes a concurrent one
+    wait, which then sees it (and merges with it, or reports the conflict)."""
+    mapper = sa_inspect(obj).mapper
+    key = mapper.primary_key[0]
+    session.execute(select(key).where(key == sa_inspect(obj).identity[0]).with_for_update())
+    session.expire(obj)
 
 
 @event.listens_for(Engine, "connect")

@@ -1,5 +1,7 @@
 """Domain errors raised by services; views map them onto forms or HTTP answers."""
 
+from dataclasses import dataclass
+
 
 class DomainError(Exception):
     status = 400
@@ -31,6 +33,28 @@ class NotFound(DomainError):
 
 class Conflict(DomainError):
     status = 409
+
+
+@dataclass(frozen=True)
+class ConflictField:
+    """A field two saves changed differently: the form field's name, its label, the text the
+    other save left (`theirs`) and a word diff from the user's text to it (Markup)."""
+    name: str
+    label: str
+    theirs: str
+    diff: str
+
+
+class EditConflict(Conflict):
+    """A save made on version `base` of something that others changed since, in the same
+    fields (`fields`); `current` is the version the user should now compare with. The message
+    goes on the form's hidden `base_revision` field (the edit form shows it above the form)."""
+    code = "edit_conflict"
+
+    def __init__(self, message: str, *, current: int, fields: list[ConflictField]):
+        super().__init__(message, "base_revision")
+        self.current = current
+        self.fields = fields
 
 
 def attempt(run, *args, **kwargs):

@@ -7,12 +7,14 @@ from urllib.parse import urlsplit
 from blinker import Namespace
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.exceptions import Forbidden
 
-from marketplace.errors import DomainError
+from marketplace.errors import DomainError, EditConflict
 from marketplace.extensions import db
+from marketplace.gate import bounded_int
 from marketplace.paging import Page, last_page, page_number, page_of, per_page_number
 
 # sender: the action ("authz.denied"); user, ip and detail (path, method, ...). accounts, a layer
@@ -89,6 +91,29 @@ def act(run: Callable[[], Any], *, success=None, to=None, form=None, template: s
     if message:
         flash(message, category)
     return redirect(answer) if isinstance(answer, str) else answer
+
+
+def base_revision(form) -> int | None:
+    """The version an edit form was opened on (its hidden `base_revision`), None if absent."""
+    return bounded_int(form.base_revision.data) if "base_revision" in form else None
+
+
+def keep_conflict(form, context: dict) -> Callable[[DomainError], None]:
+    """`act`'s on_error for an edit form with a hidden `base_revision`: on an EditConflict, the
+    base moves to the current version (the next save, once reconciled, goes through), each
+    conflicting field is marked and the template gets the conflict (`conflict`: the message and
+    the other version's text, shown by _partials/edit_conflict.html). The typed text stays."""
+    def on_error(err: DomainError) -> None:
+        if not isinstance(err, EditConflict):
+            return
+        form.base_revision.data = str(err.current)
+        for conflict in err.fields:
+            if conflict.name in form:
+                field = form[conflict.name]
+                field.errors = [*field.errors, _("Changed meanwhile: the other version is shown "
+                                                 "above the form.")]
+        context["conflict"] = err
+    return on_error
 
 
 def is_preview() -> bool:

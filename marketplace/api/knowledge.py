@@ -124,6 +124,9 @@ class PracticeIn(BaseModel):
 
 class PracticePatch(PracticeIn):
     title: str | None = Field(None, min_length=1, max_length=200)  # type: ignore[assignment]
+    # The revision the caller's copy is of (optional): changes saved since are merged field by
+    # field; a field both changed differently is a 409 (code "edit_conflict", nothing saved).
+    base_revision: int | None = Field(None, ge=1)
 
 
 class AdaptIn(BaseModel):
@@ -284,8 +287,11 @@ def update_practice(slug: str, json: PracticePatch):
     practice = _load(slug, user)
     if not can_edit_practice(user, practice):
         raise ApiProblem(403, "Forbidden", _("Only authors and moderators edit directly; suggest an edit instead."))
-    data = {**services.practice_data(practice), **_data(json)}
-    services.update_practice(practice, user, data, json.message)
+    data = _data(json)
+    data.pop("base_revision", None)
+    if json.base_revision is None:  # the whole current practice, as before
+        data = {**services.practice_data(practice), **data}
+    services.update_practice(practice, user, data, json.message, base_revision=json.base_revision)
     if json.publish and practice.is_draft:
         services.publish_practice(practice)
     db.session.commit()

@@ -16,7 +16,7 @@ from marketplace.accounts.permissions import needs_email_confirmation
 from marketplace.api.auth import require_scope, viewer
 from marketplace.api.problems import ApiProblem, Problem, problem_response
 from marketplace.api.spec import openapi_document, spec
-from marketplace.errors import DomainError
+from marketplace.errors import DomainError, EditConflict
 from marketplace.extensions import csrf, db, limiter
 from marketplace.paging import Page
 from marketplace.security import CSP
@@ -58,8 +58,13 @@ def _domain_error(err: DomainError):
     if err.status == 403:
         _audit_refusal(403)
     errors = [{"field": err.field, "message": err.message}] if err.field else []
+    code = None
+    if isinstance(err, EditConflict):  # each field changed by both, with its current text
+        errors = [{"field": f.name, "message": err.message, "current": f.theirs} for f in err.fields]
+        code = err.code
     titles = {403: "Forbidden", 404: "Not Found", 409: "Conflict", 422: "Invalid input"}
-    return problem_response(err.status, titles.get(err.status, "Bad Request"), err.message, errors)
+    return problem_response(err.status, titles.get(err.status, "Bad Request"), err.message, errors,
+                            code=code)
 
 
 @bp.after_request

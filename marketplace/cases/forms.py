@@ -12,6 +12,7 @@ from wtforms import (
     DateField,
     FieldList,
     FormField,
+    HiddenField,
     SelectField,
     StringField,
     SubmitField,
@@ -134,6 +135,8 @@ class CaseStudyForm(FlaskForm):
     metrics = FieldList(FormField(MetricRowForm), min_entries=METRIC_ROWS)
     message = StringField(_l("Summary of this change"), validators=[Length(max=300)])
     add_row = SubmitField(_l("Add a metric row"))
+    # The revision an edit form was opened on: a save merges with what others saved since.
+    base_revision = HiddenField(validators=[Optional()])
 
 
 class MetricDefinitionForm(FlaskForm):

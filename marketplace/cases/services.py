@@ -1,7 +1,7 @@
 """Case-study and metric-definition verbs. They validate, add and flush; views commit."""
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from math import isfinite
 
@@ -14,13 +14,14 @@ from marketplace import i18n, policy
 from marketplace.accounts.models import Organization, OrganizationMember, User
 from marketplace.accounts.permissions import is_moderator
 from marketplace.cases.models import (
+    SECTION_LABELS,
     SECTIONS,
     CaseStudy,
     Metric,
     MetricDefinition,
     case_study_practice,
 )
-from marketplace.database import utcnow
+from marketplace.database import lock_row, utcnow
 from marketplace.errors import InvalidInput, NotFound
 from marketplace.extensions import db
 from marketplace.gate import number_problem
@@ -238,13 +239,72 @@ def create_case_study(owner: User, data: CaseInput, message: str = "") -> CaseSt
     return case
 
 
-def update_case_study(case: CaseStudy, editor: User, data: CaseInput,
-                      message: str = "") -> CaseStudy:
-    """Raises InvalidInput on any bad field; every save records a revision."""
+def update_case_study(case: CaseStudy, editor: User, data: CaseInput, message: str = "", *,
+                      base_revision: int | None = None) -> CaseStudy:
+    """Raises InvalidInput on any bad field; every save records a revision. `base_revision`:
+    the revision the form was opened on; what others saved since is merged field by field, and
+    a field both changed differently is an EditConflict (nothing saved)."""
+    lock_row(db.session, case)
+    if base_revision is not None:
+        data = _rebase(case, base_revision, data)
     _apply(case, editor, data)
     db.session.flush()
     record_revision(case, editor, message)
     return case
+
+
+# CaseInput field -> its label, and the form field when the names differ (conflicts name them).
+INPUT_LABELS = {
+    "title": _l("Title"), "summary": _l("Summary"), "organization_id": _l("Organization"),
+    "country": _l("Country"), "period_start": _l("Period start"), "period_end": _l("Period end"),
+    **SECTION_LABELS, "status": _l("Status"), "language": _l("Language"),
+    "source_url": _l("Source URL"), "practice_slugs": _l("Practices applied"),
+    "coauthor_emails": _l("Co-authors"), "metrics": _l("Metrics"),
+}
+_FORM_NAMES = {"practice_slugs": "practices", "coauthor_emails": "coauthors"}
+
+
+def _rebase(case: CaseStudy, base_number: int, data: CaseInput) -> CaseInput:
+    """`data`, typed on revision `base_number`, merged with what was saved since (see
+    revisions.merge_fields); raises EditConflict on a field both changed."""
+    latest = revisions.revision_span(case_study_id=case.id).latest
+    old = revisions.get_revision(base_number, case_study_id=case.id)
+    if base_number >= latest or old is None:
+        return data
+    base = _comparable(replace(_input_from_snapshot(old.data, case),
+                               status=old.data.get("status", case.status)))
+    theirs, mine = _comparable(_input_from_snapshot(case_snapshot(case), case)), _comparable(data)
+    merge = revisions.merge_fields(base, theirs, mine)
+    if merge.conflicts:
+        raise revisions.edit_conflict(
+            [revisions.conflict_field(_FORM_NAMES.get(f, f), INPUT_LABELS[f], _shown(f, mine[f]),
+                                      _shown(f, theirs[f])) for f in merge.conflicts],
+            revisions.editors_since(base_number, case_study_id=case.id), latest)
+    return CaseInput(**merge.data)
+
+
+def _comparable(data: CaseInput) -> dict:
+    """The input's fields as a merge compares them: one-line text trimmed, emails as a set."""
+    out = {f.name: getattr(data, f.name) for f in fields(data)}
+    for name in ("title", "summary", "source_url"):
+        out[name] = (out[name] or "").strip()
+    out["country"] = data.country or None
+    out["coauthor_emails"] = sorted({e.strip().lower() for e in data.coauthor_emails if e.strip()})
+    return out
+
+
+def _shown(name: str, value) -> str:
+    """A CaseInput value as text, for the other version shown beside the form."""
+    if name == "metrics":
+        return "\n".join(f"{m.definition_slug}: {_number(m.baseline)} → {_number(m.result)}" for m in value)
+    if name == "practice_slugs":
+        return "\n".join(value)
+    if name == "organization_id":
+        organization = db.session.get(Organization, value) if value else None
+        return organization.name if organization is not None else ""
+    if name == "country":
+        return i18n.country_name(value) if value else ""
+    return revisions.plain_text(value)
 
 
 # --- revisions ------------------------------------------------------------------------------

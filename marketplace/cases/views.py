@@ -34,7 +34,7 @@ from marketplace.i18n import country_choices, format_number, language_choices, m
 from marketplace.knowledge import revisions
 from marketplace.knowledge.models import THEMES, Practice
 from marketplace.paging import Page
-from marketplace.web import act, paginate, require
+from marketplace.web import act, base_revision, keep_conflict, paginate, require
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -128,13 +128,18 @@ def edit(slug):
     form = CaseStudyForm()
     if request.method == "GET":
         fill_form(form, case)
+        form.base_revision.data = str(revisions.revision_span(case_study_id=case.id).latest)
     set_choices(form, current_user, case)
     if form.add_row.data or not form.validate_on_submit():
         return _form_page(form, case, 400 if form.errors else 200)
+    base, ctx = base_revision(form), {"case": case}
     return act(lambda: services.update_case_study(case, current_user, case_input(form),
-                                                  form.message.data),
-               success=_("The case study is saved."), to=show_saved, form=form,
-               template="cases/form.html", context={"case": case})
+                                                  form.message.data, base_revision=base),
+               success=lambda saved: revisions.saved_message(
+                   _("The case study is saved."), base,
+                   revisions.revision_span(case_study_id=saved.id).latest, case_study_id=saved.id),
+               to=show_saved, form=form, template="cases/form.html", context=ctx,
+               on_error=keep_conflict(form, ctx))
 
 
 @bp.route("/<slug>/history")

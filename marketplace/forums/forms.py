@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, Optional
 
 from marketplace.communities.forms import choices
 from marketplace.forums.models import FLAG_CATEGORIES, FLAG_OTHER, THREAD_KINDS
@@ -37,6 +37,8 @@ class ReplyForm(FlaskForm):
 
 class EditPostForm(FlaskForm):
     body = _body(_l("Message"))
+    # The post's revision count when the form was opened: a save after another edit is a conflict.
+    base_revision = HiddenField(validators=[Optional()])
 
 
 class CategoryForm(FlaskForm):

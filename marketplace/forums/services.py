@@ -23,7 +23,7 @@ from marketplace.accounts.models import Role, User, UserRole
 from marketplace.accounts.permissions import can_moderate_community
 from marketplace.communities.models import Community, CommunityMember
 from marketplace.communities.services import community_created, moderators_of
-from marketplace.database import utcnow
+from marketplace.database import lock_row, utcnow
 from marketplace.errors import InvalidInput, PermissionDenied
 from marketplace.extensions import db
 from marketplace.forums import mentions
@@ -45,6 +45,7 @@ from marketplace.forums.models import (
     Watch,
 )
 from marketplace.i18n import force_locale
+from marketplace.knowledge import revisions
 from marketplace.notifications import kinds
 from marketplace.notifications.services import notify
 from marketplace.slugs import parse_tags, slugify
@@ -297,9 +298,15 @@ def watchers_of(thread: Thread) -> list[User]:
     return [u for u in db.session.scalars(query) if policy.visible(u, "thread", thread)]
 
 
-def edit_post(editor: User, post: Post, body: str) -> None:
-    """Keep the previous text as a revision anyone can read, then save the new one."""
-    if body == post.body_source:
+def edit_post(editor: User, post: Post, body: str, base_revision: int | None = None) -> None:
+    """Keep the previous text as a revision anyone can read, then save the new one.
+    `base_revision`: the post's revision_count when the form was opened; when someone edited it
+    since, a save that changes its text is an EditConflict (nothing saved)."""
+    lock_row(db.session, post)
+    if revisions.same(body, post.body_source):
+        return
+    if base_revision is not None and base_revision < post.revision_count:
+        _check_base(post, body, base_revision)
         return
     html = _render_body(post.author or editor, body, post.thread.community)
     db.session.add(PostRevision(post_id=post.id, editor_id=editor.id,
@@ -308,6 +315,18 @@ def edit_post(editor: User, post: Post, body: str) -> None:
     post.edited_at = utcnow()
     post.revision_count += 1
     db.session.flush()
+
+
+def _check_base(post: Post, body: str, base: int) -> None:
+    """A save of a form opened on version `base` of a post edited since: nothing to do when
+    the text typed is the text it showed, else an EditConflict."""
+    history = revisions_of(post)
+    if base < len(history) and revisions.same(body, history[base].body_source):
+        return
+    names = dict.fromkeys(r.editor.public_name if r.editor else _("a former member")
+                          for r in history[base:])
+    raise revisions.edit_conflict([revisions.conflict_field("body", _l("Message"), body, post.body_source)],
+                                  list(names), post.revision_count)
 
 
 def edit_thread_title(editor: User, thread: Thread, title: str, tags: str) -> None:

@@ -38,7 +38,17 @@ from marketplace.forums.forms import (
 from marketplace.forums.models import REACTIONS, Category, Post, Thread
 from marketplace.paging import Page
 from marketplace.security import action_limit
-from marketplace.web import act, client_ip, is_preview, page_arg, paginate, preview_response, require
+from marketplace.web import (
+    act,
+    base_revision,
+    client_ip,
+    is_preview,
+    keep_conflict,
+    page_arg,
+    paginate,
+    preview_response,
+    require,
+)
 
 bp = Blueprint("forums", __name__)
 
@@ -278,16 +288,18 @@ def edit_thread(thread_id: int):
 def edit_post(post_id: int):
     post = load_post(post_id)
     require(perm.can_edit_post(current_user, post))
-    form = EditPostForm(body=post.body_source)
+    form = EditPostForm(body=post.body_source, base_revision=str(post.revision_count))
     ctx = {"post": post, "thread": post.thread, "community": post.thread.community}
     if is_preview():
         return preview_response("forums/post_edit.html", _preview(form, post.thread.community),
                                 form=form, **ctx)
     if not form.validate_on_submit():
         return render_template("forums/post_edit.html", form=form, **ctx)
-    return act(lambda: services.edit_post(current_user, post, form.body.data),
+    base = base_revision(form)
+    return act(lambda: services.edit_post(current_user, post, form.body.data, base),
                success=_("Your changes are saved; earlier versions stay in the history."),
-               to=services.post_url(post), form=form, template="forums/post_edit.html", context=ctx)
+               to=services.post_url(post), form=form, template="forums/post_edit.html", context=ctx,
+               on_error=keep_conflict(form, ctx))
 
 
 @bp.route("/posts/<int:post_id>/history")

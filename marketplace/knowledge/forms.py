@@ -85,6 +85,8 @@ class PracticeForm(FlaskForm):
                                            "comma-separated."))
     message = StringField(_l("Edit summary"), validators=[Length(max=300)],
                           description=_l("What did you change? Shown in the history."))
+    # The revision the form was opened on: a save merges with what others saved since.
+    base_revision = HiddenField(validators=[Optional()])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -52,6 +52,7 @@ from marketplace.knowledge.models import (
     Status,
     SuggestionStatus,
 )
+from marketplace.knowledge.revisions import plain_text
 from marketplace.paging import Page, last_page
 
 PER_PAGE = 20
@@ -331,14 +332,29 @@ def pending_suggestions(practice: Practice):
     """The practice's pending suggestions, oldest first (a queue), with their authors."""
     return (select(EditSuggestion).where(EditSuggestion.practice_id == practice.id,
                                          EditSuggestion.status == SuggestionStatus.PENDING.value)
-            .options(joinedload(EditSuggestion.author)).order_by(EditSuggestion.id))
+            .options(joinedload(EditSuggestion.author), joinedload(EditSuggestion.base_revision))
+            .order_by(EditSuggestion.id))
+
+
+class QueuedSuggestion(NamedTuple):
+    suggestion: EditSuggestion
+    changes: list  # FieldDiff of the fields it changes: current text -> proposed
+    stale: list[tuple[str, str]]  # (label, current text) of those the authors changed since
 
 
 def with_diffs(practice: Practice, page: Page) -> Page:
-    """A page of suggestions as (suggestion, changed fields): the diff from the current text to
-    what each proposes, computed for this page only."""
+    """A page of suggestions with the diff from the current text to what each proposes (only
+    the fields the suggester changed) and the fields changed since it was made, computed for
+    this page only."""
     current = services.practice_data(practice)
-    return page.map(lambda s: (s, [d for d in services.diff(current, {**current, **s.data}) if d.changed]))
+    shown = services.display_data(current)
+
+    def queued(s: EditSuggestion) -> QueuedSuggestion:
+        proposed = {**current, **services.suggested_changes(s, current)}
+        return QueuedSuggestion(s, [d for d in services.diff(current, proposed) if d.changed],
+                                [(str(services.FIELD_LABELS[f]), plain_text(shown[f]))
+                                 for f in services.stale_fields(s, current)])
+    return page.map(queued)
 
 
 def labels() -> dict:

@@ -24,6 +24,17 @@ the object's type; callers pass the target as a keyword (`practice_id=` or `case
     plain_text(value) -> str
         A snapshot value as text, the way the diff reads it.
 
+    merge_fields(base, theirs, mine) -> Merge
+        A three-way merge field by field (an edit form opened on `base`, saved after others
+        saved `theirs`): what only one side changed is taken, fields both changed differently
+        are `conflicts`.
+    editors_since(number, before=None, *, practice_id=None, case_study_id=None) -> list[str]
+        Who saved the target's revisions after `number` (and before `before`), once each.
+    saved_message(default, base, number, *, practice_id=None, case_study_id=None) -> str
+        The flash of a save, naming who saved since the form was opened when it merged.
+    edit_conflict(fields, names, current) -> EditConflict
+        The error a save on an old base raises, naming the fields and who changed them.
+
 `labels` maps field name -> (lazy) label; e.g. knowledge.services.FIELD_LABELS.
 """
 
@@ -33,10 +44,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
 
+from marketplace.errors import ConflictField, EditConflict
 from marketplace.extensions import db
 from marketplace.knowledge.models import Revision
 
@@ -112,6 +125,71 @@ def record_revision(data: dict, author, message: str = "", *, practice_id: int |
     db.session.add(revision)
     db.session.flush()
     return revision
+
+
+def editors_since(number: int, before: int | None = None, *, practice_id: int | None = None,
+                  case_study_id: int | None = None) -> list[str]:
+    column, value = _target(practice_id, case_study_id)
+    query = select(Revision).where(column == value, Revision.number > number)
+    if before is not None:
+        query = query.where(Revision.number < before)
+    found = db.session.scalars(query.options(joinedload(Revision.author)).order_by(Revision.number))
+    return list(dict.fromkeys(r.author.public_name if r.author else _("a former member") for r in found))
+
+
+# --- concurrent edits -------------------------------------------------------------------------
+
+
+def same(a, b) -> bool:
+    """Equal values, reading line breaks as a browser sends them (CRLF) or as stored (LF)."""
+    if isinstance(a, str) and isinstance(b, str):
+        return a.replace("\r\n", "\n") == b.replace("\r\n", "\n")
+    return a == b
+
+
+@dataclass(frozen=True)
+class Merge:
+    data: dict  # theirs, with the fields only mine changed
+    conflicts: tuple[str, ...]  # changed by both, to different values (theirs kept in data)
+    theirs_changed: tuple[str, ...]  # fields the other saves changed since the base
+
+
+def merge_fields(base: dict, theirs: dict, mine: dict) -> Merge:
+    """Three-way, field by field, over the fields of `mine` (a form may show fewer)."""
+    data, conflicts = dict(theirs), []
+    for field, value in mine.items():
+        if same(value, base.get(field)) or same(value, theirs.get(field)):
+            continue
+        if same(theirs.get(field), base.get(field)):
+            data[field] = value
+        else:
+            conflicts.append(field)
+    changed = tuple(f for f in theirs if not same(theirs[f], base.get(f)))
+    return Merge(data, tuple(conflicts), changed)
+
+
+def conflict_field(name: str, label, mine, theirs) -> ConflictField:
+    return ConflictField(name, str(label), plain_text(theirs), word_diff(mine, theirs))
+
+
+def saved_message(default: str, base: int | None, number: int | None, *,
+                  practice_id: int | None = None, case_study_id: int | None = None) -> str:
+    """The flash of an edit saved as revision `number` from a form opened on `base`: `default`,
+    or, when others saved in between (merged), who they were."""
+    if base is None or number is None or number <= base + 1:
+        return default
+    names = editors_since(base, number, practice_id=practice_id, case_study_id=case_study_id)
+    return _("Your changes are saved as a new revision, merged with the changes %(names)s made "
+             "meanwhile.", names=", ".join(names))
+
+
+def edit_conflict(fields: list[ConflictField], names: list[str], current: int) -> EditConflict:
+    return EditConflict(_(
+        "%(fields)s changed since you opened this form: %(names)s saved revision #%(n)d "
+        "meanwhile. Nothing is saved yet. Your text is kept in the form and theirs is shown "
+        "here: reconcile them, then save again.",
+        fields=", ".join(f"“{f.label}”" for f in fields), names=", ".join(names) or "?", n=current),
+        current=current, fields=fields)
 
 
 def plain_text(value) -> str:

@@ -14,7 +14,7 @@ from marketplace import links, policy
 from marketplace.accounts import mentions as account_mentions
 from marketplace.accounts.models import Organization, User
 from marketplace.accounts.services import record_audit
-from marketplace.database import utcnow
+from marketplace.database import lock_row, utcnow
 from marketplace.errors import Conflict, InvalidInput, PermissionDenied
 from marketplace.extensions import db
 from marketplace.i18n import country_name, is_country, is_language
@@ -254,10 +254,15 @@ def _record(practice: Practice, author: User | None, message: str, *,
 
 
 def update_practice(practice: Practice, editor: User, data: dict, message: str = "", *,
-                    coauthors: str | None = None) -> Revision | None:
+                    coauthors: str | None = None, base_revision: int | None = None) -> Revision | None:
     """Save an edit as a new revision (None if only the co-authors changed); InvalidInput if
     nothing changed. `coauthors`: comma-separated emails, or None to leave them. Fields missing
-    from `data` keep their current value (a form that does not show a field cannot blank it)."""
+    from `data` keep their current value (a form that does not show a field cannot blank it).
+    `base_revision`: the revision the form was opened on; what others saved since is merged
+    field by field, and a field both changed differently is an EditConflict (nothing saved)."""
+    lock_row(db.session, practice)
+    if base_revision is not None:
+        data = _rebase(practice, base_revision, data)
     data = clean_data({**practice_data(practice), **data})
     authors_changed = coauthors is not None and set_coauthors_by_email(practice, coauthors)
     if data == practice_data(practice):
@@ -266,6 +271,26 @@ def update_practice(practice: Practice, editor: User, data: dict, message: str =
         raise InvalidInput(None, _("Nothing changed."))
     _apply(practice, data)
     return _record(practice, editor, message)
+
+
+def _rebase(practice: Practice, base_number: int, data: dict) -> dict:
+    """`data`, typed on revision `base_number`, merged with what was saved since (see
+    revisions.merge_fields); raises EditConflict on a field both changed."""
+    latest = revisions.revision_span(practice_id=practice.id).latest
+    base_revision = revisions.get_revision(base_number, practice_id=practice.id)
+    if base_number >= latest or base_revision is None:
+        return data
+    base = canonical({**DEFAULTS, **base_revision.data})
+    mine = clean_data({**base, **data})
+    theirs = practice_data(practice)
+    merge = revisions.merge_fields(base, theirs, {f: mine[f] for f in data if f in mine})
+    if merge.conflicts:
+        shown_mine, shown_theirs = display_data(mine), display_data(theirs)
+        raise revisions.edit_conflict(
+            [revisions.conflict_field(f, FIELD_LABELS[f], shown_mine[f], shown_theirs[f])
+             for f in merge.conflicts],
+            revisions.editors_since(base_number, practice_id=practice.id), latest)
+    return merge.data
 
 
 def set_coauthors(practice: Practice, user_ids: list[int]) -> bool:
@@ -356,6 +381,7 @@ def _refresh_adaptation_count(parent_id: int | None) -> None:
 def revert_to(practice: Practice, revision: Revision, user: User) -> Revision:
     if revision.practice_id != practice.id:
         raise InvalidInput(None, _("That revision belongs to another practice."))
+    lock_row(db.session, practice)
     data = clean_data({**DEFAULTS, **revision.data})
     if data == practice_data(practice):
         raise InvalidInput(None, _("The practice already has this content."))
@@ -376,16 +402,23 @@ def _notify_adaptation_owners(practice: Practice, actor: User | None) -> None:
 # --- suggested edits ----------------------------------------------------------------------
 
 
-def suggest_edit(practice: Practice, user: User, data: dict, message: str = "") -> EditSuggestion:
+def suggest_edit(practice: Practice, user: User, data: dict, message: str = "", *,
+                 base_revision: int | None = None) -> EditSuggestion:
+    """`base_revision`: the revision the suggester's form showed (default: the current one);
+    accepting applies only what they changed from it."""
     if not practice.is_published:
         raise PermissionDenied(_("Only published practices take suggestions."))
-    data = clean_data({**practice_data(practice), **data})
-    if data == practice_data(practice):
+    base = revisions.get_revision(base_revision, practice_id=practice.id) \
+        if base_revision is not None else None
+    seen = canonical({**DEFAULTS, **base.data}) if base is not None else practice_data(practice)
+    data = clean_data({**seen, **data})
+    if data == seen:
         raise InvalidInput(None, _("Nothing changed."))
     _check_source_url(practice, data["source_url"])
     suggestion = EditSuggestion(practice=practice, author_id=user.id, data=data,
                                 message=(message or "")[:300],
-                                base_revision_id=practice.current_revision_id)
+                                base_revision_id=base.id if base is not None
+                                else practice.current_revision_id)
     db.session.add(suggestion)
     db.session.flush()
     _notify_authors(practice, user, _l("%(name)s suggested an edit to %(title)s",
@@ -404,15 +437,39 @@ def _pending(suggestion: EditSuggestion) -> None:
         raise Conflict(_("This suggestion has already been decided."))
 
 
-def accept_suggestion(suggestion: EditSuggestion, decider: User) -> Revision:
-    """Apply the fields the suggester changed (relative to their base) as their revision."""
+def suggested_changes(suggestion: EditSuggestion, current: dict) -> dict:
+    """The fields the suggester changed (against the revision they saw), with their values."""
+    base = canonical(suggestion.base_revision.data if suggestion.base_revision else {})
+    return {f: v for f, v in canonical(suggestion.data).items()
+            if f in current and not revisions.same(v, base.get(f, current[f]))}
+
+
+def stale_fields(suggestion: EditSuggestion, current: dict) -> list[str]:
+    """Fields the suggestion changes that the authors have changed too since it was made, to
+    another value: accepting it would replace their newer text."""
+    base = canonical({**DEFAULTS, **suggestion.base_revision.data}) if suggestion.base_revision else None
+    if base is None:
+        return []
+    return [f for f, v in suggested_changes(suggestion, current).items()
+            if not revisions.same(base.get(f), current[f]) and not revisions.same(v, current[f])]
+
+
+def accept_suggestion(suggestion: EditSuggestion, decider: User, *,
+                      overwrite: int | None = None) -> Revision:
+    """Apply the fields the suggester changed (relative to their base) as their revision. When
+    the authors changed one of those fields since, the decider must confirm (`overwrite`: the
+    current revision number they saw the newer text at); otherwise a Conflict."""
     _pending(suggestion)
     practice = suggestion.practice
-    base = canonical(suggestion.base_revision.data if suggestion.base_revision else {})
+    lock_row(db.session, practice)
     current = practice_data(practice)
-    merged = {f: (v if v != base.get(f, current[f]) else current[f])
-              for f, v in canonical(suggestion.data).items() if f in current}
-    _apply(practice, clean_data({**current, **merged}))
+    stale = stale_fields(suggestion, current)
+    number = practice.current_revision.number if practice.current_revision else 0
+    if stale and overwrite != number:
+        raise Conflict(_("%(fields)s changed since this suggestion was made (now revision "
+                         "#%(n)d): confirm that the suggestion replaces the newer text.",
+                         fields=", ".join(f"“{FIELD_LABELS[f]}”" for f in stale), n=number))
+    _apply(practice, clean_data({**current, **suggested_changes(suggestion, current)}))
     suggestion.status = SuggestionStatus.ACCEPTED.value
     suggestion.decided_by_id, suggestion.decided_at = decider.id, utcnow()
     revision = _record(practice, suggestion.author, suggestion.message,

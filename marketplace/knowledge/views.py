@@ -19,6 +19,7 @@ from marketplace.accounts.permissions import (
     is_moderator,
 )
 from marketplace.extensions import db
+from marketplace.gate import bounded_int
 from marketplace.i18n import country_name, is_country
 from marketplace.knowledge import queries, revisions, services
 from marketplace.knowledge.forms import (
@@ -41,8 +42,10 @@ from marketplace.knowledge.models import (
 )
 from marketplace.web import (
     act,
+    base_revision,
     confirm_page,
     is_preview,
+    keep_conflict,
     page_arg,
     page_holding,
     paginate,
@@ -109,6 +112,7 @@ def create():
     require(can_create_practice(current_user))
     form = PracticeForm()
     form.drop_adaptation()  # adaptations start from "Adapt this practice"
+    del form.base_revision
     if is_preview():
         return preview_response("knowledge/form.html", _preview(form), form=form, practice=None,
                                 mode="new")
@@ -146,6 +150,8 @@ def _practice_form(practice: Practice, mode: str):
         form.fill(services.practice_data(practice))
         if form.coauthors is not None:
             form.coauthors.data = services.coauthor_emails(practice)
+        if practice.current_revision is not None:
+            form.base_revision.data = str(practice.current_revision.number)
     ctx = {"practice": practice, "mode": mode}
     if is_preview():
         return form, ctx, preview_response("knowledge/form.html", _preview(form), form=form, **ctx)
@@ -174,10 +180,15 @@ def edit(slug):
     if response:
         return response
     coauthors = form.coauthors.data if form.coauthors is not None else None
+    base = base_revision(form)
     return act(lambda: services.update_practice(practice, current_user, form.data_dict(),
-                                                form.message.data, coauthors=coauthors),
-               success=_("Your changes are saved as a new revision."), to=_url(practice),
-               form=form, template="knowledge/form.html", context=ctx)
+                                                form.message.data, coauthors=coauthors,
+                                                base_revision=base),
+               success=lambda revision: revisions.saved_message(
+                   _("Your changes are saved as a new revision."), base,
+                   revision.number if revision is not None else None, practice_id=practice.id),
+               to=_url(practice), form=form, template="knowledge/form.html", context=ctx,
+               on_error=keep_conflict(form, ctx))
 
 
 @bp.route("/<slug>/suggest", methods=["GET", "POST"])
@@ -188,7 +199,8 @@ def suggest(slug):
     form, ctx, response = _practice_form(practice, "suggest")
     if response:
         return response
-    return act(lambda: services.suggest_edit(practice, current_user, form.data_dict(), form.message.data),
+    return act(lambda: services.suggest_edit(practice, current_user, form.data_dict(), form.message.data,
+                                             base_revision=base_revision(form)),
                success=_("Thank you: the authors will review your suggestion."), to=_url(practice),
                form=form, template="knowledge/form.html", context=ctx)
 
@@ -311,9 +323,10 @@ def accept_suggestion(slug, suggestion_id):
     practice = _get(slug)
     require(can_edit_practice(current_user, practice))
     suggestion = _suggestion(practice, suggestion_id)
-    return act(lambda: services.accept_suggestion(suggestion, current_user),
+    overwrite = bounded_int(request.form.get("overwrite"))
+    return act(lambda: services.accept_suggestion(suggestion, current_user, overwrite=overwrite),
                success=_("The suggestion is accepted and saved as a revision by its author."),
-               to=_url(practice))
+               to=_url(practice), error_to=url_for(".suggestions", slug=slug))
 
 
 @bp.route("/<slug>/suggestions/<int:suggestion_id>/reject", methods=["POST"])
