@@ -114,15 +114,21 @@ def allow_large_body(endpoint: str, limit: Callable[[], int]) -> None:
 def check_request() -> None:
     if request.endpoint in LARGE_BODIES:
         request.max_content_length = LARGE_BODIES[request.endpoint]()
-    request.args = _checked(request.args, multiline=False, bound_ints=True)  # type: ignore[arg-type]
+    request.args = _checked(request.args, multiline=False, bound_ints=True,  # type: ignore[arg-type]
+                            blank_invisible=True)
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         request.form = _checked(request.form, multiline=True, bound_ints=False)
     elif request.is_json and request.method in ("POST", "PUT", "PATCH", "DELETE"):
         _check_json()  # chunked bodies too: no Content-Length is no exemption
 
 
-def _checked(values: ImmutableMultiDict, multiline: bool, bound_ints: bool) -> ImmutableMultiDict:
-    """The same values in NFC, or InputRejected for the first one that breaks a rule."""
+def _checked(values: ImmutableMultiDict, multiline: bool, bound_ints: bool,
+             blank_invisible: bool = False) -> ImmutableMultiDict:
+    """The same values in NFC, or InputRejected for the first one that breaks a rule. With
+    `blank_invisible` (query strings), a value of only spaces or invisible characters is empty:
+    a stray space typed in a search box is no search, not an error."""
+    if blank_invisible and any(map(_blank, values.values())):
+        values = ImmutableMultiDict([(k, "" if _blank(v) else v) for k, v in values.items(multi=True)])
     for key, value in values.items(multi=True):
         problem = text_problem(key, multiline=False) or text_problem(value, multiline)
         if problem:
@@ -132,6 +138,12 @@ def _checked(values: ImmutableMultiDict, multiline: bool, bound_ints: bool) -> I
             raise InputRejected(key, _("Enter a whole number between %(min)s and %(max)s.",
                                        min=INT_MIN, max=INT_MAX))
     return ImmutableMultiDict([(normalize(k), normalize(v)) for k, v in values.items(multi=True)])
+
+
+def _blank(value: str) -> bool:
+    """Only spaces or invisible characters (no control character, no line break)."""
+    return bool(value) and not visible(value) and not _CONTROLS.search(value) \
+        and not _LINE_BREAKS.search(value)
 
 
 def _unbounded(key: str) -> bool:

@@ -203,6 +203,15 @@ def country_name(code: str | None) -> str:
     return _country_names(locale).get(code) or locale.territories.get(code) or code
 
 
+def country_name_in(code: str | None, language: str) -> str:
+    """A country's name in a given language, whatever the request's (the search index holds
+    each country's name in every site language)."""
+    if not code:
+        return ""
+    code = code.upper()
+    return _country_names(_shared_locale(language)).get(code, "")
+
+
 def country_choices(blank: str | None = None) -> list[tuple[str, str]]:
     choices = sorted(_country_names(current_locale()).items(), key=lambda c: c[1])
     return ([("", blank)] if blank is not None else []) + choices

@@ -18,7 +18,8 @@ inserting one path at the template's SELECTED marker, not by caching a copy per 
 page with a map costs a dictionary look-up, not a GROUP BY over every practice and a render of
 180 shapes. A commit that touched a
 practice, case study or project (or their countries) empties this process's cache at once;
-other processes catch up within WORLDMAP_CACHE_SECONDS (0: no cache).
+other processes catch up within WORLDMAP_CACHE_SECONDS (0: no cache). A filtered list's map
+(`render(..., filters=...)`) is counted and drawn per request, never cached.
 """
 
 import functools
@@ -28,6 +29,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pycountry
 from flask import current_app, get_template_attribute, has_app_context, url_for
@@ -163,9 +165,19 @@ def counts(kind: str, count: Callable[[], dict[str, int]]) -> dict[str, int]:
     return _entry(kind, count).counts
 
 
-def render(kind: str, count: Callable[[], dict[str, int]], selected: str | None = None) -> Markup:
+def render(kind: str, count: Callable[[], dict[str, int]], selected: str | None = None,
+           filters: dict[str, str] | None = None) -> Markup:
     """The map section of a page (empty when nothing is counted), the `selected` country (the
-    list's filter) outlined."""
+    list's filter) outlined. With the list's `filters` (theme, country, ...), `count()` counts
+    what the filtered list holds: counted and drawn for this request, never cached, and each
+    country's link keeps the other filters."""
+    if filters:
+        counts = {code: n for code, n in count().items() if n > 0}
+        if not counts:
+            return Markup("")
+        html = Markup(get_template_attribute("_macros/worldmap.html", "world_map")(
+            build(kind, counts, filters), SELECTED))
+        return _outlined(html, counts, selected)
     entry = _entry(kind, count)
     if not entry.counts:
         return Markup("")
@@ -173,11 +185,15 @@ def render(kind: str, count: Callable[[], dict[str, int]], selected: str | None 
     if locale not in entry.html:
         macro = get_template_attribute("_macros/worldmap.html", "world_map")
         entry.html[locale] = Markup(macro(build(kind, entry.counts), SELECTED))
+    return _outlined(entry.html[locale], entry.counts, selected)
+
+
+def _outlined(html: Markup, counts: dict[str, int], selected: str | None) -> Markup:
     shape = atlas().by_code.get((selected or "").upper()) if selected else None
-    if shape is None or shape.code not in entry.counts:
-        return entry.html[locale]
+    if shape is None or shape.code not in counts:
+        return html
     outline = Markup('<path class="selected-outline" d="{}"/>').format(shape.d)
-    return Markup(entry.html[locale].replace(SELECTED, outline, 1))
+    return Markup(html.replace(SELECTED, outline, 1))
 
 
 @event.listens_for(Session, "after_flush")
@@ -202,14 +218,17 @@ def _forget(session, previous_transaction) -> None:
 # --- what the template draws ------------------------------------------------------------------
 
 
-def build(kind: str, counts: dict[str, int]) -> Map | None:
-    """The map of `counts` (ISO alpha-2 code -> public items there) for one list, in the request's
-    locale; None when nothing is counted (an empty map says nothing)."""
+def build(kind: str, counts: dict[str, int], filters: dict[str, str] | None = None) -> Map | None:
+    """The map of `counts` (ISO alpha-2 code -> items there) for one list, in the request's
+    locale; None when nothing is counted (an empty map says nothing). Each country links to the
+    list filtered by it, keeping the other `filters`."""
     counts = {code: n for code, n in counts.items() if n > 0}
     if not counts:
         return None
     spec, world = KINDS[kind], atlas()
-    base = url_for(spec.endpoint) + "?country="
+    others: dict[str, Any] = {k: v for k, v in (filters or {}).items() if k != "country"}
+    base = url_for(spec.endpoint, **others)
+    base += ("&" if "?" in base else "?") + "country="
     countries = {}
     for code, n in counts.items():
         name = country_name(code)

@@ -375,6 +375,14 @@ _COUNTRY_COUNTS = (
 )
 
 
-def country_counts() -> dict[str, int]:
-    """Published practices anyone may see, per ISO country code."""
-    return dict(db.session.execute(_COUNTRY_COUNTS).all())
+def country_counts(viewer=None, args: dict | None = None) -> dict[str, int]:
+    """Published practices anyone may see, per ISO country code; with the list's filter
+    arguments, the practices the filtered list shows this viewer (the same query, grouped by
+    country)."""
+    if not args:
+        return dict(db.session.execute(_COUNTRY_COUNTS).all())
+    listed = _browse_select(viewer, args).with_only_columns(Practice.id).order_by(None)
+    return dict(db.session.execute(
+        select(PracticeCountry.country, func.count())
+        .where(PracticeCountry.practice_id.in_(listed))
+        .group_by(PracticeCountry.country)).all())

@@ -87,10 +87,13 @@ def _url(practice: Practice) -> str:
 def index():
     form = FilterForm(request.args)
     page = queries.browse(current_user, form, page_arg())
+    # The map counts what the list shows: the same filters (the sort changes nothing).
+    filters = {f.name: f.data for f in form if f.data and f.name != "sort"}
     return render_template("knowledge/index.html", page=page, form=form,
                            labels=queries.labels(), feeds=_filter_feeds(form),
-                           world=worldmap.render("practice", queries.country_counts,
-                                                 form.country.data))
+                           world=worldmap.render(
+                               "practice", lambda: queries.country_counts(current_user, filters),
+                               form.country.data, filters=filters))
 
 
 def _filter_feeds(form: FilterForm) -> list[tuple[str, str]]:

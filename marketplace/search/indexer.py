@@ -25,10 +25,11 @@ from sqlalchemy.orm import Session
 from marketplace import policy
 from marketplace.database import utcnow
 from marketplace.extensions import db
-from marketplace.i18n import m49_region, m49_subregions
+from marketplace.i18n import country_name_in, force_locale, m49_region, m49_subregions
+from marketplace.knowledge.models import THEMES
 from marketplace.search import documents, rebuild, replicas, storage, whoosh_private
 from marketplace.search.models import SearchOutbox
-from marketplace.search.schema import TEXT, TITLE, WORK, plain_words, prestem
+from marketplace.search.schema import LABELS, STEMMED, TEXT, TITLE, WORK, label_terms, plain_words, prestem
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -295,17 +296,47 @@ def load(s: Session, doc_id: str) -> dict | None:
 # --- turning a document into index fields -------------------------------------------------
 
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_MD_MARKS = re.compile(r"[#*_>`|]+|^\s*[-+]\s+", re.MULTILINE)
+# Markdown's marks, not every such character: headings, quotes and list bullets at a line's
+# start, emphasis stars, underscores at a word's edge (snake_case stays), code ticks, table bars.
+# "<b>" or "a > b" in a summary stay text (escaped when shown).
+_MD_MARKS = re.compile(r"^[ \t]*(?:#{1,6}|>[>\s]*|[-+*](?=\s)|\d+[.)](?=\s))|\*+|(?<!\w)_+|_+(?!\w)|`+|\|",
+                       re.MULTILINE)
 
 
 def plain(markdown: str) -> str:
     return re.sub(r"\s+", " ", _MD_MARKS.sub(" ", _MD_LINK.sub(r"\1", markdown or ""))).strip()
 
 
+_theme_names: dict[str, dict[str, str]] = {}
+
+
+def theme_names(language: str) -> dict[str, str]:
+    """slug -> the theme's name in `language` (one of the site's languages), read once."""
+    if language not in _theme_names:
+        if not has_app_context():
+            return {slug: str(label) for slug, label in THEMES.items()}
+        with force_locale(language):
+            _theme_names[language] = {slug: str(label) for slug, label in THEMES.items()}
+    return _theme_names[language]
+
+
+def labels(doc: dict, countries: list[str]) -> list[tuple[str, str]]:
+    """(name, language) of the document's themes and countries in every site language, and of
+    its tags in the document's language: what the `labels` field holds."""
+    out = [(theme_names(lang).get(slug, slug), lang) for slug in doc["themes"] for lang in STEMMED]
+    out += [(tag, doc["language"] or "") for tag in doc["tags"]]
+    out += [(name, lang) for code in countries for lang in STEMMED
+            if (name := country_name_in(code, lang))]
+    return out
+
+
 def fields(doc: dict) -> dict:
     countries = sorted({c.lower() for c in doc["countries"]})
-    body = plain(doc["body"])
-    text = " ".join((doc["summary"], " ".join(doc["tags"]), body))
+    # Summaries and bodies are Markdown (a community's or a person's description): what is
+    # indexed and shown in snippets is their plain text, never "**Kenya**".
+    summary, body = plain(doc["summary"]), plain(doc["body"])
+    text = " ".join((summary, body))
+    names = labels(doc, countries)
     out = {
         "doc_id": doc["doc_id"], "kind": doc["kind"],
         "visibility": " ".join(policy.index_tokens(doc["visibility"])),
@@ -314,11 +345,13 @@ def fields(doc: dict) -> dict:
         "themes": ",".join(doc["themes"]), "org_type": doc["org_type"],
         "language": (doc["language"] or "").lower(), "tags": ",".join(doc["tags"]),
         "author": doc["author"], "words": doc["title"], "parent": doc.get("parent", ""),
-        "spell": " ".join((doc["title"], doc["summary"], " ".join(doc["tags"]), doc.get("work", ""))),
-        "title": doc["title"], "summary": doc["summary"],
+        "spell": " ".join((doc["title"], summary, *dict.fromkeys(n for n, _ in names),
+                           doc.get("work", ""))),
+        "title": doc["title"], "summary": summary,
         "passages": body[:MAX_TEXT_CHARS], "url": doc["url"], "endorsements": doc["endorsements"],
         TITLE: prestem(doc["title"], doc["language"]),
         TEXT: prestem(text[:MAX_TEXT_CHARS], doc["language"]),
+        LABELS: label_terms(names),
         WORK: prestem(doc.get("work", "")[:MAX_TEXT_CHARS], doc["language"]),
     }
     if doc["kind"] != "post":  # a reply is titled by its thread: suggested as the thread

@@ -30,6 +30,12 @@ STEMMED = ("en", "fr", "es")
 LANGS = (*STEMMED, "any")
 TITLE_BOOST = 3.0
 TITLE, TEXT = "title_terms", "text"
+# The names of a document's themes, tags and countries, in every site language ("Anti-corruption",
+# "Lutte contre la corruption", "Anticorrupción", "Kenya", "Kenia"): a theme, tag or country
+# name finds what is tagged with it, ranked below a title match.
+LABELS = "labels"
+LABEL_BOOST = 1.5
+SEARCHED = (TITLE, LABELS, TEXT)  # the fields a free word or phrase is looked up in
 # What a person worked on (their public practices and case studies): searched by the expert
 # directory only, so a topic search does not list every author beside their own work.
 WORK = "work"
@@ -44,8 +50,8 @@ COMMON_STOP_WORDS = frozenset.intersection(*(STOP[lang] for lang in STEMMED))
 # regions, taxonomy-only themes, organizations and communities, people's contributions; 4: the
 # doc_id column that orders ties; 5: one tokenizer for documents and queries (dots, hyphens,
 # apostrophes, acronyms, numbers), stop words keep their positions, accents folded before
-# stemming in every language).
-ANALYSIS_VERSION = 5
+# stemming in every language; 6: the `labels` field, theme, tag and country names in en/fr/es).
+ANALYSIS_VERSION = 6
 _STEMMERS = {lang: stemmer_for_language(lang) for lang in STEMMED}
 
 # --- one tokenizer for documents and queries ---------------------------------------------------
@@ -133,6 +139,28 @@ def prestem(text: str, language: str | None) -> str:
     while out and out[-1] == STOP_GAP:
         out.pop()
     return " ".join(out)
+
+
+def label_terms(labels) -> str:
+    """Prestemmed text of (name, language) pairs for the `labels` field. Each name is stemmed in
+    its own language, but its stop words are kept, folded (as the "any" language has them: a
+    query word's variants always include that form), so "lutte contre la corruption" finds the
+    French theme name word for word. Names are separated by a gap (no phrase spans two), a
+    repeated one is kept once, and a hyphenated name also gives its joined spelling
+    ("Anti-corruption" -> "anticorruption")."""
+    out: list[str] = []
+    seen: set[tuple[str, ...]] = set()
+    for name, language in labels:
+        lang = field_lang(language)
+        spellings = [name]
+        if re.search(r"\w-\w", name):
+            spellings.append(re.sub(r"(?<=\w)-(?=\w)", "", name))
+        for spelling in spellings:
+            found = tuple(fold(w) if w in STOP[lang] else stem(lang, w) for w in words(spelling))
+            if found and found not in seen:
+                seen.add(found)
+                out += [*found, STOP_GAP]
+    return " ".join(out[:-1])
 
 
 def variants(word: str) -> list[str]:
@@ -251,6 +279,7 @@ def build_schema() -> fields.Schema:
         spell=fields.TEXT(analyzer=plain_analyzer(), phrase=False),
         title_terms=_prestemmed(TermPositions(field_boost=TITLE_BOOST)),
         text=_prestemmed(TermPositions()),
+        labels=_prestemmed(TermPositions(field_boost=LABEL_BOOST)),
         work=_prestemmed(TermPositions()),
         title=fields.STORED(),
         summary=fields.STORED(),

@@ -7,8 +7,10 @@ import threading
 import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
+from babel.messages.mofile import read_mo
 from markupsafe import Markup, escape
 from whoosh import query as Q
 from whoosh.qparser import FieldAliasPlugin, QueryParser
@@ -22,9 +24,10 @@ from marketplace.search.schema import (
     COMMON_STOP_WORDS,
     FACETS,
     LANGS,
+    SEARCHED,
+    STEMMED,
     STOP,
     TEXT,
-    TITLE,
     WORK,
     field_lang,
     fold,
@@ -163,7 +166,7 @@ def _expand(node: Q.Query) -> Q.Query:
             return _term(node.text, node.boost)
         if isinstance(node, (Q.Prefix, Q.Wildcard)):
             text = fold(node.text.lower())
-            return Q.Or([type(node)(f, text) for f in (TITLE, TEXT)])
+            return Q.Or([type(node)(f, text) for f in SEARCHED])
         return Q.NullQuery
     if type(node) is Q.And:
         return Q.And([_optional_for_stop_languages(child) for child in node.subqueries])
@@ -185,7 +188,7 @@ def _optional_for_stop_languages(node: Q.Query) -> Q.Query:
 def _term(word: str, boost: float = 1.0) -> Q.Query:
     if word.lower() in COMMON_STOP_WORDS:
         return Q.NullQuery
-    return Q.Or([Q.Term(f, t, boost=boost) for f in (TITLE, TEXT) for t in variants(word)])
+    return Q.Or([Q.Term(f, t, boost=boost) for f in SEARCHED for t in variants(word)])
 
 
 def _phrase(words: list[str], slop: int, boost: float) -> Q.Query:
@@ -200,12 +203,12 @@ def _phrase(words: list[str], slop: int, boost: float) -> Q.Query:
         stems = [t for _, t in form]
         offsets = [i - form[0][0] for i, _ in form]
         if len(form) == 1:
-            alternatives += [Q.Term(f, stems[0], boost=boost) for f in (TITLE, TEXT)]
+            alternatives += [Q.Term(f, stems[0], boost=boost) for f in SEARCHED]
         elif offsets == list(range(len(form))):
-            alternatives += [Q.Phrase(f, stems, slop=slop, boost=boost) for f in (TITLE, TEXT)]
+            alternatives += [Q.Phrase(f, stems, slop=slop, boost=boost) for f in SEARCHED]
         else:
             alternatives += [ranking.GapPhrase(f, stems, offsets, slop=slop, boost=boost)
-                             for f in (TITLE, TEXT)]
+                             for f in SEARCHED]
     return Q.Or(alternatives) if alternatives else Q.NullQuery
 
 
@@ -445,7 +448,7 @@ def _highlight_terms(q: Q.Query) -> set[str]:
     """Index terms of the query's free words (prefixes kept with a trailing '*')."""
     out = set()
     for leaf in q.leaves():
-        if getattr(leaf, "fieldname", None) not in (TITLE, TEXT):
+        if getattr(leaf, "fieldname", None) not in SEARCHED:
             continue
         if isinstance(leaf, Q.Phrase):
             out.update(leaf.words)
@@ -676,6 +679,11 @@ def did_you_mean(s, text: str, frequency=lambda word: 1,
                  counts=lambda fixed: (1, 1)) -> str | None:
     """The query with its unknown words corrected, or None.
 
+    A word is never corrected when it is a common word of a site language: a stop word ("la"),
+    or a word of the site's own interface text in English, French or Spanish ("contre",
+    common_words()). A candidate that is only the word's plural or singular ("publics" ->
+    "public") is no correction: both are one index term, so it would find the same documents.
+
     A word's candidates are title/summary/tag words within two edits (sharing the first
     letter), by real Damerau-Levenshtein distance first — one edit before two — then by how
     many documents the reader may see have them (`frequency`; 0 = never offered). For several
@@ -690,6 +698,7 @@ def did_you_mean(s, text: str, frequency=lambda word: 1,
         if (word in _OPERATORS or len(word) < 3 or len(folded) != 1
                 or any(ch.isdigit() for ch in word)  # "alpha0", "G20": names, not typos
                 or reader.doc_frequency("spell", folded[0])
+                or stop_languages(word) or folded[0] in common_words()
                 or m.string[m.end():m.end() + 1] == ":" or m.string[m.start() - 1:m.start()] == ":"):
             continue
         found = _candidates(s, folded[0], frequency)
@@ -722,7 +731,7 @@ def _candidates(s, word: str, frequency, limit: int = 3) -> list[tuple[int, str]
         # insertion and a transposition): Whoosh's slower walk of the word list finds them all.
         found.update(reader.terms_within("spell", word, 2, prefix=1))
     scored = [(d, c) for c in found - {word} if c[:1] == word[:1] and len(c) > 1
-              and (d := damerau_levenshtein(word, c)) <= 2]
+              and not _inflection(word, c) and (d := damerau_levenshtein(word, c)) <= 2]
     out: list[tuple[int, int, str]] = []
     for distance in sorted({d for d, _ in scored}):
         ranked = sorted(((-frequency(c), c) for d, c in scored if d == distance))
@@ -730,6 +739,36 @@ def _candidates(s, word: str, frequency, limit: int = 3) -> list[tuple[int, str]
         if len(out) >= limit:
             break
     return [(d, c) for d, _, c in out]
+
+
+TRANSLATIONS = Path(__file__).resolve().parents[1] / "translations"
+
+
+@lru_cache(maxsize=1)
+def common_words() -> frozenset[str]:
+    """Every word of the site's interface text (the English messages and their French and Spanish
+    translations, compiled catalogs), folded: words of the site's languages that "did you mean"
+    never takes for typos ("contre" is not "centre")."""
+    out: set[str] = set()
+    for mo in sorted(TRANSLATIONS.glob("*/LC_MESSAGES/messages.mo")):
+        with mo.open("rb") as f:
+            for message in read_mo(f):
+                for text in (message.id, message.string):
+                    for part in (text if isinstance(text, (list, tuple)) else [text]):
+                        out.update(w for w in plain_words(part or "")
+                                   if len(w) > 2 and not any(c.isdigit() for c in w))
+    return frozenset(out)
+
+
+def _inflection(word: str, candidate: str) -> bool:
+    """Whether one is the plural of the other ("publics", "public"; the stemmer of some language
+    agrees): the same word, not a typo of it. A dropped "e" is a typo ("deliberativ")."""
+    shorter, longer = sorted((word, candidate), key=len)
+    return (longer[len(shorter):] in _PLURAL_ENDINGS and longer.startswith(shorter)
+            and any(stem(lang, longer) == stem(lang, shorter) for lang in STEMMED))
+
+
+_PLURAL_ENDINGS = ("s", "es", "x")  # English, French and Spanish plurals
 
 
 def _deletes(word: str, depth: int) -> set[str]:
@@ -811,7 +850,7 @@ WORK_BOOST = 0.5
 
 def _people_matching(ev, words: list[str], allowed: np.ndarray):
     q = Q.And([Q.Or([Q.Term(f, v, boost=WORK_BOOST if f == WORK else 1.0)
-                     for f in (TITLE, TEXT, WORK) for v in variants(w)]) for w in words])
+                     for f in (*SEARCHED, WORK) for v in variants(w)]) for w in words])
     matched, scores = ev.evaluate(q)
     return matched & allowed, scores
 

@@ -60,8 +60,10 @@ def index():
         indexer.request_rebuild(current_app._get_current_object())
         return render_template("search/index.html", q=text, filters=filters, sort=sort,
                                page=None, rebuilding=True, **_labels()), 503
+    # A query of only spaces (the gate empties it) lists everything, with a hint: never an error.
+    blank = "q" in request.args and not text
     return render_template("search/index.html", q=text, filters=filters, sort=sort, page=page,
-                           rebuilding=False, **_labels())
+                           rebuilding=False, blank=blank, **_labels())
 
 
 def _labels() -> dict:

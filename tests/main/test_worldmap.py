@@ -200,3 +200,26 @@ def test_a_country_too_small_for_the_map_is_in_the_table(client, make_case_study
     assert "1 of them is too small to show at this scale" in svg.xpath(
         "string(*[local-name()='desc'])")
     assert "Singapore case" in client.get("/cases/?country=SG").get_data(as_text=True)
+
+
+def test_the_practice_map_and_its_table_follow_the_list_filters(client, make_practice, make_user):
+    """Tester's report minor 5: ?theme=anti-corruption counted every practice."""
+    owner = make_user()
+    make_practice(owner=owner, countries=["KE"], themes=["anti-corruption"])
+    make_practice(owner=owner, countries=["KE", "SN"], themes=["anti-corruption"], language="fr")
+    make_practice(owner=owner, countries=["BR"], themes=["health"])
+    make_practice(owner=owner, countries=["JP"], themes=["anti-corruption"], status="draft")
+    _, links, rows = _map(client, "/practices/")
+    assert set(links) == {"Kenya: 2 practices", "Senegal: 1 practice", "Brazil: 1 practice"}
+    _, links, rows = _map(client, "/practices/?theme=anti-corruption")
+    assert links == {"Kenya: 2 practices": "/practices/?theme=anti-corruption&country=KE",
+                     "Senegal: 1 practice": "/practices/?theme=anti-corruption&country=SN"}
+    assert [(name, count) for name, count, _ in rows] == [("Kenya", "2"), ("Senegal", "1")]
+    _, links, _ = _map(client, "/practices/?theme=anti-corruption&language=fr")
+    assert set(links) == {"Kenya: 1 practice", "Senegal: 1 practice"}
+    _, links, _ = _map(client, "/practices/?country=SN")  # the practices listed, by all their countries
+    assert set(links) == {"Kenya: 1 practice", "Senegal: 1 practice"}
+    assert _map(client, "/practices/?theme=health&country=KE") is None  # nothing listed, no map
+    # The unfiltered map is still the cached one.
+    _, links, _ = _map(client, "/practices/?sort=endorsed")
+    assert set(links) == {"Kenya: 2 practices", "Senegal: 1 practice", "Brazil: 1 practice"}

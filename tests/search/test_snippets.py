@@ -62,9 +62,9 @@ def test_passages_are_escaped_and_without_a_match_start_at_the_beginning(app, ma
     make_practice(title="Gamma", summary="Opening line.",
                   approach=FILLER + "Use <script>alert(1)</script> & a <b>ledger</b>. " + FILLER)
     snippet = _hit("ledger").snippet
-    # (the Markdown is flattened to plain text first: ">" goes with the other Markdown marks)
+    # (the Markdown is flattened to plain text first; a ">" that is no quote mark stays text)
     assert "<script" not in snippet and "&lt;script" in snippet and "&amp;" in snippet
-    assert "&lt;b <mark>ledger</mark>&lt;/b" in snippet
+    assert "&lt;b&gt;<mark>ledger</mark>&lt;/b&gt;" in snippet
     # A title-only match (the title words are not in the text) shows the text's beginning.
     make_practice(title="Xylophone orchestra", summary="Opening line of the summary.",
                   approach=FILLER)
