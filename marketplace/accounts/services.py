@@ -14,7 +14,6 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
-from zxcvbn import zxcvbn
 
 from marketplace import links
 from marketplace.accounts import outbox
@@ -60,6 +59,10 @@ def check_password_strength(password: str, user_inputs: Sequence[str] = (),
         raise InvalidInput(
             field, _("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
         )
+    # Imported here: its word lists hold 12 MB, which every process (search workers, job runners,
+    # web workers that never see a password form) would otherwise carry from start-up.
+    from zxcvbn import zxcvbn
+
     result = zxcvbn(password[:100], user_inputs=_personal_words(user_inputs))
     if result["score"] < 3:
         hint = result["feedback"].get("warning") or ""

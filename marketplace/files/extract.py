@@ -24,7 +24,6 @@ import logging
 import threading
 import zipfile
 
-import pypdf
 from flask import Flask, current_app, has_app_context
 from lxml import etree
 from sqlalchemy import event, select, update
@@ -44,6 +43,8 @@ class NotExtracted(Exception):
 
 
 def pdf_pages(data: bytes, max_pages: int) -> list[str]:
+    import pypdf  # here: 16 MB on import, needed only by the process that extracts an upload
+
     try:
         reader = pypdf.PdfReader(io.BytesIO(data))
         if reader.is_encrypted:

@@ -7,20 +7,24 @@ STRIPE_WEBHOOK_SECRET, STRIPE_API_BASE (tests: a stand-in server on loopback),
 STRIPE_WEBHOOK_TOLERANCE (seconds).
 """
 
+from __future__ import annotations
+
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import stripe
 from flask import current_app
 from flask_babel import gettext as _
-from stripe.params.checkout import SessionCreateParams
 
 from marketplace import links
 from marketplace.accounts.services import record_audit
 from marketplace.errors import Conflict, DomainError
 from marketplace.extensions import db
 from marketplace.sponsorship.models import Pledge, PledgeStatus
+
+if TYPE_CHECKING:  # the library (5 MB) is imported where it is called: most sites never enable cards
+    import stripe
+    from stripe.params.checkout import SessionCreateParams
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +46,8 @@ def _setting(name: str) -> str:
 
 
 def client() -> stripe.StripeClient:
+    import stripe
+
     base = current_app.config.get("STRIPE_API_BASE")
     return stripe.StripeClient(_setting("STRIPE_SECRET_KEY"), base_addresses={"api": base} if base else {},
                                max_network_retries=1)
@@ -68,6 +74,8 @@ class StripeCheckoutProvider:
 
     def start(self, pledge: Pledge, confirm: Callable[..., object]) -> str | None:
         """Create a Checkout Session; returns its URL. StripeUnavailable (503) if Stripe refuses."""
+        import stripe
+
         try:
             session = client().v1.checkout.sessions.create(params=session_params(pledge))
         except stripe.StripeError as err:
@@ -82,6 +90,8 @@ def verify(payload: bytes, signature: str | None) -> stripe.Event:
     timestamp, not JSON)."""
     if not signature:
         raise ValueError("no Stripe-Signature header")
+    import stripe
+
     try:
         return stripe.Webhook.construct_event(
             payload, signature, _setting("STRIPE_WEBHOOK_SECRET"),
