@@ -132,7 +132,7 @@ def test_practice_journey(live_server, page, axe_audit):
     screenshot(page, "knowledge-adaptation")
     page.get_by_role("navigation", name="Ancestry").get_by_role("link").click()
     expect(page).to_have_url(practice_url)
-    expect(page.locator(".practice-side")).to_contain_text("Adapted in 1 country: Kenya")
+    expect(page.locator(".practice-side")).to_contain_text("Adapted directly in 1 country: Kenya")
     expect(page.locator(".lineage").get_by_role("link")).to_contain_text(
         "Participatory budgeting in district assemblies (Kenya)")
     axe_audit(page, "practice page")

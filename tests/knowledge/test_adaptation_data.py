@@ -44,7 +44,7 @@ def test_editing_an_adaptation_keeps_its_adaptation_data(client, auth, make_prac
         "MD", "Moldovan districts", "Smaller councils")
     assert client.post(f"/practices/{slug}/publish").status_code == 302
     parent_page = client.get(f"/practices/{original.slug}").get_data(as_text=True)
-    assert "Adapted in 1 country: Moldova" in parent_page
+    assert "Adapted directly in 1 country: Moldova" in parent_page
     diff = client.get(f"/practices/{slug}/diff?a=1&b=2").get_data(as_text=True)
     assert "Adapted for" not in _changed_labels(diff) and "Title" in _changed_labels(diff)
 

@@ -26,7 +26,7 @@ def test_demo_practices(app, client):
         Practice.title == "Participatory budgeting in district assemblies"))
     assert pb.adaptation_count == 2 and pb.endorsement_count == 6
     html = client.get(f"/practices/{pb.slug}").get_data(as_text=True)
-    assert "Adapted in 2 countries: Kenya, Senegal" in html
+    assert "Adapted directly in 2 countries: Kenya, Senegal" in html
     assert "Participatory budgeting in urban comunas" in html  # grandchild in the lineage
     demo.seed()
     db.session.commit()

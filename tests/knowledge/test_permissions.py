@@ -105,6 +105,6 @@ def test_draft_adaptations_stay_out_of_the_parents_lineage(client, auth, make_pr
         child = services.adapt_practice(parent, adapter, "SN", "ctx", "why")
         db.session.commit()
     page = client.get(f"/practices/{parent.slug}").get_data(as_text=True)
-    assert child.title not in page and "Adapted in 0 countries" in page
+    assert child.title not in page and "Adapted directly in 0 countries" in page
     auth.login(adapter.email)
     assert child.title in client.get(f"/practices/{parent.slug}").get_data(as_text=True)

@@ -132,7 +132,7 @@ def test_adapt_shows_lineage_on_both_pages(client, auth, make_practice, make_use
     assert "Adapted for Kenya" in child_page and "Smaller budgets, SMS voting" in child_page
     assert f'href="/practices/{parent.slug}"' in child_page
     parent_page = client.get(f"/practices/{parent.slug}").get_data(as_text=True)
-    assert "Adapted in 1 country: Kenya" in parent_page
+    assert "Adapted directly in 1 country: Kenya" in parent_page
     assert f'href="/practices/{child_slug}"' in parent_page
 
 
