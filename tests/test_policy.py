@@ -39,7 +39,7 @@ def world(app, make_user, make_practice, make_case_study, make_project, make_com
     add_member(private, community_mod, role="moderator")
     add_member(public, community_mod, role="moderator")
     threads = [make_thread(c, owner, title=f"In {c.name}") for c in (public, private)]
-    posts = [make_reply(t, member, "A reply") for t in threads for _ in range(3)]
+    posts = [make_reply(t, member, f"Reply {n}") for t in threads for n in range(3)]
     moderation.hide_post(owner, posts[1], "no")
     forums.delete_post(member, posts[2])
     moderation.hide_post(owner, posts[4], "no")

@@ -117,7 +117,7 @@ def hidden_world(app, make_user, make_practice, make_case_study, make_project, m
     public = make_community(owner=owner, name="Square", members=[member, newcomer])
     private = make_community(owner=owner, name="Room", private=True)
     thread = make_thread(public, owner, title="Open thread", body="Opening post")
-    hidden, deleted = (make_reply(thread, owner, f"Reply {MARKER}") for _ in range(2))
+    hidden, deleted = (make_reply(thread, owner, f"Reply {n} {MARKER}") for n in range(2))
     moderation.hide_post(owner, hidden, "off topic")
     forums.delete_post(owner, deleted)
     pending = make_reply(thread, newcomer, f"Pending {MARKER}")

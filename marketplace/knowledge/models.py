@@ -376,6 +376,7 @@ class SuggestionStatus(enum.StrEnum):
     PENDING = "pending"
     ACCEPTED = "accepted"
     REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"  # by its author, before the authors decided
 
 
 class EditSuggestion(db.Model):

@@ -336,6 +336,17 @@ def pending_suggestions(practice: Practice):
             .order_by(EditSuggestion.id))
 
 
+def my_pending_suggestions(practice: Practice, user) -> list[EditSuggestion]:
+    """`user`'s suggestions to the practice that wait for the authors, oldest first."""
+    if not user.is_authenticated:
+        return []
+    return list(db.session.scalars(
+        select(EditSuggestion).where(EditSuggestion.practice_id == practice.id,
+                                     EditSuggestion.author_id == user.id,
+                                     EditSuggestion.status == SuggestionStatus.PENDING.value)
+        .order_by(EditSuggestion.id)))
+
+
 class QueuedSuggestion(NamedTuple):
     suggestion: EditSuggestion
     changes: list  # FieldDiff of the fields it changes: current text -> proposed

@@ -493,6 +493,17 @@ def reject_suggestion(suggestion: EditSuggestion, decider: User, reason: str) ->
                                               reason=suggestion.reason))
 
 
+def withdraw_suggestion(suggestion: EditSuggestion, user: User) -> None:
+    """Its author takes back a suggestion the authors have not decided on yet."""
+    if suggestion.author_id != user.id:
+        raise PermissionDenied(_("Only its author can withdraw a suggestion."))
+    lock_row(db.session, suggestion)  # against an author accepting it at the same moment
+    _pending(suggestion)
+    suggestion.status = SuggestionStatus.WITHDRAWN.value
+    suggestion.decided_by_id, suggestion.decided_at = user.id, utcnow()
+    db.session.flush()
+
+
 def _notify_suggester(suggestion: EditSuggestion, decider: User, message: str) -> None:
     if suggestion.author is not None:
         notify(suggestion.author, kinds.EDIT_SUGGESTION, message,

@@ -140,7 +140,8 @@ def show(slug):
     return render_template(
         "knowledge/show.html", **page, endorse_form=EndorseForm() if page["can_endorse"] else None,
         lineage_page=page_holding(lineage, lambda row: row[1].id == practice.id, LINEAGE_PER_PAGE,
-                                  name="lineage_page"))
+                                  name="lineage_page"),
+        my_suggestions=queries.my_pending_suggestions(practice, current_user))
 
 
 def _practice_form(practice: Practice, mode: str):
@@ -304,10 +305,10 @@ def revert(slug, number):
 @bp.route("/<slug>/suggestions")
 @login_required
 def suggestions(slug):
-    practice = _get(slug, _FULL)
-    require(can_edit_practice(current_user, practice))
     """The pending suggestions, oldest first (a queue), SUGGESTIONS_PER_PAGE a page, each with
     its diff (computed for this page's suggestions only)."""
+    practice = _get(slug, _FULL)
+    require(can_edit_practice(current_user, practice))
     page = paginate(queries.pending_suggestions(practice), SUGGESTIONS_PER_PAGE)
     return render_template("knowledge/suggestions.html", practice=practice,
                            page=queries.with_diffs(practice, page), reject_form=RejectForm())
@@ -346,6 +347,21 @@ def reject_suggestion(slug, suggestion_id):
         return redirect(queue)
     return act(lambda: services.reject_suggestion(suggestion, current_user, form.reason.data),
                success=_("The suggestion is rejected."), to=queue)
+
+
+@bp.route("/<slug>/suggestions/<int:suggestion_id>/withdraw", methods=["GET", "POST"])
+@login_required
+def withdraw_suggestion(slug, suggestion_id):
+    """GET: the confirmation page; POST: its author takes the suggestion back."""
+    practice = _get(slug)
+    suggestion = _suggestion(practice, suggestion_id)
+    if suggestion.author_id != current_user.id:
+        abort(404)  # another's suggestion: as if it did not exist
+    if request.method == "GET":
+        return confirm_page(_("Withdraw your suggested edit to “%(title)s”?", title=practice.title),
+                            _("Withdraw the suggestion"), _url(practice), back_label=_("Keep the suggestion"))
+    return act(lambda: services.withdraw_suggestion(suggestion, current_user),
+               success=_("Your suggestion is withdrawn."), to=_url(practice))
 
 
 @bp.route("/<slug>/adapt", methods=["GET", "POST"])

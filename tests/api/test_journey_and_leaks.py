@@ -67,7 +67,7 @@ def _hidden_posts(owner, thread, make_user, make_reply, secret) -> list:
     from marketplace.forums import services as forums
     from marketplace.forums.models import Post
 
-    hidden, deleted = (make_reply(thread, owner, f"Reply {secret}") for _ in range(2))
+    hidden, deleted = (make_reply(thread, owner, f"Reply {n} {secret}") for n in range(2))
     moderation.hide_post(owner, hidden, "off topic")
     forums.delete_post(owner, deleted)
     newcomer = make_user(name="Newcomer")  # a new account: its posts wait for a moderator

@@ -18,7 +18,7 @@ def posts(app, make_user, make_community, make_thread, make_reply, aged):
     newcomer = make_user(email="new@example.org", name="Newcomer")
     square = make_community(owner=owner, name="Square", members=[member, newcomer])
     thread = make_thread(square, owner, title="Budgets")
-    hidden, deleted = (make_reply(thread, member, f"Said {SECRET}") for _ in range(2))
+    hidden, deleted = (make_reply(thread, member, f"Said {n} {SECRET}") for n in range(2))
     moderation.hide_post(owner, hidden, "rude")
     forums.delete_post(member, deleted)
     pending = make_reply(thread, newcomer, f"Waiting {SECRET}")
