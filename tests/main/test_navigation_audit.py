@@ -41,6 +41,12 @@ NO_LINK_BY_DESIGN = {
        for endpoint in ("files.serve", "files.image", "files.thumbnail", "files.remove")},
     "tokens.revoke": "the demo data makes no API token; each token's Revoke button on "
                      "/settings/tokens/ leads here (tests/main/test_confirm_pages.py follows it)",
+    "knowledge.delete": "the Delete draft button is on a never-published draft's page, for its authors; "
+                        "the demo's drafts belong to no role crawled here (tests/knowledge/test_drafts.py "
+                        "follows it)",
+    "knowledge.withdraw_suggestion": "the Withdraw link is on a practice page for the author of a pending "
+                                     "suggestion; the demo has none (tests/knowledge/"
+                                     "test_suggestion_withdraw.py follows it)",
     "sponsorship.pledge": "the pledge form is on the project page and posts here; this GET page "
                           "shows it again after an error or after becoming a donor (?next=)",
 }
