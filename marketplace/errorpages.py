@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, ServiceUnavailable
 
+from marketplace import links
 from marketplace.extensions import db
 from marketplace.web import this_url
 
@@ -83,10 +84,11 @@ def init_app(app: Flask) -> None:
 
 
 def _same_origin(url: str | None) -> bool:
-    """`url` (an Origin or Referer header) is this site's scheme and host."""
+    """`url` (an Origin or Referer header) is this site's configured scheme and host (links.origin:
+    never the request's own Host, which a client may set)."""
     if not url or url == "null":
         return False
-    parts, ours = urlsplit(url), urlsplit(request.host_url)
+    parts, ours = urlsplit(url), urlsplit(links.origin())
     return (parts.scheme, parts.netloc) == (ours.scheme, ours.netloc)
 
 
