@@ -267,10 +267,10 @@ _FORM_NAMES = {"practice_slugs": "practices", "coauthor_emails": "coauthors"}
 def _rebase(case: CaseStudy, base_number: int, data: CaseInput) -> CaseInput:
     """`data`, typed on revision `base_number`, merged with what was saved since (see
     revisions.merge_fields); raises EditConflict on a field both changed."""
-    latest = revisions.revision_span(case_study_id=case.id).latest
-    old = revisions.get_revision(base_number, case_study_id=case.id)
-    if base_number >= latest or old is None:
+    stale = revisions.stale_base(base_number, case_study_id=case.id)
+    if stale is None:
         return data
+    old, latest = stale
     base = _comparable(replace(_input_from_snapshot(old.data, case),
                                status=old.data.get("status", case.status)))
     theirs, mine = _comparable(_input_from_snapshot(case_snapshot(case), case)), _comparable(data)

@@ -207,6 +207,11 @@ class Practice(TimestampMixin, db.Model):
         return str(LEVEL_LABELS.get(self.level, self.level))
 
     @property
+    def is_unpublished_draft(self) -> bool:
+        """A draft never published: nobody else has read, adapted or cited it; it may be deleted."""
+        return self.status == Status.DRAFT.value and self.published_at is None
+
+    @property
     def status_label(self) -> str:
         return str(STATUS_LABELS.get(self.status, self.status))
 

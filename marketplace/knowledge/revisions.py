@@ -154,6 +154,15 @@ class Merge:
     theirs_changed: tuple[str, ...]  # fields the other saves changed since the base
 
 
+def stale_base(number: int, *, practice_id: int | None = None,
+               case_study_id: int | None = None) -> tuple[Revision, int] | None:
+    """(revision `number`, the latest number) when others saved after `number`, else None: a
+    form opened on the latest revision (or on one that no longer exists) saves as it is."""
+    latest = revision_span(practice_id=practice_id, case_study_id=case_study_id).latest
+    base = get_revision(number, practice_id=practice_id, case_study_id=case_study_id)
+    return None if number >= latest or base is None else (base, latest)
+
+
 def merge_fields(base: dict, theirs: dict, mine: dict) -> Merge:
     """Three-way, field by field, over the fields of `mine` (a form may show fewer)."""
     data, conflicts = dict(theirs), []

@@ -276,10 +276,10 @@ def update_practice(practice: Practice, editor: User, data: dict, message: str =
 def _rebase(practice: Practice, base_number: int, data: dict) -> dict:
     """`data`, typed on revision `base_number`, merged with what was saved since (see
     revisions.merge_fields); raises EditConflict on a field both changed."""
-    latest = revisions.revision_span(practice_id=practice.id).latest
-    base_revision = revisions.get_revision(base_number, practice_id=practice.id)
-    if base_number >= latest or base_revision is None:
+    stale = revisions.stale_base(base_number, practice_id=practice.id)
+    if stale is None:
         return data
+    base_revision, latest = stale
     base = canonical({**DEFAULTS, **base_revision.data})
     mine = clean_data({**base, **data})
     theirs = practice_data(practice)
@@ -326,15 +326,10 @@ def publish_practice(practice: Practice) -> None:
     _refresh_adaptation_count(practice.parent_id)
 
 
-def is_unpublished_draft(practice: Practice) -> bool:
-    """A draft that was never published: nobody else has read, adapted or cited it."""
-    return practice.status == Status.DRAFT.value and practice.published_at is None
-
-
 def delete_draft(practice: Practice, actor: User) -> None:
     """Delete a draft never published, with its revisions (its author changed their mind, or
     adapted the same practice twice). A published practice is archived instead."""
-    if not is_unpublished_draft(practice):
+    if not practice.is_unpublished_draft:
         raise Conflict(_("Only a draft that was never published can be deleted; archive it instead."))
     record_audit("practice.delete_draft", actor, None, None, practice_id=practice.id, title=practice.title)
     parent_id = practice.parent_id
@@ -437,6 +432,14 @@ def _pending(suggestion: EditSuggestion) -> None:
         raise Conflict(_("This suggestion has already been decided."))
 
 
+def _lock_pending(suggestion: EditSuggestion) -> None:
+    """Hold the practice's row (as every edit and decision on it does), then check the suggestion
+    afresh: of an accept and a withdrawal at the same moment, the second sees the first."""
+    lock_row(db.session, suggestion.practice)
+    db.session.refresh(suggestion, ["status"])
+    _pending(suggestion)
+
+
 def suggested_changes(suggestion: EditSuggestion, current: dict) -> dict:
     """The fields the suggester changed (against the revision they saw), with their values."""
     base = canonical(suggestion.base_revision.data if suggestion.base_revision else {})
@@ -459,9 +462,8 @@ def accept_suggestion(suggestion: EditSuggestion, decider: User, *,
     """Apply the fields the suggester changed (relative to their base) as their revision. When
     the authors changed one of those fields since, the decider must confirm (`overwrite`: the
     current revision number they saw the newer text at); otherwise a Conflict."""
-    _pending(suggestion)
     practice = suggestion.practice
-    lock_row(db.session, practice)
+    _lock_pending(suggestion)
     current = practice_data(practice)
     stale = stale_fields(suggestion, current)
     number = practice.current_revision.number if practice.current_revision else 0
@@ -497,8 +499,7 @@ def withdraw_suggestion(suggestion: EditSuggestion, user: User) -> None:
     """Its author takes back a suggestion the authors have not decided on yet."""
     if suggestion.author_id != user.id:
         raise PermissionDenied(_("Only its author can withdraw a suggestion."))
-    lock_row(db.session, suggestion)  # against an author accepting it at the same moment
-    _pending(suggestion)
+    _lock_pending(suggestion)
     suggestion.status = SuggestionStatus.WITHDRAWN.value
     suggestion.decided_by_id, suggestion.decided_at = user.id, utcnow()
     db.session.flush()

@@ -242,7 +242,7 @@ def delete(slug):
     """GET: the confirmation page; POST: delete a draft never published."""
     practice = _get(slug)
     require(can_edit_practice(current_user, practice))
-    if not services.is_unpublished_draft(practice):
+    if not practice.is_unpublished_draft:
         flash(_("Only a draft that was never published can be deleted; archive it instead."), "info")
         return redirect(_url(practice))
     if request.method == "GET":

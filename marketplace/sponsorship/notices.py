@@ -98,17 +98,7 @@ def pledge_cancelled(pledge: Pledge, project: Project, actor: User | None) -> No
                   "other donors again.", amount=amount, title=project.title),
                _project_link(project), actor=None if pledge.is_anonymous else actor)
         return
-    why = {
-        "cancelled": _l("Your pledge of %(amount)s to %(title)s was cancelled: the project was cancelled. "
-                        "Please do not send the money.", amount=amount, title=project.title),
-        "expired": _l("Your pledge of %(amount)s to %(title)s was cancelled: the project did not reach its "
-                      "goal by its deadline. Please do not send the money.", amount=amount, title=project.title),
-    }
-    message = why.get(project.state) if actor is None else None
-    if message is None and actor is None:
-        message = _l("Your pledge of %(amount)s to %(title)s was cancelled: the project's funding closed "
-                     "before it was paid. Please do not send the money.", amount=amount, title=project.title)
-    if message is None:
+    if actor is not None:  # a host's treasurer or a site admin
         message = _l("Your pledge of %(amount)s to %(title)s was cancelled by the project's host. Please do "
                      "not send the money; if you already have, contact the host.", amount=amount,
                      title=project.title)
@@ -116,6 +106,15 @@ def pledge_cancelled(pledge: Pledge, project: Project, actor: User | None) -> No
                _l("A pledge of %(amount)s to %(title)s was cancelled by the project's host: its room is open "
                   "to other donors again.", amount=amount, title=project.title),
                _project_link(project), actor=actor)
+    elif project.state == "cancelled":
+        message = _l("Your pledge of %(amount)s to %(title)s was cancelled: the project was cancelled. "
+                     "Please do not send the money.", amount=amount, title=project.title)
+    elif project.state == "expired":
+        message = _l("Your pledge of %(amount)s to %(title)s was cancelled: the project did not reach its "
+                     "goal by its deadline. Please do not send the money.", amount=amount, title=project.title)
+    else:  # a keep-what-you-raise project closed at its deadline
+        message = _l("Your pledge of %(amount)s to %(title)s was cancelled: the project's funding closed "
+                     "before it was paid. Please do not send the money.", amount=amount, title=project.title)
     notify(pledge.donor, kinds.MONEY, message, links.path("sponsorship.pledge_detail", pledge_id=pledge.id),
            actor=actor)
 
