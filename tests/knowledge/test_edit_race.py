@@ -48,3 +48,28 @@ def test_saves_of_different_fields_at_once_both_land(app, make_practice):
     assert results == ["saved", "saved"]
     assert (saved.problem_source, saved.results_source) == ("New problem.", "New results.")
     assert saved.current_revision.number == 3
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_an_accept_and_a_withdrawal_at_once_give_one_success(app, make_practice, make_user, attempt):
+    from marketplace.errors import Conflict
+    from marketplace.knowledge.models import EditSuggestion
+
+    practice, suggester = make_practice(), make_user()
+    suggestion_id = services.suggest_edit(practice, suggester, {"lessons": "Publish monthly."}).id
+    db.session.commit()
+
+    def accept():
+        suggestion = db.session.get(EditSuggestion, suggestion_id)
+        services.accept_suggestion(suggestion, suggestion.practice.owner)
+        return "accepted"
+
+    def withdraw():
+        suggestion = db.session.get(EditSuggestion, suggestion_id)
+        services.withdraw_suggestion(suggestion, suggestion.author)
+        return "withdrawn"
+
+    results = _run_at_once(app, [accept, withdraw])
+    assert sum(isinstance(r, Conflict) for r in results) == 1, results
+    db.session.expire_all()
+    assert db.session.get(EditSuggestion, suggestion_id).status in results
