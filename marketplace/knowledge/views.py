@@ -357,6 +357,9 @@ def withdraw_suggestion(slug, suggestion_id):
     suggestion = _suggestion(practice, suggestion_id)
     if suggestion.author_id != current_user.id:
         abort(404)  # another's suggestion: as if it did not exist
+    if request.method == "GET" and not suggestion.is_pending:  # decided or withdrawn meanwhile
+        flash(_("This suggestion has already been decided."), "info")
+        return redirect(_url(practice))
     if request.method == "GET":
         return confirm_page(_("Withdraw your suggested edit to “%(title)s”?", title=practice.title),
                             _("Withdraw the suggestion"), _url(practice), back_label=_("Keep the suggestion"))

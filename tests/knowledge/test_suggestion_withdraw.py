@@ -23,6 +23,8 @@ def test_the_suggester_withdraws_their_pending_suggestion(client, auth, make_use
     assert client.post(url).status_code == 302
     assert db.session.get(EditSuggestion, suggestion.id).status == "withdrawn"
     assert url not in client.get(f"/practices/{practice.slug}").get_data(as_text=True)
+    assert "This suggestion has already been decided." in client.get(url, follow_redirects=True).get_data(
+        as_text=True)  # a second tab's confirmation page says so instead of asking again
     again = client.post(url, follow_redirects=True).get_data(as_text=True)
     assert "This suggestion has already been decided." in again
     auth.logout()
